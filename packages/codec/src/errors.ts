@@ -49,3 +49,10 @@ export class CompressionError extends OdradekError {
     super("ERR_COMPRESSION", message, kafkaErrorCode);
   }
 }
+
+/** A message object that cannot be encoded at the requested version (a programming error). */
+export class EncodeError extends OdradekError {
+  constructor(message: string) {
+    super("ERR_ENCODE", message);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Drift test: the project's protocol definitions (protocol/**.def) against Apache Kafka's own
+ * message JSON in ../shared/kafka-protocol-spec/message/. Every reference file must have a
+ * definition, and each message must match version by version and field by field: name, type,
+ * presence, nullability, tag and tagged versions, flexible versions; plus defaults, ignorable and
+ * mapKey as written. Generic: a newer reference copy is checked the same way.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+// @ts-expect-error plain ESM script shared with the generator
+import { loadProtocol, parseVersions } from "../../../scripts/protocol/parse.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const REF_DIR = join(here, "..", "..", "..", "..", "shared", "kafka-protocol-spec", "message");
+
+interface RefField {
+  name: string; type: string; versions: string; nullableVersions?: string; tag?: number;
+  taggedVersions?: string; flexibleVersions?: string; default?: unknown; ignorable?: boolean;
+  mapKey?: boolean; fields?: RefField[];
+}
+interface RefMessage {
+  apiKey?: number; type: string; name: string; validVersions: string; flexibleVersions: string;
+  fields: RefField[]; commonStructs?: { name: string; versions: string; fields: RefField[] }[];
+}
+interface OurField {
+  name: string; type: string; versions: string; nullable?: string; tag?: number; tagged?: string;
+  flexible?: string; default?: string | null; ignorable: boolean; mapKey: boolean; fields?: OurField[];
+}
+
+function readRef(path: string): RefMessage {
+  const text = readFileSync(path, "utf8").split("\n").filter((l) => !l.trim().startsWith("//")).join("\n");
+  return JSON.parse(text) as RefMessage;
+}
+
+type Range = { min: number; max: number };
+const inRange = (r: Range, v: number) => v >= r.min && v <= r.max;
+const range = (s: string | undefined): Range => (s ? (parseVersions(s) as Range) : { min: 0, max: -1 });
+
+/** What a field looks like on the wire at one version (or undefined when absent). */
+function wireShape(f: { name: string; type: string; versions: string }, nullable: string | undefined, tag: number | undefined, tagged: string | undefined, flexible: string | undefined, v: number): string | undefined {
+  if (!inRange(range(f.versions), v)) return undefined;
+  const isTagged = tagged !== undefined && inRange(range(tagged), v);
+  return [
+    f.name, f.type,
+    inRange(range(nullable), v) ? "nullable" : "not-null",
+    isTagged ? `tag=${tag}` : "body",
+    flexible !== undefined ? `flexible=${flexible}` : "",
+  ].join(" ");
+}
+
+function flattenRef(fields: RefField[], v: number, prefix: string, out: string[]): void {
+  for (const f of fields) {
+    const s = wireShape(f, f.nullableVersions, f.tag, f.taggedVersions, f.flexibleVersions, v);
+    if (s === undefined) continue;
+    out.push(prefix + s);
+    if (f.fields) flattenRef(f.fields, v, `${prefix}${f.name}.`, out);
+  }
+}
+function flattenOurs(fields: OurField[], v: number, prefix: string, out: string[]): void {
+  for (const f of fields) {
+    const s = wireShape(f, f.nullable, f.tag, f.tagged, f.flexible, v);
+    if (s === undefined) continue;
+    out.push(prefix + s);
+    if (f.fields) flattenOurs(f.fields, v, `${prefix}${f.name}.`, out);
+  }
+}
+
+const normDefault = (d: unknown): string | null | undefined =>
+  d === undefined ? undefined : d === null || d === "null" ? null : String(d).toLowerCase();
+
+/** Every declared fact of a field list, version-independent. */
+function staticRef(fields: RefField[], prefix = ""): string[] {
+  return fields.flatMap((f) => [
+    `${prefix}${f.name} ${f.type} v=${f.versions} null=${f.nullableVersions ?? "-"} tag=${f.tag ?? "-"} tagged=${f.taggedVersions ?? "-"} flex=${f.flexibleVersions ?? "-"} default=${normDefault(f.default)} ignorable=${!!f.ignorable} mapKey=${!!f.mapKey}`,
+    ...staticRef(f.fields ?? [], `${prefix}${f.name}.`),
+  ]);
+}
+function staticOurs(fields: OurField[], prefix = ""): string[] {
+  return fields.flatMap((f) => [
+    `${prefix}${f.name} ${f.type} v=${f.versions} null=${f.nullable ?? "-"} tag=${f.tag ?? "-"} tagged=${f.tagged ?? "-"} flex=${f.flexible ?? "-"} default=${normDefault(f.default)} ignorable=${f.ignorable} mapKey=${f.mapKey}`,
+    ...staticOurs(f.fields ?? [], `${prefix}${f.name}.`),
+  ]);
+}
+
+describe("protocol definitions match Apache Kafka's message definitions", () => {
+  it("every reference file, every version, every field", () => {
+    const ours = loadProtocol() as Map<string, { kind: string; name: string; apiKey?: number; versions: string; flexible: string; fields: OurField[]; commonStructs: { name: string; versions: string; fields: OurField[] }[] }>;
+    const files = readdirSync(REF_DIR).filter((f) => f.endsWith(".json")).sort();
+    const mismatches: string[] = [];
+    let versions = 0;
+    let fieldChecks = 0;
+    for (const file of files) {
+      const ref = readRef(join(REF_DIR, file));
+      const mine = ours.get(ref.name);
+      if (!mine) {
+        mismatches.push(`${file}: ${ref.name} has no definition in protocol/`);
+        continue;
+      }
+      const head = (m: { kind: string; apiKey?: number | undefined; versions: string; flexible: string }) => `${m.kind} key=${m.apiKey ?? "-"} versions=${m.versions} flexible=${m.flexible}`;
+      const refHead = head({ kind: ref.type, apiKey: ref.apiKey, versions: ref.validVersions, flexible: ref.flexibleVersions });
+      if (refHead !== head(mine)) mismatches.push(`${ref.name}: header ${head(mine)} != ${refHead}`);
+      const valid = range(ref.validVersions);
+      for (let v = valid.min; v <= valid.max; v++) {
+        versions++;
+        const a: string[] = [];
+        const b: string[] = [];
+        flattenRef(ref.fields, v, "", a);
+        flattenOurs(mine.fields, v, "", b);
+        for (const cs of ref.commonStructs ?? []) flattenRef(cs.fields, v, `${cs.name}::`, a);
+        for (const cs of mine.commonStructs) flattenOurs(cs.fields, v, `${cs.name}::`, b);
+        fieldChecks += a.length;
+        if (a.join("\n") !== b.join("\n")) mismatches.push(`${ref.name} v${v}: fields differ\n  ours: ${b.join(" | ")}\n  ref:  ${a.join(" | ")}`);
+      }
+      const sa = [...staticRef(ref.fields), ...(ref.commonStructs ?? []).flatMap((c) => [`struct ${c.name} ${c.versions}`, ...staticRef(c.fields, `${c.name}::`)])];
+      const sb = [...staticOurs(mine.fields), ...mine.commonStructs.flatMap((c) => [`struct ${c.name} ${c.versions}`, ...staticOurs(c.fields, `${c.name}::`)])];
+      if (sa.join("\n") !== sb.join("\n")) mismatches.push(`${ref.name}: declared facts differ`);
+    }
+    const refNames = new Set(files.map((f) => readRef(join(REF_DIR, f)).name));
+    for (const name of ours.keys()) if (!refNames.has(name)) mismatches.push(`${name} is in protocol/ but not in the reference`);
+    console.log(`drift: compared ${files.length} messages, ${versions} versions, ${fieldChecks} field-versions; ${mismatches.length} mismatches`);
+    expect(mismatches).toEqual([]);
+    expect(files.length).toBeGreaterThan(0);
+  });
+});
