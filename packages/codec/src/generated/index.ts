@@ -99,3 +99,4 @@ export * from "./snapshot-footer-record.js";
 export * from "./snapshot-header-record.js";
 export * from "./voters-record.js";
 export * from "./registry.js";
+export * from "./errors.js";
