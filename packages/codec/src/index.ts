@@ -4,3 +4,4 @@ export type { TaggedField } from "./primitives/reader.js";
 export { Writer } from "./primitives/writer.js";
 export * from "./frame.js";
 export * from "./generated/index.js";
+export * from "./record/index.js";
