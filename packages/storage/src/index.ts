@@ -1,1 +1,34 @@
-export {};
+/** @odradek/storage: the segmented partition log, recovery, retention, compaction and persisted broker state. */
+export type { FileSystem, FileHandle, OpenMode } from "./fs/file-system.js";
+export { writeFileAtomic, errorCode } from "./fs/file-system.js";
+export { NodeFileSystem } from "./fs/node-file-system.js";
+export { MemoryFileSystem } from "./fs/memory-file-system.js";
+export type { Fault, CrashMode } from "./fs/memory-file-system.js";
+export type { Logger } from "./logger.js";
+export { noopLogger } from "./logger.js";
+export { KafkaStorageError, LogClosedError, CorruptLogError } from "./errors.js";
+export { CleanupPolicy, defaultLogConfig, parseLogConfig } from "./log/log-config.js";
+export type { LogConfig } from "./log/log-config.js";
+export { ListOffsetsTimestamp } from "./log/partition-log.js";
+export type { PartitionLog, AppendOptions, AppendResult, AppendError, ReadOptions, ReadResult, FileSlice, TimestampAndOffset } from "./log/partition-log.js";
+export { UnifiedLog } from "./log/unified-log.js";
+export type { UnifiedLogParams } from "./log/unified-log.js";
+export { LogManager } from "./log/log-manager.js";
+export type { LogManagerOptions } from "./log/log-manager.js";
+export { LogCleaner } from "./log/log-cleaner.js";
+export type { CleanerStats } from "./log/log-cleaner.js";
+export { LogSegment } from "./log/log-segment.js";
+export { LogSegments } from "./log/log-segments.js";
+export { OffsetIndex } from "./log/offset-index.js";
+export { TimeIndex } from "./log/time-index.js";
+export { ProducerStateManager, NUM_BATCHES_TO_RETAIN } from "./log/producer-state-manager.js";
+export type { ProducerCheck, ProducerError, ProducerStateEntry, BatchMetadata } from "./log/producer-state-manager.js";
+export { OffsetCheckpointFile, RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT } from "./log/checkpoint-file.js";
+export { partitionDirName, parsePartitionDirName, filenamePrefixFromOffset } from "./log/log-files.js";
+export { MetadataStore, PRODUCER_ID_BLOCK_SIZE, newTopicId } from "./metadata/metadata-store.js";
+export type { TopicMetadata } from "./metadata/metadata-store.js";
+export { loadOrCreateMetaProperties } from "./metadata/meta-properties.js";
+export type { MetaProperties } from "./metadata/meta-properties.js";
+/** Test and benchmark helper until the codec exports its builder (uncompressed v2 batches only). */
+export { buildRecordBatch } from "./record/records.js";
+export type { SimpleRecord, BuildBatchOptions } from "./record/records.js";

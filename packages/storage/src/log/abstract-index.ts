@@ -1,0 +1,168 @@
+/**
+ * Shared mechanics of OffsetIndex and TimeIndex: fixed-size big-endian entries, kept in memory (the
+ * role of Kafka's mmap) and written to the file lazily.
+ *
+ * Invariants: entries are strictly increasing in their key; `entries * entrySize` bytes of `mem` are
+ * valid. The file of the active segment is preallocated to `maxIndexSize` bytes (zeros) like Kafka's,
+ * and trimmed to the valid entries on roll and close. Entries reach the file on `flush()` (with an
+ * fsync), `trim()` and `close()`; after a crash an index is only trusted for segments before the
+ * recovery point (those were flushed), every later one is rebuilt from its log (LogLoader).
+ */
+import type { FileHandle, FileSystem } from "../fs/file-system.js";
+import { CorruptLogError } from "../errors.js";
+
+export abstract class AbstractIndex {
+  protected mem: Buffer;
+  protected _entries = 0;
+  /** First entry not yet written to the file. */
+  private dirtyFrom = 0;
+  private preallocated = false;
+
+  protected constructor(
+    protected readonly fs: FileSystem,
+    public path: string,
+    protected handle: FileHandle,
+    readonly baseOffset: number,
+    readonly maxIndexSize: number,
+    readonly entrySize: number,
+  ) {
+    this.mem = Buffer.alloc(Math.min(maxIndexSize, 64 * entrySize));
+  }
+
+  get entries(): number {
+    return this._entries;
+  }
+  get maxEntries(): number {
+    return Math.floor(this.maxIndexSize / this.entrySize);
+  }
+  get isFull(): boolean {
+    return this._entries >= this.maxEntries;
+  }
+  /** Bytes of valid entries. */
+  get sizeInBytes(): number {
+    return this._entries * this.entrySize;
+  }
+
+  /** Reads the file's entries; trailing all-zero entries (preallocation) past the first are dropped. */
+  protected async loadFromFile(): Promise<void> {
+    const size = await this.handle.size();
+    const buf = Buffer.alloc(size);
+    await this.handle.read(buf, 0, size, 0);
+    let n = Math.floor(size / this.entrySize);
+    const zero = (i: number): boolean => {
+      for (let b = i * this.entrySize; b < (i + 1) * this.entrySize; b++) if (buf[b] !== 0) return false;
+      return true;
+    };
+    while (n > 1 && zero(n - 1)) n--;
+    if (n === 1 && zero(0) && !this.zeroEntryValid()) n = 0;
+    this.ensure(n);
+    buf.copy(this.mem, 0, 0, n * this.entrySize);
+    this._entries = n;
+    this.dirtyFrom = n;
+    this.preallocated = size > n * this.entrySize;
+  }
+
+  /** Whether an all-zero first entry is a real entry (offset index: relative offset 0 at position 0). */
+  protected abstract zeroEntryValid(): boolean;
+  /** The increasing key of entry i (offset for both index kinds; TimeIndex also checks timestamps). */
+  protected abstract keyOf(i: number): number;
+
+  protected ensure(n: number): void {
+    const need = n * this.entrySize;
+    if (need <= this.mem.length) return;
+    const next = Buffer.alloc(Math.min(Math.max(need, this.mem.length * 2), this.maxIndexSize));
+    this.mem.copy(next, 0, 0, this._entries * this.entrySize);
+    this.mem = next;
+  }
+
+  protected pushEntry(write: (buf: Buffer, pos: number) => void): void {
+    if (this.isFull) throw new CorruptLogError(`index ${this.path} is full (${this._entries} entries)`);
+    this.ensure(this._entries + 1);
+    write(this.mem, this._entries * this.entrySize);
+    this._entries++;
+  }
+
+  /** Largest i with keyOf(i) <= target, or -1. */
+  protected floorIndex(target: number, key: (i: number) => number = (i) => this.keyOf(i)): number {
+    let lo = 0;
+    let hi = this._entries - 1;
+    let ans = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (key(mid) <= target) {
+        ans = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return ans;
+  }
+
+  /** Removes every entry whose offset is >= offset. */
+  truncateTo(offset: number): void {
+    let n = this._entries;
+    while (n > 0 && this.keyOf(n - 1) >= offset) n--;
+    this._entries = n;
+    this.dirtyFrom = Math.min(this.dirtyFrom, n);
+  }
+
+  reset(): void {
+    this._entries = 0;
+    this.dirtyFrom = 0;
+  }
+
+  /** Preallocates the file to maxIndexSize (the active segment's index, as Kafka). */
+  async preallocate(): Promise<void> {
+    await this.handle.truncate(this.maxIndexSize);
+    this.preallocated = true;
+    this.dirtyFrom = 0;
+  }
+
+  private async writeDirty(): Promise<void> {
+    if (this.dirtyFrom < this._entries) {
+      const from = this.dirtyFrom * this.entrySize;
+      await this.handle.write(this.mem, from, this._entries * this.entrySize - from, from);
+    }
+    this.dirtyFrom = this._entries;
+  }
+
+  async flush(): Promise<void> {
+    await this.writeDirty();
+    await this.handle.sync();
+  }
+
+  /** Writes pending entries and cuts the file to the valid entries (roll, close, truncation). */
+  async trim(): Promise<void> {
+    await this.writeDirty();
+    await this.handle.truncate(this._entries * this.entrySize);
+    this.preallocated = false;
+  }
+
+  get isPreallocated(): boolean {
+    return this.preallocated;
+  }
+
+  /** Entries must increase strictly and stay at or above the base offset. */
+  sanityCheck(): void {
+    for (let i = 0; i < this._entries; i++) {
+      const k = this.keyOf(i);
+      if (k < this.baseOffset || (i > 0 && k <= this.keyOf(i - 1))) {
+        throw new CorruptLogError(`index ${this.path} entry ${i} (offset ${k}) is out of order`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.trim();
+    await this.handle.close();
+  }
+
+  async renameTo(path: string): Promise<void> {
+    await this.fs.rename(this.path, path);
+    this.path = path;
+  }
+
+  async deleteFile(): Promise<void> {
+    await this.handle.close().catch(() => {});
+    await this.fs.unlink(this.path).catch(() => {});
+  }
+}

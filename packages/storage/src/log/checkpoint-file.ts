@@ -1,0 +1,48 @@
+/**
+ * OffsetCheckpointFile: Kafka's text checkpoint format, used for `recovery-point-offset-checkpoint`
+ * and `log-start-offset-checkpoint` in each data dir (Kafka's tools read them):
+ *
+ *   0                      version (Kafka's version 0)
+ *   <count>
+ *   <topic> <partition> <offset>      one line per partition
+ *
+ * Written atomically (temp file, fsync, rename, fsync dir). A file that does not parse is reported and
+ * treated as empty: every log is then recovered from its first segment, which is slow but correct.
+ * Migration: a new version number on the first line; readers refuse versions they do not know.
+ */
+import type { FileSystem } from "../fs/file-system.js";
+import { writeFileAtomic } from "../fs/file-system.js";
+import { CorruptLogError } from "../errors.js";
+
+export const RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
+export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
+const VERSION = 0;
+
+export type PartitionOffsets = Map<string, number>;
+export const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+export class OffsetCheckpointFile {
+  constructor(private readonly fs: FileSystem, readonly path: string) {}
+
+  async write(offsets: Iterable<{ topic: string; partition: number; offset: number }>): Promise<void> {
+    const lines = [...offsets].map((e) => `${e.topic} ${e.partition} ${e.offset}`);
+    await writeFileAtomic(this.fs, this.path, `${VERSION}\n${lines.length}\n${lines.map((l) => l + "\n").join("")}`);
+  }
+
+  /** The offsets by tpKey; an empty map when the file is missing. @throws CorruptLogError */
+  async read(): Promise<PartitionOffsets> {
+    const out: PartitionOffsets = new Map();
+    if (!(await this.fs.stat(this.path))) return out;
+    const text = (await this.fs.readFile(this.path)).toString("utf8");
+    const lines = text.split("\n").filter((l) => l.length > 0);
+    if (lines[0] !== String(VERSION)) throw new CorruptLogError(`${this.path}: unknown checkpoint version ${JSON.stringify(lines[0])}`);
+    const count = Number(lines[1]);
+    if (!Number.isInteger(count) || count !== lines.length - 2) throw new CorruptLogError(`${this.path}: expected ${lines[1]} entries, found ${lines.length - 2}`);
+    for (const line of lines.slice(2)) {
+      const m = /^(\S+) (\d+) (-?\d+)$/.exec(line);
+      if (!m) throw new CorruptLogError(`${this.path}: malformed line ${JSON.stringify(line)}`);
+      out.set(tpKey(m[1]!, Number(m[2])), Number(m[3]));
+    }
+    return out;
+  }
+}

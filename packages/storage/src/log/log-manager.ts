@@ -1,0 +1,218 @@
+/**
+ * LogManager: every partition log under one data dir (Kafka's LogManager).
+ *
+ * Data dir layout: `<topic>-<partition>/` per partition (segments, indexes, snapshots), plus
+ * `recovery-point-offset-checkpoint` and `log-start-offset-checkpoint` (checkpoint-file.ts), and
+ * `<topic>-<partition>.<random>-delete/` for a partition being deleted (removed on the next start).
+ *
+ * Schedulers (`setInterval(...).unref()`, stopped by close): retention every
+ * `retentionCheckIntervalMs`, flush by `flush.ms` every `flushCheckIntervalMs`, checkpoints every
+ * `checkpointIntervalMs`, the cleaner every `cleanerBackoffMs`. A failure in a scheduled task is logged,
+ * never thrown.
+ */
+import { randomBytes } from "node:crypto";
+import type { FileSystem } from "../fs/file-system.js";
+import { joinPath } from "../fs/file-system.js";
+import type { Logger } from "../logger.js";
+import { noopLogger } from "../logger.js";
+import { OffsetCheckpointFile, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, tpKey } from "./checkpoint-file.js";
+import type { PartitionOffsets } from "./checkpoint-file.js";
+import { defaultLogConfig, parseLogConfig } from "./log-config.js";
+import type { LogConfig } from "./log-config.js";
+import { parsePartitionDirName, partitionDirName } from "./log-files.js";
+import { UnifiedLog } from "./unified-log.js";
+import { LogCleaner } from "./log-cleaner.js";
+
+export interface LogManagerOptions {
+  fs: FileSystem;
+  dataDir: string;
+  logger?: Logger;
+  /** Broker-level defaults (Kafka's log.* settings). */
+  defaults?: LogConfig;
+  /** A topic's own configs (Kafka keys), over the defaults. */
+  topicConfigs?: (topic: string) => Readonly<Record<string, string>>;
+  time?: () => number;
+  /** Start the background schedulers (default true). */
+  schedule?: boolean;
+  retentionCheckIntervalMs?: number;
+  flushCheckIntervalMs?: number;
+  checkpointIntervalMs?: number;
+  cleanerBackoffMs?: number;
+}
+
+export class LogManager {
+  private readonly logs = new Map<string, UnifiedLog>();
+  private readonly fs: FileSystem;
+  readonly dataDir: string;
+  private readonly logger: Logger;
+  private readonly defaults: LogConfig;
+  private readonly topicConfigs: (topic: string) => Readonly<Record<string, string>>;
+  private readonly time: () => number;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly recoveryCheckpoint: OffsetCheckpointFile;
+  private readonly startCheckpoint: OffsetCheckpointFile;
+  readonly cleaner: LogCleaner;
+  private closed = false;
+
+  private constructor(private readonly options: LogManagerOptions) {
+    this.fs = options.fs;
+    this.dataDir = options.dataDir;
+    this.logger = options.logger ?? noopLogger;
+    this.defaults = options.defaults ?? defaultLogConfig;
+    this.topicConfigs = options.topicConfigs ?? (() => ({}));
+    this.time = options.time ?? Date.now;
+    this.recoveryCheckpoint = new OffsetCheckpointFile(this.fs, joinPath(this.dataDir, RECOVERY_POINT_CHECKPOINT));
+    this.startCheckpoint = new OffsetCheckpointFile(this.fs, joinPath(this.dataDir, LOG_START_OFFSET_CHECKPOINT));
+    this.cleaner = new LogCleaner({ fs: this.fs, logger: this.logger, time: this.time });
+  }
+
+  /** Opens the data dir and loads (recovering as needed) every partition in it. */
+  static async open(options: LogManagerOptions): Promise<LogManager> {
+    const m = new LogManager(options);
+    await m.load();
+    if (options.schedule !== false) m.startSchedulers();
+    return m;
+  }
+
+  private async readCheckpoint(f: OffsetCheckpointFile): Promise<PartitionOffsets> {
+    try {
+      return await f.read();
+    } catch (e) {
+      this.logger.warn({ file: f.path, err: (e as Error).message }, "ignoring an unreadable checkpoint: recovering every log fully");
+      return new Map();
+    }
+  }
+
+  private async load(): Promise<void> {
+    await this.fs.mkdir(this.dataDir);
+    const recovery = await this.readCheckpoint(this.recoveryCheckpoint);
+    const starts = await this.readCheckpoint(this.startCheckpoint);
+    const dirs: { name: string; topic: string; partition: number }[] = [];
+    for (const name of await this.fs.readdir(this.dataDir)) {
+      const path = joinPath(this.dataDir, name);
+      if (!(await this.fs.stat(path))?.isDirectory) continue;
+      if (name.endsWith("-delete")) {
+        await this.fs.rmrf(path);
+        continue;
+      }
+      const tp = parsePartitionDirName(name);
+      if (tp) dirs.push({ name, ...tp });
+    }
+    const started = this.time();
+    for (let i = 0; i < dirs.length; i++) {
+      const d = dirs[i]!;
+      const key = tpKey(d.topic, d.partition);
+      const log = await this.openLog(d.topic, d.partition, recovery.get(key) ?? 0, starts.get(key) ?? 0);
+      this.logger.info({ topic: d.topic, partition: d.partition, loaded: i + 1, total: dirs.length, logEndOffset: log.logEndOffset }, "loaded log");
+    }
+    this.logger.info({ logs: dirs.length, ms: this.time() - started }, "logs loaded");
+    await this.checkpoint();
+  }
+
+  private configFor(topic: string): LogConfig {
+    return parseLogConfig(this.topicConfigs(topic), this.defaults);
+  }
+
+  private async openLog(topic: string, partition: number, recoveryPoint: number, logStartOffset: number): Promise<UnifiedLog> {
+    const log = await UnifiedLog.open({
+      fs: this.fs,
+      dir: joinPath(this.dataDir, partitionDirName(topic, partition)),
+      topic,
+      partition,
+      config: this.configFor(topic),
+      logger: this.logger,
+      recoveryPoint,
+      logStartOffset,
+      time: this.time,
+      onLogStartOffsetChange: () => void this.checkpointLogStartOffsets().catch((e: unknown) => this.logger.error({ err: (e as Error).message }, "log start offset checkpoint failed")),
+    });
+    this.logs.set(tpKey(topic, partition), log);
+    return log;
+  }
+
+  getLog(topic: string, partition: number): UnifiedLog | undefined {
+    return this.logs.get(tpKey(topic, partition));
+  }
+
+  allLogs(): UnifiedLog[] {
+    return [...this.logs.values()];
+  }
+
+  /** The partition's log, created empty when missing. */
+  async getOrCreateLog(topic: string, partition: number): Promise<UnifiedLog> {
+    return this.getLog(topic, partition) ?? (await this.openLog(topic, partition, 0, 0));
+  }
+
+  /** Removes a partition's log: renamed to `<dir>.<random>-delete` at once, files removed after. */
+  async deleteLog(topic: string, partition: number): Promise<void> {
+    const log = this.getLog(topic, partition);
+    if (!log) return;
+    this.logs.delete(tpKey(topic, partition));
+    await log.close().catch(() => {});
+    const doomed = `${log.dir}.${randomBytes(8).toString("hex")}-delete`;
+    await this.fs.rename(log.dir, doomed);
+    await this.fs.syncDir(this.dataDir);
+    await this.fs.rmrf(doomed);
+    await this.checkpoint();
+  }
+
+  /** Re-reads a topic's configs (after AlterConfigs) into its logs. */
+  updateTopicConfig(topic: string): void {
+    const config = this.configFor(topic);
+    for (const log of this.logs.values()) if (log.topic === topic) log.config = config;
+  }
+
+  async checkpointRecoveryPoints(): Promise<void> {
+    await this.recoveryCheckpoint.write(this.allLogs().map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint })));
+  }
+  async checkpointLogStartOffsets(): Promise<void> {
+    await this.startCheckpoint.write(this.allLogs().map((l) => ({ topic: l.topic, partition: l.partition, offset: l.logStartOffset })));
+  }
+  async checkpoint(): Promise<void> {
+    await this.checkpointRecoveryPoints();
+    await this.checkpointLogStartOffsets();
+  }
+
+  async runRetention(now = this.time()): Promise<number> {
+    let n = 0;
+    for (const log of this.allLogs()) n += await log.applyRetention(now);
+    return n;
+  }
+
+  async flushByTime(now = this.time()): Promise<void> {
+    for (const log of this.allLogs()) await log.maybeFlushByTime(now);
+  }
+
+  async runCleaner(now = this.time()): Promise<void> {
+    for (const log of this.allLogs()) if (log.config.cleanupPolicy.includes("compact")) await this.cleaner.clean(log, now);
+  }
+
+  private every(ms: number, name: string, task: () => Promise<unknown>): void {
+    let running = false;
+    const t = setInterval(() => {
+      if (running || this.closed) return;
+      running = true;
+      task()
+        .catch((e: unknown) => this.logger.error({ task: name, err: (e as Error).message }, "scheduled task failed"))
+        .finally(() => (running = false));
+    }, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  private startSchedulers(): void {
+    const o = this.options;
+    this.every(o.retentionCheckIntervalMs ?? 300_000, "retention", () => this.runRetention());
+    this.every(o.flushCheckIntervalMs ?? 1_000, "flush", () => this.flushByTime());
+    this.every(o.checkpointIntervalMs ?? 60_000, "checkpoint", () => this.checkpoint());
+    this.every(o.cleanerBackoffMs ?? 15_000, "cleaner", () => this.runCleaner());
+  }
+
+  /** Stops the schedulers, flushes and closes every log, and checkpoints (a clean shutdown). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const log of this.allLogs()) await log.close();
+    await this.checkpoint();
+  }
+}

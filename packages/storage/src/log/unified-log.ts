@@ -1,0 +1,496 @@
+/**
+ * UnifiedLog: the file-based PartitionLog of one partition (Kafka's LocalLog + UnifiedLog folded into
+ * one class): segments, roll, truncation, log start offset, high watermark, producer state, flush.
+ *
+ * One owner per partition: every mutation (append, truncate, advance, roll, retention, segment swap,
+ * flush, close) runs through a serial fastq queue, never concurrently. Reads do not queue: they see
+ * the sizes of segments at the time they start, hold a reference on the segment they read (so
+ * retention or the cleaner closes it only when the read is done), and never see a partial batch,
+ * since `size` moves only after a write completes.
+ *
+ * Offsets: logStartOffset <= every served offset < logEndOffset; highWatermark = logEndOffset
+ * (single replica); lastStableOffset = the first unstable offset of an open transaction, or the HW
+ * (seam: ProducerStateManager.firstUnstableOffset). recoveryPoint: every byte below it has been
+ * fsynced; the loader validates only what lies after it.
+ *
+ * Disk faults: a failed write is rolled back (the segment cut to its previous size) and the append
+ * fails with KafkaStorageError; a failed fsync marks the log failed (as Kafka takes the log dir
+ * offline): every later call throws that error, and a reopen recovers from the last good state.
+ */
+import fastq from "fastq";
+import type { queueAsPromised } from "fastq";
+import { CorruptRecordError, UnsupportedMagicError } from "@odradek/codec";
+import type { FileSystem } from "../fs/file-system.js";
+import type { Logger } from "../logger.js";
+import { noopLogger } from "../logger.js";
+import { KafkaStorageError, LogClosedError } from "../errors.js";
+import type { RecordBatchHeader } from "../record/batch.js";
+import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch, validateBatch } from "../record/batch.js";
+import type { LogConfig } from "./log-config.js";
+import { LogSegment } from "./log-segment.js";
+import type { AppendedBatch } from "./log-segment.js";
+import type { LogSegments } from "./log-segments.js";
+import { loadLog } from "./log-loader.js";
+import { ProducerStateManager } from "./producer-state-manager.js";
+import type { ProducerStateEntry } from "./producer-state-manager.js";
+import { ListOffsetsTimestamp } from "./partition-log.js";
+import type { AppendOptions, AppendResult, PartitionLog, ReadOptions, ReadResult, TimestampAndOffset } from "./partition-log.js";
+import { DELETED_SUFFIX } from "./log-files.js";
+
+export interface UnifiedLogParams {
+  fs: FileSystem;
+  /** The partition directory. */
+  dir: string;
+  topic: string;
+  partition: number;
+  config: LogConfig;
+  logger?: Logger;
+  /** From the recovery-point checkpoint (0 when unknown: everything is validated). */
+  recoveryPoint?: number;
+  logStartOffset?: number;
+  /** Clock (ms), injectable for tests. */
+  time?: () => number;
+  /** Called after the log start offset moved (the LogManager checkpoints it). */
+  onLogStartOffsetChange?: (offset: number) => void;
+}
+
+type Task = () => Promise<unknown>;
+const noRelease = (): void => {};
+
+export class UnifiedLog implements PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dir: string;
+  config: LogConfig;
+  private readonly fs: FileSystem;
+  private readonly logger: Logger;
+  private readonly time: () => number;
+  private readonly queue: queueAsPromised<Task, unknown>;
+  private _logStartOffset: number;
+  private _logEndOffset: number;
+  private _recoveryPoint: number;
+  private unflushedMessages = 0;
+  private lastFlushMs: number;
+  private latestEpoch = -1;
+  private closed = false;
+  private failure: KafkaStorageError | null = null;
+  private readonly onLogStartOffsetChange: ((offset: number) => void) | undefined;
+
+  private constructor(
+    p: UnifiedLogParams,
+    readonly segments: LogSegments,
+    readonly producerState: ProducerStateManager,
+    loaded: { logStartOffset: number; logEndOffset: number; recoveryPoint: number },
+  ) {
+    this.fs = p.fs;
+    this.dir = p.dir;
+    this.topic = p.topic;
+    this.partition = p.partition;
+    this.config = p.config;
+    this.logger = (p.logger ?? noopLogger).child({ topic: p.topic, partition: p.partition });
+    this.time = p.time ?? Date.now;
+    this.queue = fastq.promise((task: Task) => task(), 1);
+    this._logStartOffset = loaded.logStartOffset;
+    this._logEndOffset = loaded.logEndOffset;
+    this._recoveryPoint = loaded.recoveryPoint;
+    this.lastFlushMs = this.time();
+    this.onLogStartOffsetChange = p.onLogStartOffsetChange;
+  }
+
+  /** Opens (creating if needed) and recovers the partition directory (see LogLoader). */
+  static async open(p: UnifiedLogParams): Promise<UnifiedLog> {
+    const logger = (p.logger ?? noopLogger).child({ topic: p.topic, partition: p.partition });
+    const loaded = await loadLog({
+      fs: p.fs,
+      dir: p.dir,
+      config: p.config,
+      logger,
+      recoveryPoint: p.recoveryPoint ?? 0,
+      logStartOffset: p.logStartOffset ?? 0,
+      nowMs: (p.time ?? Date.now)(),
+    });
+    return new UnifiedLog(p, loaded.segments, loaded.producerState, loaded);
+  }
+
+  get logStartOffset(): number {
+    return this._logStartOffset;
+  }
+  get logEndOffset(): number {
+    return this._logEndOffset;
+  }
+  get highWatermark(): number {
+    return this._logEndOffset;
+  }
+  get lastStableOffset(): number {
+    return this.producerState.firstUnstableOffset() ?? this.highWatermark;
+  }
+  get recoveryPoint(): number {
+    return this._recoveryPoint;
+  }
+  get sizeInBytes(): number {
+    return this.segments.sizeInBytes;
+  }
+  get name(): string {
+    return `${this.topic}-${this.partition}`;
+  }
+
+  /** Runs `fn` after every earlier mutation of this log, alone. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    return this.queue.push(async () => {
+      if (this.closed) throw new LogClosedError(this.name);
+      if (this.failure) throw this.failure;
+      return fn();
+    }) as Promise<T>;
+  }
+
+  private fail(message: string, e: unknown): KafkaStorageError {
+    const err = e instanceof KafkaStorageError ? e : new KafkaStorageError(`${message} (${this.name})`, e);
+    this.logger.error({ err: err.message, code: err.osCode }, message);
+    return err;
+  }
+
+  append(records: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
+    return this.serial(() => this.appendLocked(records, options));
+  }
+
+  private async appendLocked(records: Buffer, options: AppendOptions): Promise<AppendResult> {
+    const rejected = (error: AppendResult["error"], errorMessage: string): AppendResult => ({ baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this._logStartOffset, error, errorMessage });
+    // Validate (LogValidator): whole v2 batches, CRC, consistent offsets delta.
+    const headers: { pos: number; h: RecordBatchHeader }[] = [];
+    let pos = 0;
+    try {
+      if (records.length === 0) return rejected("INVALID_RECORD", "no record batches");
+      while (pos < records.length) {
+        if (records.length - pos < RECORD_BATCH_OVERHEAD) throw new CorruptRecordError(`truncated record batch at ${pos}`);
+        const h = validateBatch(records, pos);
+        if (h.recordCount === 0 || h.lastOffsetDelta !== h.recordCount - 1) {
+          return rejected("INVALID_RECORD", `batch at ${pos} has ${h.recordCount} records and last offset delta ${h.lastOffsetDelta}`);
+        }
+        headers.push({ pos, h });
+        pos += h.batchLength + LOG_OVERHEAD;
+      }
+    } catch (e) {
+      if (e instanceof UnsupportedMagicError) return rejected("UNSUPPORTED_FOR_MESSAGE_FORMAT", e.message);
+      if (e instanceof CorruptRecordError) return rejected("CORRUPT_MESSAGE", e.message);
+      throw e;
+    }
+    // Producer state (Kafka's analyzeAndValidateProducerState) on the offsets about to be assigned.
+    let next = this._logEndOffset;
+    const pending = new Map<number, ProducerStateEntry>();
+    for (const { h } of headers) {
+      h.baseOffset = next;
+      if (options.producerCheck !== false && h.producerId >= 0) {
+        const c = this.producerState.check(h, pending);
+        if (c.kind === "duplicate") {
+          if (headers.length === 1) return { baseOffset: c.firstOffset, lastOffset: c.lastOffset, logAppendTime: -1, logStartOffset: this._logStartOffset, duplicateOf: { firstOffset: c.firstOffset, lastOffset: c.lastOffset } };
+          return rejected("OUT_OF_ORDER_SEQUENCE_NUMBER", "a duplicate batch inside a multi-batch append");
+        }
+        if (c.kind === "error") return rejected(c.error, c.message);
+        pending.set(h.producerId, ProducerStateManager.apply(pending.get(h.producerId) ?? this.producerState.activeProducers.get(h.producerId), h));
+      }
+      next += h.lastOffsetDelta + 1;
+    }
+    // Assign offsets in place.
+    const now = options.nowMs ?? this.time();
+    const logAppendTime = this.config.messageTimestampType === "LogAppendTime" ? now : -1;
+    const epoch = options.leaderEpoch ?? 0;
+    const batches: AppendedBatch[] = [];
+    for (const { pos: p, h } of headers) {
+      setBaseOffset(records, p, h.baseOffset);
+      setPartitionLeaderEpoch(records, p, epoch);
+      h.partitionLeaderEpoch = epoch;
+      if (logAppendTime >= 0) {
+        setLogAppendTime(records, p, logAppendTime);
+        h.maxTimestamp = logAppendTime;
+      }
+      batches.push({ pos: p, size: h.batchLength + LOG_OVERHEAD, baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp });
+    }
+    const first = headers[0]!.h;
+    await this.maybeRoll(records.length, first.maxTimestamp, now);
+    const seg = this.segments.active;
+    try {
+      await seg.append(records, batches);
+    } catch (e) {
+      throw this.fail("append failed, rolled back", e);
+    }
+    let count = 0;
+    for (const { h } of headers) {
+      this.producerState.update(h);
+      count += h.recordCount;
+    }
+    this._logEndOffset = next;
+    this.latestEpoch = epoch;
+    this.unflushedMessages += count;
+    if (this.unflushedMessages >= this.config.flushMessages) await this.flushLocked();
+    return { baseOffset: first.baseOffset, lastOffset: next - 1, logAppendTime, logStartOffset: this._logStartOffset };
+  }
+
+  private async maybeRoll(size: number, maxTimestamp: number, now: number): Promise<void> {
+    const seg = this.segments.active;
+    if (seg.size === 0) return;
+    const reachedRollMs = now - seg.rollingBasedTimestamp > this.config.segmentMs;
+    if (seg.size + size > this.config.segmentBytes || reachedRollMs || seg.isFull) {
+      this.logger.debug({ segment: seg.baseOffset, size: seg.size, maxTimestamp }, "rolling segment");
+      await this.roll(now);
+    }
+  }
+
+  /** Closes the active segment and starts a new one at the log end offset; snapshots producer state. */
+  async roll(now = this.time()): Promise<LogSegment> {
+    const old = this.segments.active;
+    const base = this._logEndOffset;
+    if (old.baseOffset === base && old.size === 0) return old;
+    try {
+      await old.onBecomeInactive();
+      // One fsync per segment.bytes: a closed segment is never left with an unsynced tail.
+      await old.flush();
+      await this.producerState.takeSnapshot(base);
+      const seg = await LogSegment.open(this.fs, this.dir, base, this.config, { loadIndexes: false, nowMs: now });
+      await seg.offsetIndex.preallocate();
+      await seg.timeIndex.preallocate();
+      this.segments.add(seg);
+      await this.producerState.cleanSnapshots(this.config.maxProducerSnapshots, this.segments.first?.baseOffset ?? 0);
+      return seg;
+    } catch (e) {
+      throw this.fail("roll failed", e);
+    }
+  }
+
+  async read(offset: number, options: ReadOptions): Promise<ReadResult> {
+    if (this.failure) throw this.failure;
+    const hw = this.highWatermark;
+    const base = { records: [] as Buffer[], release: noRelease, bytes: 0, highWatermark: hw, lastStableOffset: this.lastStableOffset, logStartOffset: this._logStartOffset, logEndOffset: this._logEndOffset };
+    if (offset < this._logStartOffset || offset > hw) return { ...base, error: "OFFSET_OUT_OF_RANGE" };
+    if (offset === hw) return base;
+    for (const seg of this.segments.from(offset)) {
+      const maxPosition = seg.size;
+      seg.acquire();
+      let keep = false;
+      try {
+        const r = await seg.read(offset, options.maxBytes, maxPosition, options.minOneBatch ?? true, !options.asSlice);
+        if (!r) continue;
+        if (r.length === 0) return base;
+        if (options.asSlice) {
+          keep = true;
+          let released = false;
+          return { ...base, bytes: r.length, slice: { fd: seg.fd, path: seg.logPath, position: r.position, length: r.length }, release: () => {
+            if (!released) {
+              released = true;
+              seg.release();
+            }
+          } };
+        }
+        const bytes = r.bytes ?? (await seg.readBytes(r.position, r.length));
+        return { ...base, records: [bytes], bytes: bytes.length };
+      } finally {
+        if (!keep) seg.release();
+      }
+    }
+    return base;
+  }
+
+  async offsetForTimestamp(timestamp: number): Promise<TimestampAndOffset | null> {
+    if (timestamp === ListOffsetsTimestamp.EARLIEST) return { timestamp: -1, offset: this._logStartOffset, leaderEpoch: -1 };
+    if (timestamp === ListOffsetsTimestamp.LATEST) return { timestamp: -1, offset: this._logEndOffset, leaderEpoch: this.latestEpoch };
+    if (timestamp === ListOffsetsTimestamp.MAX_TIMESTAMP) {
+      let best: TimestampAndOffset | null = null;
+      for (const seg of this.segments.values()) {
+        if (seg.maxTimestampSoFar >= 0 && (!best || seg.maxTimestampSoFar > best.timestamp) && seg.offsetOfMaxTimestampSoFar >= this._logStartOffset) {
+          best = { timestamp: seg.maxTimestampSoFar, offset: seg.offsetOfMaxTimestampSoFar, leaderEpoch: -1 };
+        }
+      }
+      return best;
+    }
+    for (const seg of this.segments.values()) {
+      if (seg.maxTimestampSoFar < timestamp || seg.size === 0) continue;
+      const loc = await seg.findOffsetByTimestamp(timestamp, this._logStartOffset);
+      if (loc) return { timestamp: loc.maxTimestamp, offset: Math.max(loc.baseOffset, this._logStartOffset), leaderEpoch: loc.leaderEpoch };
+    }
+    return null;
+  }
+
+  truncateTo(offset: number): Promise<void> {
+    return this.serial(async () => {
+      if (offset >= this._logEndOffset) return;
+      try {
+        const doomed = this.segments.values().filter((s) => s.baseOffset >= offset && s !== this.segments.first);
+        for (const s of doomed) {
+          this.segments.remove(s);
+          await s.deleteFiles();
+        }
+        const last = this.segments.active;
+        if (last.baseOffset >= offset) {
+          // Everything goes: start again at `offset` (Kafka's truncateFullyAndStartAt).
+          this.segments.remove(last);
+          await last.deleteFiles();
+          const seg = await LogSegment.open(this.fs, this.dir, offset, this.config, { loadIndexes: false, nowMs: this.time() });
+          await seg.offsetIndex.preallocate();
+          await seg.timeIndex.preallocate();
+          this.segments.add(seg);
+          this._logStartOffset = offset;
+          this._logEndOffset = offset;
+        } else {
+          await last.truncateTo(offset);
+          // Cut stale entries from the files before preallocating again (zeros past the valid ones).
+          await last.offsetIndex.trim();
+          await last.timeIndex.trim();
+          await last.offsetIndex.preallocate();
+          await last.timeIndex.preallocate();
+          this._logEndOffset = await last.readNextOffset();
+        }
+        this._recoveryPoint = Math.min(this._recoveryPoint, this._logEndOffset);
+        await this.flushLocked();
+        await this.reloadProducerState();
+      } catch (e) {
+        throw (this.failure = this.fail("truncation failed", e));
+      }
+    });
+  }
+
+  private async reloadProducerState(): Promise<void> {
+    await this.producerState.deleteSnapshotsFrom(this._logEndOffset);
+    const from = (await this.producerState.loadLatestSnapshot(this._logEndOffset)) ?? this.segments.first!.baseOffset;
+    for (const seg of this.segments.from(from)) {
+      await seg.scanBatches(0, seg.size, (loc, h) => {
+        if (loc.baseOffset >= from && h.producerId >= 0) this.producerState.update(h);
+        return true;
+      });
+    }
+  }
+
+  advanceLogStartOffset(offset: number): Promise<{ error?: "OFFSET_OUT_OF_RANGE"; logStartOffset: number }> {
+    return this.serial(async () => {
+      if (offset > this.highWatermark || offset < 0) return { error: "OFFSET_OUT_OF_RANGE" as const, logStartOffset: this._logStartOffset };
+      if (offset > this._logStartOffset) {
+        this._logStartOffset = offset;
+        this.onLogStartOffsetChange?.(offset);
+        await this.deleteSegmentsLocked((seg, next) => next !== undefined && next.baseOffset <= this._logStartOffset, "log start offset");
+      }
+      return { logStartOffset: this._logStartOffset };
+    });
+  }
+
+  /**
+   * Deletes closed segments from the oldest while `shouldDelete(segment, nextSegment)` holds (never the
+   * active one); the log start offset moves to the first remaining segment.
+   */
+  private async deleteSegmentsLocked(shouldDelete: (seg: LogSegment, next: LogSegment | undefined) => boolean, reason: string): Promise<number> {
+    let deleted = 0;
+    for (const seg of this.segments.values().slice()) {
+      const next = this.segments.next(seg);
+      if (!next || !shouldDelete(seg, next)) break;
+      this.segments.remove(seg);
+      try {
+        await seg.changeFileSuffixes("", DELETED_SUFFIX);
+      } catch (e) {
+        this.logger.warn({ segment: seg.baseOffset, err: (e as Error).message }, "could not rename a deleted segment");
+      }
+      await seg.deleteFiles();
+      deleted++;
+      this.logger.info({ segment: seg.baseOffset, reason }, "deleted segment");
+      if (next.baseOffset > this._logStartOffset) {
+        this._logStartOffset = next.baseOffset;
+        this.onLogStartOffsetChange?.(this._logStartOffset);
+      }
+    }
+    if (deleted > 0) await this.producerState.cleanSnapshots(this.config.maxProducerSnapshots, this.segments.first?.baseOffset ?? 0);
+    return deleted;
+  }
+
+  /** retention.ms / retention.bytes over closed segments (cleanup.policy containing delete). */
+  applyRetention(now = this.time()): Promise<number> {
+    return this.serial(async () => {
+      if (!this.config.cleanupPolicy.includes("delete")) return 0;
+      let n = 0;
+      if (this.config.retentionMs >= 0) {
+        n += await this.deleteSegmentsLocked((seg) => now - (seg.maxTimestampSoFar >= 0 ? seg.maxTimestampSoFar : seg.rollingBasedTimestamp) > this.config.retentionMs, "retention.ms");
+      }
+      if (this.config.retentionBytes >= 0) {
+        let excess = this.segments.sizeInBytes - this.config.retentionBytes;
+        n += await this.deleteSegmentsLocked((seg) => {
+          if (excess - seg.size < 0) return false;
+          excess -= seg.size;
+          return true;
+        }, "retention.bytes");
+      }
+      return n;
+    });
+  }
+
+  /** Closed segments, oldest first (what the cleaner may rewrite). */
+  closedSegments(): LogSegment[] {
+    return this.segments.values().slice(0, -1);
+  }
+
+  /**
+   * Swaps a cleaned segment (written with the `.cleaned` suffix and synced) in place of `old`, which
+   * must still be a closed segment of this log; otherwise the cleaned files are dropped.
+   * Kafka's protocol: `.cleaned` → `.swap`, old → `.deleted`, `.swap` → live name, delete `.deleted`.
+   */
+  replaceSegment(old: LogSegment, cleaned: LogSegment, cleanedSuffix: string, swapSuffix: string): Promise<boolean> {
+    return this.serial(async () => {
+      if (!this.closedSegments().includes(old) || old.baseOffset !== cleaned.baseOffset) {
+        await cleaned.deleteFiles();
+        return false;
+      }
+      try {
+        await cleaned.changeFileSuffixes(cleanedSuffix, swapSuffix);
+        await this.fs.syncDir(this.dir);
+        await old.changeFileSuffixes("", DELETED_SUFFIX);
+        await cleaned.changeFileSuffixes(swapSuffix, "");
+        await this.fs.syncDir(this.dir);
+      } catch (e) {
+        throw (this.failure = this.fail("segment swap failed", e));
+      }
+      this.segments.add(cleaned);
+      await old.deleteFiles();
+      return true;
+    });
+  }
+
+  flush(): Promise<void> {
+    return this.serial(() => this.flushLocked());
+  }
+
+  /** flush.ms: flushes when that long has passed since the last flush. */
+  maybeFlushByTime(now = this.time()): Promise<void> {
+    if (now - this.lastFlushMs < this.config.flushMs) return Promise.resolve();
+    return this.flush();
+  }
+
+  private async flushLocked(): Promise<void> {
+    const end = this._logEndOffset;
+    try {
+      // Closed segments were flushed whole on roll; the active one needs only its log file synced:
+      // its indexes are rebuilt or re-checked on load (LogLoader), so flush.messages=1 costs one fdatasync.
+      for (const seg of this.segments.values()) {
+        if (seg === this.segments.active) await seg.flushLog();
+        else if (seg.unflushed) await seg.flush();
+      }
+    } catch (e) {
+      throw (this.failure = this.fail("fsync failed", e));
+    }
+    this._recoveryPoint = end;
+    this.unflushedMessages = 0;
+    this.lastFlushMs = this.time();
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.serial(async () => {
+      await this.flushLocked();
+      await this.producerState.takeSnapshot(this._logEndOffset).catch(() => {});
+      for (const seg of this.segments.values()) await seg.close();
+      this.closed = true;
+    });
+  }
+
+  /** Closes without flushing, then removes the partition directory (DeleteTopics). */
+  delete(): Promise<void> {
+    return this.serial(async () => {
+      this.closed = true;
+      for (const seg of this.segments.values()) await seg.deleteFiles();
+      await this.fs.rmrf(this.dir);
+    });
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * MetadataStore: broker metadata that must survive restarts, in `<dataDir>/odradek-metadata.json`,
+ * rewritten whole and atomically on every change (temp file, fsync, rename, fsync dir; writes are
+ * serialised through one queue). Small by nature: topics and a counter.
+ *
+ *   {
+ *     "version": 1,
+ *     "topics": { "<name>": { "topicId": "<22-char base64url UUID>", "partitions": <n>,
+ *                             "configs": { "<kafka config key>": "<value>" } } },
+ *     "nextProducerIdBlock": <first producer id not yet handed to any block>
+ *   }
+ *
+ * Producer ids: handed out from blocks of PRODUCER_ID_BLOCK_SIZE; a block's end is persisted before any
+ * id of it is returned, so an id is never reused after a restart (ids of an unfinished block are
+ * skipped). Migration: readers refuse an unknown "version"; a new version adds a converter here.
+ */
+import { randomUUID } from "node:crypto";
+import fastq from "fastq";
+import type { FileSystem } from "../fs/file-system.js";
+import { joinPath, writeFileAtomic } from "../fs/file-system.js";
+import { CorruptLogError } from "../errors.js";
+
+export const METADATA_FILE = "odradek-metadata.json";
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
+const VERSION = 1;
+
+export interface TopicMetadata {
+  topicId: string;
+  partitions: number;
+  configs: Record<string, string>;
+}
+
+interface MetadataFile {
+  version: number;
+  topics: Record<string, TopicMetadata>;
+  nextProducerIdBlock: number;
+}
+
+/** A random UUID in Kafka's text form (base64url, no padding), never the all-zero one. */
+export function newTopicId(): string {
+  return Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+}
+
+export class MetadataStore {
+  private data: MetadataFile = { version: VERSION, topics: {}, nextProducerIdBlock: 0 };
+  private nextProducerId = 0;
+  private blockEnd = 0;
+  private readonly queue = fastq.promise((task: () => Promise<unknown>) => task(), 1);
+
+  private constructor(private readonly fs: FileSystem, readonly path: string) {}
+
+  static async open(fs: FileSystem, dataDir: string): Promise<MetadataStore> {
+    await fs.mkdir(dataDir);
+    const s = new MetadataStore(fs, joinPath(dataDir, METADATA_FILE));
+    if (await fs.stat(s.path)) {
+      let parsed: MetadataFile;
+      try {
+        parsed = JSON.parse((await fs.readFile(s.path)).toString("utf8")) as MetadataFile;
+      } catch (e) {
+        throw new CorruptLogError(`${s.path} does not parse: ${(e as Error).message}`);
+      }
+      if (parsed.version !== VERSION) throw new CorruptLogError(`${s.path} has unknown version ${parsed.version}`);
+      s.data = parsed;
+    }
+    s.nextProducerId = s.data.nextProducerIdBlock;
+    s.blockEnd = s.data.nextProducerIdBlock;
+    return s;
+  }
+
+  private save(): Promise<void> {
+    return writeFileAtomic(this.fs, this.path, JSON.stringify(this.data, null, 1) + "\n");
+  }
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    return this.queue.push(fn) as Promise<T>;
+  }
+
+  topics(): ReadonlyMap<string, Readonly<TopicMetadata>> {
+    return new Map(Object.entries(this.data.topics));
+  }
+  topic(name: string): Readonly<TopicMetadata> | undefined {
+    return this.data.topics[name];
+  }
+
+  /** Creates a topic with a new UUID; resolves once durable. */
+  createTopic(name: string, partitions: number, configs: Record<string, string> = {}): Promise<TopicMetadata> {
+    return this.serial(async () => {
+      if (this.data.topics[name]) throw new Error(`topic ${name} exists`);
+      const t: TopicMetadata = { topicId: newTopicId(), partitions, configs: { ...configs } };
+      this.data.topics[name] = t;
+      await this.save();
+      return t;
+    });
+  }
+  deleteTopic(name: string): Promise<void> {
+    return this.serial(async () => {
+      delete this.data.topics[name];
+      await this.save();
+    });
+  }
+  setPartitionCount(name: string, partitions: number): Promise<void> {
+    return this.serial(async () => {
+      const t = this.data.topics[name];
+      if (!t) throw new Error(`no topic ${name}`);
+      t.partitions = partitions;
+      await this.save();
+    });
+  }
+  setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
+    return this.serial(async () => {
+      const t = this.data.topics[name];
+      if (!t) throw new Error(`no topic ${name}`);
+      t.configs = { ...configs };
+      await this.save();
+    });
+  }
+
+  /** A producer id never handed out before, in this process or an earlier one. */
+  allocateProducerId(): Promise<number> {
+    return this.serial(async () => {
+      if (this.nextProducerId >= this.blockEnd) {
+        this.data.nextProducerIdBlock = this.blockEnd + PRODUCER_ID_BLOCK_SIZE;
+        await this.save();
+        this.blockEnd = this.data.nextProducerIdBlock;
+      }
+      return this.nextProducerId++;
+    });
+  }
+}

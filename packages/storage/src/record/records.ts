@@ -1,0 +1,171 @@
+/**
+ * Records inside an uncompressed v2 batch, just enough for the LogCleaner (key, tombstone, offset
+ * delta, verbatim bytes) and a batch builder for tests and benchmarks. Record layout (KIP-98):
+ *   length varint | attributes int8 | timestampDelta varlong | offsetDelta varint |
+ *   keyLength varint | key | valueLength varint | value | headerCount varint | headers
+ * The codec's own record decoder returns decoded records; the cleaner needs each record's verbatim
+ * bytes (to rebuild a batch without re-encoding), hence this small reader. `buildRecordBatch` here is
+ * a test/benchmark shortcut (the codec's `buildRecordBatch` is the full builder).
+ */
+import { CorruptRecordError } from "@odradek/codec";
+import { RECORD_BATCH_OVERHEAD, updateBatchCrc, writeInt64 } from "./batch.js";
+
+interface Cursor {
+  buf: Buffer;
+  pos: number;
+}
+
+function readVarlong(c: Cursor): number {
+  let u = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (c.pos >= c.buf.length) throw new CorruptRecordError("varint runs past the end");
+    const b = c.buf[c.pos++]!;
+    u += (b & 0x7f) * mul;
+    mul *= 128;
+    if (b < 0x80) return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+  }
+  throw new CorruptRecordError("varint too long");
+}
+
+function varintSize(v: number): number {
+  let u = v >= 0 ? v * 2 : -v * 2 - 1;
+  let n = 1;
+  while (u >= 128) {
+    u = Math.floor(u / 128);
+    n++;
+  }
+  return n;
+}
+function writeVarlong(buf: Buffer, pos: number, v: number): number {
+  let u = v >= 0 ? v * 2 : -v * 2 - 1;
+  while (u >= 128) {
+    buf[pos++] = (u % 128) | 0x80;
+    u = Math.floor(u / 128);
+  }
+  buf[pos++] = u;
+  return pos;
+}
+
+export interface RecordView {
+  offsetDelta: number;
+  timestampDelta: number;
+  /** null for a null key. A view on the records buffer. */
+  key: Buffer | null;
+  /** true when the value is null (a tombstone). */
+  tombstone: boolean;
+  /** The whole record, length prefix included, as stored. */
+  bytes: Buffer;
+}
+
+/** The records of an uncompressed records section (bytes after the 61-byte header). */
+export function* iterateRecords(records: Buffer, count: number): Generator<RecordView> {
+  const c: Cursor = { buf: records, pos: 0 };
+  for (let i = 0; i < count; i++) {
+    const start = c.pos;
+    const len = readVarlong(c);
+    const bodyStart = c.pos;
+    if (len < 0 || bodyStart + len > records.length) throw new CorruptRecordError("record overruns its batch");
+    c.pos++; // attributes
+    const timestampDelta = readVarlong(c);
+    const offsetDelta = readVarlong(c);
+    const keyLen = readVarlong(c);
+    const key = keyLen < 0 ? null : records.subarray(c.pos, c.pos + keyLen);
+    if (keyLen > 0) c.pos += keyLen;
+    const valueLen = readVarlong(c);
+    c.pos = bodyStart + len;
+    yield { offsetDelta, timestampDelta, key, tombstone: valueLen < 0, bytes: records.subarray(start, c.pos) };
+  }
+}
+
+export interface SimpleRecord {
+  key?: Buffer | string | null;
+  value?: Buffer | string | null;
+  timestamp?: number;
+}
+
+export interface BuildBatchOptions {
+  baseOffset?: number;
+  partitionLeaderEpoch?: number;
+  /** Attribute bits (compression must be 0 here: this builder does not compress). */
+  attributes?: number;
+  producerId?: number;
+  producerEpoch?: number;
+  baseSequence?: number;
+  timestamp?: number;
+}
+
+const toBuf = (v: Buffer | string | null | undefined): Buffer | null => (v == null ? null : typeof v === "string" ? Buffer.from(v) : v);
+
+/** Encodes one record (length-prefixed) with the given deltas. */
+export function encodeRecord(r: SimpleRecord, offsetDelta: number, timestampDelta: number): Buffer {
+  const key = toBuf(r.key);
+  const value = toBuf(r.value);
+  const bodyLen =
+    1 + varintSize(timestampDelta) + varintSize(offsetDelta) + varintSize(key ? key.length : -1) + (key?.length ?? 0) + varintSize(value ? value.length : -1) + (value?.length ?? 0) + varintSize(0);
+  const out = Buffer.alloc(varintSize(bodyLen) + bodyLen);
+  let p = writeVarlong(out, 0, bodyLen);
+  out[p++] = 0;
+  p = writeVarlong(out, p, timestampDelta);
+  p = writeVarlong(out, p, offsetDelta);
+  p = writeVarlong(out, p, key ? key.length : -1);
+  if (key) p += key.copy(out, p);
+  p = writeVarlong(out, p, value ? value.length : -1);
+  if (value) p += value.copy(out, p);
+  writeVarlong(out, p, 0);
+  return out;
+}
+
+/**
+ * Builds an uncompressed v2 batch from already-encoded records (`encodeRecord`), with the header fields
+ * given; recomputes the CRC. Used by the cleaner to rewrite a batch keeping its base offset and
+ * lastOffsetDelta (records keep their offset deltas, so offsets are preserved).
+ */
+export function assembleBatch(
+  header: { baseOffset: number; partitionLeaderEpoch: number; attributes: number; lastOffsetDelta: number; baseTimestamp: number; maxTimestamp: number; producerId: number; producerEpoch: number; baseSequence: number },
+  records: readonly Buffer[],
+): Buffer {
+  const size = RECORD_BATCH_OVERHEAD + records.reduce((n, r) => n + r.length, 0);
+  const b = Buffer.alloc(size);
+  writeInt64(b, header.baseOffset, 0);
+  b.writeInt32BE(size - 12, 8);
+  b.writeInt32BE(header.partitionLeaderEpoch, 12);
+  b.writeInt8(2, 16);
+  b.writeInt16BE(header.attributes, 21);
+  b.writeInt32BE(header.lastOffsetDelta, 23);
+  writeInt64(b, header.baseTimestamp, 27);
+  writeInt64(b, header.maxTimestamp, 35);
+  writeInt64(b, header.producerId, 43);
+  b.writeInt16BE(header.producerEpoch, 51);
+  b.writeInt32BE(header.baseSequence, 53);
+  b.writeInt32BE(records.length, 57);
+  let p = RECORD_BATCH_OVERHEAD;
+  for (const r of records) p += r.copy(b, p);
+  updateBatchCrc(b, 0);
+  return b;
+}
+
+/** A valid uncompressed v2 batch of `records` (timestamps default to `options.timestamp` or Date.now()). */
+export function buildRecordBatch(records: readonly SimpleRecord[], options: BuildBatchOptions = {}): Buffer {
+  const base = options.timestamp ?? records[0]?.timestamp ?? Date.now();
+  let max = base;
+  const encoded = records.map((r, i) => {
+    const ts = r.timestamp ?? base;
+    if (ts > max) max = ts;
+    return encodeRecord(r, i, ts - base);
+  });
+  return assembleBatch(
+    {
+      baseOffset: options.baseOffset ?? 0,
+      partitionLeaderEpoch: options.partitionLeaderEpoch ?? -1,
+      attributes: options.attributes ?? 0,
+      lastOffsetDelta: Math.max(0, records.length - 1),
+      baseTimestamp: base,
+      maxTimestamp: max,
+      producerId: options.producerId ?? -1,
+      producerEpoch: options.producerEpoch ?? -1,
+      baseSequence: options.baseSequence ?? -1,
+    },
+    encoded,
+  );
+}
