@@ -1,1 +1,2 @@
-export {};
+export { parseArgs, USAGE, UsageError } from "./args.js";
+export type { CliOptions } from "./args.js";

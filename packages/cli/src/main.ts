@@ -1,1 +1,91 @@
-export {};
+/**
+ * The `odradek` executable.
+ *
+ *   odradek [--host H] [--port P] [--data-dir DIR | --memory] [--config server.properties] [--set key=value]...
+ *
+ * Config precedence (later wins): Kafka defaults < `--config` file < `--set` < `--host`/`--port`/
+ * `--data-dir`. Without `--data-dir`, the first entry of `log.dirs` (or `log.dir` when set) is used,
+ * else `./.data/odradek` relative to the working directory. Prints one line on stdout once the
+ * listener is bound: `odradek ready on HOST:PORT in N ms` (N measured from process start). Logs are
+ * JSON lines on stderr (pino); level from `ODRADEK_LOG_LEVEL` (default info).
+ * Exit codes: 0 after SIGINT/SIGTERM (in-flight requests answered, logs flushed), 1 when the
+ * broker cannot start (e.g. port in use), 2 for bad flags or configuration.
+ */
+import { resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { pino } from "pino";
+import { ConfigError, startBroker } from "@odradek/broker";
+import { USAGE, parseArgs } from "./args.js";
+import type { CliOptions } from "./args.js";
+import type { Logger, RunningBroker } from "@odradek/broker";
+
+function defaultDataDir(config: Map<string, string>): string {
+  const dirs = config.get("log.dirs") ?? config.get("log.dir");
+  const first = dirs?.split(",")[0]?.trim();
+  return resolve(first && first.length > 0 ? first : ".data/odradek");
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  let opts: CliOptions;
+  try {
+    opts = parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`odradek: ${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (opts.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const log = pino({ level: process.env["ODRADEK_LOG_LEVEL"] ?? "info", base: { name: "odradek" } }, pino.destination({ fd: 2, sync: true }));
+  const dataDir = opts.memory ? null : opts.dataDir !== undefined ? resolve(opts.dataDir) : defaultDataDir(opts.config);
+  const hasListener = opts.config.has("listeners");
+  // Signal handlers go in before anything slow, so a signal during start-up is a clean stop too.
+  let running: RunningBroker | undefined;
+  let stopRequested: string | undefined;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(130);
+    if (!running) {
+      stopRequested = signal;
+      return;
+    }
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    running
+      .close()
+      .then(() => {
+        log.flush();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        process.stderr.write(`odradek: error while stopping: ${String(err)}\n`);
+        process.exit(1);
+      });
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  try {
+    running = await startBroker({
+      host: opts.host,
+      port: opts.port ?? (hasListener ? undefined : 9092),
+      dataDir,
+      memory: opts.memory,
+      config: opts.config,
+      logger: log as unknown as Logger,
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`odradek: invalid configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`odradek: cannot start: ${(err as Error).message}\n`);
+    log.flush();
+    process.exit(1);
+  }
+  const ms = Math.round(performance.now());
+  process.stdout.write(`odradek ready on ${running.bootstrap} in ${ms} ms (${dataDir ? `data in ${dataDir}` : "in memory"})\n`);
+  if (stopRequested !== undefined) stop(stopRequested);
+}
+
+await main(process.argv.slice(2));

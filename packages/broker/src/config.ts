@@ -1,0 +1,277 @@
+/**
+ * Broker and topic configuration, with Kafka's names, types and defaults.
+ *
+ * Broker configs come from a `server.properties` file (`parseProperties`), `--set key=value` and
+ * `startBroker` options, in that order of precedence (later wins). Keys this broker does not know
+ * are kept (Kafka logs and ignores them) so `DescribeConfigs` can still show them; known keys are
+ * type-checked and a bad value throws `ConfigError` (the CLI exits 2).
+ *
+ * Topic configs follow Kafka's `LogConfig`: each has a broker-level synonym that supplies its
+ * default (`retention.ms` ← `log.retention.ms` ← `log.retention.minutes` ← `log.retention.hours`).
+ */
+import { OdradekError } from "@odradek/codec";
+
+export class ConfigError extends OdradekError {
+  constructor(message: string) {
+    super("ERR_CONFIG", message, 40 /* INVALID_CONFIG */);
+  }
+}
+
+export type ConfigType = "boolean" | "string" | "int" | "short" | "long" | "double" | "list" | "class" | "password";
+
+/** Kafka's ConfigEntry.ConfigType ids used by DescribeConfigs v3+. */
+export const CONFIG_TYPE_ID: Record<ConfigType, number> = {
+  boolean: 1,
+  string: 2,
+  int: 3,
+  short: 4,
+  long: 5,
+  double: 6,
+  list: 7,
+  class: 8,
+  password: 9,
+};
+
+/** DescribeConfigs config sources (Kafka's DescribeConfigsResponse.ConfigSource). */
+export const ConfigSource = {
+  UNKNOWN: 0,
+  DYNAMIC_TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+} as const;
+
+export interface ConfigDef {
+  readonly name: string;
+  readonly type: ConfigType;
+  /** Kafka's default as a string; null = no default. */
+  readonly default: string | null;
+  /** Allowed values (case-sensitive as in Kafka), for string configs with a fixed set. */
+  readonly oneOf?: readonly string[];
+  readonly min?: number;
+  readonly readOnly?: boolean;
+  /** For a broker config expressed in another unit: multiply the value by this to get the primary synonym's unit. */
+  readonly scale?: number;
+}
+
+const LONG_MAX = "9223372036854775807";
+
+/** Broker configs this broker reads or reports. */
+export const BROKER_CONFIGS: readonly ConfigDef[] = [
+  { name: "node.id", type: "int", default: "1", readOnly: true },
+  { name: "broker.id", type: "int", default: "-1", readOnly: true },
+  { name: "listeners", type: "list", default: "PLAINTEXT://127.0.0.1:9092", readOnly: true },
+  { name: "advertised.listeners", type: "list", default: null, readOnly: true },
+  { name: "log.dirs", type: "list", default: null, readOnly: true },
+  { name: "log.dir", type: "string", default: "/tmp/kafka-logs", readOnly: true },
+  { name: "num.partitions", type: "int", default: "1", min: 1 },
+  { name: "default.replication.factor", type: "int", default: "1", min: 1 },
+  { name: "auto.create.topics.enable", type: "boolean", default: "true", readOnly: true },
+  { name: "delete.topic.enable", type: "boolean", default: "true", readOnly: true },
+  { name: "message.max.bytes", type: "int", default: "1048588", min: 0 },
+  { name: "socket.request.max.bytes", type: "int", default: "104857600", min: 1, readOnly: true },
+  { name: "connections.max.idle.ms", type: "long", default: "600000", readOnly: true },
+  { name: "max.incremental.fetch.session.cache.slots", type: "int", default: "1000", min: 0, readOnly: true },
+  { name: "queued.max.requests", type: "int", default: "500", min: 1, readOnly: true },
+  { name: "log.retention.ms", type: "long", default: null },
+  { name: "log.retention.minutes", type: "int", default: null, scale: 60_000 },
+  { name: "log.retention.hours", type: "int", default: "168", scale: 3_600_000 },
+  { name: "log.retention.bytes", type: "long", default: "-1" },
+  { name: "log.retention.check.interval.ms", type: "long", default: "300000", min: 1, readOnly: true },
+  { name: "log.segment.bytes", type: "int", default: "1073741824", min: 14 },
+  { name: "log.roll.ms", type: "long", default: null },
+  { name: "log.roll.hours", type: "int", default: "168", min: 1, scale: 3_600_000 },
+  { name: "log.roll.jitter.ms", type: "long", default: null },
+  { name: "log.roll.jitter.hours", type: "int", default: "0", scale: 3_600_000 },
+  { name: "log.index.size.max.bytes", type: "int", default: "10485760", min: 4 },
+  { name: "log.index.interval.bytes", type: "int", default: "4096", min: 0 },
+  { name: "log.flush.interval.messages", type: "long", default: LONG_MAX, min: 1 },
+  { name: "log.flush.interval.ms", type: "long", default: null },
+  { name: "log.flush.scheduler.interval.ms", type: "long", default: LONG_MAX, readOnly: true },
+  { name: "log.cleanup.policy", type: "list", default: "delete", oneOf: ["delete", "compact"] },
+  { name: "log.cleaner.delete.retention.ms", type: "long", default: "86400000", min: 0 },
+  { name: "log.cleaner.min.compaction.lag.ms", type: "long", default: "0", min: 0 },
+  { name: "log.cleaner.max.compaction.lag.ms", type: "long", default: LONG_MAX, min: 1 },
+  { name: "log.cleaner.min.cleanable.ratio", type: "double", default: "0.5" },
+  { name: "log.segment.delete.delay.ms", type: "long", default: "60000", min: 0 },
+  { name: "log.preallocate", type: "boolean", default: "false" },
+  { name: "log.message.timestamp.type", type: "string", default: "CreateTime", oneOf: ["CreateTime", "LogAppendTime"] },
+  { name: "log.message.timestamp.before.max.ms", type: "long", default: LONG_MAX, min: 0 },
+  { name: "log.message.timestamp.after.max.ms", type: "long", default: "3600000", min: 0 },
+  { name: "compression.type", type: "string", default: "producer", oneOf: ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"] },
+  { name: "compression.gzip.level", type: "int", default: "-1" },
+  { name: "compression.lz4.level", type: "int", default: "9" },
+  { name: "compression.zstd.level", type: "int", default: "3" },
+  { name: "min.insync.replicas", type: "int", default: "1", min: 1 },
+  { name: "unclean.leader.election.enable", type: "boolean", default: "false" },
+  { name: "transactional.id.expiration.ms", type: "int", default: "604800000", min: 1, readOnly: true },
+  { name: "producer.id.expiration.ms", type: "int", default: "86400000", min: 1, readOnly: true },
+  { name: "offsets.topic.replication.factor", type: "short", default: "3", min: 1, readOnly: true },
+  { name: "process.roles", type: "list", default: "broker,controller", readOnly: true },
+];
+
+/**
+ * Topic configs: name, type, default, and the broker synonyms in precedence order (the first that is
+ * set supplies the default; the last carries Kafka's default).
+ */
+export interface TopicConfigDef extends ConfigDef {
+  readonly synonyms: readonly string[];
+}
+
+export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
+  { name: "cleanup.policy", type: "list", default: "delete", oneOf: ["delete", "compact"], synonyms: ["log.cleanup.policy"] },
+  { name: "compression.type", type: "string", default: "producer", oneOf: ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"], synonyms: ["compression.type"] },
+  { name: "compression.gzip.level", type: "int", default: "-1", synonyms: ["compression.gzip.level"] },
+  { name: "compression.lz4.level", type: "int", default: "9", synonyms: ["compression.lz4.level"] },
+  { name: "compression.zstd.level", type: "int", default: "3", synonyms: ["compression.zstd.level"] },
+  { name: "delete.retention.ms", type: "long", default: "86400000", min: 0, synonyms: ["log.cleaner.delete.retention.ms"] },
+  { name: "file.delete.delay.ms", type: "long", default: "60000", min: 0, synonyms: ["log.segment.delete.delay.ms"] },
+  { name: "flush.messages", type: "long", default: LONG_MAX, min: 1, synonyms: ["log.flush.interval.messages"] },
+  { name: "flush.ms", type: "long", default: LONG_MAX, min: 0, synonyms: ["log.flush.interval.ms", "log.flush.scheduler.interval.ms"] },
+  { name: "index.interval.bytes", type: "int", default: "4096", min: 0, synonyms: ["log.index.interval.bytes"] },
+  { name: "max.compaction.lag.ms", type: "long", default: LONG_MAX, min: 1, synonyms: ["log.cleaner.max.compaction.lag.ms"] },
+  { name: "max.message.bytes", type: "int", default: "1048588", min: 0, synonyms: ["message.max.bytes"] },
+  { name: "message.timestamp.after.max.ms", type: "long", default: "3600000", min: 0, synonyms: ["log.message.timestamp.after.max.ms"] },
+  { name: "message.timestamp.before.max.ms", type: "long", default: LONG_MAX, min: 0, synonyms: ["log.message.timestamp.before.max.ms"] },
+  { name: "message.timestamp.type", type: "string", default: "CreateTime", oneOf: ["CreateTime", "LogAppendTime"], synonyms: ["log.message.timestamp.type"] },
+  { name: "min.cleanable.dirty.ratio", type: "double", default: "0.5", synonyms: ["log.cleaner.min.cleanable.ratio"] },
+  { name: "min.compaction.lag.ms", type: "long", default: "0", min: 0, synonyms: ["log.cleaner.min.compaction.lag.ms"] },
+  { name: "min.insync.replicas", type: "int", default: "1", min: 1, synonyms: ["min.insync.replicas"] },
+  { name: "preallocate", type: "boolean", default: "false", synonyms: ["log.preallocate"] },
+  { name: "retention.bytes", type: "long", default: "-1", synonyms: ["log.retention.bytes"] },
+  { name: "retention.ms", type: "long", default: "604800000", min: -1, synonyms: ["log.retention.ms", "log.retention.minutes", "log.retention.hours"] },
+  { name: "segment.bytes", type: "int", default: "1073741824", min: 14, synonyms: ["log.segment.bytes"] },
+  { name: "segment.index.bytes", type: "int", default: "10485760", min: 4, synonyms: ["log.index.size.max.bytes"] },
+  { name: "segment.jitter.ms", type: "long", default: "0", min: 0, synonyms: ["log.roll.jitter.ms", "log.roll.jitter.hours"] },
+  { name: "segment.ms", type: "long", default: "604800000", min: 1, synonyms: ["log.roll.ms", "log.roll.hours"] },
+  { name: "unclean.leader.election.enable", type: "boolean", default: "false", synonyms: ["unclean.leader.election.enable"] },
+];
+
+export const BROKER_CONFIG_BY_NAME = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));
+export const TOPIC_CONFIG_BY_NAME = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
+
+const INT_RE = /^-?\d+$/;
+const DOUBLE_RE = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** Returns an error message for a value that does not fit the definition, else null. */
+export function validateValue(def: ConfigDef, raw: string): string | null {
+  const v = raw.trim();
+  switch (def.type) {
+    case "boolean":
+      if (!/^(true|false)$/i.test(v)) return `${def.name}: expected true or false, got "${raw}"`;
+      return null;
+    case "int":
+    case "short":
+    case "long": {
+      if (!INT_RE.test(v)) return `${def.name}: expected an integer, got "${raw}"`;
+      const n = BigInt(v);
+      const [lo, hi] = def.type === "int" ? [-(2n ** 31n), 2n ** 31n - 1n] : def.type === "short" ? [-(2n ** 15n), 2n ** 15n - 1n] : [-(2n ** 63n), 2n ** 63n - 1n];
+      if (n < lo || n > hi) return `${def.name}: ${raw} is out of range for a ${def.type}`;
+      if (def.min !== undefined && n < BigInt(def.min)) return `${def.name}: ${raw} is below the minimum ${def.min}`;
+      return null;
+    }
+    case "double":
+      if (!DOUBLE_RE.test(v)) return `${def.name}: expected a number, got "${raw}"`;
+      return null;
+    case "list":
+      if (def.oneOf) {
+        const parts = v.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+        for (const p of parts) if (!def.oneOf.includes(p)) return `${def.name}: "${p}" is not one of ${def.oneOf.join(", ")}`;
+      }
+      return null;
+    default:
+      if (def.oneOf && !def.oneOf.includes(v)) return `${def.name}: "${raw}" is not one of ${def.oneOf.join(", ")}`;
+      return null;
+  }
+}
+
+/** Parses Java `.properties` text: `key=value` / `key: value` / `key value`, `#`/`!` comments, `\` line continuations. */
+export function parseProperties(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!.replace(/^\s+/, "");
+    if (line === "" || line.startsWith("#") || line.startsWith("!")) continue;
+    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) {
+      line = line.slice(0, -1) + lines[++i]!.replace(/^\s+/, "");
+    }
+    const m = /^((?:\\.|[^=:\s\\])+)\s*[=:\s]\s*(.*)$/.exec(line);
+    const key = unescapeProperty(m ? m[1]! : line);
+    const value = m ? unescapeProperty(m[2]!.replace(/\s+$/, "")) : "";
+    out.set(key, value);
+  }
+  return out;
+}
+
+function unescapeProperty(s: string): string {
+  return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) => {
+    if (c.length === 5) return String.fromCharCode(parseInt(c.slice(1), 16));
+    return c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c === "f" ? "\f" : c;
+  });
+}
+
+/** The broker's static configuration: explicitly set values over Kafka's defaults. */
+export class BrokerConfig {
+  /** Values set in server.properties / --set / options (the STATIC_BROKER_CONFIG source). */
+  readonly explicit: ReadonlyMap<string, string>;
+
+  constructor(values: ReadonlyMap<string, string>) {
+    for (const [k, v] of values) {
+      const def = BROKER_CONFIG_BY_NAME.get(k);
+      if (def) {
+        const err = validateValue(def, v);
+        if (err) throw new ConfigError(err);
+      }
+    }
+    this.explicit = new Map(values);
+  }
+
+  get(name: string): string | null {
+    const v = this.explicit.get(name);
+    if (v !== undefined) return v.trim();
+    return BROKER_CONFIG_BY_NAME.get(name)?.default ?? null;
+  }
+
+  int(name: string): number {
+    return Number(this.get(name));
+  }
+
+  bool(name: string): boolean {
+    return (this.get(name) ?? "").toLowerCase() === "true";
+  }
+
+  /** A topic config's broker-level default and where it came from (the first set synonym wins). */
+  topicDefault(def: TopicConfigDef): { value: string | null; source: number; synonym: string | null } {
+    for (const syn of def.synonyms) {
+      const v = this.explicit.get(syn);
+      if (v !== undefined) {
+        const scale = BROKER_CONFIG_BY_NAME.get(syn)?.scale;
+        const value = scale !== undefined ? (BigInt(v.trim()) * BigInt(scale)).toString() : v.trim();
+        return { value, source: ConfigSource.STATIC_BROKER_CONFIG, synonym: syn };
+      }
+    }
+    return { value: def.default, source: ConfigSource.DEFAULT_CONFIG, synonym: null };
+  }
+
+  /** The effective value of a topic config given the topic's own overrides. */
+  topicValue(name: string, overrides: ReadonlyMap<string, string>): string | null {
+    const o = overrides.get(name);
+    if (o !== undefined) return o;
+    const def = TOPIC_CONFIG_BY_NAME.get(name);
+    return def ? this.topicDefault(def).value : null;
+  }
+}
+
+/** Parses `PLAINTEXT://host:port` (first listener) into host and port. */
+export function parseListener(listeners: string): { host: string; port: number } {
+  const first = listeners.split(",")[0]!.trim();
+  const m = /^[A-Za-z0-9_]+:\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(first);
+  if (!m) throw new ConfigError(`listeners: cannot parse "${first}" (expected NAME://host:port)`);
+  let host = m[1]!;
+  if (host.startsWith("[")) host = host.slice(1, -1);
+  const port = Number(m[2]);
+  if (port > 65535) throw new ConfigError(`listeners: port ${port} is out of range`);
+  return { host, port };
+}

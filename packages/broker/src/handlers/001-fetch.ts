@@ -1,0 +1,217 @@
+/**
+ * Fetch (key 1), v4–17 (v13+ names topics by id).
+ *
+ * Behaviour: for each partition, whole stored batches from the one holding `fetch_offset`, limited
+ * by `partition_max_bytes` and what is left of `max_bytes`, except that the first partition with
+ * data always gets its first batch even when it is larger (Kafka's rule since KIP-74). A fetch
+ * offset below the log start offset or above the log end → OFFSET_OUT_OF_RANGE. High watermark =
+ * last stable offset = log end offset (one replica, no transactions); log start offset; preferred
+ * read replica -1; aborted transactions [] for read_committed (null otherwise).
+ * Long polling: while fewer than `min_bytes` are available and no partition has an error, waits up
+ * to `max_wait_ms`, woken by every append; broker shutdown ends the wait early.
+ * Leader epochs: `current_leader_epoch` above ours → UNKNOWN_LEADER_EPOCH, below → FENCED_LEADER_EPOCH.
+ * Unknown topic → UNKNOWN_TOPIC_OR_PARTITION (by name) / UNKNOWN_TOPIC_ID (v13+).
+ * Fetch sessions (KIP-227, v7+): kept as Kafka does (see fetch-sessions.ts), so the Java client and
+ * franz-go fetch incrementally; (0, -1) requests (kafkajs, librdkafka) stay sessionless.
+ * Omitted: follower fetches (replica id >= 0 is treated as a consumer), diverging epoch,
+ * rack-aware replica selection, throttling.
+ */
+import { ApiKey, ErrorCode } from "@odradek/codec";
+import type { FetchRequest, FetchResponseFetchableTopicResponseInput, FetchResponsePartitionDataInput } from "@odradek/codec";
+import { defineHandler } from "../registry.js";
+import type { RequestContext } from "../registry.js";
+import type { Broker } from "../broker.js";
+import { FetchSessionCache, FINAL_EPOCH, INITIAL_EPOCH, partitionKey } from "../fetch-sessions.js";
+import type { FetchSession, SessionPartition } from "../fetch-sessions.js";
+
+const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
+const READ_COMMITTED = 1;
+
+export function checkLeaderEpoch(requested: number, current: number): number {
+  if (requested < 0 || requested === current) return ErrorCode.NONE;
+  return requested > current ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+}
+
+function emptyPartition(partitionIndex: number, errorCode: number): FetchResponsePartitionDataInput {
+  return { partitionIndex, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: [] };
+}
+
+/** One partition to read: from the request, or from the fetch session. */
+interface Target {
+  topic: string;
+  topicId: string;
+  partition: number;
+  fetchOffset: bigint;
+  partitionMaxBytes: number;
+  currentLeaderEpoch: number;
+  session?: SessionPartition;
+}
+
+interface Read {
+  target: Target;
+  data: FetchResponsePartitionDataInput & { errorCode: number; highWatermark: bigint; logStartOffset: bigint };
+  bytes: number;
+}
+
+function readOnce(b: Broker, targets: readonly Target[], req: FetchRequest, byId: boolean): { reads: Read[]; bytes: number; errors: boolean } {
+  let remaining = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
+  let bytes = 0;
+  let errors = false;
+  const reads = targets.map((t): Read => {
+    const topic = byId ? b.topicById(t.topicId) : b.topic(t.topic);
+    const fail = (errorCode: number): Read => {
+      errors = true;
+      return { target: t, data: { ...emptyPartition(t.partition, errorCode), errorCode, highWatermark: -1n, logStartOffset: -1n }, bytes: 0 };
+    };
+    if (!topic) return fail(byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const p = topic.partitions[t.partition];
+    if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const log = p.log;
+    const base = {
+      partitionIndex: t.partition,
+      highWatermark: log.highWatermark,
+      lastStableOffset: log.highWatermark,
+      logStartOffset: log.logStartOffset,
+      abortedTransactions: req.isolationLevel === READ_COMMITTED ? [] : null,
+      preferredReadReplica: -1,
+      currentLeader: { leaderId: b.nodeId, leaderEpoch: p.leaderEpoch },
+    };
+    const epochError = checkLeaderEpoch(t.currentLeaderEpoch, p.leaderEpoch);
+    if (epochError !== ErrorCode.NONE) {
+      errors = true;
+      return { target: t, data: { ...base, errorCode: epochError, records: [] }, bytes: 0 };
+    }
+    const limit = Math.max(0, Math.min(t.partitionMaxBytes, remaining));
+    const r = log.read(t.fetchOffset, limit, bytes === 0);
+    if (r.kind === "out-of-range") {
+      errors = true;
+      return { target: t, data: { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: [] }, bytes: 0 };
+    }
+    bytes += r.bytes;
+    remaining -= r.bytes;
+    return { target: t, data: { ...base, errorCode: ErrorCode.NONE, records: r.batches }, bytes: r.bytes };
+  });
+  return { reads, bytes, errors };
+}
+
+/** Groups partition answers by topic, keeping the order in which topics first appear. */
+function groupByTopic(reads: readonly Read[], byId: boolean): FetchResponseFetchableTopicResponseInput[] {
+  const out: FetchResponseFetchableTopicResponseInput[] = [];
+  const index = new Map<string, FetchResponsePartitionDataInput[]>();
+  for (const r of reads) {
+    const key = byId ? r.target.topicId : r.target.topic;
+    let list = index.get(key);
+    if (!list) {
+      list = [];
+      index.set(key, list);
+      out.push({ topic: r.target.topic, topicId: r.target.topicId, partitions: list });
+    }
+    list.push(r.data);
+  }
+  return out;
+}
+
+/** Partitions named by the request, with names resolved from ids for v13+. */
+function requestTargets(b: Broker, req: FetchRequest, byId: boolean): Target[] {
+  const out: Target[] = [];
+  for (const rt of req.topics) {
+    const topic = byId ? b.topicById(rt.topicId)?.name ?? "" : rt.topic;
+    const topicId = byId ? rt.topicId : b.topic(rt.topic)?.id ?? ZERO_UUID;
+    for (const rp of rt.partitions) {
+      out.push({ topic, topicId, partition: rp.partition, fetchOffset: rp.fetchOffset, partitionMaxBytes: rp.partitionMaxBytes, currentLeaderEpoch: rp.currentLeaderEpoch });
+    }
+  }
+  return out;
+}
+
+function addToSession(s: FetchSession, targets: readonly Target[]): void {
+  for (const t of targets) {
+    const key = partitionKey(s.byTopicId, t.topic, t.topicId, t.partition);
+    const existing = s.partitions.get(key);
+    if (existing) {
+      existing.fetchOffset = t.fetchOffset;
+      existing.partitionMaxBytes = t.partitionMaxBytes;
+      existing.currentLeaderEpoch = t.currentLeaderEpoch;
+    } else {
+      s.partitions.set(key, { ...t, lastHighWatermark: -2n, lastLogStartOffset: -2n });
+    }
+  }
+}
+
+function sessionTargets(s: FetchSession): Target[] {
+  return [...s.partitions.values()].map((sp) => ({ ...sp, session: sp }));
+}
+
+export default defineHandler({
+  apiKey: ApiKey.Fetch,
+  minVersion: 4,
+  maxVersion: 17,
+  async handle(ctx: RequestContext, req) {
+    const b = ctx.broker;
+    const byId = ctx.apiVersion >= 13;
+    let session: FetchSession | null = null;
+    let incremental = false;
+    let targets: Target[];
+    if (ctx.apiVersion >= 7 && !(req.sessionId === 0 && req.sessionEpoch === FINAL_EPOCH)) {
+      const cache = b.fetchSessions;
+      if (req.sessionEpoch === FINAL_EPOCH || req.sessionEpoch === INITIAL_EPOCH) {
+        if (req.sessionId !== 0) cache.remove(req.sessionId);
+        targets = requestTargets(b, req, byId);
+        if (req.sessionEpoch === INITIAL_EPOCH && cache.enabled) {
+          session = cache.create(byId);
+          addToSession(session, targets);
+          targets = sessionTargets(session);
+        }
+      } else {
+        const s = req.sessionId !== 0 ? cache.get(req.sessionId) : undefined;
+        if (!s) return { errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+        if (s.epoch !== req.sessionEpoch) return { errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: 0, responses: [] };
+        if (s.byTopicId !== byId) return { errorCode: ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR, sessionId: 0, responses: [] };
+        for (const f of req.forgottenTopicsData) {
+          const name = byId ? b.topicById(f.topicId)?.name ?? "" : f.topic;
+          for (const p of f.partitions) s.partitions.delete(partitionKey(byId, name, f.topicId, p));
+        }
+        addToSession(s, requestTargets(b, req, byId));
+        s.epoch = FetchSessionCache.nextEpoch(s.epoch);
+        session = s;
+        incremental = true;
+        cache.incrementalFetches++;
+        targets = sessionTargets(s);
+      }
+    } else {
+      targets = requestTargets(b, req, byId);
+    }
+
+    const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+    for (;;) {
+      const pass = readOnce(b, targets, req, byId);
+      const left = deadline - Date.now();
+      if (pass.errors || pass.bytes >= req.minBytes || left <= 0 || targets.length === 0 || ctx.closed.aborted) {
+        if (targets.length === 0 && left > 0 && !ctx.closed.aborted) await b.waitForAppend(left, ctx.closed);
+        let reads = pass.reads;
+        if (incremental) {
+          reads = reads.filter((r) => {
+            const sp = r.target.session!;
+            return r.bytes > 0 || r.data.errorCode !== ErrorCode.NONE || r.data.highWatermark !== sp.lastHighWatermark || r.data.logStartOffset !== sp.lastLogStartOffset;
+          });
+        }
+        for (const r of pass.reads) {
+          const sp = r.target.session;
+          if (sp) {
+            sp.lastHighWatermark = r.data.highWatermark;
+            sp.lastLogStartOffset = r.data.logStartOffset;
+          }
+        }
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: groupByTopic(reads, byId) };
+      }
+      await b.waitForAppend(left, ctx.closed);
+    }
+  },
+  errorResponse(req, errorCode) {
+    return {
+      errorCode: ErrorCode.NONE,
+      sessionId: 0,
+      responses: req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId ?? ZERO_UUID, partitions: t.partitions.map((p) => emptyPartition(p.partition, errorCode)) })),
+    };
+  },
+});

@@ -1,0 +1,92 @@
+/**
+ * Metadata (key 3), v0–12.
+ *
+ * Behaviour: one broker (this one, at its advertised host:port) which is also the controller; every
+ * partition is led by it, with replicas = isr = [this broker], leader epoch from the partition.
+ * Topics null (v1+) or empty (v0) = all topics. v10+ carries topic ids; a v12 request may name a
+ * topic by id only (unknown id → UNKNOWN_TOPIC_ID). An unknown topic is created when
+ * `auto.create.topics.enable` is on and the request allows it (`allow_auto_topic_creation`, v4+;
+ * always for v0–3), with `num.partitions` partitions, and is returned ready at once (Kafka answers
+ * LEADER_NOT_AVAILABLE first; one node has no leader election to wait for). A name that is not a
+ * legal topic name → INVALID_TOPIC_EXCEPTION; otherwise UNKNOWN_TOPIC_OR_PARTITION.
+ * Omitted: authorized operations (no ACLs: returned as Kafka's "not requested" value).
+ */
+import { ApiKey, ErrorCode } from "@odradek/codec";
+import type { MetadataResponseMetadataResponseTopicInput } from "@odradek/codec";
+import { defineHandler } from "../registry.js";
+import { invalidTopicName } from "../broker.js";
+import type { Broker, Topic } from "../broker.js";
+
+const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
+const AUTH_OPS_NOT_REQUESTED = -2147483648;
+
+export function describeTopic(broker: Broker, t: Topic): MetadataResponseMetadataResponseTopicInput {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.id,
+    isInternal: false,
+    partitions: t.partitions.map((p) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p.index,
+      leaderId: broker.nodeId,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [broker.nodeId],
+      isrNodes: [broker.nodeId],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED,
+  };
+}
+
+export default defineHandler({
+  apiKey: ApiKey.Metadata,
+  minVersion: 0,
+  maxVersion: 12,
+  handle(ctx, req) {
+    const b = ctx.broker;
+    const topics: MetadataResponseMetadataResponseTopicInput[] = [];
+    const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
+    if (all) {
+      for (const t of b.allTopics()) topics.push(describeTopic(b, t));
+    } else {
+      const allowAuto = ctx.apiVersion < 4 || req.allowAutoTopicCreation;
+      for (const rt of req.topics ?? []) {
+        if (rt.name === null || rt.name === "") {
+          const t = rt.topicId !== ZERO_UUID ? b.topicById(rt.topicId) : undefined;
+          topics.push(t ? describeTopic(b, t) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED });
+          continue;
+        }
+        let t = b.topic(rt.name);
+        if (!t) {
+          if (invalidTopicName(rt.name) !== null) {
+            topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: rt.name, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED });
+            continue;
+          }
+          if (allowAuto && b.autoCreateTopics && b.collidingTopic(rt.name) === null) {
+            t = b.createTopic(rt.name, b.config.int("num.partitions"), new Map());
+          } else {
+            topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: rt.name, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED });
+            continue;
+          }
+        }
+        topics.push(describeTopic(b, t));
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: b.nodeId, host: b.advertised.host, port: b.advertised.port, rack: null }],
+      clusterId: b.clusterId,
+      controllerId: b.nodeId,
+      topics,
+      clusterAuthorizedOperations: AUTH_OPS_NOT_REQUESTED,
+    };
+  },
+  errorResponse(req, errorCode) {
+    return {
+      brokers: [],
+      controllerId: -1,
+      topics: (req.topics ?? []).map((t) => ({ errorCode, name: t.name, topicId: t.topicId, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED })),
+    };
+  },
+});

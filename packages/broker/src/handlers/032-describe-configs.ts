@@ -1,0 +1,48 @@
+/**
+ * DescribeConfigs (key 32), v1–4.
+ *
+ * Behaviour: topic resources list every topic config with Kafka's names, its effective value and
+ * source (DYNAMIC_TOPIC_CONFIG for an override, STATIC_BROKER_CONFIG when a broker synonym such as
+ * `log.retention.ms` was set in server.properties / --set, DEFAULT_CONFIG otherwise), synonyms in
+ * precedence order when asked (v1+), and the config type (v3+). Broker resources (name "" or this
+ * broker's id) list the broker configs this broker knows plus every key it was started with, all
+ * read-only (no dynamic broker configs). `configuration_keys` filters. Unknown topic →
+ * UNKNOWN_TOPIC_OR_PARTITION; another broker id → INVALID_REQUEST; broker loggers → empty list.
+ * Omitted: documentation strings (null), client-metrics and group resources (INVALID_REQUEST).
+ */
+import { ApiKey, ErrorCode } from "@odradek/codec";
+import type { DescribeConfigsResponseDescribeConfigsResultInput } from "@odradek/codec";
+import { defineHandler } from "../registry.js";
+import { ResourceType, describeBrokerConfigs, describeTopicConfigs } from "../config-describe.js";
+
+export default defineHandler({
+  apiKey: ApiKey.DescribeConfigs,
+  minVersion: 1,
+  maxVersion: 4,
+  handle(ctx, req) {
+    const b = ctx.broker;
+    const results = req.resources.map((r): DescribeConfigsResponseDescribeConfigsResultInput => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      switch (r.resourceType) {
+        case ResourceType.TOPIC: {
+          const t = b.topic(r.resourceName);
+          if (!t) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist.`, configs: [] };
+          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeTopicConfigs(b.config, t.configs, r.configurationKeys, req.includeSynonyms) };
+        }
+        case ResourceType.BROKER:
+          if (r.resourceName !== "" && r.resourceName !== String(b.nodeId)) {
+            return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${b.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
+          }
+          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeBrokerConfigs(b, r.configurationKeys, req.includeSynonyms) };
+        case ResourceType.BROKER_LOGGER:
+          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: [] };
+        default:
+          return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
+      }
+    });
+    return { throttleTimeMs: 0, results };
+  },
+  errorResponse(req, errorCode) {
+    return { results: req.resources.map((r) => ({ errorCode, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })) };
+  },
+});

@@ -1,0 +1,43 @@
+/**
+ * AlterConfigs (key 33), v0–2.
+ *
+ * Behaviour: for a topic, replaces the whole set of overrides with the given configs (Kafka's
+ * non-incremental semantics: configs left out return to their defaults). Unknown config name or bad
+ * value → INVALID_CONFIG, null value → INVALID_REQUEST, unknown topic → UNKNOWN_TOPIC_OR_PARTITION.
+ * `validate_only` checks only. Broker resources: dynamic broker configs are not supported, so any
+ * config → INVALID_CONFIG ("Cannot update these configs dynamically"); an empty set succeeds.
+ * Omitted: dynamic broker configs, broker loggers (INVALID_REQUEST).
+ */
+import { ApiKey, ErrorCode } from "@odradek/codec";
+import { defineHandler } from "../registry.js";
+import { ResourceType, invalidTopicConfig } from "../config-describe.js";
+
+export default defineHandler({
+  apiKey: ApiKey.AlterConfigs,
+  minVersion: 0,
+  maxVersion: 2,
+  handle(ctx, req) {
+    const b = ctx.broker;
+    const responses = req.resources.map((r) => {
+      const res = (errorCode: number, errorMessage: string | null = null) => ({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName });
+      if (r.resourceType === ResourceType.TOPIC) {
+        const t = b.topic(r.resourceName);
+        if (!t) return res(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${r.resourceName} does not exist.`);
+        const bad = invalidTopicConfig(r.configs.map((c) => [c.name, c.value]));
+        if (bad) return res(bad.errorCode === "INVALID_CONFIG" ? ErrorCode.INVALID_CONFIG : ErrorCode.INVALID_REQUEST, bad.message);
+        if (!req.validateOnly) b.setTopicConfigs(t, new Map(r.configs.map((c) => [c.name, c.value!.trim()])));
+        return res(ErrorCode.NONE);
+      }
+      if (r.resourceType === ResourceType.BROKER) {
+        if (r.resourceName !== "" && r.resourceName !== String(b.nodeId)) return res(ErrorCode.INVALID_REQUEST, `Unexpected broker id ${r.resourceName}`);
+        if (r.configs.length > 0) return res(ErrorCode.INVALID_CONFIG, `Cannot update these configs dynamically: ${r.configs.map((c) => c.name).join(", ")}`);
+        return res(ErrorCode.NONE);
+      }
+      return res(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
+    });
+    return { throttleTimeMs: 0, responses };
+  },
+  errorResponse(req, errorCode) {
+    return { responses: req.resources.map((r) => ({ errorCode, resourceType: r.resourceType, resourceName: r.resourceName })) };
+  },
+});

@@ -1,0 +1,44 @@
+/**
+ * CreatePartitions (key 37), v0–3.
+ *
+ * Behaviour: grows a topic to `count` partitions. The same topic twice → INVALID_REQUEST; unknown →
+ * UNKNOWN_TOPIC_OR_PARTITION; count equal to the current → INVALID_PARTITIONS ("Topic already has
+ * N partitions."), lower → INVALID_PARTITIONS; assignments (when given) must list one replica set
+ * per new partition, naming only this broker → INVALID_REPLICA_ASSIGNMENT. `validate_only` checks
+ * only. New partitions start empty at leader epoch 0.
+ * Omitted: `timeout_ms` (immediate).
+ */
+import { ApiKey, ErrorCode } from "@odradek/codec";
+import { defineHandler } from "../registry.js";
+
+export default defineHandler({
+  apiKey: ApiKey.CreatePartitions,
+  minVersion: 0,
+  maxVersion: 3,
+  handle(ctx, req) {
+    const b = ctx.broker;
+    const seen = new Map<string, number>();
+    for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+    const results = req.topics.map((t) => {
+      const r = (errorCode: number, errorMessage: string | null = null) => ({ name: t.name, errorCode, errorMessage });
+      if ((seen.get(t.name) ?? 0) > 1) return r(ErrorCode.INVALID_REQUEST, "Duplicate topic in request.");
+      const topic = b.topic(t.name);
+      if (!topic) return r(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`);
+      const current = topic.partitions.length;
+      if (t.count === current) return r(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
+      if (t.count < current) return r(ErrorCode.INVALID_PARTITIONS, `The topic ${t.name} currently has ${current} partition(s); ${t.count} would not be an increase.`);
+      if (t.assignments !== null) {
+        if (t.assignments.length !== t.count - current) return r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Attempted to add ${t.count - current} additional partition(s), but only ${t.assignments.length} assignment(s) were specified.`);
+        for (const a of t.assignments) {
+          if (a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== b.nodeId)) return r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes a broker that is not registered.`);
+        }
+      }
+      if (!req.validateOnly) b.addPartitions(topic, t.count);
+      return r(ErrorCode.NONE);
+    });
+    return { throttleTimeMs: 0, results };
+  },
+  errorResponse(req, errorCode) {
+    return { results: req.topics.map((t) => ({ name: t.name, errorCode })) };
+  },
+});

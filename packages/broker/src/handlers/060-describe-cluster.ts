@@ -1,0 +1,34 @@
+/**
+ * DescribeCluster (key 60), v0–1.
+ *
+ * Behaviour: this broker alone, also reported as the controller; the cluster id persisted in the
+ * data directory (fresh per in-memory broker). v1 echoes the endpoint type; asking for controller
+ * endpoints (type 2) gets UNSUPPORTED_ENDPOINT_TYPE like a broker listener in Kafka.
+ * Omitted: authorized operations (no ACLs).
+ */
+import { ApiKey, ErrorCode } from "@odradek/codec";
+import { defineHandler } from "../registry.js";
+
+export default defineHandler({
+  apiKey: ApiKey.DescribeCluster,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(ctx, req) {
+    const b = ctx.broker;
+    if (ctx.apiVersion >= 1 && req.endpointType !== 1) {
+      return { errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: "The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type " + (req.endpointType === 2 ? "CONTROLLER" : "UNKNOWN"), endpointType: req.endpointType, clusterId: b.clusterId, controllerId: -1, brokers: [] };
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      endpointType: 1,
+      clusterId: b.clusterId,
+      controllerId: b.nodeId,
+      brokers: [{ brokerId: b.nodeId, host: b.advertised.host, port: b.advertised.port, rack: null }],
+      clusterAuthorizedOperations: -2147483648,
+    };
+  },
+  errorResponse(_req, errorCode) {
+    return { errorCode, clusterId: "", controllerId: -1, brokers: [] };
+  },
+});

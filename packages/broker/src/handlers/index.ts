@@ -1,0 +1,42 @@
+/**
+ * The handlers this broker serves, one file per API key. ApiVersions and the dispatch table are
+ * built from this list; an API missing here is not advertised and closes a connection that uses it.
+ */
+import type { HandlerDefinition } from "../registry.js";
+import produce from "./000-produce.js";
+import fetch from "./001-fetch.js";
+import listOffsets from "./002-list-offsets.js";
+import metadata from "./003-metadata.js";
+import apiVersions, { setAdvertisedApis } from "./018-api-versions.js";
+import createTopics from "./019-create-topics.js";
+import deleteTopics from "./020-delete-topics.js";
+import deleteRecords from "./021-delete-records.js";
+import initProducerId from "./022-init-producer-id.js";
+import offsetForLeaderEpoch from "./023-offset-for-leader-epoch.js";
+import describeConfigs from "./032-describe-configs.js";
+import alterConfigs from "./033-alter-configs.js";
+import describeLogDirs from "./035-describe-log-dirs.js";
+import createPartitions from "./037-create-partitions.js";
+import incrementalAlterConfigs from "./044-incremental-alter-configs.js";
+import describeCluster from "./060-describe-cluster.js";
+
+export const HANDLERS: readonly HandlerDefinition<any>[] = [
+  produce,
+  fetch,
+  listOffsets,
+  metadata,
+  apiVersions,
+  createTopics,
+  deleteTopics,
+  deleteRecords,
+  initProducerId,
+  offsetForLeaderEpoch,
+  describeConfigs,
+  alterConfigs,
+  describeLogDirs,
+  createPartitions,
+  incrementalAlterConfigs,
+  describeCluster,
+];
+
+setAdvertisedApis(HANDLERS);

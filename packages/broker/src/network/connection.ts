@@ -1,0 +1,222 @@
+/**
+ * One client connection.
+ *
+ * Framing: bytes go through the codec's FrameDecoder with `socket.request.max.bytes`; a size prefix
+ * above it (or negative) closes the connection before anything is allocated for the frame.
+ *
+ * Ordering: like Kafka (whose network layer mutes a channel while one of its requests is being
+ * handled), requests of one connection are handled one at a time in arrival order, so responses go
+ * back in request order. Clients may pipeline: frames that arrive while a request is being handled
+ * wait in `queue`.
+ *
+ * Back-pressure: reading is paused while `queue` holds `queued.max.requests` frames or more, and the
+ * next request is not started while the socket's write buffer is above its high-water mark.
+ *
+ * Faults: a frame that cannot be decoded (garbage, truncated body, unknown API key, an API this
+ * broker does not serve, a version outside the served range) closes this connection only; an
+ * ApiVersions request newer than we serve gets error 35 (UNSUPPORTED_VERSION) with a v0 body
+ * (Kafka's behaviour; clients then retry with a version from that list). A handler that throws
+ * answers with its error response (UNKNOWN_SERVER_ERROR) and the connection stays open.
+ */
+import type { Socket } from "node:net";
+import { ApiKey, DecodeError, FrameDecoder, FrameTooLargeError, decodeRequest, encodeResponseFrame, peekRequestHeader, ErrorCode } from "@odradek/codec";
+import type { Logger } from "../logger.js";
+import type { HandlerRegistry, RequestContext } from "../registry.js";
+import type { Broker } from "../broker.js";
+
+export interface ConnectionOptions {
+  readonly maxFrameSize: number;
+  readonly maxQueuedRequests: number;
+  readonly idleTimeoutMs: number;
+}
+
+export class Connection {
+  private readonly decoder: FrameDecoder;
+  private readonly queue: Buffer[] = [];
+  private running = false;
+  private paused = false;
+  private closing = false;
+  private readonly abort = new AbortController();
+  /** Resolves when the connection has closed. */
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    private readonly broker: Broker,
+    private readonly registry: HandlerRegistry,
+    private readonly log: Logger,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.decoder = new FrameDecoder(options.maxFrameSize);
+    this.done = new Promise((r) => (this.resolveDone = r));
+    socket.setNoDelay(true);
+    if (options.idleTimeoutMs > 0) {
+      socket.setTimeout(options.idleTimeoutMs, () => {
+        if (this.running) return; // a long poll in progress is not idleness
+        this.log.debug("closing idle connection");
+        socket.destroy();
+      });
+    }
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (err) => this.log.debug({ err: err.message }, "socket error"));
+    socket.on("close", () => {
+      this.abort.abort();
+      this.queue.length = 0;
+      this.resolveDone();
+    });
+    socket.on("end", () => {
+      // The client half-closed: answer what was asked, then close our side.
+      this.closing = true;
+      if (!this.running) socket.end();
+    });
+  }
+
+  get closedSignal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Stops reading; requests already received are answered, then the socket is closed. */
+  shutdown(): Promise<void> {
+    this.closing = true;
+    this.socket.pause();
+    this.abort.abort(); // wakes long polls so they answer with what they have
+    if (!this.running) this.socket.end();
+    return this.done;
+  }
+
+  /** Closes at once (a framing or protocol fault). */
+  private fail(reason: string, detail?: object): void {
+    this.log.warn({ ...detail, reason }, "closing connection");
+    this.queue.length = 0;
+    this.closing = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    let frames: Buffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      if (err instanceof FrameTooLargeError) this.fail("frame size prefix out of range", { size: err.size, max: err.max });
+      else this.fail("framing error", { err: String(err) });
+      return;
+    }
+    if (frames.length === 0) return;
+    for (const f of frames) this.queue.push(f);
+    if (this.queue.length >= this.options.maxQueuedRequests && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    if (!this.running) void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0 && !this.socket.destroyed) {
+        const frame = this.queue.shift()!;
+        await this.handle(frame);
+        if (this.socket.writableNeedDrain) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              this.socket.off("drain", done);
+              this.socket.off("close", done);
+              resolve();
+            };
+            this.socket.on("drain", done);
+            this.socket.on("close", done);
+          });
+        }
+        if (this.paused && this.queue.length < this.options.maxQueuedRequests / 2 && !this.closing) {
+          this.paused = false;
+          this.socket.resume();
+        }
+      }
+    } finally {
+      this.running = false;
+      if (this.closing && !this.socket.destroyed) this.socket.end();
+    }
+  }
+
+  private async handle(frame: Buffer): Promise<void> {
+    let apiKey: number;
+    let apiVersion: number;
+    let correlationId: number;
+    try {
+      ({ apiKey, apiVersion, correlationId } = peekRequestHeader(frame));
+    } catch (err) {
+      this.fail("request shorter than a header", { size: frame.length });
+      return;
+    }
+    const handler = this.registry.get(apiKey);
+    if (apiKey === ApiKey.ApiVersions && handler && apiVersion > handler.maxVersion) {
+      // KIP-511: answer a too-new ApiVersions with UNSUPPORTED_VERSION and a v0 body.
+      this.write(encodeResponseFrame(ApiKey.ApiVersions, 0, correlationId, {
+        errorCode: ErrorCode.UNSUPPORTED_VERSION,
+        apiKeys: this.registry.apiVersions(),
+      }));
+      return;
+    }
+    if (!handler) {
+      this.fail("unsupported API key", { apiKey, apiVersion });
+      return;
+    }
+    if (apiVersion < (handler.acceptMin ?? handler.minVersion) || apiVersion > handler.maxVersion) {
+      this.fail("unsupported API version", { apiKey, apiVersion });
+      return;
+    }
+    let decoded;
+    try {
+      decoded = decodeRequest(frame);
+    } catch (err) {
+      if (err instanceof DecodeError) this.fail("request does not decode", { apiKey, apiVersion, err: err.message });
+      else this.fail("request does not decode", { apiKey, apiVersion, err: String(err) });
+      return;
+    }
+    const log = this.log.child({ clientId: decoded.header.clientId, apiKey, apiVersion, correlationId });
+    const ctx: RequestContext = {
+      broker: this.broker,
+      header: decoded.header,
+      apiVersion,
+      log,
+      connectionId: this.id,
+      closed: this.abort.signal,
+    };
+    let response: unknown;
+    try {
+      response = await handler.handle(ctx, decoded.body as never);
+    } catch (err) {
+      log.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, "handler failed");
+      try {
+        response = handler.errorResponse(decoded.body as never, ErrorCode.UNKNOWN_SERVER_ERROR, apiVersion);
+      } catch (err2) {
+        this.fail("error response failed", { err: String(err2) });
+        return;
+      }
+    }
+    if (response === null || response === undefined) return;
+    let chunks: Buffer[];
+    try {
+      chunks = encodeResponseFrame(apiKey, apiVersion, correlationId, response);
+    } catch (err) {
+      log.error({ err: String(err) }, "response does not encode");
+      try {
+        chunks = encodeResponseFrame(apiKey, apiVersion, correlationId, handler.errorResponse(decoded.body as never, ErrorCode.UNKNOWN_SERVER_ERROR, apiVersion));
+      } catch {
+        this.fail("response does not encode");
+        return;
+      }
+    }
+    this.write(chunks);
+  }
+
+  private write(chunks: Buffer[]): void {
+    if (this.socket.destroyed) return;
+    this.socket.cork();
+    for (const c of chunks) this.socket.write(c);
+    this.socket.uncork();
+  }
+}

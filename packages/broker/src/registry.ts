@@ -1,0 +1,73 @@
+/**
+ * Handler registry. Every API the broker serves is one file in `handlers/` that calls
+ * `defineHandler` with its own version range; `handlers/index.ts` lists the files, and both the
+ * ApiVersions answer and the dispatch table are derived from those definitions.
+ *
+ * Version ranges: `minVersion`–`maxVersion` is what ApiVersions advertises. `acceptMin` (default
+ * `minVersion`) is the lowest version whose body is actually served; a request between the two is
+ * treated like an unsupported version (the connection is closed), as Kafka does for Produce v0–2
+ * which it advertises for old librdkafka feature detection but no longer parses (KIP-896).
+ */
+import { API_DEFINITIONS } from "@odradek/codec";
+import type { ApiTypes, RequestHeader } from "@odradek/codec";
+import type { Logger } from "./logger.js";
+import type { Broker } from "./broker.js";
+
+export type ApiKeyNumber = keyof ApiTypes;
+
+export interface RequestContext {
+  readonly broker: Broker;
+  readonly header: RequestHeader;
+  readonly apiVersion: number;
+  readonly log: Logger;
+  /** The connection's id, for logs and fetch sessions. */
+  readonly connectionId: number;
+  /** Resolves when the connection closes or the broker stops (for long polls). */
+  readonly closed: AbortSignal;
+}
+
+export interface HandlerDefinition<K extends ApiKeyNumber = ApiKeyNumber> {
+  readonly apiKey: K;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly acceptMin?: number;
+  /** Returns the response, or null for a request that gets none (Produce with acks=0). */
+  handle(ctx: RequestContext, request: ApiTypes[K]["request"]): Promise<ApiTypes[K]["responseInput"] | null> | ApiTypes[K]["responseInput"] | null;
+  /**
+   * The response for a request whose handler threw: `errorCode` on every partition / entry the
+   * request named (Kafka answers UNKNOWN_SERVER_ERROR this way).
+   */
+  errorResponse(request: ApiTypes[K]["request"], errorCode: number, apiVersion: number): ApiTypes[K]["responseInput"] | null;
+}
+
+/** Type-checks a handler file's definition against its API's generated types. */
+export function defineHandler<K extends ApiKeyNumber>(def: HandlerDefinition<K>): HandlerDefinition<K> {
+  const api = API_DEFINITIONS[def.apiKey];
+  if (!api) throw new Error(`defineHandler: unknown API key ${def.apiKey}`);
+  if (def.minVersion < api.request.minVersion || def.maxVersion > api.request.maxVersion) {
+    throw new Error(`defineHandler: ${api.name} ${def.minVersion}-${def.maxVersion} exceeds the codec's ${api.request.minVersion}-${api.request.maxVersion}`);
+  }
+  return def;
+}
+
+export class HandlerRegistry {
+  private readonly byKey = new Map<number, HandlerDefinition>();
+
+  constructor(handlers: readonly HandlerDefinition<any>[]) {
+    for (const h of handlers) {
+      if (this.byKey.has(h.apiKey)) throw new Error(`two handlers for API key ${h.apiKey}`);
+      this.byKey.set(h.apiKey, h as HandlerDefinition);
+    }
+  }
+
+  get(apiKey: number): HandlerDefinition | undefined {
+    return this.byKey.get(apiKey);
+  }
+
+  /** The ApiVersions entries, in key order. */
+  apiVersions(): { apiKey: number; minVersion: number; maxVersion: number }[] {
+    return [...this.byKey.values()]
+      .sort((a, b) => a.apiKey - b.apiKey)
+      .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+  }
+}

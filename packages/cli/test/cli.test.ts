@@ -1,0 +1,110 @@
+/**
+ * The `odradek` executable as a child process: ready line, a client request, SIGTERM → exit 0;
+ * bad flags and bad config → exit 2.
+ */
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parseArgs } from "../src/args.js";
+
+const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "odradek.js");
+
+function run(args: string[], cwd?: string) {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const ready = new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const line = stdout.split("\n").find((l) => l.includes("ready"));
+      if (line) resolve(line);
+    };
+    child.stdout.on("data", check);
+    void exit.then((code) => reject(new Error(`exited ${code} before ready: ${stderr}`)));
+  });
+  ready.catch(() => {}); // awaited only by tests that expect a start
+  return { child, ready, exit, out: () => stdout, err: () => stderr };
+}
+
+/** Sends ApiVersions v0 and resolves with the error code of the answer. */
+function apiVersions(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ port, host: "127.0.0.1" }, () => {
+      const f = Buffer.alloc(14);
+      f.writeInt32BE(10, 0);
+      f.writeInt16BE(18, 4);
+      f.writeInt16BE(0, 6);
+      f.writeInt32BE(42, 8);
+      f.writeInt16BE(-1, 12);
+      s.write(f);
+    });
+    let buf = Buffer.alloc(0);
+    s.on("data", (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 10) {
+        expect(buf.readInt32BE(4)).toBe(42);
+        resolve(buf.readInt16BE(8));
+        s.destroy();
+      }
+    });
+    s.on("error", reject);
+  });
+}
+
+describe("odradek CLI", () => {
+  it("starts in memory, prints one ready line with the address and start-up time, stops on SIGTERM with exit 0", async () => {
+    const p = run(["--port", "0", "--memory"]);
+    const line = await p.ready;
+    const m = /ready on (127\.0\.0\.1):(\d+) in (\d+) ms/.exec(line);
+    expect(m).not.toBeNull();
+    expect(Number(m![3])).toBeGreaterThan(0);
+    expect(await apiVersions(Number(m![2]))).toBe(0);
+    p.child.kill("SIGTERM");
+    expect(await p.exit).toBe(0);
+    expect(p.out().trim().split("\n").filter((l) => l.includes("ready")).length).toBe(1);
+    for (const l of p.err().trim().split("\n")) expect(() => JSON.parse(l)).not.toThrow(); // logs are JSON lines
+  });
+
+  it("keeps data in a directory given by --config log.dirs and stops on SIGINT", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "odradek-cli-"));
+    const props = join(dir, "server.properties");
+    writeFileSync(props, `# test\nlisteners=PLAINTEXT://127.0.0.1:0\nlog.dirs=${join(dir, "data")}\nnum.partitions=3\n`);
+    const p = run(["--config", props, "--set", "auto.create.topics.enable=false"]);
+    const line = await p.ready;
+    expect(line).toContain(join(dir, "data"));
+    p.child.kill("SIGINT");
+    expect(await p.exit).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("exits 2 on a bad flag", async () => {
+    const p = run(["--no-such-flag"]);
+    expect(await p.exit).toBe(2);
+    expect(p.err()).toContain("unknown option: --no-such-flag");
+  });
+
+  it("exits 2 on a bad config value", async () => {
+    const p = run(["--memory", "--port", "0", "--set", "num.partitions=many"]);
+    expect(await p.exit).toBe(2);
+    expect(p.err()).toContain("num.partitions");
+  });
+
+  it("exits 2 on a missing config file", async () => {
+    const p = run(["--config", "/nonexistent/server.properties"]);
+    expect(await p.exit).toBe(2);
+  });
+
+  it("parses flags", () => {
+    const o = parseArgs(["--host", "0.0.0.0", "--port=19092", "--set", "log.segment.bytes=1048576", "--memory"]);
+    expect(o).toMatchObject({ host: "0.0.0.0", port: 19092, memory: true });
+    expect(o.config.get("log.segment.bytes")).toBe("1048576");
+    expect(() => parseArgs(["--port", "70000"])).toThrow();
+    expect(() => parseArgs(["--set", "novalue"])).toThrow();
+  });
+});
