@@ -1,15 +1,31 @@
 #!/usr/bin/env node
-// Capturing TCP proxy for the Kafka wire protocol (plain Node, no dependencies).
+// Capturing TCP proxy for the Kafka wire protocol, which also caps the versions Kafka advertises
+// to what odradek's codec implements.
 //
-//   node proxy.mjs --listen PORT --target HOST:PORT --out DIR
+//   node proxy.mjs --listen PORT --target HOST:PORT --out DIR [--no-cap]
 //
-// Every client connection is forwarded byte for byte to the target broker. On the side, both
-// directions are reassembled into Kafka frames (int32 big-endian size prefix, then the frame) and
-// each frame is written to DIR without its size prefix:
+// Both directions are reassembled into Kafka frames (int32 big-endian size prefix, then the frame)
+// and forwarded frame by frame. Each frame is written to DIR without its size prefix:
 //   DIR/<seq>-c<conn>-k<apiKey>-v<apiVersion>.request.bin
-//   DIR/<seq>-c<conn>-k<apiKey>-v<apiVersion>.response.bin
+//   DIR/<seq>-c<conn>-k<apiKey>-v<apiVersion>.response.bin   (exactly what the client received)
 // plus one JSON line per frame in DIR/index.jsonl. <seq> is global and counts requests in arrival
 // order; a response is matched to its request by correlation id within its connection.
+//
+// Version capping (the default; --no-cap forwards everything untouched). The clients must see the
+// broker odradek will be, so that they send only versions our codec (packages/codec/dist, built by
+// `pnpm exec tsc -b packages/codec`) can decode:
+// - An ApiVersions request above our ApiVersions max is not forwarded. The proxy answers it as Kafka
+//   answers a too-new ApiVersions: response header v0, a **v0 body** with error 35
+//   UNSUPPORTED_VERSION and one entry, ApiVersions with our range. Clients then retry lower.
+//   Index entry: `synthetic: true, bodyVersion: 0`.
+// - Every ApiVersions response from Kafka is decoded with our codec and re-encoded at the same
+//   version with: each API's range intersected with our codec's (an API our codec does not know,
+//   or whose ranges do not overlap, is dropped); finalized/supported features that need versions we
+//   do not have removed (see capApiVersions). Kafka's original bytes are kept beside it as
+//   `.kafka-response.bin`; the index entry gets `rewritten: true`.
+// A synthetic response waits until every earlier request of its connection has been answered, so
+// the client sees responses in request order. (A Produce with acks=0 gets no response and would
+// hold it back forever; the capture programs use acks=all.)
 //
 // Request header (v1/v2): int16 apiKey, int16 apiVersion, int32 correlationId, nullable
 // string clientId (int16 length, -1 = null); v2 adds tagged fields after it. Every response
@@ -17,26 +33,29 @@
 //
 // Broker address rewriting is not done: Metadata and FindCoordinator responses carry the
 // broker's advertised host:port, so the broker must advertise the proxy's address
-// (scripts/kafka/start.sh --advertised 127.0.0.1:PROXY_PORT) or clients will bypass the proxy.
+// (scripts/kafka/start.sh --proxied-listener PROXY_PORT) or clients will bypass the proxy.
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
+import { API_DEFINITIONS, decodeResponse, encodeResponse } from '../../packages/codec/dist/index.js';
 
 function parseArgs(argv) {
   const out = {};
-  for (let i = 0; i < argv.length; i += 2) {
+  for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
+    if (k === '--no-cap') { out['no-cap'] = true; continue; }
     if (!k.startsWith('--') || argv[i + 1] === undefined) throw new Error(`bad argument ${k}`);
-    out[k.slice(2)] = argv[i + 1];
+    out[k.slice(2)] = argv[++i];
   }
   return out;
 }
 
 const args = parseArgs(process.argv.slice(2));
 if (!args.listen || !args.target || !args.out) {
-  console.error('usage: proxy.mjs --listen PORT --target HOST:PORT --out DIR');
+  console.error('usage: proxy.mjs --listen PORT --target HOST:PORT --out DIR [--no-cap]');
   process.exit(2);
 }
+const cap = !args['no-cap'];
 const colon = args.target.lastIndexOf(':');
 const targetHost = args.target.slice(0, colon);
 const targetPort = Number(args.target.slice(colon + 1));
@@ -46,6 +65,57 @@ const indexPath = path.join(outDir, 'index.jsonl');
 
 const SIZE_PREFIX = 4; // int32 frame length
 const MAX_FRAME = 256 * 1024 * 1024; // anything bigger is not Kafka framing
+const API_VERSIONS = 18;
+const UNSUPPORTED_VERSION = 35; // Kafka error code
+const ours = (apiKey) => API_DEFINITIONS[apiKey]?.request;
+const OUR_API_VERSIONS = ours(API_VERSIONS);
+
+// Finalized features a client acts on, and what keeping them requires of the capped ranges.
+// transaction.version >= 2 (KIP-890 part 2) makes Java and franz-go add partitions through
+// Produce v12+ and end transactions with EndTxn v5: with our Produce max below 12 the level is
+// removed (no entry = TV0/TV1, which look the same to clients: they use AddPartitionsToTxn) and
+// EndTxn is capped at 4 so the two stay consistent. Kafka itself still runs TV2 and accepts the
+// TV1 flow from any client. group.version 1 (KIP-848) needs ConsumerGroupHeartbeat; share.version
+// and streams.version need the share-group (76-79) and streams-group (88-) APIs.
+const TV2_APIS = { 0: 12, 26: 5 }; // apiKey -> first version that implies transaction.version 2
+const FEATURE_NEEDS = {
+  'group.version': [68],
+  'share.version': [76, 77, 78, 79],
+  'streams.version': [88],
+};
+
+/** Rewrites a decoded ApiVersionsResponse body in place; returns a summary of what changed. */
+function capApiVersions(body) {
+  const changes = [];
+  const kept = [];
+  for (const a of body.apiKeys) {
+    const c = ours(a.apiKey);
+    const minVersion = c ? Math.max(a.minVersion, c.minVersion) : a.minVersion;
+    const maxVersion = c ? Math.min(a.maxVersion, c.maxVersion) : -1;
+    if (!c || minVersion > maxVersion) { changes.push(`-${a.apiKey}`); continue; }
+    if (minVersion !== a.minVersion || maxVersion !== a.maxVersion) changes.push(`${a.apiKey}:${a.minVersion}-${a.maxVersion}>${minVersion}-${maxVersion}`);
+    kept.push({ ...a, minVersion, maxVersion });
+  }
+  const byKey = new Map(kept.map((a) => [a.apiKey, a]));
+  const tv2 = Object.entries(TV2_APIS).every(([k, v]) => (byKey.get(Number(k))?.maxVersion ?? -1) >= v);
+  if (!tv2) {
+    for (const [k, v] of Object.entries(TV2_APIS)) {
+      const a = byKey.get(Number(k));
+      if (a && a.maxVersion >= v) { changes.push(`${k}:max ${a.maxVersion}>${v - 1} (no TV2)`); a.maxVersion = v - 1; }
+    }
+  }
+  const keepFeature = (name, level) => {
+    if (name === 'transaction.version') return tv2 || level < 2;
+    const needs = FEATURE_NEEDS[name];
+    return !needs || needs.every((k) => byKey.has(k));
+  };
+  body.apiKeys = kept;
+  const before = (body.finalizedFeatures ?? []).map((f) => f.name);
+  body.finalizedFeatures = (body.finalizedFeatures ?? []).filter((f) => keepFeature(f.name, f.maxVersionLevel));
+  body.supportedFeatures = (body.supportedFeatures ?? []).filter((f) => keepFeature(f.name, f.maxVersion));
+  for (const n of before) if (!body.finalizedFeatures.some((f) => f.name === n)) changes.push(`-feature ${n}`);
+  return changes;
+}
 
 /** Accumulates chunks and yields whole frames (without the size prefix). */
 class FrameReader {
@@ -73,6 +143,12 @@ class FrameReader {
   }
 }
 
+function sized(frame) {
+  const prefix = Buffer.alloc(SIZE_PREFIX);
+  prefix.writeInt32BE(frame.length, 0);
+  return [prefix, frame];
+}
+
 function readRequestHeader(frame) {
   const apiKey = frame.readInt16BE(0);
   const apiVersion = frame.readInt16BE(2);
@@ -98,63 +174,97 @@ const server = net.createServer((client) => {
   const upstream = net.connect({ host: targetHost, port: targetPort });
   sockets.add(client);
   sockets.add(upstream);
-  const pending = new Map(); // correlationId -> request entry
+  const pending = new Map(); // correlationId -> request entry, for requests forwarded to Kafka
+  const held = []; // synthetic responses waiting for the earlier requests' responses
   const fromClient = new FrameReader();
   const fromBroker = new FrameReader();
-  let broken = false;
+
+  const toClient = (frame) => { for (const b of sized(frame)) client.write(b); };
+  const flushHeld = () => {
+    while (held.length && [...pending.values()].every((p) => p.seq > held[0].seq)) toClient(held.shift().frame);
+  };
+  const writeResponse = (req, frame, extra) => {
+    const file = `${req.base}.response.bin`;
+    fs.writeFileSync(path.join(outDir, file), frame);
+    record({
+      direction: 'response', file, size: frame.length, seq: req.seq, conn,
+      apiKey: req.apiKey, apiVersion: req.apiVersion, correlationId: req.correlationId, clientId: req.clientId,
+      ...extra, time: new Date().toISOString(),
+    });
+  };
 
   client.on('data', (chunk) => {
-    upstream.write(chunk);
-    if (broken) return;
+    let frames;
     try {
-      for (const frame of fromClient.push(chunk)) {
-        const h = readRequestHeader(frame);
-        const n = ++seq;
-        const base = `${String(n).padStart(6, '0')}-c${conn}-k${h.apiKey}-v${h.apiVersion}`;
-        const file = `${base}.request.bin`;
-        fs.writeFileSync(path.join(outDir, file), frame);
-        const entry = { seq: n, conn, ...h, base, time: new Date().toISOString() };
-        pending.set(h.correlationId, entry);
-        record({ direction: 'request', file, size: frame.length, ...entry });
-      }
+      frames = fromClient.push(chunk);
     } catch (err) {
-      broken = true;
-      console.error(`proxy: conn ${conn}: stop capturing client frames: ${err.message}`);
+      console.error(`proxy: conn ${conn}: client framing: ${err.message}; closing`);
+      closeBoth();
+      return;
+    }
+    for (const frame of frames) {
+      const h = readRequestHeader(frame);
+      const n = ++seq;
+      const base = `${String(n).padStart(6, '0')}-c${conn}-k${h.apiKey}-v${h.apiVersion}`;
+      const file = `${base}.request.bin`;
+      fs.writeFileSync(path.join(outDir, file), frame);
+      const entry = { seq: n, conn, ...h, base, time: new Date().toISOString() };
+      record({ direction: 'request', file, size: frame.length, ...entry });
+      if (cap && h.apiKey === API_VERSIONS && h.apiVersion > OUR_API_VERSIONS.maxVersion) {
+        const body = {
+          errorCode: UNSUPPORTED_VERSION,
+          apiKeys: [{ apiKey: API_VERSIONS, minVersion: OUR_API_VERSIONS.minVersion, maxVersion: OUR_API_VERSIONS.maxVersion }],
+        };
+        const res = encodeResponse(API_VERSIONS, 0, h.correlationId, body);
+        writeResponse(entry, res, { synthetic: true, bodyVersion: 0 });
+        console.error(`proxy: conn ${conn}: ApiVersions v${h.apiVersion} answered with UNSUPPORTED_VERSION (ours ${OUR_API_VERSIONS.minVersion}-${OUR_API_VERSIONS.maxVersion})`);
+        held.push({ seq: n, frame: res });
+        flushHeld();
+        continue;
+      }
+      pending.set(h.correlationId, entry);
+      for (const b of sized(frame)) upstream.write(b);
     }
   });
 
   upstream.on('data', (chunk) => {
-    client.write(chunk);
-    if (broken) return;
+    let frames;
     try {
-      for (const frame of fromBroker.push(chunk)) {
-        const correlationId = frame.readInt32BE(0);
-        const req = pending.get(correlationId);
-        if (!req) {
-          console.error(`proxy: conn ${conn}: response with unknown correlation id ${correlationId}`);
-          continue;
-        }
-        pending.delete(correlationId);
-        const file = `${req.base}.response.bin`;
-        fs.writeFileSync(path.join(outDir, file), frame);
-        record({
-          direction: 'response', file, size: frame.length, seq: req.seq, conn,
-          apiKey: req.apiKey, apiVersion: req.apiVersion, correlationId, clientId: req.clientId,
-          time: new Date().toISOString(),
-        });
-      }
+      frames = fromBroker.push(chunk);
     } catch (err) {
-      broken = true;
-      console.error(`proxy: conn ${conn}: stop capturing broker frames: ${err.message}`);
+      console.error(`proxy: conn ${conn}: broker framing: ${err.message}; closing`);
+      closeBoth();
+      return;
+    }
+    for (let frame of frames) {
+      const correlationId = frame.readInt32BE(0);
+      const req = pending.get(correlationId);
+      if (!req) {
+        console.error(`proxy: conn ${conn}: response with unknown correlation id ${correlationId}`);
+        toClient(frame);
+        continue;
+      }
+      pending.delete(correlationId);
+      let extra = {};
+      if (cap && req.apiKey === API_VERSIONS) {
+        fs.writeFileSync(path.join(outDir, `${req.base}.kafka-response.bin`), frame);
+        const { body } = decodeResponse(API_VERSIONS, req.apiVersion, frame);
+        const changes = body.errorCode === 0 ? capApiVersions(body) : [];
+        frame = encodeResponse(API_VERSIONS, req.apiVersion, correlationId, body);
+        extra = { rewritten: true, changes };
+      }
+      writeResponse(req, frame, extra);
+      toClient(frame);
+      flushHeld();
     }
   });
 
-  const closeBoth = () => {
+  function closeBoth() {
     client.destroy();
     upstream.destroy();
     sockets.delete(client);
     sockets.delete(upstream);
-  };
+  }
   client.on('close', closeBoth);
   upstream.on('close', closeBoth);
   client.on('error', closeBoth);
@@ -169,7 +279,7 @@ server.on('error', (err) => {
   process.exit(1);
 });
 server.listen(Number(args.listen), '127.0.0.1', () => {
-  console.log(`listening 127.0.0.1:${server.address().port} -> ${args.target}, writing ${outDir}`);
+  console.log(`listening 127.0.0.1:${server.address().port} -> ${args.target}, writing ${outDir}${cap ? ', capping versions to odradek\'s codec' : ''}`);
 });
 
 function shutdown() {

@@ -5,6 +5,7 @@
 #
 # 1. fetches Kafka's jars (scripts/kafka/fetch.sh) and installs each client, pinned, into
 #    test-compat/.cache (npm / venv+pip / Maven / go build);
+#    and builds packages/codec/dist, which the proxy uses to cap versions (proxy.mjs);
 # 2. starts Kafka with a second listener advertised at the proxy's port (start.sh --proxied-listener);
 # 3. for each client and phase (produce-<codec> for every codec, consume, [Java: consume-kip848],
 #    admin, txn) runs proxy.mjs into test-compat/.cache/capture-raw/<client>/<phase>/ and the
@@ -86,6 +87,8 @@ for c in "${client_list[@]}"; do
   esac
 done
 
+log "building the codec (the proxy caps Kafka's ApiVersions to its ranges)"
+(cd "$root" && pnpm exec tsc -b packages/codec) >&2
 log "fetching Kafka jars"
 "$root/scripts/kafka/fetch.sh" >/dev/null
 for c in "${client_list[@]}"; do

@@ -5,7 +5,9 @@
 //                   [--clients kafkajs,librdkafka,java,franz-go] [--spec DIR]
 //
 // For each client it keeps ONE request/response pair per (apiKey, apiVersion), and per
-// compression codec for Produce, and writes
+// compression codec for Produce, and only versions our codec implements (packages/codec/dist; the
+// capturing proxy caps what Kafka advertises, so nothing else should appear) plus the too-new
+// ApiVersions requests the proxy answered with a v0 UNSUPPORTED_VERSION body, and writes
 //   <out>/<client>/<seq>-<apiName>-v<version>.request.bin / .response.bin  (frames without size prefix)
 // then merges their entries into <out>/manifest.json (entries of clients not re-selected are kept).
 // `expect` holds facts known without any decoder: what the capture program was told to send
@@ -14,6 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API_DEFINITIONS, decodeResponse } from '../../packages/codec/dist/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -78,6 +81,25 @@ function softwareOf(client, version) {
   }
 }
 
+// A frame our codec can decode, or the too-new ApiVersions request the proxy answers itself (the
+// broker must read its header and answer with a v0 body; see proxy.mjs).
+function inCodecRange(f) {
+  const def = API_DEFINITIONS[f.apiKey]?.request;
+  if (f.apiKey === 18 && f.bodyVersion === 0) return true;
+  return def !== undefined && f.apiVersion >= def.minVersion && f.apiVersion <= def.maxVersion;
+}
+
+// Whether a response decodes and carries no top-level (or first coordinator's) error code.
+function responseOk(f) {
+  if (!f.response) return false;
+  try {
+    const { body } = decodeResponse(f.apiKey, f.bodyVersion ?? f.apiVersion, f.response);
+    return (body.errorCode ?? 0) === 0 && (body.coordinators?.[0]?.errorCode ?? 0) === 0;
+  } catch {
+    return false;
+  }
+}
+
 function loadPhase(client, phase) {
   const dir = path.join(rawDir, client, phase);
   const index = path.join(dir, 'index.jsonl');
@@ -87,6 +109,7 @@ function loadPhase(client, phase) {
     const e = JSON.parse(line);
     const f = bySeq.get(e.seq) ?? { phase, seq: e.seq, apiKey: e.apiKey, apiVersion: e.apiVersion, correlationId: e.correlationId, clientId: e.clientId };
     f[e.direction] = fs.readFileSync(path.join(dir, e.file));
+    if (e.direction === 'response' && e.bodyVersion !== undefined) f.bodyVersion = e.bodyVersion;
     bySeq.set(e.seq, f);
   }
   const resultFile = path.join(dir, 'result.json');
@@ -145,7 +168,7 @@ function selectClient(client) {
   const seen = new Set();
   for (const p of PHASES.filter((x) => x.startsWith('produce-'))) {
     if (!phases[p] || !results[p]) continue;
-    const produces = phases[p].frames.filter((f) => f.apiKey === 0 && f.request);
+    const produces = phases[p].frames.filter((f) => f.apiKey === 0 && f.request && inCodecRange(f));
     if (produces.length !== 1) warnings.push(`${client} ${p}: ${produces.length} Produce requests (expected 1 batch in 1 request)`);
     const f = produces[0];
     if (!f) continue;
@@ -164,17 +187,25 @@ function selectClient(client) {
     return '';
   };
   const groups = new Map();
+  const outOfRange = new Map();
   for (const p of PHASES) {
     for (const f of phases[p]?.frames ?? []) {
       if (f.apiKey === 0 && p.startsWith('produce-')) continue;
+      if (!inCodecRange(f)) {
+        const k = `${apiName(f.apiKey)} v${f.apiVersion}`;
+        outOfRange.set(k, (outOfRange.get(k) ?? 0) + 1);
+        continue;
+      }
       const k = `${f.apiKey}:${f.apiVersion}${variant(f)}`;
       if (!groups.has(k)) groups.set(k, []);
       groups.get(k).push(f);
     }
   }
+  for (const [k, n] of outOfRange) warnings.push(`${client}: ${n} × ${k} outside our codec's range, not selected (did the proxy cap versions?)`);
   const commitSeq = (phase) => phases[phase]?.frames.find((f) => f.apiKey === 8)?.seq ?? Infinity;
   const score = (f) => {
     let s = f.response ? 1000 : 0;
+    if (responseOk(f)) s += 800; // e.g. FindCoordinator answered, not COORDINATOR_NOT_AVAILABLE
     if (f.apiKey === 1 || f.apiKey === 11) s += Math.min(f.response?.length ?? 0, 999); // Fetch with records; JoinGroup with members
     if (f.apiKey === 9 && f.seq > commitSeq(f.phase)) s += 500; // OffsetFetch after the commit
     if (reqHasTopic(f) || reqHasGroup(f)) s += 2000;
@@ -248,13 +279,13 @@ function selectClient(client) {
         Object.assign(res, { coordinator: broker });
         break;
       case 11: // JoinGroup
-        Object.assign(req, { group, protocolType: 'consumer', topicInSubscription: reqHasTopic(f) });
+        Object.assign(req, { group, protocolType: 'consumer', topic, topicInSubscription: reqHasTopic(f) });
         break;
       case 12: case 13: // Heartbeat, LeaveGroup
         req.group = group;
         break;
       case 14: // SyncGroup
-        Object.assign(req, { group, assignmentMentionsTopic: reqHasTopic(f) });
+        Object.assign(req, { group, topic, assignmentMentionsTopic: reqHasTopic(f) });
         break;
       case 18: { // ApiVersions
         const sw = f.apiVersion >= 3 ? softwareOf(client, version) : null;
@@ -335,7 +366,8 @@ function selectClient(client) {
     entries.push({ ...common, file: `${client}/${base}.request.bin`, direction: 'request', size: f.request.length, expect: req });
     if (f.response) {
       fs.writeFileSync(path.join(clientOut, `${base}.response.bin`), f.response);
-      entries.push({ ...common, file: `${client}/${base}.response.bin`, direction: 'response', size: f.response.length, expect: res });
+      const body = f.bodyVersion === undefined ? {} : { bodyVersion: f.bodyVersion };
+      entries.push({ ...common, ...body, file: `${client}/${base}.response.bin`, direction: 'response', size: f.response.length, expect: res });
     } else {
       warnings.push(`${client} ${base}: request without response`);
     }
