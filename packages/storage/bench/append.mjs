@@ -66,20 +66,22 @@ console.log(`odradek storage benchmark: ${totalMB} MB of ${PER_BATCH} x ${RECORD
   line("append, flush.messages=1", n / s, "batch/s", n / rawS);
 }
 
-// 3. warm read vs raw pread of the same file
-{
+// 3. warm read vs raw pread of the same file: fresh buffers (the default), then pooled buffers
+//    (ReadOptions.pooled, given back by release() as a broker does once the bytes are sent)
+for (const pooled of [false, true]) {
   const log = await openLog("append-0", {}, Infinity);
   let t = now();
   let bytes = 0;
   let offset = 0;
   while (offset < log.logEndOffset) {
-    const r = await log.read(offset, { maxBytes: 1024 * 1024 });
+    const r = await log.read(offset, { maxBytes: 1024 * 1024, pooled });
     const b = r.records[0];
     bytes += b.length;
     // the last batch read: scan headers to find the next offset
     let p = 0, last = 0;
     while (p < b.length) { last = p; p += b.readInt32BE(p + 8) + 12; }
     offset = b.readInt32BE(last + 4) + b.readInt32BE(last + 23) + 1;
+    r.release();
   }
   const readS = now() - t;
   await log.close();
@@ -90,7 +92,7 @@ console.log(`odradek storage benchmark: ${totalMB} MB of ${PER_BATCH} x ${RECORD
   while ((n = readSync(fd, buf, 0, buf.length, rb)) > 0) rb += n;
   const rawS = now() - t;
   closeSync(fd);
-  line("read warm (1 MiB fetches)", mb(bytes) / readS, "MB/s", mb(rb) / rawS);
+  line(`read warm (1 MiB fetches${pooled ? ", pooled" : ""})`, mb(bytes) / readS, "MB/s", mb(rb) / rawS);
 }
 
 // 4. recovery (full validation, CRC-32C) per GB vs raw read of the same bytes

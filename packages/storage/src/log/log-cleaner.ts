@@ -8,22 +8,28 @@
  * `.swap` → live; LogLoader completes or discards an interrupted swap). Appends never wait for the
  * rewrite, only for the renames.
  *
- * Kept: every record that is the newest of its key in the range, and null-key records; a tombstone
- * (null value) is dropped once its batch's max timestamp is older than `delete.retention.ms` (Kafka
- * measures this from a delete horizon set at the first cleaning, KIP-534; ours is simpler and never
- * earlier for CreateTime topics). Offsets are kept: a rewritten batch keeps its base offset,
- * lastOffsetDelta, producer fields and the records' offset deltas. A batch left empty is dropped,
- * unless it carries a producer id: then its header is kept with no records so the producer's last
- * sequence survives (Kafka keeps such batches for the same reason).
- * Not yet: compressed batches are kept unchanged and their keys do not enter the offset map (the
- * codec package's compression is not yet exported); control batches and transactional aborts
- * (seam: `isControl` batches are kept verbatim).
+ * Kept: every record that is the newest of its key in the range, and null-key records. Compressed
+ * batches are decompressed (their keys enter the offset map like any other) and a rewritten batch is
+ * compressed again with its own codec (records/rebuildBatch: offsets, producer fields, leader epoch and
+ * record timestamps kept, as Kafka's cleaner). Decompression and compression are async and happen
+ * outside the log's queue, so appends never wait for them.
+ *
+ * Tombstones (null values) follow KIP-534's delete horizon: the first pass that keeps a tombstone in a
+ * batch without a horizon rewrites the batch with attribute bit 6 set and baseTimestamp = now +
+ * `delete.retention.ms` (the records' timestamps do not change: their deltas are re-based); a later
+ * pass at or after that horizon drops the tombstone. A log with tombstones left is cleaned again even
+ * when nothing new was appended (`pendingTombstones`).
+ *
+ * A batch left empty is dropped, unless it carries a producer id: then its header is kept with no
+ * records (Kafka's empty header, uncompressed) so the producer's last sequence survives.
+ * Not yet: control batches and transactional aborts (seam: `isControl` batches are kept verbatim);
+ * Kafka keeps an emptied producer batch only when it is that producer's last, we keep them all.
  */
 import type { FileSystem } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
 import type { RecordBatchHeader } from "../record/batch.js";
-import { compressionOf, isControl, readInt64, RECORD_BATCH_OVERHEAD } from "../record/batch.js";
-import { assembleBatch, iterateRecords } from "../record/records.js";
+import { hasDeleteHorizon, isControl, LOG_OVERHEAD, readBatchHeader, readInt64, RECORD_BATCH_OVERHEAD } from "../record/batch.js";
+import { rebuildBatch, recordsOf } from "../record/records.js";
 import { LogSegment } from "./log-segment.js";
 import type { UnifiedLog } from "./unified-log.js";
 import { CLEANED_SUFFIX, SWAP_SUFFIX } from "./log-files.js";
@@ -47,10 +53,13 @@ export class LogCleaner {
   private async batchesOf(seg: LogSegment): Promise<Batch[]> {
     const all = await seg.readBytes(0, seg.size);
     const out: Batch[] = [];
-    await seg.scanBatches(0, seg.size, (loc, h) => {
-      out.push({ h, bytes: all.subarray(loc.position, loc.position + loc.size) });
-      return true;
-    });
+    for (let pos = 0; pos + RECORD_BATCH_OVERHEAD <= all.length; ) {
+      const h = readBatchHeader(all, pos);
+      const end = pos + h.batchLength + LOG_OVERHEAD;
+      if (end > all.length) break;
+      out.push({ h, bytes: all.subarray(pos, end) });
+      pos = end;
+    }
     return out;
   }
 
@@ -74,37 +83,40 @@ export class LogCleaner {
       const map = new Map<string, number>();
       for (const seg of cleanable) {
         for (const { h, bytes } of await this.batchesOf(seg)) {
-          if (compressionOf(h.attributes) !== 0 || isControl(h.attributes)) continue;
-          for (const r of iterateRecords(bytes.subarray(RECORD_BATCH_OVERHEAD), h.recordCount)) {
+          if (isControl(h.attributes)) continue;
+          for (const r of await recordsOf(bytes, h)) {
             if (r.key) map.set(r.key.toString("latin1"), h.baseOffset + r.offsetDelta);
           }
         }
       }
       let tombstonesLeft = false;
+      const deleteRetentionMs = log.config.deleteRetentionMs;
       for (const seg of cleanable) {
         const out: Buffer[] = [];
         let changed = false;
         for (const { h, bytes } of await this.batchesOf(seg)) {
-          if (compressionOf(h.attributes) !== 0 || isControl(h.attributes)) {
+          if (isControl(h.attributes)) {
             out.push(bytes);
             continue;
           }
-          const kept: Buffer[] = [];
-          let removed = 0;
-          for (const r of iterateRecords(bytes.subarray(RECORD_BATCH_OVERHEAD), h.recordCount)) {
-            const newest = r.key === null || map.get(r.key.toString("latin1")) === h.baseOffset + r.offsetDelta;
-            const expiredTombstone = r.tombstone && now - h.maxTimestamp > log.config.deleteRetentionMs;
-            if (newest && r.tombstone && !expiredTombstone) tombstonesLeft = true;
-            if (newest && !expiredTombstone) kept.push(r.bytes);
-            else removed++;
-          }
-          if (removed === 0) {
+          const horizon = hasDeleteHorizon(h.attributes) ? h.baseTimestamp : -1;
+          const records = await recordsOf(bytes, h);
+          const kept = records.filter((r) => {
+            if (r.key !== null && map.get(r.key.toString("latin1")) !== h.baseOffset + r.offsetDelta) return false;
+            // KIP-534: a tombstone stays until the horizon its batch was marked with has passed.
+            return !(r.tombstone && horizon >= 0 && now >= horizon);
+          });
+          const removed = records.length - kept.length;
+          const hasTombstones = kept.some((r) => r.tombstone);
+          if (hasTombstones) tombstonesLeft = true;
+          const markHorizon = hasTombstones && horizon < 0;
+          if (removed === 0 && !markHorizon) {
             out.push(bytes);
             continue;
           }
           changed = true;
           stats.recordsRemoved += removed;
-          if (kept.length > 0 || h.producerId >= 0) out.push(assembleBatch(h, kept));
+          if (kept.length > 0 || h.producerId >= 0) out.push(await rebuildBatch(h, kept, markHorizon ? now + deleteRetentionMs : horizon));
         }
         if (!changed) continue;
         await this.rewrite(log, seg, out);

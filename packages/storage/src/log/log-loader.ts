@@ -15,11 +15,14 @@
 import type { FileSystem } from "../fs/file-system.js";
 import { joinPath } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
+import type { RecordBatchHeader } from "../record/batch.js";
 import { LogSegment } from "./log-segment.js";
 import type { SegmentConfig } from "./log-segment.js";
 import { LogSegments } from "./log-segments.js";
 import { ProducerStateManager } from "./producer-state-manager.js";
 import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, offsetFromFileName, SWAP_SUFFIX, TIME_INDEX_SUFFIX } from "./log-files.js";
+
+const MAX_KEPT_PRODUCER_BATCHES = 100_000;
 
 export interface LoadedLog {
   segments: LogSegments;
@@ -70,6 +73,9 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
   }
   const bases = [...logBases].sort((a, b) => a - b);
   const segments = new LogSegments();
+  // Producer batches seen by recovery, replayed in step 3 without reading the segment again (null:
+  // too many to keep, scan instead).
+  const seen = new Map<LogSegment, RecordBatchHeader[] | null>();
   let truncatedBytes = 0;
   let logEndOffset = 0;
 
@@ -96,7 +102,13 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
     }
     if (recover) {
       if (!needsRecovery) logger.warn({ segment: paths.log }, "index missing or corrupt, rebuilding");
-      const r = await seg.recover();
+      let producerBatches: RecordBatchHeader[] | null = [];
+      const r = await seg.recover((h) => {
+        if (h.producerId < 0 || !producerBatches) return;
+        if (producerBatches.length >= MAX_KEPT_PRODUCER_BATCHES) producerBatches = null;
+        else producerBatches.push(h);
+      });
+      seen.set(seg, producerBatches);
       logEndOffset = r.nextOffset;
       // Past the recovery point, a segment that ends before the next one begins lost unsynced batches:
       // what follows cannot be a continuation of the log, so it goes (a prefix survives).
@@ -139,6 +151,11 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
   const producerState = new ProducerStateManager(fs, dir);
   const from = (await producerState.loadLatestSnapshot(logEndOffset)) ?? segments.first!.baseOffset;
   for (const seg of segments.from(from)) {
+    const kept = seen.get(seg);
+    if (kept) {
+      for (const h of kept) if (h.baseOffset >= from) producerState.update(h);
+      continue;
+    }
     await seg.scanBatches(0, seg.size, (loc, h) => {
       if (loc.baseOffset >= from && h.producerId >= 0) producerState.update(h);
       return true;

@@ -12,7 +12,9 @@ import type { FileHandle, FileSystem } from "../fs/file-system.js";
 import { joinPath } from "../fs/file-system.js";
 import { CorruptRecordError } from "@odradek/codec";
 import type { RecordBatchHeader } from "../record/batch.js";
-import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, MIN_BATCH_LENGTH, readBatchHeader, validateBatch } from "../record/batch.js";
+import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, MIN_BATCH_LENGTH, readBatchHeader, readInt64, validateBatch } from "../record/batch.js";
+import { recordsOf, recordTimestamp } from "../record/records.js";
+import type { TimestampAndOffset } from "./partition-log.js";
 import { OffsetIndex } from "./offset-index.js";
 import { TimeIndex } from "./time-index.js";
 import { filenamePrefixFromOffset, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX } from "./log-files.js";
@@ -42,6 +44,7 @@ export interface SegmentConfig {
 }
 
 const SCAN_CHUNK = 64 * 1024;
+const SCAN_CHUNK_MAX = 1024 * 1024;
 const RECOVER_CHUNK = 8 * 1024 * 1024;
 
 export class LogSegment {
@@ -119,9 +122,16 @@ export class LogSegment {
    * error is rethrown.
    */
   async append(buffer: Buffer, batches: readonly AppendedBatch[]): Promise<void> {
+    return this.appendv([buffer], batches);
+  }
+
+  /** As append, for buffers written back to back with one writev (`pos` counts from the first). */
+  async appendv(buffers: readonly Buffer[], batches: readonly AppendedBatch[]): Promise<void> {
     const start = this.size;
+    let length = 0;
+    for (const b of buffers) length += b.length;
     try {
-      await this.log.write(buffer, 0, buffer.length, start);
+      await this.log.writev(buffers, start);
     } catch (e) {
       await this.log.truncate(start).catch(() => {});
       throw e;
@@ -129,7 +139,7 @@ export class LogSegment {
     this.unflushed = true;
     if (start === 0 && batches[0]) this.rollingBasedTimestamp = batches[0].maxTimestamp >= 0 ? batches[0].maxTimestamp : this.rollingBasedTimestamp;
     for (const b of batches) this.indexBatch(start + b.pos, b.size, b.baseOffset, b.maxTimestamp);
-    this.size = start + buffer.length;
+    this.size = start + length;
   }
 
   /** Index bookkeeping for a batch at `position` (append and recovery). */
@@ -161,16 +171,23 @@ export class LogSegment {
    * Headers only: reads 64 KiB chunks and never checks CRCs.
    */
   async scanBatches(position: number, end: number, fn: (loc: BatchLocation, h: RecordBatchHeader) => boolean): Promise<void> {
-    let chunk: Buffer = Buffer.alloc(0);
+    // Reads grow from 64 KiB (an index lookup lands within index.interval.bytes of its target) to
+    // 1 MiB for long scans, into one reused buffer.
+    let chunk: Buffer = Buffer.allocUnsafe(0);
+    let chunkLen = 0;
+    let want = SCAN_CHUNK;
     let chunkStart = position;
     let pos = position;
     while (pos + RECORD_BATCH_OVERHEAD <= end) {
-      if (pos + RECORD_BATCH_OVERHEAD > chunkStart + chunk.length) {
-        chunk = await this.readBytes(pos, Math.min(SCAN_CHUNK, end - pos));
+      if (pos + RECORD_BATCH_OVERHEAD > chunkStart + chunkLen) {
+        const len = Math.min(want, end - pos);
+        if (chunk.length < len) chunk = Buffer.allocUnsafe(len);
+        chunkLen = await this.log.read(chunk, 0, len, pos);
         chunkStart = pos;
-        if (chunk.length < RECORD_BATCH_OVERHEAD) return;
+        want = Math.min(want * 4, SCAN_CHUNK_MAX);
+        if (chunkLen < RECORD_BATCH_OVERHEAD) return;
       }
-      const h = readBatchHeader(chunk, pos - chunkStart);
+      const h = readBatchHeader(chunk.subarray(0, chunkLen), pos - chunkStart);
       const size = h.batchLength + LOG_OVERHEAD;
       if (pos + size > end) return;
       if (!fn({ position: pos, size, baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp, leaderEpoch: h.partitionLeaderEpoch }, h)) return;
@@ -196,7 +213,11 @@ export class LogSegment {
    * Whole batches from the one holding `startOffset`, at most `maxSize` bytes (at least one batch when
    * `minOneBatch`), not past `maxPosition`. Returns the byte range, or null when no batch holds it.
    */
-  async read(startOffset: number, maxSize: number, maxPosition: number, minOneBatch: boolean, withBytes = false): Promise<{ position: number; length: number; firstBatch: BatchLocation; bytes?: Buffer } | null> {
+  async read(startOffset: number, maxSize: number, maxPosition: number, minOneBatch: boolean, withBytes = false, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Promise<{ position: number; length: number; firstBatch: BatchLocation; bytes?: Buffer } | null> {
+    if (withBytes) {
+      const fast = await this.readOnce(startOffset, maxSize, maxPosition, minOneBatch, alloc);
+      if (fast !== undefined) return fast;
+    }
     const first = await this.translateOffset(startOffset, maxPosition);
     if (!first) return null;
     if (first.size > maxSize) {
@@ -223,6 +244,43 @@ export class LogSegment {
     return { position: first.position, length, firstBatch: first };
   }
 
+  /**
+   * `read` with one pread: from the offset index entry at or below startOffset, maxSize plus
+   * index.interval.bytes (the batch holding startOffset nearly always starts within that distance of
+   * its index entry). undefined when the window does not hold what is needed (`read` then scans).
+   */
+  private async readOnce(startOffset: number, maxSize: number, maxPosition: number, minOneBatch: boolean, alloc: (size: number) => Buffer): Promise<{ position: number; length: number; firstBatch: BatchLocation; bytes: Buffer } | null | undefined> {
+    const from = this.offsetIndex.lookup(startOffset).position;
+    const want = Math.min(maxSize + this.config.indexIntervalBytes + RECORD_BATCH_OVERHEAD, maxPosition - from);
+    if (want <= 0) return null;
+    const buf = alloc(want);
+    const n = await this.log.read(buf, 0, want, from);
+    const toEnd = from + n >= maxPosition;
+    let p = 0;
+    for (;;) {
+      if (p + RECORD_BATCH_OVERHEAD > n) return toEnd && p === n ? null : undefined;
+      const size = buf.readInt32BE(p + 8) + LOG_OVERHEAD;
+      if (readInt64(buf, p) + buf.readInt32BE(p + 23) >= startOffset) break;
+      p += size;
+    }
+    const h = readBatchHeader(buf, p);
+    const firstSize = h.batchLength + LOG_OVERHEAD;
+    const firstBatch: BatchLocation = { position: from + p, size: firstSize, baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp, leaderEpoch: h.partitionLeaderEpoch };
+    if (firstSize > maxSize) {
+      if (!minOneBatch) return { position: from + p, length: 0, firstBatch, bytes: buf.subarray(p, p) };
+      return p + firstSize <= n ? { position: from + p, length: firstSize, firstBatch, bytes: buf.subarray(p, p + firstSize) } : undefined;
+    }
+    if (p + firstSize > n) return undefined;
+    const limit = Math.min(n, p + maxSize);
+    let length = firstSize;
+    while (p + length + LOG_OVERHEAD <= limit) {
+      const size = buf.readInt32BE(p + length + 8) + LOG_OVERHEAD;
+      if (p + length + size > limit) break;
+      length += size;
+    }
+    return { position: from + p, length, firstBatch, bytes: buf.subarray(p, p + length) };
+  }
+
   /** First batch at or after startingOffset whose maxTimestamp >= timestamp. */
   async findOffsetByTimestamp(timestamp: number, startingOffset: number): Promise<BatchLocation | null> {
     const ts = this.timeIndex.lookup(timestamp);
@@ -236,6 +294,35 @@ export class LogSegment {
       return true;
     });
     return found;
+  }
+
+  /**
+   * Kafka's FileRecords.searchForTimestamp: the first record at or after `startingOffset` whose
+   * timestamp is >= `timestamp`, with that record's timestamp and its batch's leader epoch. Batches are
+   * found by header (maxTimestamp), then the candidate's records are read (decompressed if need be).
+   */
+  async findRecordByTimestamp(timestamp: number, startingOffset: number): Promise<TimestampAndOffset | null> {
+    const ts = this.timeIndex.lookup(timestamp);
+    let from = this.offsetIndex.lookup(Math.max(ts.offset, startingOffset)).position;
+    const end = this.size;
+    for (;;) {
+      let cand: BatchLocation | null = null;
+      await this.scanBatches(from, end, (loc) => {
+        if (loc.maxTimestamp < timestamp || loc.lastOffset < startingOffset) return true;
+        cand = loc;
+        return false;
+      });
+      const loc = cand as BatchLocation | null;
+      if (!loc) return null;
+      const bytes = await this.readBytes(loc.position, loc.size);
+      const h = readBatchHeader(bytes, 0);
+      for (const r of await recordsOf(bytes, h)) {
+        const t = recordTimestamp(h, r);
+        const offset = h.baseOffset + r.offsetDelta;
+        if (t >= timestamp && offset >= startingOffset) return { timestamp: t, offset, leaderEpoch: h.partitionLeaderEpoch };
+      }
+      from = loc.position + loc.size;
+    }
   }
 
   /** The offset after the last batch (baseOffset when empty). */
@@ -261,60 +348,87 @@ export class LogSegment {
     this.offsetOfMaxTimestampSoFar = -1;
     this.bytesSinceLastIndexEntry = 0;
     const fileSize = await this.log.size();
-    let valid = 0;
-    let next = this.baseOffset;
-    let reason: string | null = null;
-    let chunk: Buffer = Buffer.alloc(0);
-    let chunkStart = 0;
-    const load = async (want: number): Promise<void> => {
-      chunk = await this.readBytes(valid, Math.min(want, fileSize - valid));
-      chunkStart = valid;
+    // Large sequential reads into two reused buffers, the next chunk read while this one is checked;
+    // a batch straddling two chunks is read on its own.
+    const chunkSize = Math.max(LOG_OVERHEAD, Math.min(RECOVER_CHUNK, fileSize));
+    let cur: Buffer = Buffer.allocUnsafe(chunkSize);
+    let spare: Buffer = Buffer.allocUnsafe(chunkSize);
+    let curStart = 0;
+    let curLen = 0;
+    let next: Promise<number> | null = null;
+    let nextStart = 0;
+    const readAt = (buf: Buffer, at: number): Promise<number> => this.log.read(buf, 0, Math.min(buf.length, fileSize - at), at);
+    const moveTo = async (position: number): Promise<void> => {
+      if (next) {
+        const n = await next;
+        next = null;
+        [cur, spare] = [spare, cur];
+        curStart = nextStart;
+        curLen = n;
+      }
+      if (position < curStart || position >= curStart + curLen) {
+        curStart = position;
+        curLen = await readAt(cur, position);
+      }
+      nextStart = curStart + curLen;
+      if (curLen > 0 && nextStart < fileSize) next = readAt(spare, nextStart);
     };
-    outer: while (valid < fileSize) {
-      let pos = valid - chunkStart;
-      if (chunk.length - pos < LOG_OVERHEAD) {
-        await load(RECOVER_CHUNK);
-        pos = 0;
-        if (chunk.length < LOG_OVERHEAD) {
+    let valid = 0;
+    let next_ = this.baseOffset;
+    let reason: string | null = null;
+    try {
+      if (fileSize > 0) await moveTo(0);
+      while (valid < fileSize) {
+        if (fileSize - valid < LOG_OVERHEAD) {
           reason = `torn batch header at position ${valid}`;
           break;
         }
-      }
-      const batchLength = chunk.readInt32BE(pos + 8);
-      if (batchLength < MIN_BATCH_LENGTH) {
-        reason = `bad batch length ${batchLength} at position ${valid}`;
-        break;
-      }
-      if (pos + LOG_OVERHEAD + batchLength > chunk.length) {
-        await load(Math.max(RECOVER_CHUNK, LOG_OVERHEAD + batchLength));
-        pos = 0;
-        if (LOG_OVERHEAD + batchLength > chunk.length) {
+        let buf = cur;
+        let at = valid - curStart;
+        const inChunk = curLen - at;
+        const batchLength = inChunk >= LOG_OVERHEAD ? cur.readInt32BE(at + 8) : (await this.readBytes(valid, LOG_OVERHEAD)).readInt32BE(8);
+        if (batchLength < MIN_BATCH_LENGTH) {
+          reason = `bad batch length ${batchLength} at position ${valid}`;
+          break;
+        }
+        const size = batchLength + LOG_OVERHEAD;
+        if (valid + size > fileSize) {
           reason = `torn batch at position ${valid}`;
           break;
         }
+        if (size > inChunk) {
+          buf = await this.readBytes(valid, size);
+          at = 0;
+          if (buf.length < size) {
+            reason = `torn batch at position ${valid}`;
+            break;
+          }
+        }
+        let h: RecordBatchHeader;
+        try {
+          h = validateBatch(buf, at);
+        } catch (e) {
+          if (!(e instanceof CorruptRecordError)) throw e;
+          reason = `${e.message} (segment position ${valid})`;
+          break;
+        }
+        if (h.baseOffset < next_) {
+          reason = `batch at position ${valid} has offset ${h.baseOffset} below ${next_}`;
+          break;
+        }
+        this.indexBatch(valid, size, h.baseOffset, h.maxTimestamp);
+        onBatch?.(h);
+        next_ = h.baseOffset + h.lastOffsetDelta + 1;
+        valid += size;
+        if (valid >= curStart + curLen && valid < fileSize) await moveTo(valid);
       }
-      let h: RecordBatchHeader;
-      try {
-        h = validateBatch(chunk, pos);
-      } catch (e) {
-        if (!(e instanceof CorruptRecordError)) throw e;
-        reason = `${e.message} (segment position ${valid})`;
-        break outer;
-      }
-      if (h.baseOffset < next) {
-        reason = `batch at position ${valid} has offset ${h.baseOffset} below ${next}`;
-        break;
-      }
-      const size = batchLength + LOG_OVERHEAD;
-      this.indexBatch(valid, size, h.baseOffset, h.maxTimestamp);
-      onBatch?.(h);
-      next = h.baseOffset + h.lastOffsetDelta + 1;
-      valid += size;
+    } finally {
+      await (next as Promise<number> | null)?.catch(() => 0);
     }
     const truncatedBytes = fileSize - valid;
     if (truncatedBytes > 0) await this.log.truncate(valid);
     this.size = valid;
-    return { truncatedBytes, nextOffset: next, reason };
+    return { truncatedBytes, nextOffset: next_, reason };
   }
 
   /**

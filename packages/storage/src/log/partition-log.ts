@@ -48,6 +48,11 @@ export interface ReadOptions {
   isolation?: "READ_UNCOMMITTED" | "READ_COMMITTED";
   /** Return a file slice (with a release function) instead of reading the bytes. */
   asSlice?: boolean;
+  /**
+   * Read into a buffer of a shared pool: `records` stay valid only until `release()` is called, which
+   * gives the buffer back (call it once the bytes are written out). Saves allocating large fetches.
+   */
+  pooled?: boolean;
 }
 
 export interface ReadResult {
@@ -55,7 +60,7 @@ export interface ReadResult {
   /** Whole batches, starting with the one that holds the requested offset. */
   records: Buffer[];
   slice?: FileSlice;
-  /** Must be called once a slice has been sent (no-op for buffers). */
+  /** Must be called once a slice has been sent (no-op for unpooled buffers; see ReadOptions.pooled). */
   release: () => void;
   bytes: number;
   highWatermark: number;

@@ -3,7 +3,9 @@
  * one class): segments, roll, truncation, log start offset, high watermark, producer state, flush.
  *
  * One owner per partition: every mutation (append, truncate, advance, roll, retention, segment swap,
- * flush, close) runs through a serial fastq queue, never concurrently. Reads do not queue: they see
+ * flush, close) runs through a serial fastq queue, never concurrently. Appends that arrive while the
+ * log is busy join one group: validated and answered one by one, written with one writev and, under
+ * flush.messages, one fsync (see appendGroupLocked). Reads do not queue: they see
  * the sizes of segments at the time they start, hold a reference on the segment they read (so
  * retention or the cleaner closes it only when the read is done), and never see a partial batch,
  * since `size` moves only after a write completes.
@@ -36,6 +38,7 @@ import type { ProducerStateEntry } from "./producer-state-manager.js";
 import { ListOffsetsTimestamp } from "./partition-log.js";
 import type { AppendOptions, AppendResult, PartitionLog, ReadOptions, ReadResult, TimestampAndOffset } from "./partition-log.js";
 import { DELETED_SUFFIX } from "./log-files.js";
+import { readBufferPool } from "./read-buffer-pool.js";
 
 export interface UnifiedLogParams {
   fs: FileSystem;
@@ -55,6 +58,29 @@ export interface UnifiedLogParams {
 }
 
 type Task = () => Promise<unknown>;
+
+/** Appends answered together (a bound on one writev). */
+const MAX_APPEND_GROUP = 64;
+
+interface PendingAppend {
+  records: Buffer;
+  options: AppendOptions;
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** An accepted append with its offsets assigned, not yet written. */
+interface Prepared {
+  a: PendingAppend;
+  records: Buffer;
+  headers: RecordBatchHeader[];
+  batches: AppendedBatch[];
+  next: number;
+  count: number;
+  epoch: number;
+  producers: ReadonlyMap<number, ProducerStateEntry>;
+  result: (logStartOffset: number) => AppendResult;
+}
 const noRelease = (): void => {};
 
 export class UnifiedLog implements PartitionLog {
@@ -74,6 +100,8 @@ export class UnifiedLog implements PartitionLog {
   private latestEpoch = -1;
   private closed = false;
   private failure: KafkaStorageError | null = null;
+  /** The appends of the group queued last, which later appends join until it starts or is sealed. */
+  private openGroup: PendingAppend[] | null = null;
   private readonly onLogStartOffsetChange: ((offset: number) => void) | undefined;
 
   private constructor(
@@ -136,6 +164,12 @@ export class UnifiedLog implements PartitionLog {
 
   /** Runs `fn` after every earlier mutation of this log, alone. */
   serial<T>(fn: () => Promise<T>): Promise<T> {
+    // Appends queued after this must not join a group queued before it.
+    this.openGroup = null;
+    return this.enqueue(fn);
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
     return this.queue.push(async () => {
       if (this.closed) throw new LogClosedError(this.name);
       if (this.failure) throw this.failure;
@@ -150,13 +184,103 @@ export class UnifiedLog implements PartitionLog {
   }
 
   append(records: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
-    return this.serial(() => this.appendLocked(records, options));
+    return new Promise<AppendResult>((resolve, reject) => {
+      const pending: PendingAppend = { records, options, resolve, reject };
+      const open = this.openGroup;
+      if (open && open.length < MAX_APPEND_GROUP) {
+        open.push(pending);
+        return;
+      }
+      const group = [pending];
+      this.openGroup = group;
+      this.enqueue(() => {
+        if (this.openGroup === group) this.openGroup = null;
+        return this.appendGroupLocked(group);
+      }).catch((e: unknown) => {
+        for (const a of group) a.reject(e);
+      });
+    });
   }
 
-  private async appendLocked(records: Buffer, options: AppendOptions): Promise<AppendResult> {
+  /**
+   * Appends queued while the log was busy, in order, each validated and answered on its own; the
+   * accepted ones are written with one writev per segment (a roll in between splits the write) and,
+   * with flush.messages, synced once (group commit: every append is acknowledged after its fsync).
+   * A write or fsync failure fails every append of the group not yet acknowledged.
+   */
+  private async appendGroupLocked(group: readonly PendingAppend[]): Promise<void> {
+    let chunk: Prepared[] = [];
+    let bytes = 0;
+    let next = this._logEndOffset;
+    let producers: ReadonlyMap<number, ProducerStateEntry> = new Map();
+    let i = 0;
+    const write = async (): Promise<void> => {
+      if (chunk.length === 0) return;
+      const done = chunk;
+      chunk = [];
+      bytes = 0;
+      const bufs: Buffer[] = [];
+      const batches: AppendedBatch[] = [];
+      let at = 0;
+      for (const p of done) {
+        bufs.push(p.records);
+        for (const b of p.batches) batches.push({ ...b, pos: at + b.pos });
+        at += p.records.length;
+      }
+      try {
+        await this.segments.active.appendv(bufs, batches);
+      } catch (e) {
+        throw this.fail("append failed, rolled back", e);
+      }
+      let count = 0;
+      for (const p of done) {
+        for (const h of p.headers) this.producerState.update(h);
+        count += p.count;
+        this.latestEpoch = p.epoch;
+      }
+      this._logEndOffset = done[done.length - 1]!.next;
+      this.unflushedMessages += count;
+      if (this.unflushedMessages >= this.config.flushMessages) await this.flushLocked();
+      for (const p of done) p.a.resolve(p.result(this._logStartOffset));
+    };
+    try {
+      for (; i < group.length; i++) {
+        const a = group[i]!;
+        const p = this.prepareAppend(a, next, producers);
+        if (!("headers" in p)) {
+          a.resolve(p);
+          continue;
+        }
+        const now = a.options.nowMs ?? this.time();
+        if (this.shouldRoll(bytes, a.records.length, now)) {
+          await write();
+          this.logger.debug({ segment: this.segments.active.baseOffset, maxTimestamp: p.batches[0]?.maxTimestamp }, "rolling segment");
+          await this.roll(now);
+        }
+        chunk.push(p);
+        bytes += a.records.length;
+        next = p.next;
+        producers = p.producers;
+      }
+      await write();
+    } catch (e) {
+      for (const p of chunk) p.a.reject(e);
+      for (const a of group.slice(i + 1)) a.reject(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Kafka's LogValidator and analyzeAndValidateProducerState for one append whose first offset is
+   * `next`, seeing the producer updates of the earlier appends of its group (`producers`): the result
+   * to answer with, or the batches with offsets assigned in place.
+   */
+  private prepareAppend(a: PendingAppend, next: number, producers: ReadonlyMap<number, ProducerStateEntry>): AppendResult | Prepared {
+    const { records, options } = a;
     const rejected = (error: AppendResult["error"], errorMessage: string): AppendResult => ({ baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this._logStartOffset, error, errorMessage });
     // Validate (LogValidator): whole v2 batches, CRC, consistent offsets delta.
-    const headers: { pos: number; h: RecordBatchHeader }[] = [];
+    const headers: RecordBatchHeader[] = [];
+    const positions: number[] = [];
     let pos = 0;
     try {
       if (records.length === 0) return rejected("INVALID_RECORD", "no record batches");
@@ -166,7 +290,8 @@ export class UnifiedLog implements PartitionLog {
         if (h.recordCount === 0 || h.lastOffsetDelta !== h.recordCount - 1) {
           return rejected("INVALID_RECORD", `batch at ${pos} has ${h.recordCount} records and last offset delta ${h.lastOffsetDelta}`);
         }
-        headers.push({ pos, h });
+        headers.push(h);
+        positions.push(pos);
         pos += h.batchLength + LOG_OVERHEAD;
       }
     } catch (e) {
@@ -174,12 +299,13 @@ export class UnifiedLog implements PartitionLog {
       if (e instanceof CorruptRecordError) return rejected("CORRUPT_MESSAGE", e.message);
       throw e;
     }
-    // Producer state (Kafka's analyzeAndValidateProducerState) on the offsets about to be assigned.
-    let next = this._logEndOffset;
-    const pending = new Map<number, ProducerStateEntry>();
-    for (const { h } of headers) {
+    // Producer state on the offsets about to be assigned.
+    const firstOffset = next;
+    let pending: Map<number, ProducerStateEntry> | null = null;
+    for (const h of headers) {
       h.baseOffset = next;
       if (options.producerCheck !== false && h.producerId >= 0) {
+        pending ??= new Map(producers);
         const c = this.producerState.check(h, pending);
         if (c.kind === "duplicate") {
           if (headers.length === 1) return { baseOffset: c.firstOffset, lastOffset: c.lastOffset, logAppendTime: -1, logStartOffset: this._logStartOffset, duplicateOf: { firstOffset: c.firstOffset, lastOffset: c.lastOffset } };
@@ -191,11 +317,12 @@ export class UnifiedLog implements PartitionLog {
       next += h.lastOffsetDelta + 1;
     }
     // Assign offsets in place.
-    const now = options.nowMs ?? this.time();
-    const logAppendTime = this.config.messageTimestampType === "LogAppendTime" ? now : -1;
+    const logAppendTime = this.config.messageTimestampType === "LogAppendTime" ? (options.nowMs ?? this.time()) : -1;
     const epoch = options.leaderEpoch ?? 0;
     const batches: AppendedBatch[] = [];
-    for (const { pos: p, h } of headers) {
+    let count = 0;
+    headers.forEach((h, k) => {
+      const p = positions[k]!;
       setBaseOffset(records, p, h.baseOffset);
       setPartitionLeaderEpoch(records, p, epoch);
       h.partitionLeaderEpoch = epoch;
@@ -203,36 +330,21 @@ export class UnifiedLog implements PartitionLog {
         setLogAppendTime(records, p, logAppendTime);
         h.maxTimestamp = logAppendTime;
       }
-      batches.push({ pos: p, size: h.batchLength + LOG_OVERHEAD, baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp });
-    }
-    const first = headers[0]!.h;
-    await this.maybeRoll(records.length, first.maxTimestamp, now);
-    const seg = this.segments.active;
-    try {
-      await seg.append(records, batches);
-    } catch (e) {
-      throw this.fail("append failed, rolled back", e);
-    }
-    let count = 0;
-    for (const { h } of headers) {
-      this.producerState.update(h);
       count += h.recordCount;
-    }
-    this._logEndOffset = next;
-    this.latestEpoch = epoch;
-    this.unflushedMessages += count;
-    if (this.unflushedMessages >= this.config.flushMessages) await this.flushLocked();
-    return { baseOffset: first.baseOffset, lastOffset: next - 1, logAppendTime, logStartOffset: this._logStartOffset };
+      batches.push({ pos: p, size: h.batchLength + LOG_OVERHEAD, baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp });
+    });
+    const lastOffset = next - 1;
+    return { a, records, headers, batches, next, count, epoch, producers: pending ?? producers, result: (logStartOffset) => ({ baseOffset: firstOffset, lastOffset, logAppendTime, logStartOffset }) };
   }
 
-  private async maybeRoll(size: number, maxTimestamp: number, now: number): Promise<void> {
+  /**
+   * Whether `size` more bytes, after `pending` bytes not yet written, go to a new segment (segment.bytes,
+   * segment.ms, a full index); never for the first bytes of a segment.
+   */
+  private shouldRoll(pending: number, size: number, now: number): boolean {
     const seg = this.segments.active;
-    if (seg.size === 0) return;
-    const reachedRollMs = now - seg.rollingBasedTimestamp > this.config.segmentMs;
-    if (seg.size + size > this.config.segmentBytes || reachedRollMs || seg.isFull) {
-      this.logger.debug({ segment: seg.baseOffset, size: seg.size, maxTimestamp }, "rolling segment");
-      await this.roll(now);
-    }
+    if (seg.size + pending === 0) return false;
+    return seg.size + pending + size > this.config.segmentBytes || now - seg.rollingBasedTimestamp > this.config.segmentMs || seg.isFull;
   }
 
   /** Closes the active segment and starts a new one at the log end offset; snapshots producer state. */
@@ -267,7 +379,11 @@ export class UnifiedLog implements PartitionLog {
       seg.acquire();
       let keep = false;
       try {
-        const r = await seg.read(offset, options.maxBytes, maxPosition, options.minOneBatch ?? true, !options.asSlice);
+        let taken: Buffer | null = null;
+        const alloc = options.pooled && !options.asSlice ? (n: number): Buffer => (taken = readBufferPool.take(n)) : undefined;
+        const r = await seg.read(offset, options.maxBytes, maxPosition, options.minOneBatch ?? true, !options.asSlice, alloc);
+        const pooled = taken as Buffer | null;
+        if (pooled && r?.bytes?.buffer !== pooled.buffer) readBufferPool.give(pooled);
         if (!r) continue;
         if (r.length === 0) return base;
         if (options.asSlice) {
@@ -281,6 +397,16 @@ export class UnifiedLog implements PartitionLog {
           } };
         }
         const bytes = r.bytes ?? (await seg.readBytes(r.position, r.length));
+        if (pooled && bytes.buffer === pooled.buffer) {
+          let given = false;
+          const release = (): void => {
+            if (!given) {
+              given = true;
+              readBufferPool.give(pooled);
+            }
+          };
+          return { ...base, records: [bytes], bytes: bytes.length, release };
+        }
         return { ...base, records: [bytes], bytes: bytes.length };
       } finally {
         if (!keep) seg.release();
@@ -289,24 +415,38 @@ export class UnifiedLog implements PartitionLog {
     return base;
   }
 
+  /**
+   * ListOffsets. A timestamp >= 0: the first record (not batch) with a timestamp >= it, as Kafka (the
+   * candidate batch is decompressed and its records scanned). MAX_TIMESTAMP (KIP-734): the first record
+   * holding the largest timestamp, with its batch's leader epoch.
+   */
   async offsetForTimestamp(timestamp: number): Promise<TimestampAndOffset | null> {
     if (timestamp === ListOffsetsTimestamp.EARLIEST) return { timestamp: -1, offset: this._logStartOffset, leaderEpoch: -1 };
     if (timestamp === ListOffsetsTimestamp.LATEST) return { timestamp: -1, offset: this._logEndOffset, leaderEpoch: this.latestEpoch };
     if (timestamp === ListOffsetsTimestamp.MAX_TIMESTAMP) {
-      let best: TimestampAndOffset | null = null;
+      let best: LogSegment | null = null;
       for (const seg of this.segments.values()) {
-        if (seg.maxTimestampSoFar >= 0 && (!best || seg.maxTimestampSoFar > best.timestamp) && seg.offsetOfMaxTimestampSoFar >= this._logStartOffset) {
-          best = { timestamp: seg.maxTimestampSoFar, offset: seg.offsetOfMaxTimestampSoFar, leaderEpoch: -1 };
-        }
+        if (seg.maxTimestampSoFar >= 0 && (!best || seg.maxTimestampSoFar > best.maxTimestampSoFar) && seg.offsetOfMaxTimestampSoFar >= this._logStartOffset) best = seg;
       }
-      return best;
+      if (!best) return null;
+      return this.withSegment(best, (seg) => seg.findRecordByTimestamp(seg.maxTimestampSoFar, Math.max(seg.offsetOfMaxTimestampSoFar, this._logStartOffset)));
     }
     for (const seg of this.segments.values()) {
       if (seg.maxTimestampSoFar < timestamp || seg.size === 0) continue;
-      const loc = await seg.findOffsetByTimestamp(timestamp, this._logStartOffset);
-      if (loc) return { timestamp: loc.maxTimestamp, offset: Math.max(loc.baseOffset, this._logStartOffset), leaderEpoch: loc.leaderEpoch };
+      const found = await this.withSegment(seg, (s) => s.findRecordByTimestamp(timestamp, this._logStartOffset));
+      if (found) return found;
     }
     return null;
+  }
+
+  /** Runs `fn` holding a reference on `seg` (retention or the cleaner may replace it meanwhile). */
+  private async withSegment<T>(seg: LogSegment, fn: (seg: LogSegment) => Promise<T>): Promise<T> {
+    seg.acquire();
+    try {
+      return await fn(seg);
+    } finally {
+      seg.release();
+    }
   }
 
   truncateTo(offset: number): Promise<void> {

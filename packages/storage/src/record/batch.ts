@@ -24,3 +24,5 @@ export {
   isControl,
 } from "@odradek/codec";
 export type { RecordBatchHeader } from "@odradek/codec";
+/** Attribute bits (layout in the codec's `record/batch-header.ts`). */
+export { COMPRESSION_CODEC_MASK as COMPRESSION_MASK, TIMESTAMP_TYPE_MASK as TIMESTAMP_TYPE_FLAG, DELETE_HORIZON_FLAG_MASK as DELETE_HORIZON_FLAG, hasDeleteHorizon } from "@odradek/codec";

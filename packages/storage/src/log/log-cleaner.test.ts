@@ -1,0 +1,128 @@
+import { describe, it, expect, beforeEach, afterEach } from "vitest";
+import { buildRecordBatchAsync, CompressionCodec, readRecordsAsync, validateBatch } from "@odradek/codec";
+import type { RecordInput } from "@odradek/codec";
+import { fsFactories } from "../test-support/fixtures.js";
+import type { FileSystem } from "../fs/file-system.js";
+import { UnifiedLog } from "./unified-log.js";
+import { LogCleaner } from "./log-cleaner.js";
+import { defaultLogConfig, parseLogConfig } from "./log-config.js";
+import { noopLogger } from "../logger.js";
+import { readBatchHeader } from "../record/batch.js";
+import type { RecordBatchHeader } from "../record/batch.js";
+
+const codecs = [
+  ["gzip", CompressionCodec.gzip],
+  ["snappy", CompressionCodec.snappy],
+  ["lz4", CompressionCodec.lz4],
+  ["zstd", CompressionCodec.zstd],
+] as const;
+
+interface Seen {
+  h: RecordBatchHeader;
+  records: { key: string | null; value: string | null; offset: number; timestamp: number }[];
+}
+
+/** Every batch of the log with its decoded records. */
+async function dump(log: UnifiedLog): Promise<Seen[]> {
+  const out: Seen[] = [];
+  let offset = log.logStartOffset;
+  while (offset < log.logEndOffset) {
+    const buf = (await log.read(offset, { maxBytes: 1 << 20 })).records[0];
+    if (!buf) break;
+    for (let pos = 0; pos < buf.length; ) {
+      const h = validateBatch(buf, pos);
+      const end = pos + h.batchLength + 12;
+      const records = (await readRecordsAsync(buf.subarray(pos, end))).map((r) => ({
+        key: r.key?.toString() ?? null,
+        value: r.value?.toString() ?? null,
+        offset: h.baseOffset + r.offsetDelta,
+        timestamp: h.baseTimestamp + r.timestampDelta,
+      }));
+      out.push({ h, records });
+      offset = h.baseOffset + h.lastOffsetDelta + 1;
+      pos = end;
+    }
+  }
+  return out;
+}
+
+describe.each(fsFactories)("LogCleaner on compressed batches ($name fs)", (factory) => {
+  let fs: FileSystem;
+  let root: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ fs, root, cleanup } = factory.make()));
+  afterEach(() => cleanup());
+
+  it.each(codecs)("%s: keys enter the map, batches are filtered and recompressed, tombstones go after the KIP-534 horizon", async (_name, codec) => {
+    const config = parseLogConfig({ "cleanup.policy": "compact", "delete.retention.ms": "1000" }, defaultLogConfig);
+    const open = (recoveryPoint = 0) => UnifiedLog.open({ fs, dir: `${root}/c-0`, topic: "c", partition: 0, config, recoveryPoint });
+    const log = await open();
+    const t0 = 50_000;
+    const batch = (records: RecordInput[], extra: { producerId?: number; baseSequence?: number } = {}) =>
+      buildRecordBatchAsync({ compression: codec, records, producerEpoch: extra.producerId === undefined ? -1 : 0, ...extra });
+    const rec = (key: string | null, value: string | null, dt: number): RecordInput => ({ key, value, timestamp: t0 + dt, headers: [{ key: "h", value: `${key}` }] });
+    await log.append(await batch([rec("a", "a1", 0), rec("b", "b1", 1), rec("c", "c1", 2)], { producerId: 7, baseSequence: 0 })); // 0-2
+    await log.append(await batch([rec("a", "a2", 10), rec("b", null, 11), rec(null, "n1", 12)])); // 3-5
+    await log.append(await batch([rec("c", "c3", 20)], { producerId: 7, baseSequence: 3 })); // 6
+    await log.append(await batch([rec("d", "d1", 30), rec("e", "e1", 31)])); // 7-8
+    await log.roll();
+    await log.flush();
+    const cleaner = new LogCleaner({ fs, logger: noopLogger, time: () => t0 });
+
+    const first = await cleaner.clean(log, t0 + 100);
+    expect(first.recordsRemoved).toBe(3); // a1 b1 c1, superseded
+    let batches = await dump(log);
+    // The producer's emptied batch keeps its header: offsets 0-2, sequence 0, no records, no codec.
+    expect(batches[0]!.h).toMatchObject({ baseOffset: 0, lastOffsetDelta: 2, recordCount: 0, producerId: 7, baseSequence: 0, attributes: 0 });
+    // The tombstone's batch: same codec, the delete horizon set, timestamps and offsets unchanged.
+    const b1 = batches[1]!;
+    expect(b1.h.attributes & 0x07).toBe(codec);
+    expect(b1.h.attributes & 0x40).toBe(0x40);
+    expect(b1.h.baseTimestamp).toBe(t0 + 100 + 1000);
+    expect(b1.h).toMatchObject({ baseOffset: 3, lastOffsetDelta: 2, maxTimestamp: t0 + 12 });
+    expect(b1.records).toEqual([
+      { key: "a", value: "a2", offset: 3, timestamp: t0 + 10 },
+      { key: "b", value: null, offset: 4, timestamp: t0 + 11 },
+      { key: null, value: "n1", offset: 5, timestamp: t0 + 12 },
+    ]);
+    expect(batches.slice(2).map((b) => b.records.map((r) => r.key))).toEqual([["c"], ["d", "e"]]);
+    expect(batches[2]!.h.attributes & 0x47).toBe(codec); // untouched: no horizon
+
+    // Before the horizon nothing changes; at it the tombstone goes, the horizon stays.
+    expect((await cleaner.clean(log, t0 + 1099)).recordsRemoved).toBe(0);
+    expect((await cleaner.clean(log, t0 + 1100)).recordsRemoved).toBe(1);
+    batches = await dump(log);
+    expect(batches[1]!.records.map((r) => [r.key, r.offset, r.timestamp])).toEqual([
+      ["a", 3, t0 + 10],
+      [null, 5, t0 + 12],
+    ]);
+    expect(batches[1]!.h.lastOffsetDelta).toBe(2);
+    expect(log.logEndOffset).toBe(9);
+    // The producer's last sequence survived compaction: a retry is still a duplicate.
+    const retry = await log.append(await batch([rec("c", "c3", 20)], { producerId: 7, baseSequence: 3 }));
+    expect(retry.duplicateOf).toEqual({ firstOffset: 6, lastOffset: 6 });
+    await log.close();
+
+    // Every rewritten batch passes full recovery (CRC) on a reopen.
+    const again = await open(0);
+    expect(again.logEndOffset).toBe(9);
+    expect((await dump(again)).flatMap((b) => b.records.map((r) => r.key))).toEqual(["a", null, "c", "d", "e"]);
+    expect(await again.offsetForTimestamp(t0 + 11)).toMatchObject({ offset: 5, timestamp: t0 + 12 });
+    await again.close();
+  });
+
+  it("keeps uncompressed batches' record timestamps when re-basing them", async () => {
+    const config = parseLogConfig({ "cleanup.policy": "compact" }, defaultLogConfig);
+    const log = await UnifiedLog.open({ fs, dir: `${root}/u-0`, topic: "u", partition: 0, config });
+    await log.append(await buildRecordBatchAsync({ records: [{ key: "k", value: "1", timestamp: 1000 }, { key: "j", value: "2", timestamp: 900 }] }));
+    await log.append(await buildRecordBatchAsync({ records: [{ key: "k", value: "3", timestamp: 2000 }] }));
+    await log.roll();
+    await log.flush();
+    await new LogCleaner({ fs, logger: noopLogger, time: () => 5000 }).clean(log, 5000);
+    const [b0] = await dump(log);
+    expect(b0!.h).toMatchObject({ baseTimestamp: 900, maxTimestamp: 900, lastOffsetDelta: 1, recordCount: 1 });
+    expect(b0!.records).toEqual([{ key: "j", value: "2", offset: 1, timestamp: 900 }]);
+    expect(readBatchHeader((await log.read(2, { maxBytes: 100 })).records[0]!).baseOffset).toBe(2);
+    await log.close();
+  });
+});
