@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The project's test command (`pnpm test`): checks that the generated codec matches protocol/,
+// The project's test command (`pnpm test`): installs the system tools tests drive, checks that the generated codec matches protocol/,
 // builds every package, runs vitest, and ends with one summary line: "vitest: N passed, N failed, N skipped".
 // Extra arguments go to vitest (e.g. `pnpm test packages/codec`).
 import { spawnSync } from "node:child_process";
@@ -15,6 +15,8 @@ const run = (cmd, args) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 
+// Real clients the tests drive (kcat from Debian's packages): installed when missing and possible.
+run("bash", [join(root, "scripts", "ci-tools.sh")]);
 run(process.execPath, [join(root, "scripts", "generate-codec.mjs"), "--check"]);
 run(bin("tsc"), ["-b", "packages/cli"]);
 
