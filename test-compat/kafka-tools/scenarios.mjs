@@ -1,0 +1,241 @@
+// Kafka's own command-line tools (kafka-tools 4.4.0: TopicCommand, ConfigCommand, ConsoleProducer,
+// ConsoleConsumer, GetOffsetShell, DeleteRecordsCommand, ConsumerGroupCommand,
+// BrokerApiVersionsCommand) as a client, run through scripts/kafka/tool.sh (the Maven Central jars).
+//   node scenarios.mjs --bootstrap HOST:PORT --scenario NAME --topic T
+// Exit 0 = pass; otherwise the last stderr line is the reason; exit 3 = not supported.
+// Each tool run is a JVM start (~1–3 s); this client is not part of --subset ci.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const toolSh = path.resolve(here, '..', '..', 'scripts', 'kafka', 'tool.sh');
+const opt = {};
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i += 2) opt[argv[i].replace(/^--/, '')] = argv[i + 1];
+const B = opt.bootstrap;
+const T = opt.topic;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'compat-kafka-tools-'));
+
+class Unsupported extends Error {}
+function check(cond, msg) { if (!cond) throw new Error(msg); }
+function eq(actual, expected, what) {
+  const a = JSON.stringify(actual), e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`${what}: expected ${e.slice(0, 200)}, got ${a.slice(0, 200)}`);
+}
+// Kafka applies config changes through its metadata log, so a describe may lag an alter.
+async function eventually(fn, expected, what, ms = 10000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const got = await fn();
+    if (JSON.stringify(got) === JSON.stringify(expected) || Date.now() > end) return eq(got, expected, what);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function tool(main, args, { input, timeoutMs = 60000, ok = true } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(toolSh, [`org.apache.kafka.tools.${main}`, '--bootstrap-server', B, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${main} timed out; stderr: ${err.trim().slice(-300)}`)); }, timeoutMs);
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (ok && code !== 0) reject(new Error(`${main} ${args.slice(0, 4).join(' ')} exited ${code}: ${(err.trim() || out.trim()).split('\n').filter(Boolean).slice(-1)[0] ?? ''}`));
+      else resolve({ code, out, err });
+    });
+    child.stdin.on('error', () => {}); // a tool that exits early closes its stdin; its exit code tells
+    child.stdin.end(input ?? '');
+  });
+}
+const topics = (args, o) => tool('TopicCommand', args, o);
+async function create(topic, partitions, configs = []) {
+  await topics(['--create', '--topic', topic, '--partitions', String(partitions), '--replication-factor', '1', ...configs.flatMap((c) => ['--config', c])]);
+}
+async function describe(topic) {
+  const { out } = await topics(['--describe', '--topic', topic]);
+  return [...out.matchAll(/Partition:\s*(\d+)\s+Leader:\s*(-?\d+)/g)].map((m) => ({ partition: Number(m[1]), leader: Number(m[2]) }));
+}
+async function produce(lines, extra = []) {
+  await tool('ConsoleProducer', ['--topic', T, '--reader-property', 'parse.key=true', '--reader-property', 'key.separator=:', ...extra],
+    { input: lines.map((l) => `${l}\n`).join('') });
+}
+async function consume(count, extra = ['--offset', 'earliest'], props = []) {
+  const { out } = await tool('consumer.ConsoleConsumer', ['--topic', T, '--partition', '0', ...extra, '--max-messages', String(count), '--timeout-ms', '15000',
+    '--formatter-property', 'print.offset=true', '--formatter-property', 'print.key=true', ...props], { ok: false });
+  return out.split('\n').filter((l) => l.startsWith('Offset:')).map((l) => {
+    const [o, ...rest] = l.split('\t');
+    return [Number(o.slice('Offset:'.length)), ...rest];
+  });
+}
+async function offsetAt(time) {
+  const { out } = await tool('GetOffsetShell', ['--topic', T, '--partitions', '0', '--time', String(time)]);
+  const m = new RegExp(`^${T.replace(/[.]/g, '\\.')}:0:(-?\\d*)`, 'm').exec(out);
+  // no line at all when no offset matches (e.g. a future timestamp)
+  return !m || m[1] === '' ? null : Number(m[1]);
+}
+const kv = (n, from = 0) => Array.from({ length: n }, (_, i) => `k-${from + i}:v-${from + i}`);
+const exp = (from, to) => Array.from({ length: to - from }, (_, i) => [from + i, `k-${from + i}`, `v-${from + i}`]);
+async function configs() {
+  const { out } = await tool('ConfigCommand', ['--entity-type', 'topics', '--entity-name', T, '--describe', '--all']);
+  const get = (k) => new RegExp(`^\\s*${k.replace('.', '\\.')}=(\\S*)`, 'm').exec(out)?.[1];
+  return `${get('retention.ms')}/${get('cleanup.policy')}`;
+}
+
+const scenarios = {
+  async bootstrap() {
+    const { out } = await tool('BrokerApiVersionsCommand', []);
+    check(out.startsWith(`${B} (id:`), `BrokerApiVersionsCommand: ${out.split('\n')[0]}`);
+    for (const api of ['Produce', 'Fetch', 'Metadata', 'ApiVersions']) check(new RegExp(`\\b${api}\\(\\d+\\): \\d+ to \\d+ \\[usable: \\d+\\]`).test(out), `${api} not usable: ${out.slice(0, 300)}`);
+    await topics(['--list']);
+  },
+  async metadata() {
+    await create(T, 3);
+    const d = await describe(T);
+    eq(d.map((p) => p.partition), [0, 1, 2], 'partitions');
+    for (const p of d) check(p.leader >= 0, `partition ${p.partition} has no leader`);
+  },
+  async 'produce-acks0'() { await produceAcks('0'); },
+  async 'produce-acks1'() { await produceAcks('1'); },
+  async 'produce-acksall'() { await produceAcks('all'); },
+  async codecs() {
+    await create(T, 1);
+    const expected = [];
+    for (const [c, codec] of ['none', 'gzip', 'snappy', 'lz4', 'zstd'].entries()) {
+      const lines = Array.from({ length: 5 }, (_, i) => `${codec}-k${i}:${codec}-${i}-${'x'.repeat(100)}`);
+      await produce(lines, ['--compression-codec', codec]);
+      lines.forEach((l, i) => expected.push([c * 5 + i, ...l.split(':')]));
+    }
+    eq(await consume(25), expected, 'records read back');
+  },
+  async records() {
+    await create(T, 1, [`max.message.bytes=${2 << 20}`]);
+    const big = Array.from({ length: 1 << 20 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+    const hdr = ['--reader-property', 'parse.headers=true', '--reader-property', 'null.marker=NULL'];
+    // with parse.headers every line needs a header; nh:NULL is a header with a null value
+    await produce(['h1:a,h2:b\tk0:v0', 'nh:NULL\tNULL:v1', 'nh:NULL\tk2:NULL', 'nh:NULL\tk3:', `nh:NULL\tk4:${big}`, 'dup:1,dup:2\tk5:v5'],
+      [...hdr, '--command-property', `max.request.size=${4 << 20}`, '--sync']);
+    const got = await consume(6, ['--offset', 'earliest'], ['--formatter-property', 'print.headers=true', '--consumer-property', `max.partition.fetch.bytes=${4 << 20}`]);
+    eq(got.map((r) => r[0]), [0, 1, 2, 3, 4, 5], 'offsets');
+    // print.headers puts the headers before the key
+    eq(got.map((r) => r[1]), ['h1:a,h2:b', 'nh:null', 'nh:null', 'nh:null', 'nh:null', 'dup:1,dup:2'], 'headers');
+    eq(got.map((r) => r[2]), ['k0', 'null', 'k2', 'k3', 'k4', 'k5'], 'keys');
+    eq([0, 1, 2, 3, 5].map((i) => got[i][3]), ['v0', 'v1', 'null', '', 'v5'], 'values');
+    check(got[4][3] === big, `1 MiB value differs (length ${got[4][3]?.length})`);
+  },
+  async 'consume-beginning'() {
+    await create(T, 1);
+    await produce(kv(10));
+    eq([await offsetAt('earliest'), await offsetAt('latest')], [0, 10], 'earliest/latest');
+    eq(await consume(10), exp(0, 10), 'records');
+  },
+  async 'consume-end'() {
+    await create(T, 1);
+    await produce(kv(5));
+    // a JVM start is too slow to race a producer: list the end offset, then consume from it
+    const end = await offsetAt('latest');
+    eq(end, 5, 'latest');
+    await produce(kv(5, 5));
+    eq(await consume(5, ['--offset', String(end)]), exp(5, 10), 'records after the end');
+  },
+  async 'consume-timestamp'() {
+    await create(T, 1);
+    await produce(kv(5));
+    await sleep(1100);
+    const tMid = Date.now();
+    await sleep(1100);
+    await produce(kv(5, 5));
+    eq(await offsetAt(tMid), 5, 'offset for tMid');
+    const fut = await offsetAt(Date.now() + 3_600_000);
+    check(fut === null || fut === -1, `offset for a future time: ${fut}`);
+    eq(await consume(5, ['--offset', '5']), exp(5, 10), 'records from tMid');
+  },
+  async 'admin-topics'() {
+    const T2 = `${T}-b`;
+    await create(T, 2);
+    await create(T2, 1);
+    const dup = await topics(['--create', '--topic', T2, '--partitions', '1', '--replication-factor', '1'], { ok: false });
+    check(dup.code !== 0 && /already exists/i.test(dup.out + dup.err), `creating an existing topic: exit ${dup.code}`);
+    const list = (await topics(['--list'])).out.split('\n');
+    check(list.includes(T) && list.includes(T2), 'list misses a topic');
+    eq([(await describe(T)).length, (await describe(T2)).length], [2, 1], 'partitions');
+    await topics(['--delete', '--topic', T]);
+    for (let i = 0; ; i++) {
+      const l = (await topics(['--list'])).out.split('\n');
+      if (!l.includes(T) && l.includes(T2)) break;
+      check(i < 10, 'topic still listed after delete');
+      await sleep(300);
+    }
+  },
+  async 'admin-configs'() {
+    await create(T, 1);
+    await eventually(configs, '604800000/delete', 'defaults');
+    await tool('ConfigCommand', ['--entity-type', 'topics', '--entity-name', T, '--alter', '--add-config', 'retention.ms=3600000']);
+    await eventually(configs, '3600000/delete', 'after --add-config retention.ms');
+    await tool('ConfigCommand', ['--entity-type', 'topics', '--entity-name', T, '--alter', '--add-config', 'cleanup.policy=compact', '--delete-config', 'retention.ms']);
+    await eventually(configs, '604800000/compact', 'after --add-config cleanup.policy --delete-config retention.ms');
+  },
+  async 'admin-partitions'() {
+    await create(T, 1);
+    await topics(['--alter', '--topic', T, '--partitions', '3']);
+    eq((await describe(T)).map((p) => p.partition), [0, 1, 2], 'partitions after --alter');
+    const { out } = await tool('GetOffsetShell', ['--topic', T, '--time', 'latest']);
+    eq(out.trim().split('\n').filter(Boolean).sort(), [`${T}:0:0`, `${T}:1:0`, `${T}:2:0`], 'offsets of the three partitions');
+  },
+  async 'admin-delete-records'() {
+    await create(T, 1);
+    await produce(kv(10));
+    const f = path.join(tmp, 'delete.json');
+    fs.writeFileSync(f, JSON.stringify({ version: 1, partitions: [{ topic: T, partition: 0, offset: 4 }] }));
+    const { out } = await tool('DeleteRecordsCommand', ['--offset-json-file', f]);
+    check(/low_watermark:\s*4/.test(out), `DeleteRecordsCommand: ${out.trim()}`);
+    eq(await offsetAt('earliest'), 4, 'earliest');
+    eq(await consume(6), exp(4, 10), 'records after the low watermark');
+  },
+  async idempotent() {
+    await create(T, 1);
+    await produce(kv(20), ['--command-property', 'enable.idempotence=true', '--command-property', 'acks=all', '--command-property', 'batch.size=200']);
+    eq(await consume(20), exp(0, 20), 'records');
+  },
+  async 'admin-groups'() {
+    await create(T, 1);
+    await produce(kv(10));
+    const G = `${T}-g`;
+    // a group member reads 7 records and commits on close (auto-commit)
+    await tool('consumer.ConsoleConsumer', ['--topic', T, '--group', G, '--from-beginning', '--max-messages', '7', '--timeout-ms', '20000']);
+    const groups = (await tool('consumer.group.ConsumerGroupCommand', ['--list'])).out.split('\n');
+    check(groups.includes(G), `--list misses ${G}`);
+    const { out } = await tool('consumer.group.ConsumerGroupCommand', ['--describe', '--group', G]);
+    const row = out.split('\n').find((l) => l.startsWith(`${G} `) && l.includes(` ${T} `));
+    check(row, `--describe has no row for ${T}: ${out.trim()}`);
+    const cols = row.trim().split(/\s+/);
+    eq(cols.slice(1, 6), [T, '0', '7', '10', '3'], 'GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG');
+    const st = await tool('consumer.group.ConsumerGroupCommand', ['--describe', '--group', G, '--state']);
+    check(/\bEmpty\b/.test(st.out), `group state: ${st.out.trim()}`);
+    await tool('consumer.group.ConsumerGroupCommand', ['--delete', '--group', G]);
+    check(!(await tool('consumer.group.ConsumerGroupCommand', ['--list'])).out.split('\n').includes(G), 'group still listed');
+  },
+};
+
+async function produceAcks(acks) {
+  await create(T, 1);
+  await produce(kv(10), ['--request-required-acks', acks]);
+  eq(await consume(10), exp(0, 10), 'records');
+}
+
+let code = 0;
+try {
+  const fn = scenarios[opt.scenario];
+  if (!fn) throw new Unsupported(`kafka-tools: scenario ${opt.scenario} is not implemented`);
+  await fn();
+} catch (err) {
+  code = err instanceof Unsupported ? 3 : 1;
+  process.stderr.write(`${err?.stack ?? err}\n${opt.scenario}: ${String(err?.message ?? err).split('\n')[0]}\n`);
+}
+fs.rmSync(tmp, { recursive: true, force: true });
+process.exit(code);

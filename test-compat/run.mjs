@@ -1,0 +1,317 @@
+#!/usr/bin/env node
+// Compatibility matrix: real Kafka clients × scenarios, against odradek and (with --kafka) Apache
+// Kafka 4.4 side by side. Plain Node, no build step.
+//
+//   node test-compat/run.mjs [--kafka] [--clients a,b] [--scenarios x,y] [--subset ci]
+//                            [--no-odradek] [--out DIR] [--timeout-scale F]
+//   node test-compat/run.mjs --render results/latest.json   # rewrite latest.md beside it
+//   --merge: replace only the cells this run produced in the existing latest.json (e.g. one client)
+//
+// Installs each selected client (clients.mjs), starts the brokers, runs every (client, scenario,
+// broker) as its own process with a timeout, writes results/latest.{md,json}, prints
+// `compat: N passed, N failed, N skipped` and exits 1 if an odradek scenario failed that is not in
+// not-built-yet.json. Logs of every invocation: $COMPAT_CACHE/logs/<run>/.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { clients as clientCatalogue, CORE, sh } from './clients.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const cache = path.resolve(process.env.COMPAT_CACHE ?? path.join(here, '.cache', 'compat'));
+const CI_CLIENTS = ['kafkajs', 'kcat', 'confluent-kafka', 'java', 'franz-go'];
+
+// ---- arguments ----
+const opts = { kafka: false, odradek: true, clients: null, scenarios: null, subset: null, out: null, timeoutScale: 1 };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  const val = () => { if (i + 1 >= argv.length) die(`${a} needs a value`); return argv[++i]; };
+  if (a === '--kafka') opts.kafka = true;
+  else if (a === '--no-odradek') opts.odradek = false;
+  else if (a === '--clients') opts.clients = val().split(',').filter(Boolean);
+  else if (a === '--scenarios') opts.scenarios = val().split(',').filter(Boolean);
+  else if (a === '--subset') opts.subset = val();
+  else if (a === '--out') opts.out = path.resolve(val());
+  else if (a === '--timeout-scale') opts.timeoutScale = Number(val());
+  else if (a === '--render') opts.render = path.resolve(val());
+  else if (a === '--merge') opts.merge = true;
+  else if (a === '-h' || a === '--help') { console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 12).join('\n')); process.exit(0); }
+  else die(`unknown argument ${a}`);
+}
+function die(msg) { console.error(`run.mjs: ${msg}`); process.exit(2); }
+if (opts.subset && opts.subset !== 'ci') die(`unknown subset ${opts.subset} (known: ci)`);
+// the committed matrix is results/latest.*; CI-subset runs go to results/ci/ (git-ignored)
+opts.out ??= path.join(here, 'results', ...(opts.subset === 'ci' ? ['ci'] : []));
+if (opts.render) {
+  // hoisted function declaration below; lets a results file be re-rendered after edits
+  const rep = JSON.parse(fs.readFileSync(opts.render, 'utf8'));
+  fs.writeFileSync(path.join(path.dirname(opts.render), 'latest.md'), markdown(rep));
+  process.exit(0);
+}
+
+const catalogue = clientCatalogue(here, cache);
+const scenarioDefs = JSON.parse(fs.readFileSync(path.join(here, 'scenarios.json'), 'utf8')).scenarios;
+const notBuilt = JSON.parse(fs.readFileSync(path.join(here, 'not-built-yet.json'), 'utf8'));
+
+let clientNames = opts.clients ?? (opts.subset === 'ci' ? CI_CLIENTS : Object.keys(catalogue));
+for (const c of clientNames) if (!catalogue[c]) die(`unknown client ${c} (known: ${Object.keys(catalogue).join(', ')})`);
+let scenarioNames = opts.scenarios ?? scenarioDefs.filter((s) => opts.subset !== 'ci' || s.core).map((s) => s.name);
+for (const s of scenarioNames) if (!scenarioDefs.some((d) => d.name === s)) die(`unknown scenario ${s}`);
+scenarioNames = scenarioDefs.map((d) => d.name).filter((n) => scenarioNames.includes(n)); // catalogue order
+const brokerNames = [...(opts.odradek ? ['odradek'] : []), ...(opts.kafka ? ['kafka'] : [])];
+if (brokerNames.length === 0) die('no broker selected');
+
+const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+const logDir = path.join(cache, 'logs', runId);
+fs.mkdirSync(logDir, { recursive: true });
+const t0 = Date.now();
+const stamp = () => `[compat ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s]`;
+const say = (msg) => console.log(`${stamp()} ${msg}`);
+
+// ---- brokers ----
+const started = [];
+async function cleanup() {
+  for (const b of started.splice(0).reverse()) {
+    try { await b.stop(); } catch (err) { console.error(`run.mjs: stopping ${b.name}: ${err}`); }
+  }
+}
+process.on('SIGINT', async () => { await cleanup(); process.exit(130); });
+process.on('SIGTERM', async () => { await cleanup(); process.exit(143); });
+
+async function startOdradek() {
+  const bin = path.join(root, 'packages', 'cli', 'bin', 'odradek.js');
+  if (!fs.existsSync(path.join(root, 'packages', 'cli', 'dist', 'main.js'))) {
+    throw new Error('packages/cli/dist is missing: run `pnpm install` at the repo root first');
+  }
+  const log = fs.openSync(path.join(logDir, 'odradek.log'), 'w');
+  const child = spawn(process.execPath, [bin, '--port', '0', '--memory'], { cwd: root, stdio: ['ignore', 'pipe', log] });
+  const bootstrap = await new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('odradek did not print ready within 30 s')), 30_000);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`odradek exited with ${code} before ready (see ${logDir}/odradek.log)`)); });
+    child.stdout.on('data', (d) => {
+      fs.writeSync(log, d);
+      buf += d;
+      for (const line of buf.split('\n')) {
+        const m = /ready\b.*?(\d+\.\d+\.\d+\.\d+|localhost|\[[^\]]+\]):(\d+)/.exec(line);
+        if (m) { clearTimeout(timer); resolve(`${m[1]}:${m[2]}`); return; }
+      }
+    });
+  });
+  child.stdout.on('data', (d) => fs.writeSync(log, d));
+  const version = JSON.parse(fs.readFileSync(path.join(root, 'packages', 'cli', 'package.json'), 'utf8')).version;
+  return {
+    name: 'odradek', bootstrap, version: `odradek ${version} (${gitRev()}, --memory)`,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    }),
+  };
+}
+
+async function startKafka() {
+  const scripts = path.join(root, 'scripts', 'kafka');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'compat-kafka-'));
+  const env = { KAFKA_HEAP_OPTS: process.env.KAFKA_HEAP_OPTS ?? '-Xms256m -Xmx512m' };
+  const r = await sh(path.join(scripts, 'start.sh'), ['--data-dir', dataDir], { env, timeoutMs: 300_000 });
+  fs.writeFileSync(path.join(logDir, 'kafka-start.log'), r.out);
+  const m = /^ready (\S+)$/m.exec(r.out);
+  if (r.code !== 0 || !m) throw new Error(`scripts/kafka/start.sh failed (exit ${r.code}): ${r.out.trim().split('\n').slice(-3).join(' | ')}`);
+  return {
+    name: 'kafka', bootstrap: m[1], version: 'Apache Kafka 4.4.0 (KRaft, single node)',
+    alive: () => { try { process.kill(Number(fs.readFileSync(path.join(dataDir, 'kafka.pid'), 'utf8')), 0); return true; } catch { return false; } },
+    stop: async () => {
+      try { fs.copyFileSync(path.join(dataDir, 'kafka.log'), path.join(logDir, 'kafka.log')); } catch {}
+      await sh(path.join(scripts, 'stop.sh'), ['--data-dir', dataDir, '--clean'], { timeoutMs: 90_000 });
+    },
+  };
+}
+
+function gitRev() {
+  try {
+    const head = fs.readFileSync(path.join(root, '.git', 'HEAD'), 'utf8').trim();
+    if (!head.startsWith('ref: ')) return head.slice(0, 10);
+    return fs.readFileSync(path.join(root, '.git', head.slice(5)), 'utf8').trim().slice(0, 10);
+  } catch { return 'unknown rev'; }
+}
+
+// ---- one scenario invocation ----
+function runScenario(client, scenario, broker, topic, timeoutS) {
+  const [cmd, baseArgs] = catalogue[client].command();
+  const args = [...baseArgs, '--bootstrap', broker.bootstrap, '--scenario', scenario, '--topic', topic];
+  const logFile = path.join(logDir, `${broker.name}.${client}.${scenario}.log`);
+  const start = Date.now();
+  return new Promise((resolve) => {
+    let out = '';
+    let err = '';
+    const child = spawn(cmd, args, { cwd: here, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+      env: { ...process.env, COMPAT_BROKER: broker.name } });
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; try { process.kill(-child.pid, 'SIGKILL'); } catch {} }, timeoutS * 1000);
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const finish = (code, spawnError) => {
+      clearTimeout(timer);
+      // a scenario may leave helpers behind (e.g. kcat consumers); reap the whole process group
+      try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+      const ms = Date.now() - start;
+      fs.writeFileSync(logFile, `$ ${cmd} ${args.join(' ')}\n# exit ${code} after ${ms} ms${timedOut ? ' (timeout)' : ''}\n--- stdout\n${out}\n--- stderr\n${err}`);
+      const last = (err.trim().split('\n').filter((l) => l.trim()).pop() ?? out.trim().split('\n').pop() ?? '').trim().slice(0, 400);
+      if (spawnError) resolve({ status: 'FAIL', reason: `could not start: ${spawnError}`, ms });
+      else if (timedOut) resolve({ status: 'FAIL', reason: `timeout after ${timeoutS} s${last ? `; last output: ${last}` : ''}`, ms });
+      else if (code === 0) resolve({ status: 'PASS', reason: '', ms });
+      else if (code === 3) resolve({ status: 'SKIP', reason: last || 'client cannot run this scenario', ms });
+      else resolve({ status: 'FAIL', reason: last || `exit ${code}`, ms });
+    };
+    child.on('error', (e) => finish(-1, String(e)));
+    child.on('close', (code, signal) => finish(code ?? (signal ? `signal ${signal}` : -1)));
+  });
+}
+
+// ---- main ----
+const results = [];
+const clientInfo = {};
+const brokers = {};
+let exitCode = 0;
+try {
+  say(`clients: ${clientNames.join(', ')}; scenarios: ${scenarioNames.length}; brokers: ${brokerNames.join(', ')}; cache ${path.relative(root, cache) || cache}`);
+  for (const name of clientNames) {
+    const c = catalogue[name];
+    const s = Date.now();
+    let r;
+    try { r = await c.install(); } catch (err) { r = { ok: false, reason: String(err?.stack ?? err) }; }
+    const secs = ((Date.now() - s) / 1000).toFixed(1);
+    clientInfo[name] = { registry: c.registry, pin: c.pin, installed: r.ok, reason: r.reason ?? '', installSeconds: Number(secs), cached: !!r.cached };
+    if (c.version && r.ok) clientInfo[name].detail = await c.version();
+    say(`install ${name}: ${r.ok ? (r.cached ? 'cached' : 'installed') : `UNAVAILABLE (${r.reason})`} in ${secs} s`);
+  }
+
+  for (const b of brokerNames) {
+    const s = Date.now();
+    const broker = b === 'odradek' ? await startOdradek() : await startKafka();
+    started.push(broker);
+    brokers[b] = { bootstrap: broker.bootstrap, version: broker.version, startSeconds: Number(((Date.now() - s) / 1000).toFixed(1)) };
+    say(`${b} ready at ${broker.bootstrap} in ${brokers[b].startSeconds} s`);
+  }
+
+  const byName = Object.fromEntries(started.map((b) => [b.name, b]));
+  const suffix = Math.random().toString(36).slice(2, 6);
+  for (const client of clientNames) {
+    for (const scenario of scenarioNames) {
+      const def = scenarioDefs.find((d) => d.name === scenario);
+      for (const bname of brokerNames) {
+        const row = { client, scenario, broker: bname };
+        const skipReason = bname === 'odradek' && (notBuilt.odradek?.[`${client}:${scenario}`] ?? notBuilt.odradek?.[scenario]);
+        if (!catalogue[client].scenarios.includes(scenario)) {
+          Object.assign(row, { status: 'N/A', reason: `${client} has no API for this scenario` });
+        } else if (!clientInfo[client].installed) {
+          Object.assign(row, { status: 'SKIP', reason: `client not installed: ${clientInfo[client].reason}` });
+        } else if (skipReason) {
+          Object.assign(row, { status: 'SKIP', reason: skipReason, notBuiltYet: true });
+        } else if (!byName[bname].alive()) {
+          Object.assign(row, { status: 'FAIL', reason: `${bname} is no longer running (see ${path.join(logDir, bname === 'odradek' ? 'odradek.log' : 'kafka.log')})` });
+        } else {
+          const topic = `compat-${runId.slice(9)}${suffix}-${bname.slice(0, 1)}-${client}-${scenario}`.replace(/[^a-zA-Z0-9._-]/g, '-');
+          Object.assign(row, { topic }, await runScenario(client, scenario, byName[bname], topic, Math.round(def.timeout * opts.timeoutScale)));
+        }
+        results.push(row);
+        if (row.status !== 'N/A') {
+          say(`${row.status.padEnd(4)} ${bname.padEnd(7)} ${client.padEnd(15)} ${scenario.padEnd(20)}${row.ms !== undefined ? ` ${(row.ms / 1000).toFixed(1)}s` : ''}${row.reason ? `  ${row.reason}` : ''}`);
+        }
+      }
+    }
+  }
+} catch (err) {
+  console.error(`run.mjs: ${err?.stack ?? err}`);
+  exitCode = 2;
+} finally {
+  await cleanup();
+}
+
+// ---- report ----
+const counted = results.filter((r) => r.status !== 'N/A');
+const n = (st) => counted.filter((r) => r.status === st).length;
+const blocking = counted.filter((r) => r.broker === 'odradek' && r.status === 'FAIL');
+const report = {
+  runId, startedAt: new Date(t0).toISOString(), durationSeconds: Math.round((Date.now() - t0) / 1000),
+  command: `node test-compat/run.mjs ${argv.join(' ')}`.trim(),
+  host: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length },
+  brokers, clients: clientInfo, scenarios: scenarioNames,
+  summary: { passed: n('PASS'), failed: n('FAIL'), skipped: n('SKIP'), odradekFailures: blocking.length },
+  results,
+};
+fs.mkdirSync(opts.out, { recursive: true });
+const written = opts.merge ? mergeInto(path.join(opts.out, 'latest.json'), report) : report;
+fs.writeFileSync(path.join(opts.out, 'latest.json'), JSON.stringify(written, null, 2) + '\n');
+fs.writeFileSync(path.join(opts.out, 'latest.md'), markdown(written));
+say(`wrote ${path.relative(process.cwd(), path.join(opts.out, 'latest.md'))} and latest.json; logs in ${logDir}`);
+console.log(`compat: ${n('PASS')} passed, ${n('FAIL')} failed, ${n('SKIP')} skipped`);
+if (exitCode === 0 && blocking.length > 0) exitCode = 1;
+process.exit(exitCode);
+
+function markdown(rep) {
+  const cell = (client, scenario, broker) => {
+    const r = rep.results.find((x) => x.client === client && x.scenario === scenario && x.broker === broker);
+    if (!r || r.status === 'N/A') return '–';
+    if (r.status === 'SKIP') return r.notBuiltYet ? 'SKIP¹' : 'SKIP';
+    return r.status;
+  };
+  const bs = Object.keys(rep.brokers);
+  const cl = Object.keys(rep.clients);
+  const lines = [];
+  lines.push('# odradek compatibility matrix', '');
+  lines.push(`Generated by \`${rep.command}\` on ${rep.startedAt} in ${rep.durationSeconds} s (Node ${rep.host.node}, ${rep.host.cpus} CPUs).`, '');
+  lines.push(`**${rep.summary.passed} passed, ${rep.summary.failed} failed, ${rep.summary.skipped} skipped** ` +
+    `(odradek failures outside not-built-yet.json: ${rep.summary.odradekFailures}).`, '');
+  for (const b of bs) lines.push(`- **${b}**: ${rep.brokers[b].version}`);
+  lines.push('');
+  lines.push(`Cells are ${bs.map((b) => b).join(' / ')}. \`–\` = the client has no API for that scenario; SKIP¹ = listed in \`not-built-yet.json\`.`, '');
+  lines.push(`| scenario | ${cl.join(' | ')} |`);
+  lines.push(`|---|${cl.map(() => '---').join('|')}|`);
+  for (const s of rep.scenarios) lines.push(`| ${s} | ${cl.map((c) => bs.map((b) => cell(c, s, b)).join(' / ')).join(' | ')} |`);
+  lines.push('', '## Clients', '', '| client | registry | pinned | install |', '|---|---|---|---|');
+  for (const c of cl) {
+    const i = rep.clients[c];
+    lines.push(`| ${c} | ${i.registry} | ${i.pin}${i.detail ? ` (${i.detail})` : ''} | ${i.installed ? `${i.cached ? 'cached' : 'installed'}, ${i.installSeconds} s` : `**unavailable**: ${esc(i.reason)}`} |`);
+  }
+  const bad = rep.results.filter((r) => r.status === 'FAIL' || (r.status === 'SKIP' && !r.notBuiltYet));
+  if (bad.length) {
+    lines.push('', '## Failures and skips', '', '| broker | client | scenario | status | reason |', '|---|---|---|---|---|');
+    for (const r of bad) lines.push(`| ${r.broker} | ${r.client} | ${r.scenario} | ${r.status} | ${esc(r.reason)} |`);
+  }
+  lines.push('', '¹ not built yet in odradek: ' + [...new Set(rep.results.filter((r) => r.notBuiltYet).map((r) => `${r.scenario} (${r.reason.replace(/^not built yet:\s*/, '')})`))].join(', '), '');
+  return lines.join('\n');
+}
+// --merge: this run's cells replace the same (client, scenario, broker) cells of the existing
+// report; everything else is kept. The summary line and exit status still describe this run only.
+function mergeInto(file, rep) {
+  if (!fs.existsSync(file)) return rep;
+  const old = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const key = (r) => `${r.client}\0${r.scenario}\0${r.broker}`;
+  const fresh = new Set(rep.results.map(key));
+  const clientOrder = Object.keys(catalogue).filter((c) => rep.clients[c] || old.clients[c]);
+  const scenOrder = scenarioDefs.map((d) => d.name).filter((x) => rep.scenarios.includes(x) || old.scenarios.includes(x));
+  const brokerOrder = ['odradek', 'kafka'];
+  const results = [...old.results.filter((r) => !fresh.has(key(r))), ...rep.results].sort((a, b) =>
+    clientOrder.indexOf(a.client) - clientOrder.indexOf(b.client) || scenOrder.indexOf(a.scenario) - scenOrder.indexOf(b.scenario)
+    || brokerOrder.indexOf(a.broker) - brokerOrder.indexOf(b.broker));
+  const cnt = (st) => results.filter((r) => r.status === st).length;
+  return {
+    ...old,
+    command: `${old.command}; merged ${rep.startedAt}: ${rep.command}`,
+    durationSeconds: old.durationSeconds,
+    brokers: { ...old.brokers, ...rep.brokers },
+    clients: Object.fromEntries(clientOrder.map((c) => [c, rep.clients[c] ?? old.clients[c]])),
+    scenarios: scenOrder,
+    summary: { passed: cnt('PASS'), failed: cnt('FAIL'), skipped: cnt('SKIP'),
+      odradekFailures: results.filter((r) => r.broker === 'odradek' && r.status === 'FAIL').length },
+    results,
+  };
+}
+function esc(s) { return String(s).replace(/\|/g, '\\|').replace(/\n/g, ' '); }
