@@ -1,32 +1,37 @@
 /**
- * The broker: the one owner of broker-wide state (topics, their partitions and configs, the
- * producer-id counter, the cluster id) and the listener. Handlers reach it through
- * `RequestContext.broker`. Node runs handlers on one thread and every mutation below is
- * synchronous, so each partition's appends are serialised without locks.
+ * The broker: the one owner of broker-wide state (topics, their partitions and configs, producer
+ * ids, the cluster id). Handlers reach it through `RequestContext.broker`.
  *
- * Persistent state (with a data directory), Kafka-style layout:
- *   <data-dir>/meta.json            version 1: { version, clusterId, nextProducerId, topics: [{ name, id, partitions, configs }] }
- *                                   rewritten whole (write temp + rename) on every change
- *   <data-dir>/<topic>-<partition>/ one partition log (see log/partition-log.ts)
- * A future version bump adds fields; readers reject a version they do not know.
+ * State lives in `@odradek/storage`, under one data directory (Kafka's layout; `--memory` puts the same
+ * layout on an in-memory file system):
+ *   <data-dir>/meta.properties            cluster id and node id (Kafka's format)
+ *   <data-dir>/odradek-metadata.json      topics (ids, partition counts, configs) and producer-id blocks
+ *   <data-dir>/<topic>-<partition>/       one partition log (segments, indexes, producer snapshots)
+ *   <data-dir>/*-checkpoint               recovery points and log start offsets
+ *
+ * Invariants:
+ * - The in-memory topic maps change only after the metadata change is durable (create, add
+ *   partitions), or before it (delete: the topic disappears for new requests at once).
+ * - Topic mutations run one at a time (`admin` queue); a name being created is reserved at once, so
+ *   two concurrent creations of one name cannot both succeed.
+ * - A partition log directory whose topic is not in the metadata (a crash between the two steps of a
+ *   delete) is removed on start.
+ * - Each partition log serialises its own appends (storage's per-log queue); handlers never lock.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME, BrokerConfig, ConfigError, parseListener } from "./config.js";
+import { resolve as resolvePath } from "node:path";
+import fastq from "fastq";
+import { LogManager, MemoryFileSystem, MetadataStore, NodeFileSystem, loadOrCreateMetaProperties } from "@odradek/storage";
+import type { FileSystem, UnifiedLog, Logger as StorageLogger } from "@odradek/storage";
+import { BrokerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
-import { silentLogger } from "./logger.js";
-import { PartitionLog } from "./log/partition-log.js";
-import { HandlerRegistry } from "./registry.js";
-import type { HandlerDefinition } from "./registry.js";
-import { HANDLERS } from "./handlers/index.js";
-import { SocketServer } from "./network/server.js";
 import { FetchSessionCache } from "./fetch-sessions.js";
+import { logConfigsFor, logSchedule } from "./log-configs.js";
 
 export interface PartitionState {
   readonly index: number;
   leaderEpoch: number;
-  readonly log: PartitionLog;
+  readonly log: UnifiedLog;
 }
 
 export interface Topic {
@@ -36,34 +41,14 @@ export interface Topic {
   readonly configs: Map<string, string>;
 }
 
-export interface BrokerOptions {
-  /** Listener host; default from `listeners`, else 127.0.0.1. */
-  host?: string;
-  /** Listener port; 0 picks a free port. Default from `listeners`, else 0. */
-  port?: number;
-  /** Keep data here; without it (or with `memory: true`) nothing touches the disk. */
-  dataDir?: string | null;
-  memory?: boolean;
-  /** Kafka broker configs (server.properties keys). */
-  config?: Record<string, string> | ReadonlyMap<string, string>;
-  logger?: Logger;
-  /** Replaces the handler list (tests use it to inject faults); default: handlers/index.ts. */
-  handlers?: readonly HandlerDefinition<any>[];
-}
+/** A topic name that is taken (existing or being created). */
+export class TopicExistsError extends Error {}
 
-export interface RunningBroker {
-  /** `host:port` for clients' bootstrap servers. */
-  readonly bootstrap: string;
-  readonly host: string;
-  readonly port: number;
-  readonly broker: Broker;
-  close(): Promise<void>;
-}
-
-const META_VERSION = 1;
 const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 export const MAX_TOPIC_NAME_LENGTH = 249;
+/** Where `--memory` keeps its (in-memory) data directory. */
+const MEMORY_DATA_DIR = "/odradek";
 
 /** Kafka's `Topic.validate`: returns why a name is not legal, or null. */
 export function invalidTopicName(name: string): string | null {
@@ -82,72 +67,85 @@ export function randomUuid(): string {
   }
 }
 
+/** The broker's pino-style logger as storage's (which passes a string or an object first). */
+function storageLogger(log: Logger): StorageLogger {
+  const fn = (level: "info" | "warn" | "error" | "debug") => (obj: object | string, msg?: string) => (typeof obj === "string" ? log[level](obj) : log[level](obj, msg));
+  return { info: fn("info"), warn: fn("warn"), error: fn("error"), debug: fn("debug"), child: (b) => storageLogger(log.child(b)) };
+}
+
 export class Broker {
   readonly nodeId: number;
   readonly clusterId: string;
   readonly config: BrokerConfig;
   readonly log: Logger;
+  /** The data directory on disk, or null in memory. */
   readonly dataDir: string | null;
+  readonly logs: LogManager;
+  private readonly metadata: MetadataStore;
   private readonly topics = new Map<string, Topic>();
   private readonly topicsById = new Map<string, Topic>();
-  private nextProducerId = 0n;
+  /** Names being created, with the creation in progress (auto-creation waits on it). */
+  private readonly creating = new Map<string, Promise<Topic>>();
+  private readonly admin = fastq.promise((task: () => Promise<unknown>) => task(), 1);
   private readonly appendWaiters = new Set<() => void>();
   readonly fetchSessions: FetchSessionCache;
   /** Set once listening: what Metadata advertises. */
   advertised: { host: string; port: number } = { host: "127.0.0.1", port: 0 };
   readonly startedAt = Date.now();
 
-  constructor(config: BrokerConfig, dataDir: string | null, log: Logger) {
+  private constructor(
+    config: BrokerConfig,
+    dataDir: string | null,
+    log: Logger,
+    nodeId: number,
+    clusterId: string,
+    metadata: MetadataStore,
+    logs: LogManager,
+    /** Each topic's own configs, as the LogManager reads them (the same Map objects as Topic.configs). */
+    private readonly logTopicConfigs: Map<string, Map<string, string>>,
+  ) {
     this.config = config;
     this.dataDir = dataDir;
     this.log = log;
+    this.nodeId = nodeId;
+    this.clusterId = clusterId;
+    this.metadata = metadata;
+    this.logs = logs;
     this.fetchSessions = new FetchSessionCache(config.int("max.incremental.fetch.session.cache.slots"));
-    const nodeId = config.explicit.get("node.id") ?? config.explicit.get("broker.id");
-    this.nodeId = nodeId !== undefined && Number(nodeId) >= 0 ? Number(nodeId) : 1;
-    let clusterId = randomUuid();
-    if (dataDir) {
-      mkdirSync(dataDir, { recursive: true });
-      const metaFile = join(dataDir, "meta.json");
-      if (existsSync(metaFile)) {
-        const meta = JSON.parse(readFileSync(metaFile, "utf8")) as {
-          version: number;
-          clusterId: string;
-          nextProducerId: string;
-          topics: { name: string; id: string; partitions: number; configs: Record<string, string> }[];
-        };
-        if (meta.version !== META_VERSION) throw new ConfigError(`${metaFile}: unknown version ${meta.version}`);
-        clusterId = meta.clusterId;
-        this.nextProducerId = BigInt(meta.nextProducerId);
-        for (const t of meta.topics) this.addTopic(t.name, t.id, t.partitions, new Map(Object.entries(t.configs)));
+  }
+
+  /** Opens (recovering) the data directory, or an empty in-memory one when `dataDir` is null. */
+  static async open(config: BrokerConfig, dataDir: string | null, log: Logger): Promise<Broker> {
+    const fs: FileSystem = dataDir ? new NodeFileSystem() : new MemoryFileSystem();
+    const dir = dataDir ? resolvePath(dataDir) : MEMORY_DATA_DIR;
+    const configured = config.explicit.get("node.id") ?? config.explicit.get("broker.id");
+    const nodeId = configured !== undefined && Number(configured) >= 0 ? Number(configured) : 1;
+    const meta = await loadOrCreateMetaProperties(fs, dir, nodeId);
+    const metadata = await MetadataStore.open(fs, dir);
+    const topicConfigs = new Map<string, Map<string, string>>();
+    for (const [name, t] of metadata.topics()) topicConfigs.set(name, new Map(Object.entries(t.configs)));
+    const logs = await LogManager.open({
+      fs,
+      dataDir: dir,
+      logger: storageLogger(log),
+      topicConfigs: (topic) => logConfigsFor(config, topicConfigs.get(topic) ?? new Map()),
+      ...logSchedule(config),
+    });
+    const b = new Broker(config, dataDir ? dir : null, log, nodeId, meta.clusterId, metadata, logs, topicConfigs);
+    for (const [name, t] of metadata.topics()) {
+      const topic: Topic = { name, id: t.topicId, partitions: [], configs: topicConfigs.get(name)! };
+      for (let p = 0; p < t.partitions; p++) topic.partitions.push({ index: p, leaderEpoch: 0, log: await logs.getOrCreateLog(name, p) });
+      b.topics.set(name, topic);
+      b.topicsById.set(t.topicId, topic);
+    }
+    for (const l of logs.allLogs()) {
+      const t = b.topics.get(l.topic);
+      if (!t || l.partition >= t.partitions.length) {
+        log.warn({ topic: l.topic, partition: l.partition }, "removing a partition log whose topic no longer exists");
+        await logs.deleteLog(l.topic, l.partition);
       }
     }
-    this.clusterId = clusterId;
-    if (dataDir) this.saveMeta();
-  }
-
-  private partitionDir(topic: string, p: number): string | null {
-    return this.dataDir ? join(this.dataDir, `${topic}-${p}`) : null;
-  }
-
-  private addTopic(name: string, id: string, partitions: number, configs: Map<string, string>): Topic {
-    const t: Topic = { name, id, partitions: [], configs };
-    for (let p = 0; p < partitions; p++) t.partitions.push({ index: p, leaderEpoch: 0, log: new PartitionLog(this.partitionDir(name, p)) });
-    this.topics.set(name, t);
-    this.topicsById.set(id, t);
-    return t;
-  }
-
-  private saveMeta(): void {
-    if (!this.dataDir) return;
-    const meta = {
-      version: META_VERSION,
-      clusterId: this.clusterId,
-      nextProducerId: this.nextProducerId.toString(),
-      topics: [...this.topics.values()].map((t) => ({ name: t.name, id: t.id, partitions: t.partitions.length, configs: Object.fromEntries(t.configs) })),
-    };
-    const file = join(this.dataDir, "meta.json");
-    writeFileSync(`${file}.tmp`, JSON.stringify(meta, null, 1));
-    renameSync(`${file}.tmp`, file);
+    return b;
   }
 
   topic(name: string): Topic | undefined {
@@ -156,6 +154,11 @@ export class Broker {
 
   topicById(id: string): Topic | undefined {
     return this.topicsById.get(id);
+  }
+
+  /** Whether the name is taken: an existing topic or one being created. */
+  hasTopic(name: string): boolean {
+    return this.topics.has(name) || this.creating.has(name);
   }
 
   allTopics(): Topic[] {
@@ -169,48 +172,76 @@ export class Broker {
   /** Why a new topic name collides with an existing one ('.' and '_' are the same in metric names), or null. */
   collidingTopic(name: string): string | null {
     const norm = name.replace(/\./g, "_");
-    for (const t of this.topics.keys()) if (t !== name && t.replace(/\./g, "_") === norm) return t;
+    for (const t of [...this.topics.keys(), ...this.creating.keys()]) if (t !== name && t.replace(/\./g, "_") === norm) return t;
     return null;
   }
 
-  createTopic(name: string, partitions: number, configs: Map<string, string>): Topic {
-    const t = this.addTopic(name, randomUuid(), partitions, configs);
-    this.saveMeta();
-    this.log.info({ topic: name, partitions, topicId: t.id }, "created topic");
-    return t;
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    return this.admin.push(fn) as Promise<T>;
   }
 
-  deleteTopic(t: Topic): void {
+  /** Creates a topic (durable before it resolves); TopicExistsError when the name is taken. */
+  createTopic(name: string, partitions: number, configs: Map<string, string>): Promise<Topic> {
+    if (this.hasTopic(name)) return Promise.reject(new TopicExistsError(`Topic '${name}' already exists.`));
+    const creation = this.serial(async () => {
+      const meta = await this.metadata.createTopic(name, partitions, Object.fromEntries(configs));
+      const t: Topic = { name, id: meta.topicId, partitions: [], configs: new Map(configs) };
+      this.logTopicConfigs.set(name, t.configs);
+      for (let p = 0; p < partitions; p++) t.partitions.push({ index: p, leaderEpoch: 0, log: await this.logs.getOrCreateLog(name, p) });
+      this.topics.set(name, t);
+      this.topicsById.set(t.id, t);
+      this.log.info({ topic: name, partitions, topicId: t.id }, "created topic");
+      return t;
+    });
+    this.creating.set(name, creation);
+    const done = () => this.creating.delete(name);
+    creation.then(done, done);
+    return creation;
+  }
+
+  /** The topic, waiting for a creation in progress; undefined when there is none. */
+  async awaitTopic(name: string): Promise<Topic | undefined> {
+    const pending = this.creating.get(name);
+    if (pending) await pending.catch(() => undefined);
+    return this.topics.get(name);
+  }
+
+  /** Deletes a topic: gone for new requests at once, its logs removed before this resolves. */
+  deleteTopic(t: Topic): Promise<void> {
+    if (this.topics.get(t.name) !== t) return Promise.resolve();
     this.topics.delete(t.name);
     this.topicsById.delete(t.id);
-    for (const p of t.partitions) {
-      p.log.close();
-      const dir = this.partitionDir(t.name, p.index);
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    }
-    this.saveMeta();
-    this.log.info({ topic: t.name }, "deleted topic");
+    return this.serial(async () => {
+      await this.metadata.deleteTopic(t.name);
+      for (const p of t.partitions) await this.logs.deleteLog(t.name, p.index);
+      if (!this.creating.has(t.name)) this.logTopicConfigs.delete(t.name);
+      this.log.info({ topic: t.name }, "deleted topic");
+    });
   }
 
-  addPartitions(t: Topic, count: number): void {
-    for (let p = t.partitions.length; p < count; p++) t.partitions.push({ index: p, leaderEpoch: 0, log: new PartitionLog(this.partitionDir(t.name, p)) });
-    this.saveMeta();
+  addPartitions(t: Topic, count: number): Promise<void> {
+    return this.serial(async () => {
+      if (count <= t.partitions.length) return;
+      await this.metadata.setPartitionCount(t.name, count);
+      for (let p = t.partitions.length; p < count; p++) t.partitions.push({ index: p, leaderEpoch: 0, log: await this.logs.getOrCreateLog(t.name, p) });
+    });
   }
 
-  setTopicConfigs(t: Topic, configs: Map<string, string>): void {
-    t.configs.clear();
-    for (const [k, v] of configs) t.configs.set(k, v);
-    this.saveMeta();
+  setTopicConfigs(t: Topic, configs: Map<string, string>): Promise<void> {
+    return this.serial(async () => {
+      await this.metadata.setTopicConfigs(t.name, Object.fromEntries(configs));
+      t.configs.clear();
+      for (const [k, v] of configs) t.configs.set(k, v);
+      this.logs.updateTopicConfig(t.name);
+    });
   }
 
-  /** A new producer id, persisted before it is handed out so it is never reused. */
-  allocateProducerId(): bigint {
-    const id = this.nextProducerId++;
-    this.saveMeta();
-    return id;
+  /** A producer id never handed out before (persisted in blocks). */
+  async allocateProducerId(): Promise<bigint> {
+    return BigInt(await this.metadata.allocateProducerId());
   }
 
-  /** Auto-creation for Metadata / Produce: `auto.create.topics.enable` and `num.partitions`. */
+  /** Auto-creation for Metadata: `auto.create.topics.enable` and `num.partitions`. */
   get autoCreateTopics(): boolean {
     return this.config.bool("auto.create.topics.enable");
   }
@@ -239,65 +270,9 @@ export class Broker {
     });
   }
 
-  flush(): void {
-    for (const t of this.topics.values()) for (const p of t.partitions) p.log.flush();
+  /** Flushes and closes every log and checkpoints (a clean shutdown). */
+  async close(): Promise<void> {
+    await this.admin.drained();
+    await this.logs.close();
   }
-
-  close(): void {
-    for (const t of this.topics.values()) for (const p of t.partitions) p.log.close();
-  }
-}
-
-/** Starts a broker listening on TCP. In-process default: 127.0.0.1, port 0, in-memory storage. */
-export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
-  const log = options.logger ?? silentLogger;
-  const values = options.config instanceof Map ? new Map(options.config) : new Map(Object.entries(options.config ?? {}));
-  const config = new BrokerConfig(values);
-  const unknown = [...values.keys()].filter((k) => !BROKER_CONFIG_BY_NAME.has(k) && !TOPIC_CONFIG_BY_NAME.has(k));
-  if (unknown.length > 0) log.warn({ keys: unknown }, "ignoring configs this broker does not use");
-  let host = options.host;
-  let port = options.port;
-  if (values.has("listeners")) {
-    const l = parseListener(config.get("listeners")!);
-    host ??= l.host;
-    port ??= l.port;
-  }
-  host ??= "127.0.0.1";
-  port ??= 0;
-  const dataDir = options.memory || !options.dataDir ? null : options.dataDir;
-  const broker = new Broker(config, dataDir, log);
-  const registry = new HandlerRegistry(options.handlers ?? HANDLERS);
-  const server = new SocketServer(broker, registry, log, {
-    maxFrameSize: config.int("socket.request.max.bytes"),
-    maxQueuedRequests: config.int("queued.max.requests"),
-    idleTimeoutMs: Number(config.get("connections.max.idle.ms")),
-  });
-  let bound: { host: string; port: number };
-  try {
-    bound = await server.listen(host, port);
-  } catch (err) {
-    broker.close();
-    throw err;
-  }
-  const adv = config.get("advertised.listeners");
-  broker.advertised = adv ? parseListener(adv) : { host: bound.host === "0.0.0.0" || bound.host === "::" ? "127.0.0.1" : bound.host, port: bound.port };
-  if (broker.advertised.port === 0) broker.advertised = { ...broker.advertised, port: bound.port };
-  log.info({ host: bound.host, port: bound.port, dataDir, clusterId: broker.clusterId, nodeId: broker.nodeId }, "listening");
-  let closing: Promise<void> | null = null;
-  const hostForBootstrap = bound.host.includes(":") ? `[${bound.host}]` : bound.host;
-  return {
-    bootstrap: `${hostForBootstrap}:${bound.port}`,
-    host: bound.host,
-    port: bound.port,
-    broker,
-    close() {
-      closing ??= (async () => {
-        await server.close();
-        broker.flush();
-        broker.close();
-        log.info("stopped");
-      })();
-      return closing;
-    },
-  };
 }

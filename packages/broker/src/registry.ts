@@ -15,6 +15,12 @@ import type { Broker } from "./broker.js";
 
 export type ApiKeyNumber = keyof ApiTypes;
 
+/**
+ * Thrown by a handler to close the connection without answering: the client sees a dropped
+ * connection (fault injection in tests: a response lost after the request took effect).
+ */
+export class CloseConnection extends Error {}
+
 export interface RequestContext {
   readonly broker: Broker;
   readonly header: RequestHeader;
@@ -24,6 +30,11 @@ export interface RequestContext {
   readonly connectionId: number;
   /** Resolves when the connection closes or the broker stops (for long polls). */
   readonly closed: AbortSignal;
+  /**
+   * Runs `fn` once the response has been handed to the kernel (or dropped: no response, an error, a
+   * closed connection): pooled read buffers a response refers to are given back here.
+   */
+  afterSend(fn: () => void): void;
 }
 
 export interface HandlerDefinition<K extends ApiKeyNumber = ApiKeyNumber> {

@@ -7,7 +7,7 @@ import type { Socket } from "node:net";
 import { API_DEFINITIONS, FrameDecoder, decodeResponse, encodeRequest } from "@odradek/codec";
 import type { ApiTypes } from "@odradek/codec";
 import { gunzipSync } from "node:zlib";
-import { crc32c } from "../src/log/record-batch.js";
+import { crc32c } from "@odradek/codec";
 
 export class TestClient {
   private decoder = new FrameDecoder(1 << 30);

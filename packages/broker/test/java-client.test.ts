@@ -11,7 +11,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBroker } from "../src/index.js";
+import { ApiKey } from "@odradek/codec";
+import { CloseConnection, HANDLERS, defineHandler, startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
 
 const javaDir = join(dirname(fileURLToPath(import.meta.url)), "java");
@@ -48,6 +49,20 @@ function runJava(args: string[]): Promise<string> {
   });
 }
 
+/** JavaClient's output says n records were acknowledged and read back: every key once, offsets dense from 0 per partition. */
+function expectExactlyOnce(out: string[], n: number): void {
+  expect(out).toContain(`produced ${n}`);
+  expect(out).toContain(`consumed ${n}`);
+  const records = out.filter((l) => /^\d+:\d+:/.test(l)).map((l) => l.split(":"));
+  expect(new Set(records.map((r) => r[2])).size).toBe(n);
+  for (const p of ["0", "1"]) {
+    const offsets = records.filter((r) => r[0] === p).map((r) => Number(r[1]));
+    expect(offsets).toEqual(offsets.map((_, i) => i));
+  }
+  const end = out.find((l) => l.startsWith("end "))!.split(" ").slice(1).map(Number);
+  expect(end[0]! + end[1]!).toBe(n);
+}
+
 let broker: RunningBroker;
 let sessionsSeen = 0;
 
@@ -64,17 +79,7 @@ describe.skipIf(classpath === null)("Java client 4.4.0", () => {
       const n = 2000;
       const out = (await runJava([broker.bootstrap, `java-${compression}`, String(n), compression])).trim().split("\n");
       expect(out).toContain("cluster 1");
-      expect(out).toContain(`produced ${n}`);
-      expect(out).toContain(`consumed ${n}`);
-      const records = out.filter((l) => /^\d+:\d+:/.test(l)).map((l) => l.split(":"));
-      // every key once, and offsets dense from 0 within each partition
-      expect(new Set(records.map((r) => r[2])).size).toBe(n);
-      for (const p of ["0", "1"]) {
-        const offsets = records.filter((r) => r[0] === p).map((r) => Number(r[1]));
-        expect(offsets).toEqual(offsets.map((_, i) => i));
-      }
-      const end = out.find((l) => l.startsWith("end "))!.split(" ").slice(1).map(Number);
-      expect(end[0]! + end[1]!).toBe(n);
+      expectExactlyOnce(out, n);
       if (compression === "none") sessionsSeen = broker.broker.fetchSessions.incrementalFetches;
     }, 180_000);
   }
@@ -82,4 +87,41 @@ describe.skipIf(classpath === null)("Java client 4.4.0", () => {
   it("the consumer used an incremental fetch session", () => {
     expect(sessionsSeen).toBeGreaterThan(0);
   });
+});
+
+/**
+ * Responses lost on the wire: every other Produce request (up to 4) takes effect and then its
+ * connection is dropped before the answer. The idempotent producer retries those batches on a new
+ * connection; the broker must recognise them as duplicates, so every record is stored exactly once.
+ */
+describe.skipIf(classpath === null)("Java client 4.4.0, dropped connections", () => {
+  let faulty: RunningBroker;
+  let dropped = 0;
+  let produces = 0;
+  beforeAll(async () => {
+    const produce = HANDLERS.find((h) => h.apiKey === ApiKey.Produce)!;
+    const dropping = defineHandler({
+      ...produce,
+      apiKey: ApiKey.Produce,
+      async handle(ctx, req) {
+        const response = await produce.handle(ctx, req as never);
+        if (++produces % 2 === 0 && dropped < 4 && req.acks !== 0) {
+          dropped++;
+          throw new CloseConnection("test: drop the response");
+        }
+        return response as never;
+      },
+    });
+    faulty = await startBroker({ handlers: [...HANDLERS.filter((h) => h.apiKey !== ApiKey.Produce), dropping] });
+  });
+  afterAll(async () => {
+    await faulty?.close();
+  });
+
+  it("retries after a dropped connection without duplicates or gaps", async () => {
+    const n = 3000;
+    const out = (await runJava([faulty.bootstrap, "java-dropped", String(n), "lz4"])).trim().split("\n");
+    expect(dropped).toBeGreaterThan(0);
+    expectExactlyOnce(out, n);
+  }, 180_000);
 });

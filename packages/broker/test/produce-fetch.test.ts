@@ -136,8 +136,8 @@ describe("Produce and Fetch", () => {
     const part = (partition: number, fetchOffset: bigint) => ({ partition, fetchOffset, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1n });
     const req = (sessionId: number, sessionEpoch: number, topics: { topic: string; partitions: ReturnType<typeof part>[] }[], forgottenTopicsData: { topic: string; partitions: number[] }[] = [], maxWaitMs = 0) =>
       c.request(ApiKey.Fetch, 12, { replicaId: -1, maxWaitMs, minBytes: 1, maxBytes: 1 << 20, sessionId, sessionEpoch, topics, forgottenTopicsData });
-    const hw0 = broker.broker.partition("pf", 0)!.log.highWatermark;
-    const hw1 = broker.broker.partition("pf", 1)!.log.highWatermark;
+    const hw0 = BigInt(broker.broker.partition("pf", 0)!.log.highWatermark);
+    const hw1 = BigInt(broker.broker.partition("pf", 1)!.log.highWatermark);
     const full = await req(0, 0, [{ topic: "pf", partitions: [part(0, hw0), part(1, hw1)] }]);
     expect(full.errorCode).toBe(0);
     expect(full.sessionId).toBeGreaterThan(0);

@@ -21,13 +21,15 @@
  *  - the batch is stored exactly as sent, except its base offset and partition leader epoch.
  * Omitted (see SKIPPED.md): transactional batches (INVALID_TXN_STATE until transactions exist);
  * recompression when the topic's `compression.type` is not `producer` (batches are kept as sent);
- * per-record validation inside compressed batches; throttling; `flush.messages`.
+ * per-record validation inside compressed batches; throttling.
+ * The log (`@odradek/storage`) assigns offsets, checks producer state, applies LogAppendTime and
+ * `flush.messages`; the response is sent once the append is in the log (and synced when asked).
  */
-import { ApiKey, ErrorCode } from "@odradek/codec";
-import type { ProduceResponsePartitionProduceResponseInput, ProduceRequest } from "@odradek/codec";
+import { ApiKey, ErrorCode, CorruptRecordError, LOG_OVERHEAD, MAGIC_OFFSET, RECORD_BATCH_OVERHEAD, isTransactional, validateBatch } from "@odradek/codec";
+import type { ProduceResponsePartitionProduceResponseInput, ProduceRequest, RecordBatchHeader } from "@odradek/codec";
+import { KafkaStorageError, LogClosedError } from "@odradek/storage";
 import { defineHandler } from "../registry.js";
 import type { Broker, Topic } from "../broker.js";
-import { BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_OFFSET, batchCrcMatches, isTransactional, readBatchHeader, setLogAppendTime } from "../log/record-batch.js";
 
 type PartitionResult = ProduceResponsePartitionProduceResponseInput;
 
@@ -35,49 +37,60 @@ function fail(index: number, errorCode: number, errorMessage: string | null = nu
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage };
 }
 
-function appendPartition(b: Broker, topic: Topic, index: number, records: Buffer | null, acks: number): PartitionResult {
-  const p = topic.partitions[index];
-  if (!p) return fail(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+/** The request-level checks Kafka makes before the log sees the batch: a result to answer with, or the batch's header. */
+function check(b: Broker, topic: Topic, index: number, records: Buffer | null, acks: number): PartitionResult | RecordBatchHeader {
   const cfg = (name: string) => b.config.topicValue(name, topic.configs)!;
   if (acks === -1 && Number(cfg("min.insync.replicas")) > 1) {
     return fail(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of ${cfg("min.insync.replicas")}`);
   }
-  if (records === null || records.length < LOG_OVERHEAD + 5) return fail(index, ErrorCode.CORRUPT_MESSAGE, "records are missing or shorter than a batch header");
+  if (records === null || records.length <= MAGIC_OFFSET) return fail(index, ErrorCode.CORRUPT_MESSAGE, "records are missing or shorter than a batch header");
   const magic = records.readInt8(MAGIC_OFFSET);
   if (magic === 0 || magic === 1) return fail(index, ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `magic ${magic} is not supported`);
   if (magic !== 2) return fail(index, ErrorCode.CORRUPT_MESSAGE, `unknown magic ${magic}`);
-  if (records.length < BATCH_HEADER_SIZE) return fail(index, ErrorCode.CORRUPT_MESSAGE, "record batch shorter than its header");
+  if (records.length < RECORD_BATCH_OVERHEAD) return fail(index, ErrorCode.CORRUPT_MESSAGE, "record batch shorter than its header");
   const size = LOG_OVERHEAD + records.readInt32BE(8);
-  if (size < BATCH_HEADER_SIZE || size > records.length) return fail(index, ErrorCode.CORRUPT_MESSAGE, "record batch length does not fit");
+  if (size < RECORD_BATCH_OVERHEAD || size > records.length) return fail(index, ErrorCode.CORRUPT_MESSAGE, "record batch length does not fit");
   if (size !== records.length) return fail(index, ErrorCode.INVALID_RECORD, "Produce requests with version 3 and above may contain exactly one record batch");
   if (size > Number(cfg("max.message.bytes"))) {
     return fail(index, ErrorCode.MESSAGE_TOO_LARGE, `The record batch of ${size} bytes exceeds max.message.bytes ${cfg("max.message.bytes")}`);
   }
-  if (!batchCrcMatches(records)) return fail(index, ErrorCode.CORRUPT_MESSAGE, "record batch CRC does not match");
-  const h = readBatchHeader(records);
-  if (h.recordCount <= 0 || h.lastOffsetDelta < 0) return fail(index, ErrorCode.INVALID_RECORD, "record batch holds no records");
-  if (isTransactional(h)) return fail(index, ErrorCode.INVALID_TXN_STATE, "transactions are not supported yet");
-  const now = BigInt(Date.now());
-  const logAppendTime = cfg("message.timestamp.type") === "LogAppendTime";
-  if (!logAppendTime) {
-    const after = BigInt(cfg("message.timestamp.after.max.ms"));
-    const before = BigInt(cfg("message.timestamp.before.max.ms"));
-    if (h.maxTimestamp - now > after || (h.baseTimestamp >= 0n && now - h.baseTimestamp > before)) {
+  let h: RecordBatchHeader;
+  try {
+    h = validateBatch(records); // CRC-32C, codec, record count
+  } catch (e) {
+    if (e instanceof CorruptRecordError) return fail(index, ErrorCode.CORRUPT_MESSAGE, e.message);
+    throw e;
+  }
+  if (h.recordCount <= 0 || h.lastOffsetDelta !== h.recordCount - 1) return fail(index, ErrorCode.INVALID_RECORD, "record batch holds no records or its last offset delta does not match its count");
+  if (isTransactional(h.attributes)) return fail(index, ErrorCode.INVALID_TXN_STATE, "transactions are not supported yet");
+  if (cfg("message.timestamp.type") !== "LogAppendTime") {
+    const now = Date.now();
+    const after = Number(cfg("message.timestamp.after.max.ms"));
+    const before = Number(cfg("message.timestamp.before.max.ms"));
+    if (h.maxTimestamp - now > after || (h.baseTimestamp >= 0 && now - h.baseTimestamp > before)) {
       return fail(index, ErrorCode.INVALID_TIMESTAMP, "Timestamp of the batch is out of range (message.timestamp.before.max.ms / after.max.ms)");
     }
   }
-  const seq = p.log.producerState.check(h);
-  if (seq.kind === "error") return fail(index, seq.errorCode, seq.message);
-  if (seq.kind === "duplicate") {
-    return { index, errorCode: ErrorCode.NONE, baseOffset: seq.firstOffset, logAppendTimeMs: -1n, logStartOffset: p.log.logStartOffset };
+  return h;
+}
+
+async function appendPartition(b: Broker, topic: Topic, index: number, records: Buffer | null, acks: number): Promise<PartitionResult> {
+  const p = topic.partitions[index];
+  if (!p) return fail(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const checked = check(b, topic, index, records, acks);
+  if (!("batchLength" in checked)) return checked;
+  // A private copy: the request frame is a view on the socket's buffer, and the log patches offsets in place.
+  const batch = Buffer.allocUnsafe(records!.length);
+  records!.copy(batch);
+  try {
+    const r = await p.log.append(batch, { leaderEpoch: p.leaderEpoch });
+    if (r.error) return fail(index, ErrorCode[r.error], r.errorMessage ?? null);
+    return { index, errorCode: ErrorCode.NONE, baseOffset: BigInt(r.baseOffset), logAppendTimeMs: BigInt(r.logAppendTime), logStartOffset: BigInt(r.logStartOffset) };
+  } catch (e) {
+    if (e instanceof LogClosedError) return fail(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, "the partition was deleted or the broker is stopping");
+    if (e instanceof KafkaStorageError) return fail(index, ErrorCode.KAFKA_STORAGE_ERROR, e.message);
+    throw e;
   }
-  // A private copy: the request frame is a view on the socket's buffer.
-  const batch = Buffer.allocUnsafe(size);
-  records.copy(batch, 0, 0, size);
-  batch.writeInt32BE(p.leaderEpoch, 12); // partitionLeaderEpoch is outside the CRC
-  if (logAppendTime) setLogAppendTime(batch, now);
-  const { baseOffset } = p.log.append(batch);
-  return { index, errorCode: ErrorCode.NONE, baseOffset, logAppendTimeMs: logAppendTime ? now : -1n, logStartOffset: p.log.logStartOffset };
 }
 
 function errorAll(req: ProduceRequest, errorCode: number, message: string | null = null) {
@@ -91,7 +104,7 @@ export default defineHandler({
   minVersion: 0,
   acceptMin: 3,
   maxVersion: 11,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const b = ctx.broker;
     if (req.acks !== -1 && req.acks !== 0 && req.acks !== 1) {
       return req.acks === 0 ? null : errorAll(req, ErrorCode.INVALID_REQUIRED_ACKS);
@@ -100,19 +113,20 @@ export default defineHandler({
       return req.acks === 0 ? null : errorAll(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported yet");
     }
     let appended = false;
-    const responses = req.topicData.map((td) => {
+    // Partitions append concurrently; each partition's log keeps its own appends in order.
+    const responses = await Promise.all(req.topicData.map(async (td) => {
       const topic = b.topic(td.name);
       return {
         name: td.name,
-        partitionResponses: td.partitionData.map((pd) => {
+        partitionResponses: await Promise.all(td.partitionData.map(async (pd) => {
           if (!topic) return fail(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          const r = appendPartition(b, topic, pd.index, pd.records, req.acks);
+          const r = await appendPartition(b, topic, pd.index, pd.records, req.acks);
           if (r.errorCode === ErrorCode.NONE) appended = true;
           else ctx.log.debug({ topic: td.name, partition: pd.index, errorCode: r.errorCode, msg: r.errorMessage }, "produce rejected");
           return r;
-        }),
+        })),
       };
-    });
+    }));
     if (appended) b.notifyAppend();
     if (req.acks === 0) return null;
     return { responses, throttleTimeMs: 0 };

@@ -5,7 +5,7 @@
  * by `partition_max_bytes` and what is left of `max_bytes`, except that the first partition with
  * data always gets its first batch even when it is larger (Kafka's rule since KIP-74). A fetch
  * offset below the log start offset or above the log end → OFFSET_OUT_OF_RANGE. High watermark =
- * last stable offset = log end offset (one replica, no transactions); log start offset; preferred
+ * log end offset (one replica), last stable offset and log start offset from the log; preferred
  * read replica -1; aborted transactions [] for read_committed (null otherwise).
  * Long polling: while fewer than `min_bytes` are available and no partition has an error, waits up
  * to `max_wait_ms`, woken by every append; broker shutdown ends the wait early.
@@ -13,11 +13,14 @@
  * Unknown topic → UNKNOWN_TOPIC_OR_PARTITION (by name) / UNKNOWN_TOPIC_ID (v13+).
  * Fetch sessions (KIP-227, v7+): kept as Kafka does (see fetch-sessions.ts), so the Java client and
  * franz-go fetch incrementally; (0, -1) requests (kafkajs, librdkafka) stay sessionless.
+ * Reads use the log's pooled buffers, given back once the response is written (ctx.afterSend).
  * Omitted: follower fetches (replica id >= 0 is treated as a consumer), diverging epoch,
  * rack-aware replica selection, throttling.
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import type { FetchRequest, FetchResponseFetchableTopicResponseInput, FetchResponsePartitionDataInput } from "@odradek/codec";
+import { KafkaStorageError, LogClosedError } from "@odradek/storage";
+import type { ReadResult } from "@odradek/storage";
 import { defineHandler } from "../registry.js";
 import type { RequestContext } from "../registry.js";
 import type { Broker } from "../broker.js";
@@ -53,45 +56,70 @@ interface Read {
   bytes: number;
 }
 
-function readOnce(b: Broker, targets: readonly Target[], req: FetchRequest, byId: boolean): { reads: Read[]; bytes: number; errors: boolean } {
+/**
+ * One pass over the partitions. Pooled read buffers are handed to `keep` (released after the response
+ * is sent); a pass that is not sent must release them itself (`release`).
+ */
+async function readOnce(b: Broker, targets: readonly Target[], req: FetchRequest, byId: boolean): Promise<{ reads: Read[]; bytes: number; errors: boolean; release: () => void }> {
   let remaining = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
   let bytes = 0;
   let errors = false;
-  const reads = targets.map((t): Read => {
+  const releases: (() => void)[] = [];
+  const isolation = req.isolationLevel === READ_COMMITTED ? "READ_COMMITTED" : "READ_UNCOMMITTED";
+  const reads: Read[] = [];
+  for (const t of targets) {
     const topic = byId ? b.topicById(t.topicId) : b.topic(t.topic);
     const fail = (errorCode: number): Read => {
       errors = true;
       return { target: t, data: { ...emptyPartition(t.partition, errorCode), errorCode, highWatermark: -1n, logStartOffset: -1n }, bytes: 0 };
     };
-    if (!topic) return fail(byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (!topic) {
+      reads.push(fail(byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+      continue;
+    }
     const p = topic.partitions[t.partition];
-    if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const log = p.log;
+    if (!p) {
+      reads.push(fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+      continue;
+    }
+    const epochError = checkLeaderEpoch(t.currentLeaderEpoch, p.leaderEpoch);
+    if (epochError !== ErrorCode.NONE) {
+      errors = true;
+      const log = p.log;
+      reads.push({ target: t, data: { ...emptyPartition(t.partition, epochError), errorCode: epochError, highWatermark: BigInt(log.highWatermark), lastStableOffset: BigInt(log.lastStableOffset), logStartOffset: BigInt(log.logStartOffset), currentLeader: { leaderId: b.nodeId, leaderEpoch: p.leaderEpoch } }, bytes: 0 });
+      continue;
+    }
+    const limit = Math.max(0, Math.min(t.partitionMaxBytes, remaining));
+    let r: ReadResult;
+    try {
+      r = await p.log.read(Number(t.fetchOffset), { maxBytes: limit, minOneBatch: bytes === 0, isolation, pooled: true });
+    } catch (e) {
+      if (e instanceof LogClosedError) reads.push(fail(ErrorCode.NOT_LEADER_OR_FOLLOWER));
+      else if (e instanceof KafkaStorageError) reads.push(fail(ErrorCode.KAFKA_STORAGE_ERROR));
+      else throw e;
+      continue;
+    }
     const base = {
       partitionIndex: t.partition,
-      highWatermark: log.highWatermark,
-      lastStableOffset: log.highWatermark,
-      logStartOffset: log.logStartOffset,
+      highWatermark: BigInt(r.highWatermark),
+      lastStableOffset: BigInt(r.lastStableOffset),
+      logStartOffset: BigInt(r.logStartOffset),
       abortedTransactions: req.isolationLevel === READ_COMMITTED ? [] : null,
       preferredReadReplica: -1,
       currentLeader: { leaderId: b.nodeId, leaderEpoch: p.leaderEpoch },
     };
-    const epochError = checkLeaderEpoch(t.currentLeaderEpoch, p.leaderEpoch);
-    if (epochError !== ErrorCode.NONE) {
+    if (r.error) {
+      r.release();
       errors = true;
-      return { target: t, data: { ...base, errorCode: epochError, records: [] }, bytes: 0 };
+      reads.push({ target: t, data: { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: [] }, bytes: 0 });
+      continue;
     }
-    const limit = Math.max(0, Math.min(t.partitionMaxBytes, remaining));
-    const r = log.read(t.fetchOffset, limit, bytes === 0);
-    if (r.kind === "out-of-range") {
-      errors = true;
-      return { target: t, data: { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: [] }, bytes: 0 };
-    }
+    releases.push(r.release);
     bytes += r.bytes;
     remaining -= r.bytes;
-    return { target: t, data: { ...base, errorCode: ErrorCode.NONE, records: r.batches }, bytes: r.bytes };
-  });
-  return { reads, bytes, errors };
+    reads.push({ target: t, data: { ...base, errorCode: ErrorCode.NONE, records: r.records }, bytes: r.bytes });
+  }
+  return { reads, bytes, errors, release: () => releases.forEach((f) => f()) };
 }
 
 /** Groups partition answers by topic, keeping the order in which topics first appear. */
@@ -184,7 +212,7 @@ export default defineHandler({
 
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
-      const pass = readOnce(b, targets, req, byId);
+      const pass = await readOnce(b, targets, req, byId);
       const left = deadline - Date.now();
       if (pass.errors || pass.bytes >= req.minBytes || left <= 0 || targets.length === 0 || ctx.closed.aborted) {
         if (targets.length === 0 && left > 0 && !ctx.closed.aborted) await b.waitForAppend(left, ctx.closed);
@@ -202,8 +230,10 @@ export default defineHandler({
             sp.lastLogStartOffset = r.data.logStartOffset;
           }
         }
+        ctx.afterSend(pass.release);
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: groupByTopic(reads, byId) };
       }
+      pass.release();
       await b.waitForAppend(left, ctx.closed);
     }
   },

@@ -3,56 +3,66 @@
  *
  * Behaviour per partition (timestamp field): -2 earliest → log start offset; -1 latest → log end
  * offset (= high watermark = last stable offset here, for either isolation level); -3 max
- * timestamp (KIP-734, v7+) → the batch with the largest max timestamp (its last offset and that
- * timestamp); -4 earliest local (KIP-405) → log start offset; -5 latest tiered → -1 (no tiered
- * storage); t >= 0 → the first batch whose max timestamp is >= t, else offset -1 / timestamp -1.
+ * timestamp (KIP-734, v7+) → the first record holding the largest timestamp; -4 earliest local
+ * (KIP-405) → log start offset; -5 latest tiered → -1 (no tiered storage); t >= 0 → the first
+ * record (not batch: compressed batches are opened) whose timestamp is >= t, else offset -1 /
+ * timestamp -1. Latest with read_committed → the last stable offset.
  * Returned timestamp is -1 for -1/-2/-4. Leader epoch (v4+) is the partition's epoch, or -1 when no
  * offset was found. Unknown topic/partition → UNKNOWN_TOPIC_OR_PARTITION; a `current_leader_epoch`
  * that does not match → FENCED/UNKNOWN_LEADER_EPOCH. Every requested partition is answered.
- * Omitted: v0 (old-style offset lists; not advertised), per-record timestamp precision within a
- * batch (the batch's base offset is returned, as Kafka's time index does at batch granularity).
+ * Omitted: v0 (old-style offset lists; not advertised).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import type { ListOffsetsResponseListOffsetsPartitionResponseInput } from "@odradek/codec";
+import { ListOffsetsTimestamp } from "@odradek/storage";
 import { defineHandler } from "../registry.js";
+import { mapSeq } from "../map-seq.js";
 import { checkLeaderEpoch } from "./001-fetch.js";
+
+/** KIP-405's special timestamps: earliest local (= earliest here), latest tiered (none here). */
+const EARLIEST_LOCAL = -4;
+const LATEST_TIERED = -5;
 
 export default defineHandler({
   apiKey: ApiKey.ListOffsets,
   minVersion: 1,
   maxVersion: 10,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const b = ctx.broker;
+    const readCommitted = req.isolationLevel === 1;
     return {
       throttleTimeMs: 0,
-      topics: req.topics.map((rt) => {
+      topics: await mapSeq(req.topics, async (rt) => {
         const topic = b.topic(rt.name);
         return {
           name: rt.name,
-          partitions: rt.partitions.map((rp): ListOffsetsResponseListOffsetsPartitionResponseInput => {
+          partitions: await mapSeq(rt.partitions, async (rp): Promise<ListOffsetsResponseListOffsetsPartitionResponseInput> => {
             const p = topic?.partitions[rp.partitionIndex];
             const none = { partitionIndex: rp.partitionIndex, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
             if (!p) return { ...none, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
             const epochError = checkLeaderEpoch(rp.currentLeaderEpoch, p.leaderEpoch);
             if (epochError !== ErrorCode.NONE) return { ...none, errorCode: epochError };
             const log = p.log;
-            const ok = (offset: bigint, timestamp: bigint) => ({ partitionIndex: rp.partitionIndex, errorCode: ErrorCode.NONE, timestamp, offset, leaderEpoch: offset >= 0n ? p.leaderEpoch : -1 });
-            switch (rp.timestamp) {
-              case -2n:
-              case -4n:
-                return ok(log.logStartOffset, -1n);
-              case -1n:
-                return ok(log.highWatermark, -1n);
-              case -3n: {
-                const m = log.maxTimestamp();
-                return ok(m.offset, m.timestamp);
-              }
-              case -5n:
-                return ok(-1n, -1n);
+            const ok = (offset: number, timestamp: number, epoch = -1) => ({
+              partitionIndex: rp.partitionIndex,
+              errorCode: ErrorCode.NONE,
+              timestamp: BigInt(timestamp),
+              offset: BigInt(offset),
+              leaderEpoch: offset >= 0 ? (epoch >= 0 ? epoch : p.leaderEpoch) : -1,
+            });
+            const ts = Number(rp.timestamp);
+            switch (ts) {
+              case ListOffsetsTimestamp.EARLIEST:
+              case EARLIEST_LOCAL:
+                return ok(log.logStartOffset, -1);
+              case ListOffsetsTimestamp.LATEST:
+                return ok(readCommitted ? log.lastStableOffset : log.highWatermark, -1);
+              case LATEST_TIERED:
+                return ok(-1, -1);
               default: {
-                if (rp.timestamp < 0n) return { ...none, errorCode: ErrorCode.INVALID_REQUEST };
-                const f = log.offsetForTimestamp(rp.timestamp);
-                return f ? ok(f.offset, f.timestamp) : ok(-1n, -1n);
+                if (ts < 0 && ts !== ListOffsetsTimestamp.MAX_TIMESTAMP) return { ...none, errorCode: ErrorCode.INVALID_REQUEST };
+                const f = await log.offsetForTimestamp(ts);
+                return f ? ok(f.offset, f.timestamp, f.leaderEpoch) : ok(-1, -1);
               }
             }
           }),

@@ -14,7 +14,7 @@
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import type { MetadataResponseMetadataResponseTopicInput } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
-import { invalidTopicName } from "../broker.js";
+import { TopicExistsError, invalidTopicName } from "../broker.js";
 import type { Broker, Topic } from "../broker.js";
 
 const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
@@ -43,7 +43,7 @@ export default defineHandler({
   apiKey: ApiKey.Metadata,
   minVersion: 0,
   maxVersion: 12,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const b = ctx.broker;
     const topics: MetadataResponseMetadataResponseTopicInput[] = [];
     const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
@@ -57,14 +57,20 @@ export default defineHandler({
           topics.push(t ? describeTopic(b, t) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED });
           continue;
         }
-        let t = b.topic(rt.name);
+        let t = await b.awaitTopic(rt.name);
         if (!t) {
           if (invalidTopicName(rt.name) !== null) {
             topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: rt.name, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED });
             continue;
           }
           if (allowAuto && b.autoCreateTopics && b.collidingTopic(rt.name) === null) {
-            t = b.createTopic(rt.name, b.config.int("num.partitions"), new Map());
+            const name = rt.name;
+            t = await b.createTopic(name, b.config.int("num.partitions"), new Map()).catch(async (e: unknown) => {
+              // Another request created it meanwhile.
+              const other = e instanceof TopicExistsError ? await b.awaitTopic(name) : undefined;
+              if (!other) throw e;
+              return other;
+            });
           } else {
             topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: rt.name, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED });
             continue;

@@ -16,7 +16,8 @@
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import type { CreateTopicsResponseCreatableTopicResultInput } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
-import { invalidTopicName, randomUuid } from "../broker.js";
+import { mapSeq } from "../map-seq.js";
+import { TopicExistsError, invalidTopicName } from "../broker.js";
 import { describeTopicConfigs, invalidTopicConfig } from "../config-describe.js";
 
 const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
@@ -26,16 +27,16 @@ export default defineHandler({
   apiKey: ApiKey.CreateTopics,
   minVersion: 2,
   maxVersion: 7,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const b = ctx.broker;
     const seen = new Map<string, number>();
     for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
-    const results = req.topics.map((t): CreateTopicsResponseCreatableTopicResultInput => {
+    const results = await mapSeq(req.topics, async (t): Promise<CreateTopicsResponseCreatableTopicResultInput> => {
       const fail = (errorCode: number, errorMessage: string | null) => ({ name: t.name, topicId: ZERO_UUID, errorCode, errorMessage, topicConfigErrorCode: errorCode, numPartitions: -1, replicationFactor: -1, configs: null });
       if ((seen.get(t.name) ?? 0) > 1) return fail(ErrorCode.INVALID_REQUEST, `Create topics request from client contains multiple entries for the following topics: ${t.name}`);
       const bad = invalidTopicName(t.name);
       if (bad) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
-      if (b.topic(t.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+      if (b.hasTopic(t.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
       const collides = b.collidingTopic(t.name);
       if (collides) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${t.name}' collides with existing topic: ${collides}`);
       let partitions = t.numPartitions;
@@ -62,10 +63,18 @@ export default defineHandler({
       const bad2 = invalidTopicConfig(t.configs.map((c) => [c.name, c.value]));
       if (bad2) return fail(bad2.errorCode === "INVALID_CONFIG" ? ErrorCode.INVALID_CONFIG : ErrorCode.INVALID_REQUEST, bad2.message);
       const configs = new Map(t.configs.map((c) => [c.name, c.value!.trim()]));
-      const topicId = req.validateOnly ? randomUuid() : b.createTopic(t.name, partitions, configs).id;
+      let topicId = ZERO_UUID;
+      if (!req.validateOnly) {
+        try {
+          topicId = (await b.createTopic(t.name, partitions, configs)).id;
+        } catch (e) {
+          if (e instanceof TopicExistsError) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, e.message);
+          throw e;
+        }
+      }
       return {
         name: t.name,
-        topicId: req.validateOnly ? ZERO_UUID : topicId,
+        topicId,
         errorCode: ErrorCode.NONE,
         errorMessage: null,
         topicConfigErrorCode: ErrorCode.NONE,

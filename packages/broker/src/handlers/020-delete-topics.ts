@@ -10,6 +10,7 @@
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import type { DeleteTopicsResponseDeletableTopicResultInput } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
+import { mapSeq } from "../map-seq.js";
 
 const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
 
@@ -17,10 +18,10 @@ export default defineHandler({
   apiKey: ApiKey.DeleteTopics,
   minVersion: 1,
   maxVersion: 6,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const b = ctx.broker;
     const targets = ctx.apiVersion >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
-    const responses = targets.map((t): DeleteTopicsResponseDeletableTopicResultInput => {
+    const responses = await mapSeq(targets, async (t): Promise<DeleteTopicsResponseDeletableTopicResultInput> => {
       const byName = t.name !== null && t.name !== "";
       const byId = t.topicId !== ZERO_UUID;
       if (byName === byId) return { name: t.name, topicId: t.topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Exactly one of topic name or topic id must be set" };
@@ -30,7 +31,7 @@ export default defineHandler({
           ? { name: t.name, topicId: t.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: "This server does not host this topic-partition." }
           : { name: null, topicId: t.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: "This server does not host this topic ID." };
       }
-      b.deleteTopic(topic);
+      await b.deleteTopic(topic);
       return { name: topic.name, topicId: topic.id, errorCode: ErrorCode.NONE, errorMessage: null };
     });
     return { throttleTimeMs: 0, responses };

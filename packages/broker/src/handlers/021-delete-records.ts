@@ -9,23 +9,25 @@
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
+import { mapSeq } from "../map-seq.js";
 
 export default defineHandler({
   apiKey: ApiKey.DeleteRecords,
   minVersion: 0,
   maxVersion: 2,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const b = ctx.broker;
     return {
       throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({
+      topics: await mapSeq(req.topics, async (t) => ({
         name: t.name,
-        partitions: t.partitions.map((rp) => {
+        partitions: await mapSeq(t.partitions, async (rp) => {
           const p = b.partition(t.name, rp.partitionIndex);
           if (!p) return { partitionIndex: rp.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-          const target = rp.offset === -1n ? p.log.highWatermark : rp.offset;
-          if (target < 0n || target > p.log.highWatermark) return { partitionIndex: rp.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-          return { partitionIndex: rp.partitionIndex, lowWatermark: p.log.deleteRecordsBefore(target), errorCode: ErrorCode.NONE };
+          const target = rp.offset === -1n ? p.log.highWatermark : Number(rp.offset);
+          const r = await p.log.advanceLogStartOffset(target);
+          if (r.error) return { partitionIndex: rp.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+          return { partitionIndex: rp.partitionIndex, lowWatermark: BigInt(r.logStartOffset), errorCode: ErrorCode.NONE };
         }),
       })),
     };

@@ -16,11 +16,11 @@ export default defineHandler({
   apiKey: ApiKey.InitProducerId,
   minVersion: 0,
   maxVersion: 5,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     if (req.transactionalId !== null) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
     }
-    const producerId = ctx.broker.allocateProducerId();
+    const producerId = await ctx.broker.allocateProducerId();
     ctx.log.debug({ producerId: producerId.toString() }, "new producer id");
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
   },

@@ -26,7 +26,7 @@ export default defineHandler({
           if (!p) return { partition: rp.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, leaderEpoch: -1, endOffset: -1n };
           const e = checkLeaderEpoch(rp.currentLeaderEpoch, p.leaderEpoch);
           if (e !== ErrorCode.NONE) return { partition: rp.partition, errorCode: e, leaderEpoch: -1, endOffset: -1n };
-          if (rp.leaderEpoch === p.leaderEpoch) return { partition: rp.partition, errorCode: ErrorCode.NONE, leaderEpoch: p.leaderEpoch, endOffset: p.log.logEndOffset };
+          if (rp.leaderEpoch === p.leaderEpoch) return { partition: rp.partition, errorCode: ErrorCode.NONE, leaderEpoch: p.leaderEpoch, endOffset: BigInt(p.log.logEndOffset) };
           return { partition: rp.partition, errorCode: ErrorCode.NONE, leaderEpoch: -1, endOffset: -1n };
         }),
       })),

@@ -10,22 +10,23 @@
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
+import { mapSeq } from "../map-seq.js";
 import { ResourceType, invalidTopicConfig } from "../config-describe.js";
 
 export default defineHandler({
   apiKey: ApiKey.AlterConfigs,
   minVersion: 0,
   maxVersion: 2,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const b = ctx.broker;
-    const responses = req.resources.map((r) => {
+    const responses = await mapSeq(req.resources, async (r) => {
       const res = (errorCode: number, errorMessage: string | null = null) => ({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName });
       if (r.resourceType === ResourceType.TOPIC) {
         const t = b.topic(r.resourceName);
         if (!t) return res(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${r.resourceName} does not exist.`);
         const bad = invalidTopicConfig(r.configs.map((c) => [c.name, c.value]));
         if (bad) return res(bad.errorCode === "INVALID_CONFIG" ? ErrorCode.INVALID_CONFIG : ErrorCode.INVALID_REQUEST, bad.message);
-        if (!req.validateOnly) b.setTopicConfigs(t, new Map(r.configs.map((c) => [c.name, c.value!.trim()])));
+        if (!req.validateOnly) await b.setTopicConfigs(t, new Map(r.configs.map((c) => [c.name, c.value!.trim()])));
         return res(ErrorCode.NONE);
       }
       if (r.resourceType === ResourceType.BROKER) {

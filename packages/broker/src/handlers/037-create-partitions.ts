@@ -10,16 +10,17 @@
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
+import { mapSeq } from "../map-seq.js";
 
 export default defineHandler({
   apiKey: ApiKey.CreatePartitions,
   minVersion: 0,
   maxVersion: 3,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const b = ctx.broker;
     const seen = new Map<string, number>();
     for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
-    const results = req.topics.map((t) => {
+    const results = await mapSeq(req.topics, async (t) => {
       const r = (errorCode: number, errorMessage: string | null = null) => ({ name: t.name, errorCode, errorMessage });
       if ((seen.get(t.name) ?? 0) > 1) return r(ErrorCode.INVALID_REQUEST, "Duplicate topic in request.");
       const topic = b.topic(t.name);
@@ -33,7 +34,7 @@ export default defineHandler({
           if (a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== b.nodeId)) return r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes a broker that is not registered.`);
         }
       }
-      if (!req.validateOnly) b.addPartitions(topic, t.count);
+      if (!req.validateOnly) await b.addPartitions(topic, t.count);
       return r(ErrorCode.NONE);
     });
     return { throttleTimeMs: 0, results };

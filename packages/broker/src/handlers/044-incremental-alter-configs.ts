@@ -12,6 +12,7 @@
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
+import { mapSeq } from "../map-seq.js";
 import { TOPIC_CONFIG_BY_NAME } from "../config.js";
 import { ResourceType, invalidTopicConfig } from "../config-describe.js";
 
@@ -24,9 +25,9 @@ export default defineHandler({
   apiKey: ApiKey.IncrementalAlterConfigs,
   minVersion: 0,
   maxVersion: 1,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const b = ctx.broker;
-    const responses = req.resources.map((r) => {
+    const responses = await mapSeq(req.resources, async (r) => {
       const res = (errorCode: number, errorMessage: string | null = null) => ({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName });
       const names = r.configs.map((c) => c.name);
       if (new Set(names).size !== names.length) return res(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys`);
@@ -65,7 +66,7 @@ export default defineHandler({
       }
       const bad = invalidTopicConfig(next);
       if (bad) return res(ErrorCode.INVALID_CONFIG, bad.message);
-      if (!req.validateOnly) b.setTopicConfigs(t, next);
+      if (!req.validateOnly) await b.setTopicConfigs(t, next);
       return res(ErrorCode.NONE);
     });
     return { throttleTimeMs: 0, responses };

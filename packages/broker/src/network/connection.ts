@@ -21,7 +21,8 @@
 import type { Socket } from "node:net";
 import { ApiKey, DecodeError, FrameDecoder, FrameTooLargeError, decodeRequest, encodeResponseFrame, peekRequestHeader, ErrorCode } from "@odradek/codec";
 import type { Logger } from "../logger.js";
-import type { HandlerRegistry, RequestContext } from "../registry.js";
+import { CloseConnection } from "../registry.js";
+import type { HandlerDefinition, HandlerRegistry, RequestContext } from "../registry.js";
 import type { Broker } from "../broker.js";
 
 export interface ConnectionOptions {
@@ -177,6 +178,7 @@ export class Connection {
       return;
     }
     const log = this.log.child({ clientId: decoded.header.clientId, apiKey, apiVersion, correlationId });
+    const after: (() => void)[] = [];
     const ctx: RequestContext = {
       broker: this.broker,
       header: decoded.header,
@@ -184,20 +186,47 @@ export class Connection {
       log,
       connectionId: this.id,
       closed: this.abort.signal,
+      afterSend: (fn) => void after.push(fn),
     };
+    const sent = () => {
+      for (const fn of after.splice(0)) {
+        try {
+          fn();
+        } catch (err) {
+          log.error({ err: String(err) }, "after-send hook failed");
+        }
+      }
+    };
+    try {
+      const chunks = await this.respond(handler, ctx, decoded.body, apiKey, apiVersion, correlationId, log);
+      if (chunks) this.write(chunks, sent);
+      else sent();
+    } catch (err) {
+      sent();
+      throw err;
+    }
+  }
+
+  /** The response frame for a decoded request, or null for none (acks=0, or the connection was failed). */
+  private async respond(handler: HandlerDefinition, ctx: RequestContext, body: unknown, apiKey: number, apiVersion: number, correlationId: number, log: Logger): Promise<Buffer[] | null> {
+    const decoded = { body };
     let response: unknown;
     try {
       response = await handler.handle(ctx, decoded.body as never);
     } catch (err) {
+      if (err instanceof CloseConnection) {
+        this.fail("handler closed the connection", { reason: err.message });
+        return null;
+      }
       log.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, "handler failed");
       try {
         response = handler.errorResponse(decoded.body as never, ErrorCode.UNKNOWN_SERVER_ERROR, apiVersion);
       } catch (err2) {
         this.fail("error response failed", { err: String(err2) });
-        return;
+        return null;
       }
     }
-    if (response === null || response === undefined) return;
+    if (response === null || response === undefined) return null;
     let chunks: Buffer[];
     try {
       chunks = encodeResponseFrame(apiKey, apiVersion, correlationId, response);
@@ -207,16 +236,18 @@ export class Connection {
         chunks = encodeResponseFrame(apiKey, apiVersion, correlationId, handler.errorResponse(decoded.body as never, ErrorCode.UNKNOWN_SERVER_ERROR, apiVersion));
       } catch {
         this.fail("response does not encode");
-        return;
+        return null;
       }
     }
-    this.write(chunks);
+    return chunks;
   }
 
-  private write(chunks: Buffer[]): void {
-    if (this.socket.destroyed) return;
+  /** Writes one response frame; `done` runs once the kernel has its bytes or the socket is gone. */
+  private write(chunks: Buffer[], done: () => void = () => {}): void {
+    if (this.socket.destroyed || chunks.length === 0) return done();
     this.socket.cork();
-    for (const c of chunks) this.socket.write(c);
+    for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]!);
+    this.socket.write(chunks[chunks.length - 1]!, () => done());
     this.socket.uncork();
   }
 }

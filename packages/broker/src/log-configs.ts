@@ -1,0 +1,50 @@
+/**
+ * The bridge from Kafka's broker and topic configs to the storage engine: a topic's effective log
+ * configs (its own overrides over the broker's `log.*` synonyms over Kafka's defaults, see config.ts)
+ * and the LogManager's scheduler intervals.
+ */
+import type { LogManagerOptions } from "@odradek/storage";
+import type { BrokerConfig } from "./config.js";
+
+/** Topic configs the storage engine reads (see storage's `parseLogConfig`). */
+const LOG_CONFIG_KEYS = [
+  "segment.bytes",
+  "segment.ms",
+  "segment.index.bytes",
+  "index.interval.bytes",
+  "retention.ms",
+  "retention.bytes",
+  "delete.retention.ms",
+  "flush.messages",
+  "flush.ms",
+  "cleanup.policy",
+  "message.timestamp.type",
+] as const;
+
+/** Every storage-relevant config of a topic, resolved. */
+export function logConfigsFor(config: BrokerConfig, overrides: ReadonlyMap<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of LOG_CONFIG_KEYS) {
+    const v = config.topicValue(k, overrides);
+    if (v !== null) out[k] = v;
+  }
+  return out;
+}
+
+/** setInterval takes at most 2^31-1 ms; Kafka's "never" (Long.MAX_VALUE) becomes "rarely". */
+const clampMs = (v: string | null, fallback: number): number => {
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 && n < 0x7fffffff ? n : fallback;
+};
+
+/** The LogManager's background intervals from Kafka's broker configs. */
+export function logSchedule(config: BrokerConfig): Pick<LogManagerOptions, "retentionCheckIntervalMs" | "flushCheckIntervalMs" | "checkpointIntervalMs" | "cleanerBackoffMs"> {
+  return {
+    retentionCheckIntervalMs: clampMs(config.get("log.retention.check.interval.ms"), 300_000),
+    // The flush check is cheap (it only compares clocks unless a topic sets flush.ms), so it runs every
+    // second unless log.flush.scheduler.interval.ms asks for more often.
+    flushCheckIntervalMs: Math.min(1_000, clampMs(config.get("log.flush.scheduler.interval.ms"), 1_000)),
+    checkpointIntervalMs: clampMs(config.get("log.flush.offset.checkpoint.interval.ms"), 60_000),
+    cleanerBackoffMs: clampMs(config.get("log.cleaner.backoff.ms"), 15_000),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * `startBroker`: a broker listening on TCP, for the CLI and for in-process use (tests). Defaults:
+ * 127.0.0.1, port 0 (a free port), in-memory storage.
+ */
+import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME, BrokerConfig, parseListener } from "./config.js";
+import { silentLogger } from "./logger.js";
+import type { Logger } from "./logger.js";
+import { HandlerRegistry } from "./registry.js";
+import type { HandlerDefinition } from "./registry.js";
+import { HANDLERS } from "./handlers/index.js";
+import { SocketServer } from "./network/server.js";
+import { Broker } from "./broker.js";
+
+export interface BrokerOptions {
+  /** Listener host; default from `listeners`, else 127.0.0.1. */
+  host?: string;
+  /** Listener port; 0 picks a free port. Default from `listeners`, else 0. */
+  port?: number;
+  /** Keep data here; without it (or with `memory: true`) nothing touches the disk. */
+  dataDir?: string | null;
+  memory?: boolean;
+  /** Kafka broker configs (server.properties keys). */
+  config?: Record<string, string> | ReadonlyMap<string, string>;
+  logger?: Logger;
+  /** Replaces the handler list (tests use it to inject faults); default: handlers/index.ts. */
+  handlers?: readonly HandlerDefinition<any>[];
+}
+
+export interface RunningBroker {
+  /** `host:port` for clients' bootstrap servers. */
+  readonly bootstrap: string;
+  readonly host: string;
+  readonly port: number;
+  readonly broker: Broker;
+  /** Stops accepting, finishes in-flight requests, flushes and closes every log. */
+  close(): Promise<void>;
+}
+
+export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  const log = options.logger ?? silentLogger;
+  const values = options.config instanceof Map ? new Map(options.config) : new Map(Object.entries(options.config ?? {}));
+  const config = new BrokerConfig(values);
+  const unknown = [...values.keys()].filter((k) => !BROKER_CONFIG_BY_NAME.has(k) && !TOPIC_CONFIG_BY_NAME.has(k));
+  if (unknown.length > 0) log.warn({ keys: unknown }, "ignoring configs this broker does not use");
+  let host = options.host;
+  let port = options.port;
+  if (values.has("listeners")) {
+    const l = parseListener(config.get("listeners")!);
+    host ??= l.host;
+    port ??= l.port;
+  }
+  host ??= "127.0.0.1";
+  port ??= 0;
+  const dataDir = options.memory || !options.dataDir ? null : options.dataDir;
+  const broker = await Broker.open(config, dataDir, log);
+  const registry = new HandlerRegistry(options.handlers ?? HANDLERS);
+  const server = new SocketServer(broker, registry, log, {
+    maxFrameSize: config.int("socket.request.max.bytes"),
+    maxQueuedRequests: config.int("queued.max.requests"),
+    idleTimeoutMs: Number(config.get("connections.max.idle.ms")),
+  });
+  let bound: { host: string; port: number };
+  try {
+    bound = await server.listen(host, port);
+  } catch (err) {
+    await broker.close();
+    throw err;
+  }
+  const adv = config.get("advertised.listeners");
+  broker.advertised = adv ? parseListener(adv) : { host: bound.host === "0.0.0.0" || bound.host === "::" ? "127.0.0.1" : bound.host, port: bound.port };
+  if (broker.advertised.port === 0) broker.advertised = { ...broker.advertised, port: bound.port };
+  log.info({ host: bound.host, port: bound.port, dataDir: broker.dataDir, clusterId: broker.clusterId, nodeId: broker.nodeId }, "listening");
+  let closing: Promise<void> | null = null;
+  const hostForBootstrap = bound.host.includes(":") ? `[${bound.host}]` : bound.host;
+  return {
+    bootstrap: `${hostForBootstrap}:${bound.port}`,
+    host: bound.host,
+    port: bound.port,
+    broker,
+    close() {
+      closing ??= (async () => {
+        await server.close();
+        await broker.close();
+        log.info("stopped");
+      })();
+      return closing;
+    },
+  };
+}
