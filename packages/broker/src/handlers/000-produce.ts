@@ -19,9 +19,10 @@
  *    of the last five batches → success with the original base offset; sequence gap →
  *    OUT_OF_ORDER_SEQUENCE_NUMBER; older epoch → INVALID_PRODUCER_EPOCH.
  *  - the batch is stored exactly as sent, except its base offset and partition leader epoch.
+ *  - compressed batches, compacted topics and a topic `compression.type` other than the batch's
+ *    codec: records checked one by one and the batch recompressed (see log-validator.ts).
  * Omitted (see SKIPPED.md): transactional batches (INVALID_TXN_STATE until transactions exist);
- * recompression when the topic's `compression.type` is not `producer` (batches are kept as sent);
- * per-record validation inside compressed batches; throttling.
+ * throttling.
  * The log (`@odradek/storage`) assigns offsets, checks producer state, applies LogAppendTime and
  * `flush.messages`; the response is sent once the append is in the log (and synced when asked).
  */
@@ -30,6 +31,8 @@ import type { ProduceResponsePartitionProduceResponseInput, ProduceRequest, Reco
 import { KafkaStorageError, LogClosedError } from "@odradek/storage";
 import { defineHandler } from "../registry.js";
 import type { Broker, Topic } from "../broker.js";
+import { needsRecordValidation, validateRecords } from "../log-validator.js";
+import type { ValidationPolicy } from "../log-validator.js";
 
 type PartitionResult = ProduceResponsePartitionProduceResponseInput;
 
@@ -79,9 +82,27 @@ async function appendPartition(b: Broker, topic: Topic, index: number, records: 
   if (!p) return fail(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const checked = check(b, topic, index, records, acks);
   if (!("batchLength" in checked)) return checked;
-  // A private copy: the request frame is a view on the socket's buffer, and the log patches offsets in place.
-  const batch = Buffer.allocUnsafe(records!.length);
-  records!.copy(batch);
+  const cfg = (name: string) => b.config.topicValue(name, topic.configs)!;
+  const policy: ValidationPolicy = {
+    compacted: cfg("cleanup.policy").includes("compact"),
+    compressionType: cfg("compression.type"),
+    timestampBeforeMaxMs: Number(cfg("message.timestamp.before.max.ms")),
+    timestampAfterMaxMs: Number(cfg("message.timestamp.after.max.ms")),
+    logAppendTime: cfg("message.timestamp.type") === "LogAppendTime",
+    maxMessageBytes: Number(cfg("max.message.bytes")),
+    nowMs: Date.now(),
+  };
+  let batch = records!;
+  if (needsRecordValidation(checked, policy)) {
+    const v = await validateRecords(batch, checked, policy);
+    if ("errorCode" in v) return fail(index, v.errorCode, v.message);
+    batch = v.batch;
+  }
+  if (batch === records) {
+    // A private copy: the request frame is a view on the socket's buffer, and the log patches offsets in place.
+    batch = Buffer.allocUnsafe(records.length);
+    records.copy(batch);
+  }
   try {
     const r = await p.log.append(batch, { leaderEpoch: p.leaderEpoch });
     if (r.error) return fail(index, ErrorCode[r.error], r.errorMessage ?? null);
