@@ -72,10 +72,10 @@ describe.each(fsFactories)("LogCleaner on compressed batches ($name fs)", (facto
     const first = await cleaner.clean(log, t0 + 100);
     expect(first.recordsRemoved).toBe(3); // a1 b1 c1, superseded
     let batches = await dump(log);
-    // The producer's emptied batch keeps its header: offsets 0-2, sequence 0, no records, no codec.
-    expect(batches[0]!.h).toMatchObject({ baseOffset: 0, lastOffsetDelta: 2, recordCount: 0, producerId: 7, baseSequence: 0, attributes: 0 });
+    // The producer's emptied batch 0-2 is dropped: it is not that producer's last (offset 6 is).
+    expect(batches[0]!.h.baseOffset).toBe(3);
     // The tombstone's batch: same codec, the delete horizon set, timestamps and offsets unchanged.
-    const b1 = batches[1]!;
+    const b1 = batches[0]!;
     expect(b1.h.attributes & 0x07).toBe(codec);
     expect(b1.h.attributes & 0x40).toBe(0x40);
     expect(b1.h.baseTimestamp).toBe(t0 + 100 + 1000);
@@ -85,18 +85,18 @@ describe.each(fsFactories)("LogCleaner on compressed batches ($name fs)", (facto
       { key: "b", value: null, offset: 4, timestamp: t0 + 11 },
       { key: null, value: "n1", offset: 5, timestamp: t0 + 12 },
     ]);
-    expect(batches.slice(2).map((b) => b.records.map((r) => r.key))).toEqual([["c"], ["d", "e"]]);
-    expect(batches[2]!.h.attributes & 0x47).toBe(codec); // untouched: no horizon
+    expect(batches.slice(1).map((b) => b.records.map((r) => r.key))).toEqual([["c"], ["d", "e"]]);
+    expect(batches[1]!.h.attributes & 0x47).toBe(codec); // untouched: no horizon
 
     // Before the horizon nothing changes; at it the tombstone goes, the horizon stays.
     expect((await cleaner.clean(log, t0 + 1099)).recordsRemoved).toBe(0);
     expect((await cleaner.clean(log, t0 + 1100)).recordsRemoved).toBe(1);
     batches = await dump(log);
-    expect(batches[1]!.records.map((r) => [r.key, r.offset, r.timestamp])).toEqual([
+    expect(batches[0]!.records.map((r) => [r.key, r.offset, r.timestamp])).toEqual([
       ["a", 3, t0 + 10],
       [null, 5, t0 + 12],
     ]);
-    expect(batches[1]!.h.lastOffsetDelta).toBe(2);
+    expect(batches[0]!.h.lastOffsetDelta).toBe(2);
     expect(log.logEndOffset).toBe(9);
     // The producer's last sequence survived compaction: a retry is still a duplicate.
     const retry = await log.append(await batch([rec("c", "c3", 20)], { producerId: 7, baseSequence: 3 }));
@@ -124,5 +124,25 @@ describe.each(fsFactories)("LogCleaner on compressed batches ($name fs)", (facto
     expect(b0!.records).toEqual([{ key: "j", value: "2", offset: 1, timestamp: 900 }]);
     expect(readBatchHeader((await log.read(2, { maxBytes: 100 })).records[0]!).baseOffset).toBe(2);
     await log.close();
+  });
+
+  it("keeps an emptied batch's header only when it is its producer's last batch", async () => {
+    const config = parseLogConfig({ "cleanup.policy": "compact" }, defaultLogConfig);
+    const open = () => UnifiedLog.open({ fs, dir: `${root}/p-0`, topic: "p", partition: 0, config, recoveryPoint: 0 });
+    const log = await open();
+    const mine = (seq: number, key: string) => buildRecordBatchAsync({ records: [{ key, value: `${seq}`, timestamp: 1000 }], producerId: 9, producerEpoch: 0, baseSequence: seq });
+    await log.append(await mine(0, "x")); // 0: emptied, not the last of producer 9 → dropped
+    await log.append(await mine(1, "y")); // 1: emptied, the last of producer 9 → header kept
+    await log.append(await buildRecordBatchAsync({ records: [{ key: "x", value: "new", timestamp: 1000 }, { key: "y", value: "new", timestamp: 1000 }] })); // 2-3
+    await log.roll();
+    await log.flush();
+    await new LogCleaner({ fs, logger: noopLogger, time: () => 5000 }).clean(log, 5000);
+    const batches = await dump(log);
+    expect(batches.map((b) => [b.h.baseOffset, b.h.recordCount, b.h.producerId])).toEqual([[1, 0, 9], [2, 2, -1]]);
+    await log.close();
+    // After a full recovery the producer's last sequence is still known: a retry is a duplicate.
+    const again = await open();
+    expect((await again.append(await mine(1, "y"))).duplicateOf).toEqual({ firstOffset: 1, lastOffset: 1 });
+    await again.close();
   });
 });

@@ -20,10 +20,10 @@
  * pass at or after that horizon drops the tombstone. A log with tombstones left is cleaned again even
  * when nothing new was appended (`pendingTombstones`).
  *
- * A batch left empty is dropped, unless it carries a producer id: then its header is kept with no
- * records (Kafka's empty header, uncompressed) so the producer's last sequence survives.
- * Not yet: control batches and transactional aborts (seam: `isControl` batches are kept verbatim);
- * Kafka keeps an emptied producer batch only when it is that producer's last, we keep them all.
+ * A batch left empty is dropped, unless it is the last batch of an active producer (as Kafka): then its
+ * header is kept with no records (Kafka's empty header, uncompressed) so the producer's last sequence
+ * survives a rebuild of producer state from the log.
+ * Not yet: control batches and transactional aborts (seam: `isControl` batches are kept verbatim).
  */
 import type { FileSystem } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
@@ -33,6 +33,14 @@ import { rebuildBatch, recordsOf } from "../record/records.js";
 import { LogSegment } from "./log-segment.js";
 import type { UnifiedLog } from "./unified-log.js";
 import { CLEANED_SUFFIX, SWAP_SUFFIX } from "./log-files.js";
+
+/** Whether `h` is the newest batch of its (idempotent) producer, whose header must outlive its records. */
+function isProducersLastBatch(log: UnifiedLog, h: RecordBatchHeader): boolean {
+  if (h.producerId < 0) return false;
+  const batches = log.producerState.activeProducers.get(h.producerId)?.batches;
+  const last = batches?.[batches.length - 1];
+  return last !== undefined && last.lastOffset === h.baseOffset + h.lastOffsetDelta;
+}
 
 export interface CleanerStats {
   segmentsRewritten: number;
@@ -116,7 +124,7 @@ export class LogCleaner {
           }
           changed = true;
           stats.recordsRemoved += removed;
-          if (kept.length > 0 || h.producerId >= 0) out.push(await rebuildBatch(h, kept, markHorizon ? now + deleteRetentionMs : horizon));
+          if (kept.length > 0 || isProducersLastBatch(log, h)) out.push(await rebuildBatch(h, kept, markHorizon ? now + deleteRetentionMs : horizon));
         }
         if (!changed) continue;
         await this.rewrite(log, seg, out);

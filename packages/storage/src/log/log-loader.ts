@@ -7,8 +7,9 @@
  *    rebuilt; `*.index.swap`, `*.timeindex.swap`, `*.tmp` and index files without a `.log` are removed.
  * 2. Segments from the one holding the recovery point onwards are validated batch by batch (length,
  *    CRC-32C); the first invalid byte truncates the segment there and every later segment is deleted
- *    (reported through the logger), as are the later segments when a recovered one ends before the
- *    next one's base offset (its unsynced tail was lost). Earlier segments keep their indexes unless missing or failing
+ *    (reported through the logger). A segment that ends before the next one's base offset is normal
+ *    (compaction) and kept: a roll syncs a segment before the next one is created, so it cannot
+ *    have lost an unsynced tail. Earlier segments keep their indexes unless missing or failing
  *    their sanity check, in which case they are rebuilt too.
  * 3. Producer state: the newest snapshot at or below the log end offset, then replay of later batches.
  */
@@ -110,11 +111,9 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
       });
       seen.set(seg, producerBatches);
       logEndOffset = r.nextOffset;
-      // Past the recovery point, a segment that ends before the next one begins lost unsynced batches:
-      // what follows cannot be a continuation of the log, so it goes (a prefix survives).
-      const gap = needsRecovery && next !== undefined && r.nextOffset < next;
-      if (r.truncatedBytes > 0 || gap) {
-        if (gap) logger.warn({ segment: paths.log, nextOffset: r.nextOffset, nextSegment: next }, "segment ends before the next one starts");
+      // A segment may end before the next one begins: compaction removes batches, even a segment's
+      // last ones. It is not a sign of loss: a roll syncs the old segment before the next one exists.
+      if (r.truncatedBytes > 0) {
         truncatedBytes += r.truncatedBytes;
         logger.warn({ segment: paths.log, truncatedBytes: r.truncatedBytes, reason: r.reason }, "truncated a torn or corrupt log tail");
         await seg.flush();
