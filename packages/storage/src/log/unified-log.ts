@@ -21,16 +21,15 @@
  */
 import fastq from "fastq";
 import type { queueAsPromised } from "fastq";
-import { CorruptRecordError, UnsupportedMagicError } from "@odradek/codec";
 import type { FileSystem } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
 import { noopLogger } from "../logger.js";
 import { KafkaStorageError, LogClosedError } from "../errors.js";
-import type { RecordBatchHeader } from "../record/batch.js";
-import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch, validateBatch } from "../record/batch.js";
 import type { LogConfig } from "./log-config.js";
 import { LogSegment } from "./log-segment.js";
 import type { AppendedBatch } from "./log-segment.js";
+import { validateAndAssignOffsets } from "./log-validator.js";
+import type { ValidatedAppend } from "./log-validator.js";
 import type { LogSegments } from "./log-segments.js";
 import { loadLog } from "./log-loader.js";
 import { ProducerStateManager } from "./producer-state-manager.js";
@@ -70,16 +69,8 @@ interface PendingAppend {
 }
 
 /** An accepted append with its offsets assigned, not yet written. */
-interface Prepared {
+interface Prepared extends ValidatedAppend {
   a: PendingAppend;
-  records: Buffer;
-  headers: RecordBatchHeader[];
-  batches: AppendedBatch[];
-  next: number;
-  count: number;
-  epoch: number;
-  producers: ReadonlyMap<number, ProducerStateEntry>;
-  result: (logStartOffset: number) => AppendResult;
 }
 const noRelease = (): void => {};
 
@@ -246,11 +237,17 @@ export class UnifiedLog implements PartitionLog {
     try {
       for (; i < group.length; i++) {
         const a = group[i]!;
-        const p = this.prepareAppend(a, next, producers);
-        if (!("headers" in p)) {
-          a.resolve(p);
+        const prepared = validateAndAssignOffsets(a.records, a.options, next, producers, {
+          producerState: this.producerState,
+          logStartOffset: this._logStartOffset,
+          messageTimestampType: this.config.messageTimestampType,
+          now: () => this.time(),
+        });
+        if (!("headers" in prepared)) {
+          a.resolve(prepared);
           continue;
         }
+        const p: Prepared = { ...prepared, a };
         const now = a.options.nowMs ?? this.time();
         if (this.shouldRoll(bytes, a.records.length, now)) {
           await write();
@@ -268,73 +265,6 @@ export class UnifiedLog implements PartitionLog {
       for (const a of group.slice(i + 1)) a.reject(e);
       throw e;
     }
-  }
-
-  /**
-   * Kafka's LogValidator and analyzeAndValidateProducerState for one append whose first offset is
-   * `next`, seeing the producer updates of the earlier appends of its group (`producers`): the result
-   * to answer with, or the batches with offsets assigned in place.
-   */
-  private prepareAppend(a: PendingAppend, next: number, producers: ReadonlyMap<number, ProducerStateEntry>): AppendResult | Prepared {
-    const { records, options } = a;
-    const rejected = (error: AppendResult["error"], errorMessage: string): AppendResult => ({ baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this._logStartOffset, error, errorMessage });
-    // Validate (LogValidator): whole v2 batches, CRC, consistent offsets delta.
-    const headers: RecordBatchHeader[] = [];
-    const positions: number[] = [];
-    let pos = 0;
-    try {
-      if (records.length === 0) return rejected("INVALID_RECORD", "no record batches");
-      while (pos < records.length) {
-        if (records.length - pos < RECORD_BATCH_OVERHEAD) throw new CorruptRecordError(`truncated record batch at ${pos}`);
-        const h = validateBatch(records, pos);
-        if (h.recordCount === 0 || h.lastOffsetDelta !== h.recordCount - 1) {
-          return rejected("INVALID_RECORD", `batch at ${pos} has ${h.recordCount} records and last offset delta ${h.lastOffsetDelta}`);
-        }
-        headers.push(h);
-        positions.push(pos);
-        pos += h.batchLength + LOG_OVERHEAD;
-      }
-    } catch (e) {
-      if (e instanceof UnsupportedMagicError) return rejected("UNSUPPORTED_FOR_MESSAGE_FORMAT", e.message);
-      if (e instanceof CorruptRecordError) return rejected("CORRUPT_MESSAGE", e.message);
-      throw e;
-    }
-    // Producer state on the offsets about to be assigned.
-    const firstOffset = next;
-    let pending: Map<number, ProducerStateEntry> | null = null;
-    for (const h of headers) {
-      h.baseOffset = next;
-      if (options.producerCheck !== false && h.producerId >= 0) {
-        pending ??= new Map(producers);
-        const c = this.producerState.check(h, pending);
-        if (c.kind === "duplicate") {
-          if (headers.length === 1) return { baseOffset: c.firstOffset, lastOffset: c.lastOffset, logAppendTime: -1, logStartOffset: this._logStartOffset, duplicateOf: { firstOffset: c.firstOffset, lastOffset: c.lastOffset } };
-          return rejected("OUT_OF_ORDER_SEQUENCE_NUMBER", "a duplicate batch inside a multi-batch append");
-        }
-        if (c.kind === "error") return rejected(c.error, c.message);
-        pending.set(h.producerId, ProducerStateManager.apply(pending.get(h.producerId) ?? this.producerState.activeProducers.get(h.producerId), h));
-      }
-      next += h.lastOffsetDelta + 1;
-    }
-    // Assign offsets in place.
-    const logAppendTime = this.config.messageTimestampType === "LogAppendTime" ? (options.nowMs ?? this.time()) : -1;
-    const epoch = options.leaderEpoch ?? 0;
-    const batches: AppendedBatch[] = [];
-    let count = 0;
-    headers.forEach((h, k) => {
-      const p = positions[k]!;
-      setBaseOffset(records, p, h.baseOffset);
-      setPartitionLeaderEpoch(records, p, epoch);
-      h.partitionLeaderEpoch = epoch;
-      if (logAppendTime >= 0) {
-        setLogAppendTime(records, p, logAppendTime);
-        h.maxTimestamp = logAppendTime;
-      }
-      count += h.recordCount;
-      batches.push({ pos: p, size: h.batchLength + LOG_OVERHEAD, baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp });
-    });
-    const lastOffset = next - 1;
-    return { a, records, headers, batches, next, count, epoch, producers: pending ?? producers, result: (logStartOffset) => ({ baseOffset: firstOffset, lastOffset, logAppendTime, logStartOffset }) };
   }
 
   /**

@@ -1,0 +1,109 @@
+/**
+ * The storage side of Kafka's LogValidator: checks one append (whole RecordBatch v2 batches, CRC-32C,
+ * offset deltas that match the record count, idempotent producers' sequences and epochs) and assigns
+ * offsets, partition leader epoch and LogAppendTime in place. Record-level checks that need the
+ * records themselves (keys on compacted topics, recompression) are the broker's (its log-validator).
+ */
+import { CorruptRecordError, UnsupportedMagicError } from "@odradek/codec";
+import type { RecordBatchHeader } from "../record/batch.js";
+import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch, validateBatch } from "../record/batch.js";
+import type { LogConfig } from "./log-config.js";
+import type { AppendedBatch } from "./log-segment.js";
+import { ProducerStateManager } from "./producer-state-manager.js";
+import type { ProducerStateEntry } from "./producer-state-manager.js";
+import type { AppendOptions, AppendResult } from "./partition-log.js";
+
+/** What the validator reads of the log it appends to. */
+export interface ValidationContext {
+  readonly producerState: ProducerStateManager;
+  readonly logStartOffset: number;
+  readonly messageTimestampType: LogConfig["messageTimestampType"];
+  now(): number;
+}
+
+/** An accepted append with its offsets assigned in place, not yet written. */
+export interface ValidatedAppend {
+  records: Buffer;
+  headers: RecordBatchHeader[];
+  batches: AppendedBatch[];
+  /** The offset after the append. */
+  next: number;
+  /** Records in the append. */
+  count: number;
+  epoch: number;
+  /** Producer state after the append (for the next append of the group). */
+  producers: ReadonlyMap<number, ProducerStateEntry>;
+  result: (logStartOffset: number) => AppendResult;
+}
+
+/**
+ * Kafka's LogValidator and analyzeAndValidateProducerState for one append whose first offset is
+ * `next`, seeing the producer updates of the earlier appends of its group (`producers`): the result
+ * to answer with, or the batches with offsets assigned in place.
+ */
+export function validateAndAssignOffsets(
+  records: Buffer,
+  options: AppendOptions,
+  next: number,
+  producers: ReadonlyMap<number, ProducerStateEntry>,
+  log: ValidationContext,
+): AppendResult | ValidatedAppend {
+  const rejected = (error: AppendResult["error"], errorMessage: string): AppendResult => ({ baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: log.logStartOffset, error, errorMessage });
+  // Validate (LogValidator): whole v2 batches, CRC, consistent offsets delta.
+  const headers: RecordBatchHeader[] = [];
+  const positions: number[] = [];
+  let pos = 0;
+  try {
+    if (records.length === 0) return rejected("INVALID_RECORD", "no record batches");
+    while (pos < records.length) {
+      if (records.length - pos < RECORD_BATCH_OVERHEAD) throw new CorruptRecordError(`truncated record batch at ${pos}`);
+      const h = validateBatch(records, pos);
+      if (h.recordCount === 0 || h.lastOffsetDelta !== h.recordCount - 1) {
+        return rejected("INVALID_RECORD", `batch at ${pos} has ${h.recordCount} records and last offset delta ${h.lastOffsetDelta}`);
+      }
+      headers.push(h);
+      positions.push(pos);
+      pos += h.batchLength + LOG_OVERHEAD;
+    }
+  } catch (e) {
+    if (e instanceof UnsupportedMagicError) return rejected("UNSUPPORTED_FOR_MESSAGE_FORMAT", e.message);
+    if (e instanceof CorruptRecordError) return rejected("CORRUPT_MESSAGE", e.message);
+    throw e;
+  }
+  // Producer state on the offsets about to be assigned.
+  const firstOffset = next;
+  let pending: Map<number, ProducerStateEntry> | null = null;
+  for (const h of headers) {
+    h.baseOffset = next;
+    if (options.producerCheck !== false && h.producerId >= 0) {
+      pending ??= new Map(producers);
+      const c = log.producerState.check(h, pending);
+      if (c.kind === "duplicate") {
+        if (headers.length === 1) return { baseOffset: c.firstOffset, lastOffset: c.lastOffset, logAppendTime: -1, logStartOffset: log.logStartOffset, duplicateOf: { firstOffset: c.firstOffset, lastOffset: c.lastOffset } };
+        return rejected("OUT_OF_ORDER_SEQUENCE_NUMBER", "a duplicate batch inside a multi-batch append");
+      }
+      if (c.kind === "error") return rejected(c.error, c.message);
+      pending.set(h.producerId, ProducerStateManager.apply(pending.get(h.producerId) ?? log.producerState.activeProducers.get(h.producerId), h));
+    }
+    next += h.lastOffsetDelta + 1;
+  }
+  // Assign offsets in place.
+  const logAppendTime = log.messageTimestampType === "LogAppendTime" ? (options.nowMs ?? log.now()) : -1;
+  const epoch = options.leaderEpoch ?? 0;
+  const batches: AppendedBatch[] = [];
+  let count = 0;
+  headers.forEach((h, k) => {
+    const p = positions[k]!;
+    setBaseOffset(records, p, h.baseOffset);
+    setPartitionLeaderEpoch(records, p, epoch);
+    h.partitionLeaderEpoch = epoch;
+    if (logAppendTime >= 0) {
+      setLogAppendTime(records, p, logAppendTime);
+      h.maxTimestamp = logAppendTime;
+    }
+    count += h.recordCount;
+    batches.push({ pos: p, size: h.batchLength + LOG_OVERHEAD, baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp });
+  });
+  const lastOffset = next - 1;
+  return { records, headers, batches, next, count, epoch, producers: pending ?? producers, result: (logStartOffset) => ({ baseOffset: firstOffset, lastOffset, logAppendTime, logStartOffset }) };
+}
