@@ -1,8 +1,8 @@
 /**
  * The part of Kafka's LogValidator that needs the records inside a batch, and recompression.
  *
- * When it runs (the rest of the time the batch is stored as sent, untouched):
- *  - the batch is compressed (Kafka reads every compressed batch record by record);
+ * When it runs (the rest of the time the batch is stored as sent, untouched: the produce hot path
+ * treats batches as opaque bytes, STYLE 8, where Kafka also reads every compressed batch):
  *  - the topic is compacted (`cleanup.policy` contains compact): every record needs a key;
  *  - the topic's `compression.type` names a codec (not `producer`) other than the batch's: the batch
  *    is rebuilt with that codec (`uncompressed` = none), keeping producer id, epoch, base sequence,
@@ -56,7 +56,7 @@ function targetCodec(h: RecordBatchHeader, compressionType: string): number | nu
 
 /** Whether `validateRecords` has anything to do for this batch (the common case is no). */
 export function needsRecordValidation(h: RecordBatchHeader, policy: ValidationPolicy): boolean {
-  return compressionOf(h.attributes) !== CompressionCodec.none || policy.compacted || targetCodec(h, policy.compressionType) !== null;
+  return policy.compacted || targetCodec(h, policy.compressionType) !== null;
 }
 
 /** Validates the records of one whole, CRC-checked batch; returns it (or its recompressed copy) or an error. */

@@ -19,8 +19,8 @@
  *    of the last five batches → success with the original base offset; sequence gap →
  *    OUT_OF_ORDER_SEQUENCE_NUMBER; older epoch → INVALID_PRODUCER_EPOCH.
  *  - the batch is stored exactly as sent, except its base offset and partition leader epoch.
- *  - compressed batches, compacted topics and a topic `compression.type` other than the batch's
- *    codec: records checked one by one and the batch recompressed (see log-validator.ts).
+ *  - compacted topics and a topic `compression.type` other than the batch's codec: records checked
+ *    one by one and the batch recompressed (see log-validator.ts).
  * Omitted (see SKIPPED.md): transactional batches (INVALID_TXN_STATE until transactions exist);
  * throttling.
  * The log (`@odradek/storage`) assigns offsets, checks producer state, applies LogAppendTime and
