@@ -87,7 +87,8 @@ export class Broker {
   /** Names being created, with the creation in progress (auto-creation waits on it). */
   private readonly creating = new Map<string, Promise<Topic>>();
   private readonly admin = fastq.promise((task: () => Promise<unknown>) => task(), 1);
-  private readonly appendWaiters = new Set<() => void>();
+  /** Long-polling fetches by the partitions they wait on (`partition:topic`). */
+  private readonly appendWaiters = new Map<string, Set<() => void>>();
   readonly fetchSessions: FetchSessionCache;
   /** Set once listening: what Metadata advertises. */
   advertised: { host: string; port: number } = { host: "127.0.0.1", port: 0 };
@@ -246,26 +247,39 @@ export class Broker {
     return this.config.bool("auto.create.topics.enable");
   }
 
-  /** Wakes long-polling fetches after an append. */
-  notifyAppend(): void {
-    if (this.appendWaiters.size === 0) return;
-    const ws = [...this.appendWaiters];
-    this.appendWaiters.clear();
+  /** Wakes the long-polling fetches waiting on this partition. */
+  notifyAppend(topic: string, partition: number): void {
+    const key = `${partition}:${topic}`;
+    const ws = this.appendWaiters.get(key);
+    if (!ws) return;
+    this.appendWaiters.delete(key);
     for (const w of ws) w();
   }
 
-  /** Resolves on the next append, after `ms`, or when `signal` aborts, whichever is first. */
-  waitForAppend(ms: number, signal: AbortSignal): Promise<void> {
+  /**
+   * Resolves on the next append to one of `partitions` (keys `partition:topic`), after `ms`, or when
+   * `signal` aborts, whichever is first. No partitions: only the time or the signal end it.
+   */
+  waitForAppend(ms: number, signal: AbortSignal, partitions: readonly { topic: string; partition: number }[] = []): Promise<void> {
     return new Promise((resolve) => {
       if (signal.aborted) return resolve();
+      const keys = partitions.map((p) => `${p.partition}:${p.topic}`);
       const done = () => {
         clearTimeout(timer);
-        this.appendWaiters.delete(done);
+        for (const k of keys) {
+          const ws = this.appendWaiters.get(k);
+          ws?.delete(done);
+          if (ws?.size === 0) this.appendWaiters.delete(k);
+        }
         signal.removeEventListener("abort", done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.appendWaiters.add(done);
+      for (const k of keys) {
+        let ws = this.appendWaiters.get(k);
+        if (!ws) this.appendWaiters.set(k, (ws = new Set()));
+        ws.add(done);
+      }
       signal.addEventListener("abort", done, { once: true });
     });
   }

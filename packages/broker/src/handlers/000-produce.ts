@@ -133,7 +133,6 @@ export default defineHandler({
     if (req.transactionalId !== null) {
       return req.acks === 0 ? null : errorAll(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported yet");
     }
-    let appended = false;
     // Partitions append concurrently; each partition's log keeps its own appends in order.
     const responses = await Promise.all(req.topicData.map(async (td) => {
       const topic = b.topic(td.name);
@@ -142,13 +141,12 @@ export default defineHandler({
         partitionResponses: await Promise.all(td.partitionData.map(async (pd) => {
           if (!topic) return fail(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           const r = await appendPartition(b, topic, pd.index, pd.records, req.acks);
-          if (r.errorCode === ErrorCode.NONE) appended = true;
+          if (r.errorCode === ErrorCode.NONE) b.notifyAppend(td.name, pd.index);
           else ctx.log.debug({ topic: td.name, partition: pd.index, errorCode: r.errorCode, msg: r.errorMessage }, "produce rejected");
           return r;
         })),
       };
     }));
-    if (appended) b.notifyAppend();
     if (req.acks === 0) return null;
     return { responses, throttleTimeMs: 0 };
   },

@@ -234,7 +234,7 @@ export default defineHandler({
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: groupByTopic(reads, byId) };
       }
       pass.release();
-      await b.waitForAppend(left, ctx.closed);
+      await b.waitForAppend(left, ctx.closed, targets);
     }
   },
   errorResponse(req, errorCode) {
