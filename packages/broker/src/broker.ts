@@ -117,7 +117,7 @@ export class Broker {
 
   /** Opens (recovering) the data directory, or an empty in-memory one when `dataDir` is null. */
   static async open(config: BrokerConfig, dataDir: string | null, log: Logger): Promise<Broker> {
-    const fs: FileSystem = dataDir ? new NodeFileSystem() : new MemoryFileSystem();
+    const fs: FileSystem = dataDir ? new NodeFileSystem() : new MemoryFileSystem(1, { keepDurableCopies: false });
     const dir = dataDir ? resolvePath(dataDir) : MEMORY_DATA_DIR;
     const configured = config.explicit.get("node.id") ?? config.explicit.get("broker.id");
     const nodeId = configured !== undefined && Number(configured) >= 0 ? Number(configured) : 1;

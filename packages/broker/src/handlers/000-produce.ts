@@ -98,11 +98,8 @@ async function appendPartition(b: Broker, topic: Topic, index: number, records: 
     if ("errorCode" in v) return fail(index, v.errorCode, v.message);
     batch = v.batch;
   }
-  if (batch === records) {
-    // A private copy: the request frame is a view on the socket's buffer, and the log patches offsets in place.
-    batch = Buffer.allocUnsafe(records.length);
-    records.copy(batch);
-  }
+  // No copy: the log patches offsets in place in the request's own bytes (the frame is a view on a
+  // buffer that belongs to this connection's read and is never reused for other data).
   try {
     const r = await p.log.append(batch, { leaderEpoch: p.leaderEpoch });
     if (r.error) return fail(index, ErrorCode[r.error], r.errorMessage ?? null);

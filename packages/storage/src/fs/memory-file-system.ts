@@ -148,7 +148,7 @@ class MemHandle implements FileHandle {
       }
       throw fsError(fault.kind, `injected syncing ${this.path}`);
     }
-    this.file.sync();
+    if (this.fs.options.keepDurableCopies !== false) this.file.sync();
     this.fs.syncs++;
   }
   async truncate(length: number): Promise<void> {
@@ -175,7 +175,11 @@ export class MemoryFileSystem implements FileSystem {
   syncs = 0;
   readonly random: () => number;
 
-  constructor(seed = 1) {
+  /**
+   * `keepDurableCopies: false` (the broker's `--memory` mode) skips the durable copy a sync makes:
+   * half the memory and no copy per flush, but `afterCrash` then has nothing to return.
+   */
+  constructor(seed = 1, readonly options: { keepDurableCopies?: boolean } = {}) {
     this.random = rng(seed);
   }
 
@@ -215,6 +219,7 @@ export class MemoryFileSystem implements FileSystem {
 
   /** What a restarted process finds after a crash (see the module header). Crashes this one. */
   afterCrash(mode: CrashMode = "strict", seed = 7): MemoryFileSystem {
+    if (this.options.keepDurableCopies === false) throw new Error("afterCrash needs a MemoryFileSystem that keeps durable copies");
     this.crashed = true;
     const next = new MemoryFileSystem(seed);
     const r = rng(seed);
