@@ -10,7 +10,8 @@ import { NodeFileSystem, UnifiedLog, defaultLogConfig, buildRecordBatch } from "
 
 const root = mkdtempSync(join(process.argv[2] ?? tmpdir(), "odradek-bench-"));
 const totalMB = Number(process.argv[3] ?? 256);
-const fs = new NodeFileSystem();
+// ODRADEK_INLINE_IO=0 measures file I/O through libuv's thread pool instead of inline calls.
+const fs = new NodeFileSystem({ inlineIo: process.env.ODRADEK_INLINE_IO !== "0" });
 const RECORD = 1024;
 const PER_BATCH = 16;
 const template = () => buildRecordBatch(Array.from({ length: PER_BATCH }, (_, i) => ({ key: `key-${i}`, value: Buffer.alloc(RECORD - 16, i) })));

@@ -1,7 +1,7 @@
 /** FileSystem over node:fs/promises (fd based). */
 import { open, readFile, writeFile, rename, unlink, readdir, mkdir, rm, stat } from "node:fs/promises";
 import type { FileHandle as NodeHandle } from "node:fs/promises";
-import { fdatasync, read, write, writev } from "node:fs";
+import { fdatasync, read, readSync, write, writeSync, writev, writevSync } from "node:fs";
 import type { FileHandle, FileSystem, OpenMode } from "./file-system.js";
 
 /*
@@ -17,14 +17,14 @@ const fdWritev = (fd: number, bufs: Buffer[], position: number): Promise<number>
   new Promise((resolve, reject) => writev(fd, bufs, position, (e, n) => (e ? reject(e) : resolve(n))));
 
 class NodeFileHandle implements FileHandle {
-  constructor(private readonly h: NodeHandle) {}
+  constructor(private readonly h: NodeHandle, private readonly inline: boolean) {}
   get fd(): number {
     return this.h.fd;
   }
   async read(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
     let done = 0;
     while (done < length) {
-      const bytesRead = await fdRead(this.h.fd, buf, offset + done, length - done, position + done);
+      const bytesRead = this.inline ? readSync(this.h.fd, buf, offset + done, length - done, position + done) : await fdRead(this.h.fd, buf, offset + done, length - done, position + done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }
@@ -32,12 +32,12 @@ class NodeFileHandle implements FileHandle {
   }
   async write(buf: Buffer, offset: number, length: number, position: number): Promise<void> {
     let done = 0;
-    while (done < length) done += await fdWrite(this.h.fd, buf, offset + done, length - done, position + done);
+    while (done < length) done += this.inline ? writeSync(this.h.fd, buf, offset + done, length - done, position + done) : await fdWrite(this.h.fd, buf, offset + done, length - done, position + done);
   }
   async writev(bufs: readonly Buffer[], position: number): Promise<void> {
     if (bufs.length === 1) return this.write(bufs[0]!, 0, bufs[0]!.length, position);
     const total = bufs.reduce((n, b) => n + b.length, 0);
-    const bytesWritten = await fdWritev(this.h.fd, bufs as Buffer[], position);
+    const bytesWritten = this.inline ? writevSync(this.h.fd, bufs as Buffer[], position) : await fdWritev(this.h.fd, bufs as Buffer[], position);
     if (bytesWritten < total) {
       // Short writev: finish the rest with plain writes.
       let skip = bytesWritten;
@@ -68,18 +68,29 @@ class NodeFileHandle implements FileHandle {
   }
 }
 
+/**
+ * `inlineIo` (default true): reads and writes run as synchronous calls on the calling thread, as
+ * Kafka's request threads write to the page cache; fsync always goes to libuv's pool. Measured here
+ * (2 loaded cores, 64 KiB page-cache writes): 45 µs inline vs 138 µs through the pool, 35 µs of it
+ * spent handing the request over; `packages/storage/bench/append.mjs` prints both modes. The cost:
+ * a disk that stalls page-cache writes stalls the event loop for that long.
+ */
 export class NodeFileSystem implements FileSystem {
   readonly kind = "node";
+  private readonly inline: boolean;
+  constructor(options: { inlineIo?: boolean } = {}) {
+    this.inline = options.inlineIo ?? true;
+  }
   async open(path: string, mode: OpenMode): Promise<FileHandle> {
     if (mode === "create") {
       try {
-        return new NodeFileHandle(await open(path, "r+"));
+        return new NodeFileHandle(await open(path, "r+"), this.inline);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-        return new NodeFileHandle(await open(path, "w+"));
+        return new NodeFileHandle(await open(path, "w+"), this.inline);
       }
     }
-    return new NodeFileHandle(await open(path, mode === "r" ? "r" : "r+"));
+    return new NodeFileHandle(await open(path, mode === "r" ? "r" : "r+"), this.inline);
   }
   readFile(path: string): Promise<Buffer> {
     return readFile(path);
