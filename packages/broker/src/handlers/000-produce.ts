@@ -101,7 +101,7 @@ async function appendPartition(b: Broker, topic: Topic, index: number, records: 
   // No copy: the log patches offsets in place in the request's own bytes (the frame is a view on a
   // buffer that belongs to this connection's read and is never reused for other data).
   try {
-    const r = await p.log.append(batch, { leaderEpoch: p.leaderEpoch });
+    const r = await p.log.append(batch, { leaderEpoch: p.leaderEpoch, crcChecked: true });
     if (r.error) return fail(index, ErrorCode[r.error], r.errorMessage ?? null);
     return { index, errorCode: ErrorCode.NONE, baseOffset: BigInt(r.baseOffset), logAppendTimeMs: BigInt(r.logAppendTime), logStartOffset: BigInt(r.logStartOffset) };
   } catch (e) {

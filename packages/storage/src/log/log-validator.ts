@@ -6,12 +6,19 @@
  */
 import { CorruptRecordError, UnsupportedMagicError } from "@odradek/codec";
 import type { RecordBatchHeader } from "../record/batch.js";
-import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch, validateBatch } from "../record/batch.js";
+import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, readBatchHeader, setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch, validateBatch } from "../record/batch.js";
 import type { LogConfig } from "./log-config.js";
 import type { AppendedBatch } from "./log-segment.js";
 import { ProducerStateManager } from "./producer-state-manager.js";
 import type { ProducerStateEntry } from "./producer-state-manager.js";
 import type { AppendOptions, AppendResult } from "./partition-log.js";
+
+/** The header of a batch that must lie whole within `buf` (its CRC already checked by the caller). */
+function readWholeBatchHeader(buf: Buffer, pos: number): RecordBatchHeader {
+  const h = readBatchHeader(buf, pos);
+  if (pos + LOG_OVERHEAD + h.batchLength > buf.length) throw new CorruptRecordError(`record batch at ${pos} overruns its buffer of ${buf.length} bytes`);
+  return h;
+}
 
 /** What the validator reads of the log it appends to. */
 export interface ValidationContext {
@@ -57,7 +64,7 @@ export function validateAndAssignOffsets(
     if (records.length === 0) return rejected("INVALID_RECORD", "no record batches");
     while (pos < records.length) {
       if (records.length - pos < RECORD_BATCH_OVERHEAD) throw new CorruptRecordError(`truncated record batch at ${pos}`);
-      const h = validateBatch(records, pos);
+      const h = options.crcChecked ? readWholeBatchHeader(records, pos) : validateBatch(records, pos);
       if (h.recordCount === 0 || h.lastOffsetDelta !== h.recordCount - 1) {
         return rejected("INVALID_RECORD", `batch at ${pos} has ${h.recordCount} records and last offset delta ${h.lastOffsetDelta}`);
       }

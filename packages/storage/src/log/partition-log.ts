@@ -13,6 +13,8 @@ export interface AppendOptions {
   leaderEpoch?: number;
   /** Check idempotent producers' sequences and epochs (default true). */
   producerCheck?: boolean;
+  /** Every batch's CRC-32C was checked by the caller (the broker's Produce): not computed again. */
+  crcChecked?: boolean;
   /** Clock override for LogAppendTime and segment.ms (tests). */
   nowMs?: number;
 }
