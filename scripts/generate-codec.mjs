@@ -3,7 +3,9 @@
 //   node scripts/generate-codec.mjs           write the generated files
 //   node scripts/generate-codec.mjs --check   exit 1 if the committed files differ from a fresh run
 // Every message gets a typed object, a loose `...Input` type for encoding (absent fields take their
-// defaults), and read/write functions unrolled field by field behind version guards.
+// defaults), and read/write functions unrolled field by field behind version guards. registry.ts
+// loads each API's (and data schema's) module on first use instead of importing them all; see the
+// "Loading" comment it carries.
 import { readFileSync, writeFileSync, mkdirSync, readdirSync, rmSync, existsSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -419,14 +421,83 @@ function generate() {
     files.set(file, head(`protocol/${m.file}`) + genMessage(m).join("\n"));
   }
 
-  // API key table and registry.
+  // API key table and registry. The per-API modules are not imported here: each is loaded the first
+  // time one of its functions runs (see the "Loading" comment below), so that start-up reads and
+  // compiles only the APIs in use.
+  const rel = (file) => `./${file.replace(/\.ts$/, ".js")}`;
+  // Data schemas (consumer protocol, KRaft records, ...) load lazily too; the request and response
+  // headers, which every frame needs, are imported directly (frame.ts, index.ts).
+  const dataMsgs = others.filter((m) => m.kind === "data");
   const reg = [banner("protocol/messages/*.def")];
-  for (const api of sortedApis) {
-    reg.push(`import { read${api.request.name}, write${api.request.name}, read${api.response.name}, write${api.response.name} } from "./${api.file.replace(/\.ts$/, ".js")}";`);
-    reg.push(`import type { ${api.request.name}, ${api.request.name}Input, ${api.response.name}, ${api.response.name}Input } from "./${api.file.replace(/\.ts$/, ".js")}";`);
-  }
-  reg.push(`import type { Reader } from "../primitives/reader.js";`);
+  reg.push(`import { createRequire } from "node:module";`);
+  reg.push(`import { Reader } from "../primitives/reader.js";`);
   reg.push(`import type { Writer } from "../primitives/writer.js";`);
+  for (const api of sortedApis) {
+    reg.push(`import type { ${api.request.name}, ${api.request.name}Input, ${api.response.name}, ${api.response.name}Input } from "${rel(api.file)}";`);
+  }
+  for (const m of dataMsgs) reg.push(`import type { ${m.name}, ${m.name}Input } from "${rel(m.outFile)}";`);
+  reg.push("");
+  reg.push(`/*`);
+  reg.push(` * Loading. Each API's codec lives in its own module (000-produce.js, ...), as does each data`);
+  reg.push(` * schema (consumer-protocol-assignment.js, ...). None is imported here: each is loaded on the`);
+  reg.push(` * first call of one of its functions, through require(), which loads an ES module synchronously`);
+  reg.push(` * (and without a warning) on Node.js 20.19+, 22.13+ and 23.5+. A broker therefore compiles at`);
+  reg.push(` * start-up only this table, and an API's code when its first request arrives: 1-2 ms per API`);
+  reg.push(` * on the 2-core reference VM, including the first compilation of its functions, which an eager`);
+  reg.push(` * import leaves to the first call as well. Lazy loading is used only when require() reaches the`);
+  reg.push(` * very module instances this module imported (checked once below, on Reader): on older Node.js,`);
+  reg.push(` * or when a tool runs these modules outside Node's own loader (vitest running the TypeScript`);
+  reg.push(` * sources), every such module is imported here up front instead, as static imports would.`);
+  reg.push(` */`);
+  reg.push(`const requireModule = createRequire(import.meta.url);`);
+  reg.push(`function requireSharesInstances(): boolean {`);
+  reg.push(`  if ((process.features as { require_module?: boolean }).require_module !== true) return false;`);
+  reg.push(`  // 22.12 and 23.0-23.4 print an ExperimentalWarning on the first require() of an ES module.`);
+  reg.push(`  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);`);
+  reg.push(`  if ((major === 22 && minor < 13) || (major === 23 && minor < 5)) return false;`);
+  reg.push(`  try {`);
+  reg.push(`    return (requireModule("../primitives/reader.js") as { Reader?: unknown }).Reader === Reader;`);
+  reg.push(`  } catch {`);
+  reg.push(`    return false;`);
+  reg.push(`  }`);
+  reg.push(`}`);
+  // Indexed by API key; a key without an API (none today) gets a hole.
+  const byKey = Array.from({ length: sortedApis[sortedApis.length - 1].key + 1 }, (_, k) => sortedApis.find((api) => api.key === k));
+  reg.push(`/** The lazily loaded modules: each API's by key, then the data schemas'. */`);
+  reg.push(`const LAZY_MODULE_FILES: readonly (string | undefined)[] = [`);
+  for (const api of byKey) reg.push(api ? `  "${rel(api.file)}",` : `  undefined,`);
+  for (const m of dataMsgs) reg.push(`  "${rel(m.outFile)}",`);
+  reg.push(`];`);
+  reg.push(`const preloaded: readonly unknown[] | null = requireSharesInstances()`);
+  reg.push(`  ? null`);
+  reg.push(`  : await Promise.all([`);
+  for (const api of byKey) reg.push(api ? `      import("${rel(api.file)}"),` : `      undefined,`);
+  for (const m of dataMsgs) reg.push(`      import("${rel(m.outFile)}"),`);
+  reg.push(`    ]);`);
+  reg.push(`const lazyModules: unknown[] = [];`);
+  reg.push(`function lazyModule(i: number): unknown {`);
+  reg.push(`  return (lazyModules[i] ??= preloaded ? preloaded[i] : requireModule(LAZY_MODULE_FILES[i]!));`);
+  reg.push(`}`);
+  reg.push("");
+  reg.push(`/** Whether an API's codec has been used (so, where loading is lazy, loaded); for tests and diagnostics. */`);
+  reg.push(`export function isApiModuleLoaded(apiKey: number): boolean {`);
+  reg.push(`  return apiKey >= 0 && apiKey < ${byKey.length} && lazyModules[apiKey] !== undefined;`);
+  reg.push(`}`);
+  reg.push("");
+  reg.push(`// Per API, the read and write functions of its request and response, each forwarding to its module.`);
+  for (const api of sortedApis) {
+    const M = `(lazyModule(${api.key}) as typeof import("${rel(api.file)}"))`;
+    for (const m of [api.request, api.response]) {
+      reg.push(`export function read${m.name}(r: Reader, version: number): ${m.name} { return ${M}.read${m.name}(r, version); }`);
+      reg.push(`export function write${m.name}(w: Writer, version: number, v: ${m.name}Input): void { ${M}.write${m.name}(w, version, v); }`);
+    }
+  }
+  reg.push(`// The data schemas' read and write functions, likewise.`);
+  dataMsgs.forEach((m, j) => {
+    const M = `(lazyModule(${byKey.length + j}) as typeof import("${rel(m.outFile)}"))`;
+    reg.push(`export function read${m.name}(r: Reader, version: number): ${m.name} { return ${M}.read${m.name}(r, version); }`);
+    reg.push(`export function write${m.name}(w: Writer, version: number, v: ${m.name}Input): void { ${M}.write${m.name}(w, version, v); }`);
+  });
   reg.push("");
   reg.push(`/** Kafka API keys by name. */`);
   reg.push(`export const ApiKey = {`);
@@ -497,8 +568,21 @@ function generate() {
   }
 
   const idx = [banner("protocol/")];
-  for (const api of sortedApis) idx.push(`export * from "./${api.file.replace(/\.ts$/, ".js")}";`);
-  for (const m of others) idx.push(`export * from "./${m.outFile.replace(/\.ts$/, ".js")}";`);
+  // API modules: types only (a value export would load them); their read/write functions come
+  // from the registry, which loads each module on first use.
+  for (const api of sortedApis) {
+    const names = [api.request, api.response].flatMap((m) => [m.name, ...[...collectStructs(m).values()].map((st) => st.tsName)]);
+    const uniq = [...new Set(names)].flatMap((n) => [n, `${n}Input`]);
+    idx.push(`export type { ${uniq.join(", ")} } from "${rel(api.file)}";`);
+  }
+  for (const m of others) {
+    if (m.kind !== "data") {
+      idx.push(`export * from "${rel(m.outFile)}";`);
+      continue;
+    }
+    const names = [m.name, ...[...collectStructs(m).values()].map((st) => st.tsName)];
+    idx.push(`export type { ${[...new Set(names)].flatMap((n) => [n, `${n}Input`]).join(", ")} } from "${rel(m.outFile)}";`);
+  }
   idx.push(`export * from "./registry.js";`);
   if (files.has("errors.ts")) idx.push(`export * from "./errors.js";`);
   files.set("index.ts", idx.join("\n") + "\n");

@@ -7,17 +7,16 @@
  * `--data-dir`. Without `--data-dir`, the first entry of `log.dirs` (or `log.dir` when set) is used,
  * else `./.data/odradek` relative to the working directory. Prints one line on stdout once the
  * listener is bound: `odradek ready on HOST:PORT in N ms` (N measured from process start). Logs are
- * JSON lines on stderr (pino); level from `ODRADEK_LOG_LEVEL` (default info).
+ * JSON lines on stderr in pino's format (logger.ts); level from `ODRADEK_LOG_LEVEL` (default info).
  * Exit codes: 0 after SIGINT/SIGTERM (in-flight requests answered, logs flushed), 1 when the
- * broker cannot start (e.g. port in use), 2 for bad flags or configuration.
+ * broker cannot start (e.g. port in use), 2 for bad flags or configuration (an unknown log level too).
  */
 import { resolve } from "node:path";
-import { performance } from "node:perf_hooks";
-import { pino } from "pino";
 import { ConfigError, startBroker } from "@odradek/broker";
 import { USAGE, parseArgs } from "./args.js";
 import type { CliOptions } from "./args.js";
-import type { Logger, RunningBroker } from "@odradek/broker";
+import { createJsonLogger, isLevelName, LEVELS } from "./logger.js";
+import type { RunningBroker } from "@odradek/broker";
 
 function defaultDataDir(config: Map<string, string>): string {
   const dirs = config.get("log.dirs") ?? config.get("log.dir");
@@ -37,7 +36,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const log = pino({ level: process.env["ODRADEK_LOG_LEVEL"] ?? "info", base: { name: "odradek" } }, pino.destination({ fd: 2, sync: true }));
+  const level = process.env["ODRADEK_LOG_LEVEL"] ?? "info";
+  if (!isLevelName(level)) {
+    process.stderr.write(`odradek: ODRADEK_LOG_LEVEL=${level} is not one of ${Object.keys(LEVELS).join(", ")}\n`);
+    process.exit(2);
+  }
+  const log = createJsonLogger({ level, name: "odradek", fd: 2 });
   const dataDir = opts.memory ? null : opts.dataDir !== undefined ? resolve(opts.dataDir) : defaultDataDir(opts.config);
   const hasListener = opts.config.has("listeners");
   // Signal handlers go in before anything slow, so a signal during start-up is a clean stop too.
@@ -72,7 +76,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       dataDir,
       memory: opts.memory,
       config: opts.config,
-      logger: log as unknown as Logger,
+      logger: log,
     });
   } catch (err) {
     if (err instanceof ConfigError) {

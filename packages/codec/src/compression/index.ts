@@ -15,9 +15,13 @@
  * block the event loop for the duration (about 1 ms per MiB); the asynchronous ones run gzip and
  * snappy on libuv's thread pool. Every failure, including a codec id outside 0-4, is a
  * CompressionError.
+ *
+ * The libraries behind the codecs are loaded when a payload first needs them, not at import:
+ * node:zlib on the first gzip payload, the native bindings (native.ts) and fzstd (zstd.ts) on first
+ * use of their codec. A broker whose clients do not compress loads none of them.
  */
-import { promisify } from "node:util";
-import * as zlib from "node:zlib";
+import { createRequire } from "node:module";
+import type * as Zlib from "node:zlib";
 import { CompressionError } from "../errors.js";
 import { lz4Compress, lz4CompressSync, lz4DecompressSync } from "./lz4.js";
 import { snappyCompress, snappyCompressSync, snappyDecompress, snappyDecompressSync } from "./snappy.js";
@@ -36,8 +40,13 @@ export interface DecompressOptions {
   maxBytes?: number;
 }
 
-const gzipAsync = promisify(zlib.gzip);
-const gunzipAsync = promisify(zlib.gunzip) as (buf: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>;
+let zlibModule: typeof Zlib | undefined;
+const zlib = (): typeof Zlib => (zlibModule ??= createRequire(import.meta.url)("node:zlib") as typeof Zlib);
+// Promises by hand: util.promisify would load node:util (about 1 ms of start-up) for these two.
+const gzipAsync = (buf: Buffer): Promise<Buffer> =>
+  new Promise((resolve, reject) => zlib().gzip(buf, (err, out) => (err ? reject(err) : resolve(out))));
+const gunzipAsync = (buf: Buffer, options: Zlib.ZlibOptions): Promise<Buffer> =>
+  new Promise((resolve, reject) => zlib().gunzip(buf, options, (err, out) => (err ? reject(err) : resolve(out))));
 
 function unknownCodec(codec: number): CompressionError {
   return new CompressionError(`unknown compression codec ${codec}`, 76 /* UNSUPPORTED_COMPRESSION_TYPE */);
@@ -58,7 +67,7 @@ export function decompressSync(codec: number, data: Buffer, options: DecompressO
       return data;
     case Codec.gzip:
       try {
-        return zlib.gunzipSync(data, { maxOutputLength: Math.max(1, maxBytes) });
+        return zlib().gunzipSync(data, { maxOutputLength: Math.max(1, maxBytes) });
       } catch (e) {
         throw gzipError(e, maxBytes);
       }
@@ -95,7 +104,7 @@ export function compressSync(codec: number, data: Buffer): Buffer {
     case Codec.none:
       return data;
     case Codec.gzip:
-      return zlib.gzipSync(data);
+      return zlib().gzipSync(data);
     case Codec.snappy:
       return snappyCompressSync(data);
     case Codec.lz4:

@@ -9,9 +9,14 @@
  * Encoding uses the native @mongodb-js/zstd (napi-rs, prebuilt), which is asynchronous only: there is
  * no synchronous zstd compression.
  */
-import { Decompress } from "fzstd";
+import { createRequire } from "node:module";
+import type * as Fzstd from "fzstd";
 import { CompressionError } from "../errors.js";
 import { zstdBinding } from "./native.js";
+
+// fzstd is pure JS (CommonJS build under "require"): loaded on the first zstd payload.
+let fzstdModule: typeof Fzstd | undefined;
+const fzstd = (): typeof Fzstd => (fzstdModule ??= createRequire(import.meta.url)("fzstd") as typeof Fzstd);
 
 export const ZSTD_MAGIC = 0xfd2fb528;
 /** Windows up to this size are accepted even when maxBytes is smaller (streaming encoders use 1-8 MiB). */
@@ -95,7 +100,7 @@ export function zstdDecompressSync(data: Buffer, maxBytes: number): Buffer {
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
-    const d = new Decompress((chunk) => {
+    const d = new (fzstd().Decompress)((chunk) => {
       total += chunk.length;
       if (total > maxBytes) throw new CompressionError(`zstd payload decompresses to more than the limit of ${maxBytes} bytes`);
       chunks.push(chunk.slice());

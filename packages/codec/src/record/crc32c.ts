@@ -9,7 +9,10 @@
  *   below that the cost of the N-API call dominates and the table wins (64 B: 0.6 vs 0.25 GB/s);
  * - `crc32cSoftware`, a slicing-by-8 table in TypeScript, used when the native module cannot be loaded
  *   (an unsupported platform, a missing optional dependency) or when `ODRADEK_CRC32C=js` is set.
- * `crc32cImplementation` names the one in use.
+ * The native module is loaded on the first range of NATIVE_MIN_BYTES or more, not at import (its
+ * dlopen costs several milliseconds of start-up, and small batches never need it).
+ * `crc32cImplementation` names the one in use for such ranges: "js" when `ODRADEK_CRC32C=js` is set or
+ * once loading the binding has failed, else "native".
  */
 import { createRequire } from "node:module";
 
@@ -71,21 +74,28 @@ function loadNative(): NativeCrc32c | null {
   }
 }
 
-const native = loadNative();
+/** The binding once tried: a function, null when unavailable; undefined before the first attempt. */
+let native: NativeCrc32c | null | undefined = process.env["ODRADEK_CRC32C"] === "js" ? null : undefined;
 
 /** Ranges shorter than this go to the table even when the native module is loaded (measured crossover). */
 const NATIVE_MIN_BYTES = 256;
 
-/** "native" (`@node-rs/crc32`) or "js" (`crc32cSoftware`). */
-export const crc32cImplementation: "native" | "js" = native ? "native" : "js";
+/** "native" (`@node-rs/crc32`) or "js" (`crc32cSoftware`), for ranges of NATIVE_MIN_BYTES or more. */
+export let crc32cImplementation: "native" | "js" = native === null ? "js" : "native";
+
+function loadNativeOnce(): NativeCrc32c | null {
+  native = loadNative();
+  if (!native) crc32cImplementation = "js";
+  return native;
+}
 
 /** CRC-32C of `buf[start, end)` as an unsigned 32-bit number. */
-export const crc32c: (buf: Uint8Array, start?: number, end?: number) => number = native
-  ? (buf, start = 0, end = buf.length) => {
-      if (start < 0 || end > buf.length || start > end) {
-        throw new RangeError(`crc32c range [${start}, ${end}) outside a buffer of ${buf.length} bytes`);
-      }
-      if (end - start < NATIVE_MIN_BYTES) return crc32cSoftware(buf, start, end);
-      return native(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) >>> 0;
-    }
-  : crc32cSoftware;
+export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
+  if (end - start < NATIVE_MIN_BYTES || native === null) return crc32cSoftware(buf, start, end);
+  if (start < 0 || end > buf.length || start > end) {
+    throw new RangeError(`crc32c range [${start}, ${end}) outside a buffer of ${buf.length} bytes`);
+  }
+  const f = native ?? loadNativeOnce();
+  if (!f) return crc32cSoftware(buf, start, end);
+  return f(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) >>> 0;
+}
