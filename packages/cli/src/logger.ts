@@ -89,7 +89,17 @@ export function createJsonLogger(options: { level: LevelName; name: string; fd?:
   const threshold = LEVELS[options.level];
   const head = `,"name":${JSON.stringify(options.name)}`;
 
-  const make = (bindings: string): JsonLogger => {
+  // A child's bindings are turned into JSON only when it first writes a line: the broker makes a
+  // child per request, and almost none of them log.
+  const make = (parent: () => string, own: Record<string, unknown> | null): JsonLogger => {
+    let cached: string | null = own === null ? "" : null;
+    const bindingsText = (): string => {
+      if (cached === null) {
+        const s = stringify(own);
+        cached = parent() + (s.length > 2 ? `,${s.slice(1, -1)}` : "");
+      }
+      return cached;
+    };
     const at = (level: number) =>
       level < threshold
         ? () => {}
@@ -104,7 +114,7 @@ export function createJsonLogger(options: { level: LevelName; name: string; fd?:
               if (s.length > 2) fields = "," + s.slice(1, -1);
             }
             const m = text === undefined ? "" : `,"msg":${JSON.stringify(String(text))}`;
-            writeAll(fd, `{"level":${level},"time":${Date.now()}${head}${bindings}${fields}${m}}\n`);
+            writeAll(fd, `{"level":${level},"time":${Date.now()}${head}${bindingsText()}${fields}${m}}\n`);
           };
     return {
       trace: at(LEVELS.trace),
@@ -114,11 +124,10 @@ export function createJsonLogger(options: { level: LevelName; name: string; fd?:
       error: at(LEVELS.error),
       fatal: at(LEVELS.fatal),
       child(b: Record<string, unknown>): JsonLogger {
-        const s = stringify(b);
-        return make(s.length > 2 ? `${bindings},${s.slice(1, -1)}` : bindings);
+        return make(bindingsText, b);
       },
       flush() {},
     };
   };
-  return make("");
+  return make(() => "", null);
 }
