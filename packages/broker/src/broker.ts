@@ -21,7 +21,7 @@
 import { randomBytes } from "node:crypto";
 import { resolve as resolvePath } from "node:path";
 import fastq from "fastq";
-import { LogManager, MemoryFileSystem, MetadataStore, NodeFileSystem, loadOrCreateMetaProperties } from "@odradek/storage";
+import { LOG_IO_CONCURRENCY, LogManager, MemoryFileSystem, MetadataStore, NodeFileSystem, loadOrCreateMetaProperties, mapLimit } from "@odradek/storage";
 import type { FileSystem, UnifiedLog, Logger as StorageLogger } from "@odradek/storage";
 import { BrokerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -71,6 +71,12 @@ export function randomUuid(): string {
 function storageLogger(log: Logger): StorageLogger {
   const fn = (level: "info" | "warn" | "error" | "debug") => (obj: object | string, msg?: string) => (typeof obj === "string" ? log[level](obj) : log[level](obj, msg));
   return { info: fn("info"), warn: fn("warn"), error: fn("error"), debug: fn("debug"), child: (b) => storageLogger(log.child(b)) };
+}
+
+/** Partitions [from, to) of a topic, their logs opened (or created) a few at a time. */
+function openPartitions(logs: LogManager, topic: string, from: number, to: number): Promise<PartitionState[]> {
+  const indexes = Array.from({ length: to - from }, (_, i) => from + i);
+  return mapLimit(indexes, LOG_IO_CONCURRENCY, async (index) => ({ index, leaderEpoch: 0, log: await logs.getOrCreateLog(topic, index) }));
 }
 
 export class Broker {
@@ -135,17 +141,13 @@ export class Broker {
     const b = new Broker(config, dataDir ? dir : null, log, nodeId, meta.clusterId, metadata, logs, topicConfigs);
     for (const [name, t] of metadata.topics()) {
       const topic: Topic = { name, id: t.topicId, partitions: [], configs: topicConfigs.get(name)! };
-      for (let p = 0; p < t.partitions; p++) topic.partitions.push({ index: p, leaderEpoch: 0, log: await logs.getOrCreateLog(name, p) });
+      topic.partitions.push(...(await openPartitions(logs, name, 0, t.partitions)));
       b.topics.set(name, topic);
       b.topicsById.set(t.topicId, topic);
     }
-    for (const l of logs.allLogs()) {
-      const t = b.topics.get(l.topic);
-      if (!t || l.partition >= t.partitions.length) {
-        log.warn({ topic: l.topic, partition: l.partition }, "removing a partition log whose topic no longer exists");
-        await logs.deleteLog(l.topic, l.partition);
-      }
-    }
+    const orphans = logs.allLogs().filter((l) => l.partition >= (b.topics.get(l.topic)?.partitions.length ?? 0));
+    for (const l of orphans) log.warn({ topic: l.topic, partition: l.partition }, "removing a partition log whose topic no longer exists");
+    await logs.deleteLogs(orphans);
     return b;
   }
 
@@ -188,7 +190,7 @@ export class Broker {
       const meta = await this.metadata.createTopic(name, partitions, Object.fromEntries(configs));
       const t: Topic = { name, id: meta.topicId, partitions: [], configs: new Map(configs) };
       this.logTopicConfigs.set(name, t.configs);
-      for (let p = 0; p < partitions; p++) t.partitions.push({ index: p, leaderEpoch: 0, log: await this.logs.getOrCreateLog(name, p) });
+      t.partitions.push(...(await openPartitions(this.logs, name, 0, partitions)));
       this.topics.set(name, t);
       this.topicsById.set(t.id, t);
       this.log.info({ topic: name, partitions, topicId: t.id }, "created topic");
@@ -214,7 +216,7 @@ export class Broker {
     this.topicsById.delete(t.id);
     return this.serial(async () => {
       await this.metadata.deleteTopic(t.name);
-      for (const p of t.partitions) await this.logs.deleteLog(t.name, p.index);
+      await this.logs.deleteLogs(t.partitions.map((p) => ({ topic: t.name, partition: p.index })));
       if (!this.creating.has(t.name)) this.logTopicConfigs.delete(t.name);
       this.log.info({ topic: t.name }, "deleted topic");
     });
@@ -224,7 +226,7 @@ export class Broker {
     return this.serial(async () => {
       if (count <= t.partitions.length) return;
       await this.metadata.setPartitionCount(t.name, count);
-      for (let p = t.partitions.length; p < count; p++) t.partitions.push({ index: p, leaderEpoch: 0, log: await this.logs.getOrCreateLog(t.name, p) });
+      t.partitions.push(...(await openPartitions(this.logs, t.name, t.partitions.length, count)));
     });
   }
 

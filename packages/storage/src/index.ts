@@ -14,6 +14,7 @@ export type { PartitionLog, AppendOptions, AppendResult, AppendError, ReadOption
 export { UnifiedLog } from "./log/unified-log.js";
 export type { UnifiedLogParams } from "./log/unified-log.js";
 export { LogManager } from "./log/log-manager.js";
+export { mapLimit, LOG_IO_CONCURRENCY } from "./map-limit.js";
 export type { LogManagerOptions } from "./log/log-manager.js";
 export { LogCleaner } from "./log/log-cleaner.js";
 export type { CleanerStats } from "./log/log-cleaner.js";

@@ -22,6 +22,7 @@ import type { LogConfig } from "./log-config.js";
 import { parsePartitionDirName, partitionDirName } from "./log-files.js";
 import { UnifiedLog } from "./unified-log.js";
 import { LogCleaner } from "./log-cleaner.js";
+import { LOG_IO_CONCURRENCY, mapLimit } from "../map-limit.js";
 
 export interface LogManagerOptions {
   fs: FileSystem;
@@ -99,12 +100,12 @@ export class LogManager {
       if (tp) dirs.push({ name, ...tp });
     }
     const started = this.time();
-    for (let i = 0; i < dirs.length; i++) {
-      const d = dirs[i]!;
+    let loaded = 0;
+    await mapLimit(dirs, LOG_IO_CONCURRENCY, async (d) => {
       const key = tpKey(d.topic, d.partition);
       const log = await this.openLog(d.topic, d.partition, recovery.get(key) ?? 0, starts.get(key) ?? 0);
-      this.logger.info({ topic: d.topic, partition: d.partition, loaded: i + 1, total: dirs.length, logEndOffset: log.logEndOffset }, "loaded log");
-    }
+      this.logger.info({ topic: d.topic, partition: d.partition, loaded: ++loaded, total: dirs.length, logEndOffset: log.logEndOffset }, "loaded log");
+    });
     this.logger.info({ logs: dirs.length, ms: this.time() - started }, "logs loaded");
     await this.checkpoint();
   }
@@ -144,15 +145,23 @@ export class LogManager {
   }
 
   /** Removes a partition's log: renamed to `<dir>.<random>-delete` at once, files removed after. */
-  async deleteLog(topic: string, partition: number): Promise<void> {
-    const log = this.getLog(topic, partition);
-    if (!log) return;
-    this.logs.delete(tpKey(topic, partition));
-    await log.close().catch(() => {});
-    const doomed = `${log.dir}.${randomBytes(8).toString("hex")}-delete`;
-    await this.fs.rename(log.dir, doomed);
+  deleteLog(topic: string, partition: number): Promise<void> {
+    return this.deleteLogs([{ topic, partition }]);
+  }
+
+  /** deleteLog for many partitions (a topic), with one directory sync and one checkpoint. */
+  async deleteLogs(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+    const logs = partitions.map((p) => this.getLog(p.topic, p.partition)).filter((l): l is UnifiedLog => l !== undefined);
+    if (logs.length === 0) return;
+    for (const log of logs) this.logs.delete(tpKey(log.topic, log.partition));
+    const doomed = await mapLimit(logs, LOG_IO_CONCURRENCY, async (log) => {
+      await log.close().catch(() => {});
+      const to = `${log.dir}.${randomBytes(8).toString("hex")}-delete`;
+      await this.fs.rename(log.dir, to);
+      return to;
+    });
     await this.fs.syncDir(this.dataDir);
-    await this.fs.rmrf(doomed);
+    await mapLimit(doomed, LOG_IO_CONCURRENCY, (d) => this.fs.rmrf(d));
     await this.checkpoint();
   }
 
@@ -212,7 +221,7 @@ export class LogManager {
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
-    for (const log of this.allLogs()) await log.close();
+    await mapLimit(this.allLogs(), LOG_IO_CONCURRENCY, (log) => log.close());
     await this.checkpoint();
   }
 }

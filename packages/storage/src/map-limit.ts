@@ -1,0 +1,20 @@
+/**
+ * `items.map(fn)` with at most `limit` calls of the async `fn` running at once, results in item order.
+ * Opening, closing or deleting thousands of partition logs one after another waits on the file
+ * system thousands of times in a row; a few at a time keeps libuv's pool busy instead.
+ */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** How many partition logs are opened, closed or deleted at once. */
+export const LOG_IO_CONCURRENCY = 16;
