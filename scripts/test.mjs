@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The project's test command (`pnpm test`): installs the system tools tests drive, checks that the generated codec matches protocol/,
-// builds every package, runs vitest, and ends with one summary line: "vitest: N passed, N failed, N skipped".
-// Extra arguments go to vitest (e.g. `pnpm test packages/codec`).
-import { spawnSync } from "node:child_process";
+// builds every package, runs vitest, then the compatibility CI subset against odradek (`node test-compat/run.mjs --subset ci`:
+// real clients installed into test-compat/.cache/compat by that runner), and ends with two summary lines:
+// "vitest: N passed, N failed, N skipped" and "compat: N passed, N failed, N skipped"; the exit status is non-zero if either failed.
+// Extra arguments go to vitest (e.g. `pnpm test packages/codec`) and skip the compat subset, as does COMPAT_SKIP=1.
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -30,4 +32,19 @@ try {
 } catch {}
 rmSync(out, { recursive: true, force: true });
 console.log(summary);
-process.exit(r.status ?? 1);
+
+// Compatibility CI subset (odradek only): its output is passed through as it comes; its last line is its summary.
+let compat = "compat: not run (arguments given to vitest)";
+let compatStatus = 0;
+if (process.env.COMPAT_SKIP === "1") compat = "compat: not run (COMPAT_SKIP=1)";
+else if (process.argv.length <= 2) {
+  const c = spawn(process.execPath, [join(root, "test-compat", "run.mjs"), "--subset", "ci"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  let text = "";
+  c.stdout.on("data", (d) => { process.stdout.write(d); text = (text + d).slice(-4096); });
+  const code = await new Promise((resolve) => { c.on("error", () => resolve(-1)); c.on("close", (status) => resolve(status ?? -1)); });
+  compat = text.split("\n").reverse().find((l) => l.startsWith("compat: ")) ?? `compat: runner error (exit ${code})`;
+  compatStatus = code === 0 ? 0 : 1;
+}
+console.log(summary);
+console.log(compat);
+process.exit(r.status !== 0 ? r.status ?? 1 : compatStatus);

@@ -65,7 +65,8 @@ export function toolEnv(cache) {
     GOMODCACHE: path.join(cache, 'tool', 'gomod'),
     GOCACHE: path.join(cache, 'tool', 'gobuild'),
     GOFLAGS: '-modcacherw',
-    GOTOOLCHAIN: 'local',
+    // a local Go older than a go.mod's `go` line fetches that toolchain (a module on the Go proxy) into GOMODCACHE
+    GOTOOLCHAIN: 'auto',
   };
 }
 
@@ -129,8 +130,10 @@ export function clients(here, cache) {
     platformatic: {
       registry: 'npm',
       pin: '@platformatic/kafka 2.12.1',
-      scenarios: [...CORE],
-      // Its consumer always joins a group; group and transaction scenarios are not written for it yet.
+      scenarios: [...CORE, 'kip848', 'transactions', 'admin-groups'],
+      // Its consumer always joins a group, so partition reads use Consumer.fetch. Not group-rebalance: with the
+      // classic protocol a commit requested during a rebalance is queued and sent after the rejoin, so the next
+      // owner re-reads what was processed (duplicates against Kafka too); cooperative-sticky not written.
       async install() { return npmInstall('platformatic', '@platformatic/kafka'); },
       command: () => ['node', [path.join(here, 'platformatic', 'scenarios.mjs'), '--deps', path.join(cache, 'platformatic')]],
     },
@@ -180,8 +183,9 @@ export function clients(here, cache) {
     aiokafka: {
       registry: 'PyPI',
       pin: 'aiokafka 0.14.0 (+ cramjam codecs)',
-      scenarios: [...CORE, 'transactions'],
-      // asyncio client with its own protocol stack; its admin has no IncrementalAlterConfigs; groups not written yet.
+      scenarios: [...CORE, 'group-rebalance', 'transactions', 'admin-groups'],
+      // asyncio client with its own protocol stack; its admin has no IncrementalAlterConfigs and no DeleteGroups;
+      // no cooperative protocol and no KIP-848 in aiokafka.
       async install() { return venvInstall('venv-aiokafka', 'aiokafka'); },
       command: () => [path.join(cache, 'venv-aiokafka', 'bin', 'python'), [path.join(here, 'aiokafka', 'scenarios.py')]],
     },
@@ -235,10 +239,26 @@ export function clients(here, cache) {
     'kafka-go': {
       registry: 'Go module proxy',
       pin: 'github.com/segmentio/kafka-go v0.4.51 (kafka.Client)',
-      scenarios: CORE.filter((s) => s !== 'admin-delete-records' && s !== 'idempotent'),
-      // kafka-go has no DeleteRecords and no idempotent producer; group scenarios not written yet.
+      scenarios: [...CORE.filter((s) => s !== 'admin-delete-records' && s !== 'idempotent'), 'group-rebalance', 'admin-groups'],
+      // kafka-go has no DeleteRecords, no idempotent or transactional producer, no cooperative protocol, no KIP-848.
       async install() { return goBuild('kafka-go'); },
       command: () => [path.join(cache, 'kafka-go', 'compat-kafka-go'), []],
+    },
+
+    'confluent-kafka-go': {
+      registry: 'Go module proxy',
+      pin: 'github.com/confluentinc/confluent-kafka-go/v2 v2.11.1 (cgo, bundled static librdkafka)',
+      scenarios: [...CORE, ...GROUPS],
+      // links the librdkafka_glibc_linux_amd64.a the module ships (needs gcc for cgo, no system librdkafka).
+      async install() {
+        if (!(await need('gcc'))) return { ok: false, reason: 'gcc not found (cgo links the bundled librdkafka)' };
+        return goBuild('confluent-kafka-go');
+      },
+      async version() {
+        const r = await sh(path.join(cache, 'confluent-kafka-go', 'compat-confluent-kafka-go'), ['--version']);
+        return r.code === 0 ? `librdkafka ${r.out.trim()}` : '';
+      },
+      command: () => [path.join(cache, 'confluent-kafka-go', 'compat-confluent-kafka-go'), []],
     },
 
     'kafka-tools': {
@@ -253,6 +273,6 @@ export function clients(here, cache) {
     },
   };
   // the five priority clients first, then the others
-  const order = ['kafkajs', 'kcat', 'confluent-kafka', 'java', 'franz-go', 'platformatic', 'kafka-python', 'aiokafka', 'sarama', 'kafka-go', 'kafka-tools'];
+  const order = ['kafkajs', 'kcat', 'confluent-kafka', 'java', 'franz-go', 'platformatic', 'kafka-python', 'aiokafka', 'sarama', 'kafka-go', 'confluent-kafka-go', 'kafka-tools'];
   return Object.fromEntries(order.map((n) => [n, all[n]]));
 }

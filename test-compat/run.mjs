@@ -16,7 +16,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clients as clientCatalogue, CORE, sh } from './clients.mjs';
+import { startKafka as startKafkaBroker, startOdradek as startOdradekBroker } from './brokers.mjs';
+import { clients as clientCatalogue, CORE } from './clients.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -81,56 +82,14 @@ async function cleanup() {
 process.on('SIGINT', async () => { await cleanup(); process.exit(130); });
 process.on('SIGTERM', async () => { await cleanup(); process.exit(143); });
 
+// odradek in memory on a free port and Kafka 4.4 (heap -Xmx512m unless KAFKA_HEAP_OPTS): brokers.mjs
 async function startOdradek() {
-  const bin = path.join(root, 'packages', 'cli', 'bin', 'odradek.js');
-  if (!fs.existsSync(path.join(root, 'packages', 'cli', 'dist', 'main.js'))) {
-    throw new Error('packages/cli/dist is missing: run `pnpm install` at the repo root first');
-  }
-  const log = fs.openSync(path.join(logDir, 'odradek.log'), 'w');
-  const child = spawn(process.execPath, [bin, '--port', '0', '--memory'], { cwd: root, stdio: ['ignore', 'pipe', log] });
-  const bootstrap = await new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error('odradek did not print ready within 30 s')), 30_000);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`odradek exited with ${code} before ready (see ${logDir}/odradek.log)`)); });
-    child.stdout.on('data', (d) => {
-      fs.writeSync(log, d);
-      buf += d;
-      for (const line of buf.split('\n')) {
-        const m = /ready\b.*?(\d+\.\d+\.\d+\.\d+|localhost|\[[^\]]+\]):(\d+)/.exec(line);
-        if (m) { clearTimeout(timer); resolve(`${m[1]}:${m[2]}`); return; }
-      }
-    });
-  });
-  child.stdout.on('data', (d) => fs.writeSync(log, d));
+  const broker = await startOdradekBroker(logDir);
   const version = JSON.parse(fs.readFileSync(path.join(root, 'packages', 'cli', 'package.json'), 'utf8')).version;
-  return {
-    name: 'odradek', bootstrap, version: `odradek ${version} (${gitRev()}, --memory)`,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', resolve);
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    }),
-  };
+  return { ...broker, version: `odradek ${version} (${gitRev()}, --memory)` };
 }
-
-async function startKafka() {
-  const scripts = path.join(root, 'scripts', 'kafka');
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'compat-kafka-'));
-  const env = { KAFKA_HEAP_OPTS: process.env.KAFKA_HEAP_OPTS ?? '-Xms256m -Xmx512m' };
-  const r = await sh(path.join(scripts, 'start.sh'), ['--data-dir', dataDir], { env, timeoutMs: 300_000 });
-  fs.writeFileSync(path.join(logDir, 'kafka-start.log'), r.out);
-  const m = /^ready (\S+)$/m.exec(r.out);
-  if (r.code !== 0 || !m) throw new Error(`scripts/kafka/start.sh failed (exit ${r.code}): ${r.out.trim().split('\n').slice(-3).join(' | ')}`);
-  return {
-    name: 'kafka', bootstrap: m[1], version: 'Apache Kafka 4.4.0 (KRaft, single node)',
-    alive: () => { try { process.kill(Number(fs.readFileSync(path.join(dataDir, 'kafka.pid'), 'utf8')), 0); return true; } catch { return false; } },
-    stop: async () => {
-      try { fs.copyFileSync(path.join(dataDir, 'kafka.log'), path.join(logDir, 'kafka.log')); } catch {}
-      await sh(path.join(scripts, 'stop.sh'), ['--data-dir', dataDir, '--clean'], { timeoutMs: 90_000 });
-    },
-  };
+function startKafka() {
+  return startKafkaBroker(logDir, { heap: '-Xms256m -Xmx512m' });
 }
 
 function gitRev() {
@@ -181,15 +140,21 @@ const brokers = {};
 let exitCode = 0;
 try {
   say(`clients: ${clientNames.join(', ')}; scenarios: ${scenarioNames.length}; brokers: ${brokerNames.join(', ')}; cache ${path.relative(root, cache) || cache}`);
-  for (const name of clientNames) {
+  // installs run concurrently (downloads overlap the Go and Java builds); each writes only its own
+  // directory under the cache, and only kcat uses apt
+  const installs = await Promise.all(clientNames.map(async (name) => {
     const c = catalogue[name];
     const s = Date.now();
     let r;
     try { r = await c.install(); } catch (err) { r = { ok: false, reason: String(err?.stack ?? err) }; }
     const secs = ((Date.now() - s) / 1000).toFixed(1);
+    say(`install ${name}: ${r.ok ? (r.cached ? 'cached' : 'installed') : `UNAVAILABLE (${r.reason})`} in ${secs} s`);
+    return { name, r, secs };
+  }));
+  for (const { name, r, secs } of installs) { // catalogue order: the matrix's column order
+    const c = catalogue[name];
     clientInfo[name] = { registry: c.registry, pin: c.pin, installed: r.ok, reason: r.reason ?? '', installSeconds: Number(secs), cached: !!r.cached };
     if (c.version && r.ok) clientInfo[name].detail = await c.version();
-    say(`install ${name}: ${r.ok ? (r.cached ? 'cached' : 'installed') : `UNAVAILABLE (${r.reason})`} in ${secs} s`);
   }
 
   for (const b of brokerNames) {

@@ -4,7 +4,11 @@
 
 Exit 0 = pass; otherwise the last stderr line is the reason; exit 3 = not supported.
 Partition reads use assign() with group_id=None. aiokafka's admin client has no
-IncrementalAlterConfigs (admin-configs uses AlterConfigs twice, like kafkajs). Groups not written yet.
+IncrementalAlterConfigs (admin-configs uses AlterConfigs twice, like kafkajs) and no DeleteGroups
+(admin-groups sends aiokafka's own DeleteGroupsRequest to the coordinator). Group members use the
+classic protocol with the range assignor (aiokafka has no cooperative protocol and no KIP-848); each
+member processes and commits a batch under a lock that its on_partitions_revoked also takes, so
+what was polled is committed before partitions move.
 """
 import argparse
 import asyncio
@@ -13,9 +17,10 @@ import sys
 import time
 import traceback
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic, RecordsToDelete
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.protocol.admin import DeleteGroupsRequest
 
 logging.basicConfig(level=logging.CRITICAL)
 ap = argparse.ArgumentParser()
@@ -317,13 +322,141 @@ async def s_transactions():
     eq(triples(await read(T, 0, None, 15, isolation_level='read_uncommitted')), at('t1', 0) + at('t2', 6) + at('t3', 12), 'read_uncommitted')
 
 
+# ---- groups ----
+class Member(ConsumerRebalanceListener):
+    """A group member with its own task: getmany, count, commit each record, all under a lock that
+    on_partitions_revoked takes too (aiokafka awaits it before rejoining)."""
+
+    def __init__(self, name, group, seen):
+        self.name, self.group, self.seen, self.owned, self.closed = name, group, seen, set(), False
+        self.lock = asyncio.Lock()
+
+    async def on_partitions_revoked(self, revoked):
+        async with self.lock:
+            self.owned = set()
+
+    async def on_partitions_assigned(self, assigned):
+        self.owned = {tp.partition for tp in assigned}
+
+    async def start(self):
+        self.c = AIOKafkaConsumer(**BASE, group_id=self.group, auto_offset_reset='earliest', enable_auto_commit=False,
+                                  session_timeout_ms=10000, heartbeat_interval_ms=500, fetch_max_wait_ms=100)
+        self.c.subscribe([T], listener=self)
+        await self.c.start()
+        self.task = asyncio.create_task(self.run())
+        return self
+
+    async def run(self):
+        while not self.closed:
+            async with self.lock:
+                batch = await self.c.getmany(timeout_ms=100)
+                for tp, recs in batch.items():
+                    for r in recs:
+                        v = dec(r.value)
+                        self.seen[v] = self.seen.get(v, 0) + 1
+                        await self.c.commit({tp: r.offset + 1})
+
+    async def close(self):
+        if self.closed:
+            return
+        self.closed = True
+        await self.task
+        await self.c.stop()
+
+
+async def until(what, fn, members=(), secs=40.0):
+    end = time.time() + secs
+    while not fn():
+        if time.time() > end:
+            state = ', '.join(f'{m.name}={sorted(m.owned)}' for m in members if not m.closed)
+            raise AssertionError(f'timed out waiting for {what}' + (f': {state}' if state else ''))
+        await asyncio.sleep(0.1)
+
+
+def vals(n, prefix):
+    return [f'{prefix}-{i}' for i in range(n)]
+
+
+async def produce_spread(p, prefix, n):
+    await send(p, [{'key': v, 'value': v, 'partition': i % 3} for i, v in enumerate(vals(n, prefix))])
+
+
+def have(seen, prefix, n):
+    return all(v in seen for v in vals(n, prefix))
+
+
+def no_dups(seen, total):
+    dups = [v for v, n in seen.items() if n > 1]
+    check(not dups, f'duplicates: {dups[:10]}')
+    eq(len(seen), total, 'distinct records consumed')
+
+
+async def s_group_rebalance():
+    await create_topic(await admin(), T, 3)
+    p = await producer()
+    await produce_spread(p, 'a', 30)
+    G, seen = T + '-g', {}
+    ms = [await Member(f'c{i}', G, seen).start() for i in (1, 2, 3)]
+    try:
+        await until('one partition each', lambda: all(len(m.owned) == 1 for m in ms) and set().union(*[m.owned for m in ms]) == {0, 1, 2}, ms)
+        await until('30 records', lambda: have(seen, 'a', 30), ms)
+        await ms[2].close()
+        await until('two members cover 3 partitions', lambda: ms[0].owned | ms[1].owned == {0, 1, 2} and not ms[0].owned & ms[1].owned, ms)
+        await produce_spread(p, 'b', 30)
+        await until('30 more records', lambda: have(seen, 'b', 30), ms)
+        await ms[0].close()
+        await ms[1].close()
+        await produce_spread(p, 'c', 9)
+        m4 = await Member('c4', G, seen).start()
+        ms.append(m4)
+        await until('resume from commits', lambda: have(seen, 'c', 9), ms)
+        await asyncio.sleep(1)
+    finally:
+        for m in ms:
+            await m.close()
+    no_dups(seen, 69)
+
+
+async def s_admin_groups():
+    a = await admin()
+    await create_topic(a, T)
+    await send_n(await producer(), 10)
+    G = T + '-g'
+    c = AIOKafkaConsumer(**BASE, group_id=G, auto_offset_reset='earliest', enable_auto_commit=False)
+    c.subscribe([T])
+    await c.start()
+    try:
+        end = time.time() + 30
+        done = False
+        while not done:
+            check(time.time() < end, 'timed out consuming')
+            for tp, recs in (await c.getmany(timeout_ms=200)).items():
+                if any(r.offset == 6 for r in recs):
+                    await c.commit({tp: 7})
+                    done = True
+    finally:
+        await c.stop()
+
+    async def listed():
+        return any(g[0] == G for g in await a.list_consumer_groups())
+    check(await listed(), f'list_consumer_groups misses {G}')
+    [resp] = await a.describe_consumer_groups([G])
+    [g] = resp.to_object()['groups']
+    eq((g['error_code'], g['group'], g['state'], len(g['members'])), (0, G, 'Empty', 0), 'describe_consumer_groups')
+    offs = await a.list_consumer_group_offsets(G)
+    eq({(tp.topic, tp.partition): o.offset for tp, o in offs.items()}, {(T, 0): 7}, 'committed offsets')
+    r = await a._send_request(DeleteGroupsRequest([G]), await a.find_coordinator(G))
+    eq([tuple(x) for x in r.results], [(G, 0)], 'DeleteGroups results')
+    check(not await listed(), 'group still listed after delete')
+
+
 SCENARIOS = {
     'bootstrap': s_bootstrap, 'metadata': s_metadata,
     'produce-acks0': lambda: produce_acks(0), 'produce-acks1': lambda: produce_acks(1), 'produce-acksall': lambda: produce_acks('all'),
     'codecs': s_codecs, 'records': s_records, 'consume-beginning': s_consume_beginning, 'consume-end': s_consume_end,
     'consume-timestamp': s_consume_timestamp, 'admin-topics': s_admin_topics, 'admin-configs': s_admin_configs,
     'admin-partitions': s_admin_partitions, 'admin-delete-records': s_admin_delete_records, 'idempotent': s_idempotent,
-    'transactions': s_transactions,
+    'group-rebalance': s_group_rebalance, 'transactions': s_transactions, 'admin-groups': s_admin_groups,
 }
 
 

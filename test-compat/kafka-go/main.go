@@ -4,7 +4,7 @@
 //	compat-kafka-go --bootstrap HOST:PORT --scenario NAME --topic T
 //
 // Exit 0 = pass; otherwise the last stderr line is the reason; exit 3 = not supported.
-// kafka-go has no DeleteRecords and no idempotent producer; groups are not written for it yet.
+// kafka-go has no DeleteRecords and no idempotent producer; group scenarios are in groups.go.
 package main
 
 import (
@@ -103,17 +103,27 @@ type rec struct {
 }
 
 func produce(partition int, acks kafka.RequiredAcks, codec kafka.Compression, rs ...rec) int64 {
-	var records []kafka.Record
-	for _, r := range rs {
-		records = append(records, kafka.Record{Key: protocol.NewBytes(r.key), Value: protocol.NewBytes(r.value), Headers: r.headers, Time: r.ts})
+	// right after CreateTopics Kafka may answer NOT_LEADER / UNKNOWN_TOPIC_OR_PARTITION until the
+	// partition is loaded; such a Produce appended nothing, so it is sent again (kafka.Client does not
+	// retry). The records are rebuilt per attempt: their key/value readers are consumed by a send.
+	end := time.Now().Add(10 * time.Second)
+	for {
+		var records []kafka.Record
+		for _, r := range rs {
+			records = append(records, kafka.Record{Key: protocol.NewBytes(r.key), Value: protocol.NewBytes(r.value), Headers: r.headers, Time: r.ts})
+		}
+		res, err := cl.Produce(ctx(), &kafka.ProduceRequest{Topic: T, Partition: partition, RequiredAcks: acks, Compression: codec, Records: kafka.NewRecordReader(records...)})
+		must(err, "Produce")
+		if res == nil { // acks=0: no response
+			return -1
+		}
+		if (errors.Is(res.Error, kafka.NotLeaderForPartition) || errors.Is(res.Error, kafka.UnknownTopicOrPartition) || errors.Is(res.Error, kafka.LeaderNotAvailable)) && time.Now().Before(end) {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		must(res.Error, "Produce")
+		return res.BaseOffset
 	}
-	res, err := cl.Produce(ctx(), &kafka.ProduceRequest{Topic: T, Partition: partition, RequiredAcks: acks, Compression: codec, Records: kafka.NewRecordReader(records...)})
-	must(err, "Produce")
-	if res == nil { // acks=0: no response
-		return -1
-	}
-	must(res.Error, "Produce")
-	return res.BaseOffset
 }
 func kv(from, n int) []rec {
 	var rs []rec
@@ -136,6 +146,11 @@ func read(partition int, offset int64, count int) []got {
 	for len(out) < count && time.Now().Before(end) {
 		res, err := cl.Fetch(ctx(), &kafka.FetchRequest{Topic: T, Partition: partition, Offset: offset, MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 300 * time.Millisecond})
 		must(err, "Fetch")
+		// like Produce: right after CreateTopics Kafka may not lead the partition yet
+		if errors.Is(res.Error, kafka.NotLeaderForPartition) || errors.Is(res.Error, kafka.UnknownTopicOrPartition) || errors.Is(res.Error, kafka.LeaderNotAvailable) {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
 		must(res.Error, "Fetch")
 		for {
 			r, err := res.Records.ReadRecord()
