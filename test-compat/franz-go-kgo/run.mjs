@@ -25,38 +25,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { relay, startKafka, startOdradek } from '../brokers.mjs';
-import { sh, toolEnv } from '../clients.mjs';
+import { sh } from '../clients.mjs';
+import { setupSuiteRun } from '../suite-runner.mjs';
 
 const MODULE = 'github.com/twmb/franz-go';
 const VERSION = 'v1.22.3';
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..', '..');
-const cache = path.resolve(process.env.COMPAT_CACHE ?? path.join(root, 'test-compat', '.cache', 'compat'));
-
-const opts = { kafka: false, odradek: true, run: null, timeout: 120, records: 50000, out: path.join(here, 'results') };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  const val = () => { if (i + 1 >= argv.length) die(`${a} needs a value`); return argv[++i]; };
-  if (a === '--kafka') opts.kafka = true;
-  else if (a === '--no-odradek') opts.odradek = false;
-  else if (a === '--run') opts.run = new RegExp(val());
-  else if (a === '--timeout') opts.timeout = Number(val());
-  else if (a === '--records') opts.records = Number(val());
-  else if (a === '--out') opts.out = path.resolve(val());
-  else if (a === '-h' || a === '--help') { console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 22).join('\n')); process.exit(0); }
-  else die(`unknown argument ${a}`);
-}
-function die(msg) { console.error(`kgo: ${msg}`); process.exit(2); }
-const brokerNames = [...(opts.odradek ? ['odradek'] : []), ...(opts.kafka ? ['kafka'] : [])];
-if (!brokerNames.length) die('no broker selected');
-
-const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-const logDir = path.join(cache, 'logs', `kgo-${runId}`);
-fs.mkdirSync(logDir, { recursive: true });
-const t0 = Date.now();
-const say = (m) => console.log(`[kgo ${((Date.now() - t0) / 1000).toFixed(0).padStart(5)}s] ${m}`);
-const env = toolEnv(cache);
+const { opts, brokerNames, cache, logDir, say, env, t0, runId } = setupSuiteRun({
+  tag: 'kgo',
+  file: import.meta.url,
+  helpLines: 22,
+  defaults: { run: null, timeout: 120, records: 50000, out: path.join(here, 'results') },
+  flags: {
+    '--run': (o, val) => { o.run = new RegExp(val()); },
+    '--records': (o, val) => { o.records = Number(val()); },
+  },
+});
 
 // ---- module and test binary ----
 async function buildTests() {
@@ -187,7 +171,7 @@ const missing = opts.odradek ? allow.filter((t) => (!opts.run || opts.run.test(t
 const extra = opts.odradek ? results.filter((r) => r.broker === 'odradek' && r.status === 'PASS' && !allow.includes(r.test)).map((r) => r.test) : [];
 const report = {
   runId, startedAt: new Date(t0).toISOString(), durationSeconds: Math.round((Date.now() - t0) / 1000),
-  command: `node test-compat/franz-go-kgo/run.mjs ${argv.join(' ')}`.trim(),
+  command: `node test-compat/franz-go-kgo/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
   module: `${MODULE}@${VERSION}`, moduleSum: suite?.sum, env: { KGO_TEST_RF: 1, KGO_TEST_RECORDS: opts.records }, timeoutSeconds: opts.timeout,
   host: { node: process.version, cpus: os.cpus().length },
   summary, allowlist: { notPassing: missing, passingNotListed: extra }, results,

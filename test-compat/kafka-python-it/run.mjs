@@ -23,39 +23,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKafka, startOdradek } from '../brokers.mjs';
-import { sh, toolEnv } from '../clients.mjs';
+import { sh } from '../clients.mjs';
+import { setupSuiteRun } from '../suite-runner.mjs';
 
 const PKG = 'kafka-python';
 const VERSION = '3.0.12';
 const KAFKA_VERSION = '4.3.0';
 const BROKER_CONFIG = ['num.partitions=4', 'group.min.session.timeout.ms=1000'];
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..', '..');
-const cache = path.resolve(process.env.COMPAT_CACHE ?? path.join(root, 'test-compat', '.cache', 'compat'));
-
-const opts = { kafka: false, odradek: true, files: null, timeout: 60, out: path.join(here, 'results') };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  const val = () => { if (i + 1 >= argv.length) die(`${a} needs a value`); return argv[++i]; };
-  if (a === '--kafka') opts.kafka = true;
-  else if (a === '--no-odradek') opts.odradek = false;
-  else if (a === '--files') opts.files = val().split(',').filter(Boolean);
-  else if (a === '--timeout') opts.timeout = Number(val());
-  else if (a === '--out') opts.out = path.resolve(val());
-  else if (a === '-h' || a === '--help') { console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 19).join('\n')); process.exit(0); }
-  else die(`unknown argument ${a}`);
-}
-function die(msg) { console.error(`kpit: ${msg}`); process.exit(2); }
-const brokerNames = [...(opts.odradek ? ['odradek'] : []), ...(opts.kafka ? ['kafka'] : [])];
-if (!brokerNames.length) die('no broker selected');
-
-const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-const logDir = path.join(cache, 'logs', `kpit-${runId}`);
-fs.mkdirSync(logDir, { recursive: true });
-const t0 = Date.now();
-const say = (m) => console.log(`[kpit ${((Date.now() - t0) / 1000).toFixed(0).padStart(5)}s] ${m}`);
-const env = toolEnv(cache);
+const { opts, brokerNames, cache, logDir, say, env, t0, runId } = setupSuiteRun({
+  tag: 'kpit',
+  file: import.meta.url,
+  helpLines: 19,
+  defaults: { files: null, timeout: 60, out: path.join(here, 'results') },
+  flags: {
+    '--files': (o, val) => { o.files = val().split(',').filter(Boolean); },
+  },
+});
 
 // ---- venv, sdist ----
 async function prepare() {
@@ -182,7 +166,7 @@ const missing = opts.odradek ? allow.filter((t) => odr.some((r) => r.test === t)
 const extra = odr.filter((r) => r.status === 'PASS' && !allow.includes(r.test)).map((r) => r.test);
 const report = {
   runId, startedAt: new Date(t0).toISOString(), durationSeconds: Math.round((Date.now() - t0) / 1000),
-  command: `node test-compat/kafka-python-it/run.mjs ${argv.join(' ')}`.trim(), package: `${PKG} ${VERSION} (sdist test/integration)`,
+  command: `node test-compat/kafka-python-it/run.mjs ${process.argv.slice(2).join(' ')}`.trim(), package: `${PKG} ${VERSION} (sdist test/integration)`,
   env: { KAFKA_VERSION }, timeoutSeconds: opts.timeout, summary, allowlist: { notPassing: missing, passingNotListed: extra }, results,
 };
 if (!opts.files) {

@@ -1,0 +1,41 @@
+// The command line and run setup shared by the suite runners (franz-go-kgo/run.mjs,
+// kafka-python-it/run.mjs): --kafka, --no-odradek, --timeout S, --out DIR, -h, plus each runner's own
+// flags; the compat cache, a log dir per run, progress lines tagged with the runner's name.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toolEnv } from './clients.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * @param tag      short name for messages and the log dir ("kgo", "kpit")
+ * @param file     the runner's import.meta.url (its header comment, lines 2..helpLines, is the --help text)
+ * @param defaults the runner's options with their defaults (timeout and out included)
+ * @param flags    the runner's own flags: name → (opts, value()) => void
+ */
+export function setupSuiteRun({ tag, file, helpLines, defaults, flags = {} }) {
+  const die = (msg) => { console.error(`${tag}: ${msg}`); process.exit(2); };
+  const opts = { kafka: false, odradek: true, ...defaults };
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => { if (i + 1 >= argv.length) die(`${a} needs a value`); return argv[++i]; };
+    if (a === '--kafka') opts.kafka = true;
+    else if (a === '--no-odradek') opts.odradek = false;
+    else if (a === '--timeout') opts.timeout = Number(val());
+    else if (a === '--out') opts.out = path.resolve(val());
+    else if (a === '-h' || a === '--help') { console.log(fs.readFileSync(fileURLToPath(file), 'utf8').split('\n').slice(1, helpLines).join('\n')); process.exit(0); }
+    else if (flags[a]) flags[a](opts, val);
+    else die(`unknown argument ${a}`);
+  }
+  const brokerNames = [...(opts.odradek ? ['odradek'] : []), ...(opts.kafka ? ['kafka'] : [])];
+  if (!brokerNames.length) die('no broker selected');
+  const cache = path.resolve(process.env.COMPAT_CACHE ?? path.join(root, 'test-compat', '.cache', 'compat'));
+  const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const logDir = path.join(cache, 'logs', `${tag}-${runId}`);
+  fs.mkdirSync(logDir, { recursive: true });
+  const t0 = Date.now();
+  const say = (m) => console.log(`[${tag} ${((Date.now() - t0) / 1000).toFixed(0).padStart(5)}s] ${m}`);
+  return { opts, brokerNames, cache, logDir, say, env: toolEnv(cache), die, t0, runId };
+}
