@@ -40,11 +40,29 @@ function fail(index: number, errorCode: number, errorMessage: string | null = nu
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage };
 }
 
-/** The request-level checks Kafka makes before the log sees the batch: a result to answer with, or the batch's header. */
-function check(b: Broker, topic: Topic, index: number, records: Buffer | null, acks: number): PartitionResult | RecordBatchHeader {
+/** A topic's configs that Produce reads, resolved once per topic and request. */
+interface ProducePolicy extends ValidationPolicy {
+  minInsyncReplicas: number;
+}
+
+function producePolicy(b: Broker, topic: Topic): ProducePolicy {
   const cfg = (name: string) => b.config.topicValue(name, topic.configs)!;
-  if (acks === -1 && Number(cfg("min.insync.replicas")) > 1) {
-    return fail(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of ${cfg("min.insync.replicas")}`);
+  return {
+    minInsyncReplicas: Number(cfg("min.insync.replicas")),
+    compacted: cfg("cleanup.policy").includes("compact"),
+    compressionType: cfg("compression.type"),
+    timestampBeforeMaxMs: Number(cfg("message.timestamp.before.max.ms")),
+    timestampAfterMaxMs: Number(cfg("message.timestamp.after.max.ms")),
+    logAppendTime: cfg("message.timestamp.type") === "LogAppendTime",
+    maxMessageBytes: Number(cfg("max.message.bytes")),
+    nowMs: Date.now(),
+  };
+}
+
+/** The request-level checks Kafka makes before the log sees the batch: a result to answer with, or the batch's header. */
+function check(policy: ProducePolicy, index: number, records: Buffer | null, acks: number): PartitionResult | RecordBatchHeader {
+  if (acks === -1 && policy.minInsyncReplicas > 1) {
+    return fail(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of ${policy.minInsyncReplicas}`);
   }
   if (records === null || records.length <= MAGIC_OFFSET) return fail(index, ErrorCode.CORRUPT_MESSAGE, "records are missing or shorter than a batch header");
   const magic = records.readInt8(MAGIC_OFFSET);
@@ -54,8 +72,8 @@ function check(b: Broker, topic: Topic, index: number, records: Buffer | null, a
   const size = LOG_OVERHEAD + records.readInt32BE(8);
   if (size < RECORD_BATCH_OVERHEAD || size > records.length) return fail(index, ErrorCode.CORRUPT_MESSAGE, "record batch length does not fit");
   if (size !== records.length) return fail(index, ErrorCode.INVALID_RECORD, "Produce requests with version 3 and above may contain exactly one record batch");
-  if (size > Number(cfg("max.message.bytes"))) {
-    return fail(index, ErrorCode.MESSAGE_TOO_LARGE, `The record batch of ${size} bytes exceeds max.message.bytes ${cfg("max.message.bytes")}`);
+  if (size > policy.maxMessageBytes) {
+    return fail(index, ErrorCode.MESSAGE_TOO_LARGE, `The record batch of ${size} bytes exceeds max.message.bytes ${policy.maxMessageBytes}`);
   }
   let h: RecordBatchHeader;
   try {
@@ -66,32 +84,20 @@ function check(b: Broker, topic: Topic, index: number, records: Buffer | null, a
   }
   if (h.recordCount <= 0 || h.lastOffsetDelta !== h.recordCount - 1) return fail(index, ErrorCode.INVALID_RECORD, "record batch holds no records or its last offset delta does not match its count");
   if (isTransactional(h.attributes)) return fail(index, ErrorCode.INVALID_TXN_STATE, "transactions are not supported yet");
-  if (cfg("message.timestamp.type") !== "LogAppendTime") {
-    const now = Date.now();
-    const after = Number(cfg("message.timestamp.after.max.ms"));
-    const before = Number(cfg("message.timestamp.before.max.ms"));
-    if (h.maxTimestamp - now > after || (h.baseTimestamp >= 0 && now - h.baseTimestamp > before)) {
+  if (!policy.logAppendTime) {
+    const now = policy.nowMs;
+    if (h.maxTimestamp - now > policy.timestampAfterMaxMs || (h.baseTimestamp >= 0 && now - h.baseTimestamp > policy.timestampBeforeMaxMs)) {
       return fail(index, ErrorCode.INVALID_TIMESTAMP, "Timestamp of the batch is out of range (message.timestamp.before.max.ms / after.max.ms)");
     }
   }
   return h;
 }
 
-async function appendPartition(b: Broker, topic: Topic, index: number, records: Buffer | null, acks: number): Promise<PartitionResult> {
+async function appendPartition(topic: Topic, policy: ProducePolicy, index: number, records: Buffer | null, acks: number): Promise<PartitionResult> {
   const p = topic.partitions[index];
   if (!p) return fail(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  const checked = check(b, topic, index, records, acks);
+  const checked = check(policy, index, records, acks);
   if (!("batchLength" in checked)) return checked;
-  const cfg = (name: string) => b.config.topicValue(name, topic.configs)!;
-  const policy: ValidationPolicy = {
-    compacted: cfg("cleanup.policy").includes("compact"),
-    compressionType: cfg("compression.type"),
-    timestampBeforeMaxMs: Number(cfg("message.timestamp.before.max.ms")),
-    timestampAfterMaxMs: Number(cfg("message.timestamp.after.max.ms")),
-    logAppendTime: cfg("message.timestamp.type") === "LogAppendTime",
-    maxMessageBytes: Number(cfg("max.message.bytes")),
-    nowMs: Date.now(),
-  };
   let batch = records!;
   if (needsRecordValidation(checked, policy)) {
     const v = await validateRecords(batch, checked, policy);
@@ -133,11 +139,12 @@ export default defineHandler({
     // Partitions append concurrently; each partition's log keeps its own appends in order.
     const responses = await Promise.all(req.topicData.map(async (td) => {
       const topic = b.topic(td.name);
+      const policy = topic ? producePolicy(b, topic) : null;
       return {
         name: td.name,
         partitionResponses: await Promise.all(td.partitionData.map(async (pd) => {
-          if (!topic) return fail(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          const r = await appendPartition(b, topic, pd.index, pd.records, req.acks);
+          if (!topic || !policy) return fail(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          const r = await appendPartition(topic, policy, pd.index, pd.records, req.acks);
           if (r.errorCode === ErrorCode.NONE) b.notifyAppend(td.name, pd.index);
           else ctx.log.debug({ topic: td.name, partition: pd.index, errorCode: r.errorCode, msg: r.errorMessage }, "produce rejected");
           return r;
