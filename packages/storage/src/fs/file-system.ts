@@ -19,6 +19,11 @@ export interface FileHandle {
   write(buf: Buffer, offset: number, length: number, position: number): Promise<void>;
   /** Writes several buffers back to back at position (one writev where possible). */
   writev(bufs: readonly Buffer[], position: number): Promise<void>;
+  /**
+   * Writes all of buf at position on the calling thread (may be torn like `write`). Present only where a
+   * write completes without waiting (node:fs inline mode, memory): the log's synchronous append path.
+   */
+  readonly writeSync?: (buf: Buffer, position: number) => void;
   /** fdatasync. */
   sync(): Promise<void>;
   truncate(length: number): Promise<void>;

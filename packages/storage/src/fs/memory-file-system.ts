@@ -120,6 +120,10 @@ class MemHandle implements FileHandle {
     return this.file.read(buf, offset, length, position);
   }
   async write(buf: Buffer, offset: number, length: number, position: number): Promise<void> {
+    this.writeRange(buf, offset, length, position);
+  }
+  readonly writeSync = (buf: Buffer, position: number): void => this.writeRange(buf, 0, buf.length, position);
+  private writeRange(buf: Buffer, offset: number, length: number, position: number): void {
     this.check();
     if (!this.writable) throw fsError("EBADF", `${this.path} is read-only`);
     const src = buf.subarray(offset, offset + length);

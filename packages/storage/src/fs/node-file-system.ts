@@ -17,7 +17,14 @@ const fdWritev = (fd: number, bufs: Buffer[], position: number): Promise<number>
   new Promise((resolve, reject) => writev(fd, bufs, position, (e, n) => (e ? reject(e) : resolve(n))));
 
 class NodeFileHandle implements FileHandle {
-  constructor(private readonly h: NodeHandle, private readonly inline: boolean) {}
+  readonly writeSync: ((buf: Buffer, position: number) => void) | undefined;
+  constructor(private readonly h: NodeHandle, private readonly inline: boolean) {
+    this.writeSync = inline ? this.writeAllSync : undefined;
+  }
+  private readonly writeAllSync = (buf: Buffer, position: number): void => {
+    let done = 0;
+    while (done < buf.length) done += writeSync(this.h.fd, buf, done, buf.length - done, position + done);
+  };
   get fd(): number {
     return this.h.fd;
   }

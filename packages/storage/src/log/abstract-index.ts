@@ -7,6 +7,10 @@
  * and trimmed to the valid entries on roll and close. Entries reach the file on `flush()` (with an
  * fsync), `trim()` and `close()`; after a crash an index is only trusted for segments before the
  * recovery point (those were flushed), every later one is rebuilt from its log (LogLoader).
+ *
+ * No descriptor is held: the file is opened for each of those writes and closed again (a few per
+ * segment roll), so a partition costs one descriptor (its `.log`), not three — Kafka's indexes are
+ * mmapped and hold none either. 10,000 partitions fit a limit of 20,000 descriptors.
  */
 import type { FileHandle, FileSystem } from "../fs/file-system.js";
 import { CorruptLogError } from "../errors.js";
@@ -17,11 +21,14 @@ export abstract class AbstractIndex {
   /** First entry not yet written to the file. */
   private dirtyFrom = 0;
   private preallocated = false;
+  /** Entries were removed that the file may still hold (trim must cut it). */
+  private truncated = false;
+  /** The file changed since its last fsync. */
+  private unsynced = false;
 
   protected constructor(
     protected readonly fs: FileSystem,
     public path: string,
-    protected handle: FileHandle,
     readonly baseOffset: number,
     readonly maxIndexSize: number,
     readonly entrySize: number,
@@ -45,9 +52,8 @@ export abstract class AbstractIndex {
 
   /** Reads the file's entries; trailing all-zero entries (preallocation) past the first are dropped. */
   protected async loadFromFile(): Promise<void> {
-    const size = await this.handle.size();
-    const buf = Buffer.alloc(size);
-    await this.handle.read(buf, 0, size, 0);
+    const buf = await this.fs.readFile(this.path);
+    const size = buf.length;
     let n = Math.floor(size / this.entrySize);
     const zero = (i: number): boolean => {
       for (let b = i * this.entrySize; b < (i + 1) * this.entrySize; b++) if (buf[b] !== 0) return false;
@@ -101,40 +107,73 @@ export abstract class AbstractIndex {
   truncateTo(offset: number): void {
     let n = this._entries;
     while (n > 0 && this.keyOf(n - 1) >= offset) n--;
+    if (n < this._entries) this.truncated = true;
     this._entries = n;
     this.dirtyFrom = Math.min(this.dirtyFrom, n);
   }
 
   reset(): void {
+    if (this._entries > 0) this.truncated = true;
     this._entries = 0;
     this.dirtyFrom = 0;
   }
 
-  /** Preallocates the file to maxIndexSize (the active segment's index, as Kafka). */
-  async preallocate(): Promise<void> {
-    await this.handle.truncate(this.maxIndexSize);
-    this.preallocated = true;
-    this.dirtyFrom = 0;
+  /**
+   * Opens the index file or creates it with its current contents: `load` reads the entries (the caller
+   * runs sanityCheck), otherwise the file is emptied (recovery rebuilds it).
+   */
+  protected async init(load: boolean): Promise<void> {
+    if (load && (await this.fs.stat(this.path)) !== null) await this.loadFromFile();
+    else await this.withFile((h) => h.truncate(0));
   }
 
-  private async writeDirty(): Promise<void> {
+  /** Runs `fn` on the file, opened for it and closed after (created when missing). */
+  private async withFile<T>(fn: (h: FileHandle) => Promise<T>): Promise<T> {
+    const h = await this.fs.open(this.path, "create");
+    try {
+      this.unsynced = true;
+      return await fn(h);
+    } finally {
+      await h.close();
+    }
+  }
+
+  /** Preallocates the file to maxIndexSize (the active segment's index, as Kafka). */
+  async preallocate(): Promise<void> {
+    await this.withFile(async (h) => {
+      await this.writeDirty(h);
+      await h.truncate(this.maxIndexSize);
+    });
+    this.preallocated = true;
+  }
+
+  private async writeDirty(h: FileHandle): Promise<void> {
     if (this.dirtyFrom < this._entries) {
       const from = this.dirtyFrom * this.entrySize;
-      await this.handle.write(this.mem, from, this._entries * this.entrySize - from, from);
+      await h.write(this.mem, from, this._entries * this.entrySize - from, from);
     }
     this.dirtyFrom = this._entries;
   }
 
+  /** Writes pending entries and fsyncs the file (nothing to do when it has not changed). */
   async flush(): Promise<void> {
-    await this.writeDirty();
-    await this.handle.sync();
+    if (this.dirtyFrom >= this._entries && !this.unsynced) return;
+    await this.withFile(async (h) => {
+      await this.writeDirty(h);
+      await h.sync();
+    });
+    this.unsynced = false;
   }
 
   /** Writes pending entries and cuts the file to the valid entries (roll, close, truncation). */
   async trim(): Promise<void> {
-    await this.writeDirty();
-    await this.handle.truncate(this._entries * this.entrySize);
+    if (this.dirtyFrom >= this._entries && !this.preallocated && !this.truncated) return;
+    await this.withFile(async (h) => {
+      await this.writeDirty(h);
+      await h.truncate(this._entries * this.entrySize);
+    });
     this.preallocated = false;
+    this.truncated = false;
   }
 
   get isPreallocated(): boolean {
@@ -153,7 +192,6 @@ export abstract class AbstractIndex {
 
   async close(): Promise<void> {
     await this.trim();
-    await this.handle.close();
   }
 
   async renameTo(path: string): Promise<void> {
@@ -162,7 +200,6 @@ export abstract class AbstractIndex {
   }
 
   async deleteFile(): Promise<void> {
-    await this.handle.close().catch(() => {});
     await this.fs.unlink(this.path).catch(() => {});
   }
 }

@@ -142,6 +142,29 @@ export class LogSegment {
     this.size = start + length;
   }
 
+  /** Whether `appendSync` can be used (the file system writes on the calling thread). */
+  get canAppendSync(): boolean {
+    return this.log.writeSync !== undefined;
+  }
+
+  /**
+   * As append, written on the calling thread (requires canAppendSync). On a write failure nothing is
+   * recorded (size unchanged) and the error is rethrown; the caller cuts the file back with `rollbackTo`.
+   */
+  appendSync(buffer: Buffer, batches: readonly AppendedBatch[]): void {
+    const start = this.size;
+    this.log.writeSync!(buffer, start);
+    this.unflushed = true;
+    if (start === 0 && batches[0]) this.rollingBasedTimestamp = batches[0].maxTimestamp >= 0 ? batches[0].maxTimestamp : this.rollingBasedTimestamp;
+    for (const b of batches) this.indexBatch(start + b.pos, b.size, b.baseOffset, b.maxTimestamp);
+    this.size = start + buffer.length;
+  }
+
+  /** Cuts the file back to `size` after a failed write (bytes past it are a torn write). */
+  async rollbackTo(size: number): Promise<void> {
+    if (size === this.size) await this.log.truncate(size);
+  }
+
   /** Index bookkeeping for a batch at `position` (append and recovery). */
   private indexBatch(position: number, size: number, baseOffset: number, maxTimestamp: number): void {
     if (maxTimestamp > this.maxTimestampSoFar) {

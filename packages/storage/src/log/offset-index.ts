@@ -25,10 +25,8 @@ export interface OffsetPosition {
 
 export class OffsetIndex extends AbstractIndex {
   static async open(fs: FileSystem, path: string, baseOffset: number, maxIndexSize: number, load: boolean): Promise<OffsetIndex> {
-    const h = await fs.open(path, "create");
-    const idx = new OffsetIndex(fs, path, h, baseOffset, maxIndexSize, OFFSET_INDEX_ENTRY_SIZE);
-    if (load) await idx.loadFromFile();
-    else await h.truncate(0);
+    const idx = new OffsetIndex(fs, path, baseOffset, maxIndexSize, OFFSET_INDEX_ENTRY_SIZE);
+    await idx.init(load);
     return idx;
   }
   protected zeroEntryValid(): boolean {

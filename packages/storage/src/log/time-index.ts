@@ -23,10 +23,8 @@ export interface TimestampOffset {
 
 export class TimeIndex extends AbstractIndex {
   static async open(fs: FileSystem, path: string, baseOffset: number, maxIndexSize: number, load: boolean): Promise<TimeIndex> {
-    const h = await fs.open(path, "create");
-    const idx = new TimeIndex(fs, path, h, baseOffset, maxIndexSize, TIME_INDEX_ENTRY_SIZE);
-    if (load) await idx.loadFromFile();
-    else await h.truncate(0);
+    const idx = new TimeIndex(fs, path, baseOffset, maxIndexSize, TIME_INDEX_ENTRY_SIZE);
+    await idx.init(load);
     return idx;
   }
   protected zeroEntryValid(): boolean {

@@ -29,7 +29,7 @@ import type { LogConfig } from "./log-config.js";
 import { LogSegment } from "./log-segment.js";
 import type { AppendedBatch } from "./log-segment.js";
 import { validateAndAssignOffsets } from "./log-validator.js";
-import type { ValidatedAppend } from "./log-validator.js";
+import type { ValidatedAppend, ValidationContext } from "./log-validator.js";
 import type { LogSegments } from "./log-segments.js";
 import { loadLog } from "./log-loader.js";
 import { ProducerStateManager } from "./producer-state-manager.js";
@@ -73,6 +73,7 @@ interface Prepared extends ValidatedAppend {
   a: PendingAppend;
 }
 const noRelease = (): void => {};
+const NO_PRODUCERS: ReadonlyMap<number, ProducerStateEntry> = new Map();
 
 export class UnifiedLog implements PartitionLog {
   readonly topic: string;
@@ -94,6 +95,10 @@ export class UnifiedLog implements PartitionLog {
   /** The appends of the group queued last, which later appends join until it starts or is sealed. */
   private openGroup: PendingAppend[] | null = null;
   private readonly onLogStartOffsetChange: ((offset: number) => void) | undefined;
+  /** What the validator reads of this log (one object, read at each append). */
+  private readonly validation: ValidationContext;
+  /** Work started by a roll, not yet done (see afterRoll); never rejects. */
+  private background: Promise<unknown> = Promise.resolve();
 
   private constructor(
     p: UnifiedLogParams,
@@ -114,6 +119,17 @@ export class UnifiedLog implements PartitionLog {
     this._recoveryPoint = loaded.recoveryPoint;
     this.lastFlushMs = this.time();
     this.onLogStartOffsetChange = p.onLogStartOffsetChange;
+    const log = this;
+    this.validation = {
+      producerState,
+      get logStartOffset() {
+        return log._logStartOffset;
+      },
+      get messageTimestampType() {
+        return log.config.messageTimestampType;
+      },
+      now: () => log.time(),
+    };
   }
 
   /** Opens (creating if needed) and recovers the partition directory (see LogLoader). */
@@ -175,6 +191,10 @@ export class UnifiedLog implements PartitionLog {
   }
 
   append(records: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
+    if (this.openGroup === null && this.queue.idle() && !this.closed && !this.failure) {
+      const done = this.appendInline(records, options);
+      if (done) return done;
+    }
     return new Promise<AppendResult>((resolve, reject) => {
       const pending: PendingAppend = { records, options, resolve, reject };
       const open = this.openGroup;
@@ -191,6 +211,39 @@ export class UnifiedLog implements PartitionLog {
         for (const a of group) a.reject(e);
       });
     });
+  }
+
+  /**
+   * The synchronous path, taken when nothing of this log is queued or running: validate, write on the
+   * calling thread, index and update producer state in one call, as one queued append would. null when
+   * the append needs the queue (a roll first, or a file system without synchronous writes): nothing
+   * has changed then. A failed write is cut back by a queued rollback, which later appends wait for.
+   */
+  private appendInline(records: Buffer, options: AppendOptions): Promise<AppendResult> | null {
+    const seg = this.segments.active;
+    if (!seg.canAppendSync || this.shouldRoll(0, records.length, options.nowMs ?? this.time())) return null;
+    let prepared: AppendResult | ValidatedAppend;
+    try {
+      prepared = validateAndAssignOffsets(records, options, this._logEndOffset, NO_PRODUCERS, this.validation);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (!("headers" in prepared)) return Promise.resolve(prepared);
+    const start = seg.size;
+    try {
+      seg.appendSync(records, prepared.batches);
+    } catch (e) {
+      const err = this.fail("append failed, rolled back", e);
+      this.enqueue(() => seg.rollbackTo(start)).catch(() => {});
+      return Promise.reject(err);
+    }
+    for (const h of prepared.headers) this.producerState.update(h);
+    this.latestEpoch = prepared.epoch;
+    this._logEndOffset = prepared.next;
+    this.unflushedMessages += prepared.count;
+    const result = prepared.result(this._logStartOffset);
+    if (this.unflushedMessages < this.config.flushMessages) return Promise.resolve(result);
+    return this.enqueue(() => this.flushLocked()).then(() => result);
   }
 
   /**
@@ -237,12 +290,7 @@ export class UnifiedLog implements PartitionLog {
     try {
       for (; i < group.length; i++) {
         const a = group[i]!;
-        const prepared = validateAndAssignOffsets(a.records, a.options, next, producers, {
-          producerState: this.producerState,
-          logStartOffset: this._logStartOffset,
-          messageTimestampType: this.config.messageTimestampType,
-          now: () => this.time(),
-        });
+        const prepared = validateAndAssignOffsets(a.records, a.options, next, producers, this.validation);
         if (!("headers" in prepared)) {
           a.resolve(prepared);
           continue;
@@ -284,18 +332,37 @@ export class UnifiedLog implements PartitionLog {
     if (old.baseOffset === base && old.size === 0) return old;
     try {
       await old.onBecomeInactive();
-      // One fsync per segment.bytes: a closed segment is never left with an unsynced tail.
-      await old.flush();
-      await this.producerState.takeSnapshot(base);
       const seg = await LogSegment.open(this.fs, this.dir, base, this.config, { loadIndexes: false, nowMs: now });
       await seg.offsetIndex.preallocate();
       await seg.timeIndex.preallocate();
       this.segments.add(seg);
-      await this.producerState.cleanSnapshots(this.config.maxProducerSnapshots, this.segments.first?.baseOffset ?? 0);
+      this.afterRoll(old, base);
       return seg;
     } catch (e) {
       throw this.fail("roll failed", e);
     }
+  }
+
+  /**
+   * The fsync of the segment just closed and the producer-state snapshot at `base` (its contents taken
+   * now) run off the queue, as Kafka schedules its flush on roll: appends go on into the new segment
+   * meanwhile. Every queued operation that moves the recovery point or removes segments waits for
+   * them first (settleBackground); a failure takes the log offline as a failed flush does.
+   */
+  private afterRoll(old: LogSegment, base: number): void {
+    const snapshot = this.producerState.takeSnapshot(base);
+    const flush = old.flush();
+    this.background = Promise.all([this.background, snapshot, flush])
+      .then(() => this.producerState.cleanSnapshots(this.config.maxProducerSnapshots, this.segments.first?.baseOffset ?? 0))
+      .catch((e: unknown) => {
+        this.failure ??= this.fail("fsync after roll failed", e);
+      });
+  }
+
+  /** Waits for the work afterRoll started; throws when it failed. */
+  private async settleBackground(): Promise<void> {
+    await this.background;
+    if (this.failure) throw this.failure;
   }
 
   async read(offset: number, options: ReadOptions): Promise<ReadResult> {
@@ -382,6 +449,7 @@ export class UnifiedLog implements PartitionLog {
   truncateTo(offset: number): Promise<void> {
     return this.serial(async () => {
       if (offset >= this._logEndOffset) return;
+      await this.settleBackground();
       try {
         const doomed = this.segments.values().filter((s) => s.baseOffset >= offset && s !== this.segments.first);
         for (const s of doomed) {
@@ -445,6 +513,7 @@ export class UnifiedLog implements PartitionLog {
    * active one); the log start offset moves to the first remaining segment.
    */
   private async deleteSegmentsLocked(shouldDelete: (seg: LogSegment, next: LogSegment | undefined) => boolean, reason: string): Promise<number> {
+    await this.settleBackground();
     let deleted = 0;
     for (const seg of this.segments.values().slice()) {
       const next = this.segments.next(seg);
@@ -499,6 +568,7 @@ export class UnifiedLog implements PartitionLog {
    */
   replaceSegment(old: LogSegment, cleaned: LogSegment, cleanedSuffix: string, swapSuffix: string): Promise<boolean> {
     return this.serial(async () => {
+      await this.settleBackground();
       if (!this.closedSegments().includes(old) || old.baseOffset !== cleaned.baseOffset) {
         await cleaned.deleteFiles();
         return false;
@@ -530,8 +600,9 @@ export class UnifiedLog implements PartitionLog {
 
   private async flushLocked(): Promise<void> {
     const end = this._logEndOffset;
+    await this.settleBackground();
     try {
-      // Closed segments were flushed whole on roll; the active one needs only its log file synced:
+      // Closed segments were flushed whole after their roll (awaited above); the active one needs only its log file synced:
       // its indexes are rebuilt or re-checked on load (LogLoader), so flush.messages=1 costs one fdatasync.
       for (const seg of this.segments.values()) {
         if (seg === this.segments.active) await seg.flushLog();
@@ -559,6 +630,7 @@ export class UnifiedLog implements PartitionLog {
   delete(): Promise<void> {
     return this.serial(async () => {
       this.closed = true;
+      await this.background;
       for (const seg of this.segments.values()) await seg.deleteFiles();
       await this.fs.rmrf(this.dir);
     });
