@@ -4,7 +4,7 @@
 // that touches every byte once). Every candidate is first checked against "123456789" -> 0xE3069283.
 //   node benchmarks/codec/crc32c.mjs        (after `pnpm install`, which builds the codec)
 import { createRequire } from "node:module";
-import { crc32c, crc32cImplementation, crc32cSoftware } from "../../packages/codec/dist/record/crc32c.js";
+import { crc32c, crc32cImplementation, crc32cImplementations, crc32cSoftware } from "../../packages/codec/dist/record/crc32c.js";
 
 const require = createRequire(import.meta.url);
 const sheetjs = require("crc-32/crc32c");
@@ -17,6 +17,7 @@ const candidates = [
   ["crc-32/crc32c (pure JS)", (b) => sheetjs.buf(b) >>> 0],
   ["@node-rs/crc32 (native)", (b) => noders.crc32c(b) >>> 0],
   ["crc32cSoftware (slicing-by-8)", (b) => crc32cSoftware(b)],
+  ...crc32cImplementations().filter(([n]) => n === "cpu").map(([, f]) => ["native/crc32c.c (CPU instruction)", (b) => f(b, 0, b.length)]),
   [`crc32c (odradek, ${crc32cImplementation})`, (b) => crc32c(b)],
 ];
 

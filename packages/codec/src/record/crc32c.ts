@@ -2,17 +2,18 @@
  * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78, init and final xor 0xFFFFFFFF), the checksum of
  * a RecordBatch v2 (KIP-98). Check value: crc32c("123456789") = 0xE3069283.
  *
- * Two implementations with the same contract:
- * - `@node-rs/crc32` (Rust, SSE4.2/ARMv8 CRC instructions, prebuilt binary shipped in the npm package):
- *   the fastest from about 1 KiB up (4 GB/s at 16 KiB and 1 MiB against 0.9 GB/s for the table, see
- *   `benchmarks/codec/crc32c.mjs`), used when it loads, for ranges of NATIVE_MIN_BYTES or more;
- *   below that the cost of the N-API call dominates and the table wins (64 B: 0.6 vs 0.25 GB/s);
- * - `crc32cSoftware`, a slicing-by-8 table in TypeScript, used when the native module cannot be loaded
- *   (an unsupported platform, a missing optional dependency) or when `ODRADEK_CRC32C=js` is set.
- * The native module is loaded on the first range of NATIVE_MIN_BYTES or more, not at import (its
- * dlopen costs several milliseconds of start-up, and small batches never need it).
- * `crc32cImplementation` names the one in use for such ranges: "js" when `ODRADEK_CRC32C=js` is set or
- * once loading the binding has failed, else "native".
+ * Three implementations with the same contract, the first that loads is used for ranges of
+ * NATIVE_MIN_BYTES or more (below that the cost of an N-API call dominates and the table wins):
+ * - "cpu": our own Node-API module (`native/crc32c.c`: the SSE 4.2 / ARMv8 CRC instruction), built at
+ *   install by `scripts/build-native.mjs` when a C compiler and Node's headers are there. 16 KiB in
+ *   ~2 us (8 GB/s) here, against ~5 us for `@node-rs/crc32` — a Produce checks every batch's CRC, and
+ *   the storage bench's CRC-checked append is bounded by it (`benchmarks/codec/crc32c.mjs`);
+ * - "node-rs": `@node-rs/crc32` (Rust, prebuilt binary shipped in the npm package), 3.3–4 GB/s here;
+ * - "js": `crc32cSoftware`, a slicing-by-8 table in TypeScript (0.9 GB/s), when neither loads.
+ * `ODRADEK_CRC32C=js|node-rs|cpu` forces one (a forced one that cannot load falls back to the table).
+ * The binding is loaded on the first range of NATIVE_MIN_BYTES or more, not at import (its dlopen costs
+ * several milliseconds of start-up, and small batches never need it). `crc32cImplementation` names the
+ * one in use for such ranges.
  */
 import { createRequire } from "node:module";
 
@@ -59,34 +60,64 @@ export function crc32cSoftware(buf: Uint8Array, start = 0, end = buf.length): nu
   return (crc ^ -1) >>> 0;
 }
 
-type NativeCrc32c = (input: Uint8Array, initialState?: number) => number;
+/** crc32c(bytes, start, end) with the range already checked; unsigned or signed 32-bit result. */
+type NativeCrc32c = (input: Uint8Array, start: number, end: number) => number;
+export type Crc32cImplementation = "cpu" | "node-rs" | "js";
 
-function loadNative(): NativeCrc32c | null {
-  if (process.env["ODRADEK_CRC32C"] === "js") return null;
+const forced = process.env["ODRADEK_CRC32C"];
+
+/** Refuses a binary that loads but computes something else. */
+function checked(f: NativeCrc32c | undefined): NativeCrc32c | null {
+  return typeof f === "function" && f(Buffer.from("123456789"), 0, 9) >>> 0 === 0xe3069283 ? f : null;
+}
+
+function loadCpu(): NativeCrc32c | null {
   try {
-    const mod = createRequire(import.meta.url)("@node-rs/crc32") as { crc32c?: NativeCrc32c };
-    const f = mod.crc32c;
-    // Refuse a binary that loads but computes something else.
-    if (typeof f !== "function" || f(Buffer.from("123456789")) >>> 0 !== 0xe3069283) return null;
-    return f;
+    // native/build/ sits two levels above both src/record/ and dist/record/.
+    const mod = createRequire(import.meta.url)("../../native/build/crc32c.node") as { crc32c?: NativeCrc32c };
+    return checked(mod.crc32c);
   } catch {
     return null;
   }
 }
 
-/** The binding once tried: a function, null when unavailable; undefined before the first attempt. */
-let native: NativeCrc32c | null | undefined = process.env["ODRADEK_CRC32C"] === "js" ? null : undefined;
+function loadNodeRs(): NativeCrc32c | null {
+  try {
+    const mod = createRequire(import.meta.url)("@node-rs/crc32") as { crc32c?: (input: Uint8Array) => number };
+    const f = mod.crc32c;
+    if (typeof f !== "function") return null;
+    return checked((b, start, end) => f(start === 0 && end === b.length ? b : b.subarray(start, end)));
+  } catch {
+    return null;
+  }
+}
 
-/** Ranges shorter than this go to the table even when the native module is loaded (measured crossover). */
+/** The binding once tried: a function, null when none loads; undefined before the first attempt. */
+let native: NativeCrc32c | null | undefined = forced === "js" ? null : undefined;
+
+/** Ranges shorter than this go to the table even when a native module is loaded (measured crossover). */
 const NATIVE_MIN_BYTES = 256;
 
-/** "native" (`@node-rs/crc32`) or "js" (`crc32cSoftware`), for ranges of NATIVE_MIN_BYTES or more. */
-export let crc32cImplementation: "native" | "js" = native === null ? "js" : "native";
+/** The implementation for ranges of NATIVE_MIN_BYTES or more ("cpu" until the first load says otherwise). */
+export let crc32cImplementation: Crc32cImplementation = forced === "js" ? "js" : forced === "node-rs" ? "node-rs" : "cpu";
+
+/** Every implementation that loads here, each as crc32c(bytes, start, end) (tests and benchmarks). */
+export function crc32cImplementations(): Array<[Crc32cImplementation, (input: Uint8Array, start: number, end: number) => number]> {
+  const out: Array<[Crc32cImplementation, (input: Uint8Array, start: number, end: number) => number]> = [];
+  const cpu = loadCpu();
+  const nodeRs = loadNodeRs();
+  if (cpu) out.push(["cpu", (b, s, e) => cpu(b, s, e) >>> 0]);
+  if (nodeRs) out.push(["node-rs", (b, s, e) => nodeRs(b, s, e) >>> 0]);
+  out.push(["js", crc32cSoftware]);
+  return out;
+}
 
 function loadNativeOnce(): NativeCrc32c | null {
-  native = loadNative();
-  if (!native) crc32cImplementation = "js";
-  return native;
+  const cpu = forced === "node-rs" ? null : loadCpu();
+  const f = cpu ?? (forced === "cpu" ? null : loadNodeRs());
+  crc32cImplementation = cpu ? "cpu" : f ? "node-rs" : "js";
+  native = f;
+  return f;
 }
 
 /** CRC-32C of `buf[start, end)` as an unsigned 32-bit number. */
@@ -97,5 +128,5 @@ export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
   }
   const f = native ?? loadNativeOnce();
   if (!f) return crc32cSoftware(buf, start, end);
-  return f(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) >>> 0;
+  return f(buf, start, end) >>> 0;
 }
