@@ -146,3 +146,78 @@ describe.each(fsFactories)("LogCleaner on compressed batches ($name fs)", (facto
     await again.close();
   });
 });
+
+describe.each(fsFactories)("LogCleaner: incremental passes with a bounded offset map ($name fs)", (factory) => {
+  let fs: FileSystem;
+  let root: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ fs, root, cleanup } = factory.make()));
+  afterEach(() => cleanup());
+
+  /** 12 segments of 10 single-record batches over keys k0..k14 (a key repeats every 15 offsets). */
+  async function filled(dir: string): Promise<UnifiedLog> {
+    const config = parseLogConfig({ "cleanup.policy": "compact" }, defaultLogConfig);
+    const log = await UnifiedLog.open({ fs, dir: `${root}/${dir}`, topic: "c", partition: 0, config });
+    for (let i = 0; i < 120; i++) {
+      await log.append(await buildRecordBatchAsync({ records: [{ key: `k${i % 15}`, value: `v${i}`, timestamp: Date.now() }] }));
+      if (i % 10 === 9) await log.roll();
+    }
+    await log.flush();
+    return log;
+  }
+  const survivors = async (log: UnifiedLog) => (await dump(log)).flatMap((b) => b.records.map((r) => `${r.offset}:${r.key}=${r.value}`));
+
+  it("a map smaller than the dirty range cleans in several passes to the same log as one unbounded pass", async () => {
+    const whole = await filled("whole");
+    await new LogCleaner({ fs, logger: noopLogger, time: () => 0 }).clean(whole);
+    const expected = await survivors(whole);
+    // The newest of each key among offsets 0..119 (every segment is closed and below the recovery point).
+    expect(expected).toEqual(Array.from({ length: 15 }, (_, k) => 105 + k).map((o) => `${o}:k${o % 15}=v${o}`));
+
+    const bounded = await filled("bounded");
+    const cleaner = new LogCleaner({ fs, logger: noopLogger, time: () => 0, maxMapEntries: 12 });
+    // 12 keys hold one 10-offset segment per pass: the first pass maps offsets 0-9 only (nothing to
+    // remove yet), each later one the next segment, until the 12 closed segments are done.
+    await cleaner.clean(bounded);
+    expect(await survivors(bounded)).toHaveLength(120);
+    await cleaner.clean(bounded);
+    expect((await survivors(bounded)).filter((r) => r.startsWith("0:") || r.startsWith("5:"))).toEqual(["5:k5=v5"]);
+    for (let i = 2; i < 11; i++) await cleaner.clean(bounded);
+    expect(await survivors(bounded)).not.toEqual(expected); // the last segment is not mapped yet
+    expect(await cleaner.clean(bounded)).not.toEqual({ segmentsRewritten: 0, recordsRemoved: 0 });
+    expect(await survivors(bounded)).toEqual(expected);
+    await whole.close();
+    await bounded.close();
+  });
+
+  it("records of the clean section go when a newer value of their key arrives later", async () => {
+    const log = await filled("incr");
+    const cleaner = new LogCleaner({ fs, logger: noopLogger, time: () => 0 });
+    await cleaner.clean(log);
+    await log.append(await buildRecordBatchAsync({ records: [{ key: "k3", value: "late", timestamp: Date.now() }] })); // offset 120
+    await log.roll();
+    await log.flush();
+    const s = await cleaner.clean(log);
+    expect(s.recordsRemoved).toBe(1);
+    const all = await survivors(log);
+    expect(all.filter((r) => r.includes(":k3="))).toEqual(["120:k3=late"]);
+    expect(all).toHaveLength(15);
+    await log.close();
+  });
+
+  it("streams batches larger than its read chunk", async () => {
+    const config = parseLogConfig({ "cleanup.policy": "compact" }, defaultLogConfig);
+    const log = await UnifiedLog.open({ fs, dir: `${root}/big`, topic: "c", partition: 0, config });
+    const big = "x".repeat(1_500_000); // past the 1 MiB chunk of LogSegment.batches
+    await log.append(await buildRecordBatchAsync({ records: [{ key: "a", value: big }] }));
+    await log.append(await buildRecordBatchAsync({ records: [{ key: "b", value: "small" }] }));
+    await log.append(await buildRecordBatchAsync({ records: [{ key: "a", value: big + "2" }] }));
+    await log.roll();
+    await log.flush();
+    const s = await new LogCleaner({ fs, logger: noopLogger, time: () => 0 }).clean(log);
+    expect(s).toEqual({ segmentsRewritten: 1, recordsRemoved: 1 });
+    const seen = await dump(log);
+    expect(seen.map((b) => b.records.map((r) => `${r.offset}:${r.key}:${r.value?.length}`))).toEqual([["1:b:5"], ["2:a:1500001"]]);
+    await log.close();
+  });
+});

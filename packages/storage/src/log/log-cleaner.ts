@@ -1,12 +1,19 @@
 /**
  * LogCleaner: compaction for `cleanup.policy=compact` (and `compact,delete`) logs.
  *
- * A pass over a log: (1) the cleanable range is the closed segments wholly below the recovery point
- * (never the active segment, never unsynced data); (2) an offset map key → newest offset is built over
- * that range; (3) each segment with something to remove is rewritten to `<base>.log.cleaned` (+
- * indexes), synced, and swapped in through the log's queue (`.cleaned` → `.swap`, old → `.deleted`,
- * `.swap` → live; LogLoader completes or discards an interrupted swap). Appends never wait for the
- * rewrite, only for the renames.
+ * A pass over a log, as Kafka's: (1) the cleanable range is the closed segments wholly below the
+ * recovery point (never the active segment, never unsynced data); its first part up to `cleanedUpTo` is
+ * the clean section (already compacted: each key at most once), the rest is dirty; (2) an offset map
+ * key → newest offset is built over the dirty segments, as many whole segments as `maxMapEntries`
+ * allows (at least one; Kafka bounds its map by log.cleaner.dedupe.buffer.size the same way), so a
+ * pass cleans [first segment, end of the map) and the next pass goes on from there; (3) every segment
+ * of that range with something to remove is streamed into `<base>.log.cleaned` (+ indexes; memory
+ * bounded by a chunk, whatever segment.bytes is), synced, and swapped in through the log's queue
+ * (`.cleaned` → `.swap`, old → `.deleted`, `.swap` → live; LogLoader completes or discards an
+ * interrupted swap). Appends never wait for the rewrite, only for the renames.
+ * A record is removed when the map holds a newer offset for its key; records of the clean section
+ * whose key is not in the map stay. `cleanedUpTo` is kept in memory (Kafka checkpoints it in
+ * cleaner-offset-checkpoint): after a restart the first pass treats the whole range as dirty.
  *
  * Kept: every record that is the newest of its key in the range, and null-key records. Compressed
  * batches are decompressed (their keys enter the offset map like any other) and a rewritten batch is
@@ -28,11 +35,12 @@
 import type { FileSystem } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
 import type { RecordBatchHeader } from "../record/batch.js";
-import { hasDeleteHorizon, isControl, LOG_OVERHEAD, readBatchHeader, readInt64, RECORD_BATCH_OVERHEAD } from "../record/batch.js";
+import { hasDeleteHorizon, isControl } from "../record/batch.js";
 import { rebuildBatch, recordsOf } from "../record/records.js";
-import { LogSegment } from "./log-segment.js";
+import type { LogSegment } from "./log-segment.js";
 import type { UnifiedLog } from "./unified-log.js";
 import { CLEANED_SUFFIX, SWAP_SUFFIX } from "./log-files.js";
+import { CleanedSegmentWriter } from "./cleaned-segment-writer.js";
 
 /** Whether `h` is the newest batch of its (idempotent) producer, whose header must outlive its records. */
 function isProducersLastBatch(log: UnifiedLog, h: RecordBatchHeader): boolean {
@@ -47,36 +55,31 @@ export interface CleanerStats {
   recordsRemoved: number;
 }
 
-interface Batch {
-  h: RecordBatchHeader;
-  bytes: Buffer;
+export interface LogCleanerParams {
+  fs: FileSystem;
+  logger: Logger;
+  time: () => number;
+  /** Keys the offset map may hold in one pass (default 1,000,000: ~100 MB of map at most). */
+  maxMapEntries?: number;
 }
 
+const DEFAULT_MAX_MAP_ENTRIES = 1_000_000;
+
 export class LogCleaner {
+  /** Per log: the end offset of its clean section (everything below was compacted by an earlier pass). */
   private readonly cleanedUpTo = new WeakMap<UnifiedLog, number>();
   private readonly pendingTombstones = new WeakSet<UnifiedLog>();
+  private readonly maxMapEntries: number;
 
-  constructor(private readonly p: { fs: FileSystem; logger: Logger; time: () => number }) {}
-
-  private async batchesOf(seg: LogSegment): Promise<Batch[]> {
-    const all = await seg.readBytes(0, seg.size);
-    const out: Batch[] = [];
-    for (let pos = 0; pos + RECORD_BATCH_OVERHEAD <= all.length; ) {
-      const h = readBatchHeader(all, pos);
-      const end = pos + h.batchLength + LOG_OVERHEAD;
-      if (end > all.length) break;
-      out.push({ h, bytes: all.subarray(pos, end) });
-      pos = end;
-    }
-    return out;
+  constructor(private readonly p: LogCleanerParams) {
+    this.maxMapEntries = p.maxMapEntries ?? DEFAULT_MAX_MAP_ENTRIES;
   }
 
   /** One compaction pass over `log` (see the module header). */
   async clean(log: UnifiedLog, now = this.p.time()): Promise<CleanerStats> {
     const stats: CleanerStats = { segmentsRewritten: 0, recordsRemoved: 0 };
-    const closed = log.closedSegments();
     const cleanable: LogSegment[] = [];
-    for (const seg of closed) {
+    for (const seg of log.closedSegments()) {
       const end = log.segments.next(seg)?.baseOffset ?? Infinity;
       if (end > log.recoveryPoint) break;
       cleanable.push(seg);
@@ -84,55 +87,35 @@ export class LogCleaner {
     const last = cleanable[cleanable.length - 1];
     if (!last) return stats;
     const upTo = log.segments.next(last)!.baseOffset;
-    if ((this.cleanedUpTo.get(log) ?? -1) >= upTo && !this.pendingTombstones.has(log)) return stats;
+    const firstDirty = this.cleanedUpTo.get(log) ?? 0;
+    if (firstDirty >= upTo && !this.pendingTombstones.has(log)) return stats;
     for (const s of cleanable) s.acquire();
     try {
-      // Offset map over the cleanable range.
+      // Offset map over the dirty segments, whole segments while they fit (a segment holds at most
+      // next base - base offsets).
       const map = new Map<string, number>();
+      let mapEnd = firstDirty;
       for (const seg of cleanable) {
-        for (const { h, bytes } of await this.batchesOf(seg)) {
+        const end = log.segments.next(seg)!.baseOffset;
+        if (end <= firstDirty) continue;
+        if (mapEnd > firstDirty && map.size + (end - seg.baseOffset) > this.maxMapEntries) break;
+        for await (const { h, bytes } of seg.batches()) {
           if (isControl(h.attributes)) continue;
           for (const r of await recordsOf(bytes, h)) {
             if (r.key) map.set(r.key.toString("latin1"), h.baseOffset + r.offsetDelta);
           }
         }
+        mapEnd = end;
       }
+      // With nothing dirty (a pass for tombstones whose horizon may have passed), the whole range.
+      const range = mapEnd > firstDirty ? cleanable.filter((s) => s.baseOffset < mapEnd) : cleanable;
       let tombstonesLeft = false;
-      const deleteRetentionMs = log.config.deleteRetentionMs;
-      for (const seg of cleanable) {
-        const out: Buffer[] = [];
-        let changed = false;
-        for (const { h, bytes } of await this.batchesOf(seg)) {
-          if (isControl(h.attributes)) {
-            out.push(bytes);
-            continue;
-          }
-          const horizon = hasDeleteHorizon(h.attributes) ? h.baseTimestamp : -1;
-          const records = await recordsOf(bytes, h);
-          const kept = records.filter((r) => {
-            if (r.key !== null && map.get(r.key.toString("latin1")) !== h.baseOffset + r.offsetDelta) return false;
-            // KIP-534: a tombstone stays until the horizon its batch was marked with has passed.
-            return !(r.tombstone && horizon >= 0 && now >= horizon);
-          });
-          const removed = records.length - kept.length;
-          const hasTombstones = kept.some((r) => r.tombstone);
-          if (hasTombstones) tombstonesLeft = true;
-          const markHorizon = hasTombstones && horizon < 0;
-          if (removed === 0 && !markHorizon) {
-            out.push(bytes);
-            continue;
-          }
-          changed = true;
-          stats.recordsRemoved += removed;
-          if (kept.length > 0 || isProducersLastBatch(log, h)) out.push(await rebuildBatch(h, kept, markHorizon ? now + deleteRetentionMs : horizon));
-        }
-        if (!changed) continue;
-        await this.rewrite(log, seg, out);
-        stats.segmentsRewritten++;
+      for (const seg of range) {
+        if (await this.cleanSegment(log, seg, map, now, stats)) tombstonesLeft = true;
       }
       if (tombstonesLeft) this.pendingTombstones.add(log);
       else this.pendingTombstones.delete(log);
-      this.cleanedUpTo.set(log, upTo);
+      this.cleanedUpTo.set(log, Math.max(mapEnd, firstDirty));
     } finally {
       for (const s of cleanable) s.release();
     }
@@ -140,23 +123,49 @@ export class LogCleaner {
     return stats;
   }
 
-  private async rewrite(log: UnifiedLog, old: LogSegment, batches: readonly Buffer[]): Promise<void> {
-    // Leftovers of an earlier attempt would be appended to: start from empty files.
-    for (const f of Object.values(LogSegment.paths(log.dir, old.baseOffset, CLEANED_SUFFIX))) await this.p.fs.unlink(f).catch(() => {});
-    const cleaned = await LogSegment.open(this.p.fs, log.dir, old.baseOffset, log.config, { suffix: CLEANED_SUFFIX, loadIndexes: false, nowMs: this.p.time() });
+  /**
+   * Streams `seg` through the map: the output file is started at the first batch that changes (the
+   * batches before it copied as they are) and swapped in at the end; a segment where nothing changes
+   * is left alone. Returns whether tombstones remain in it.
+   */
+  private async cleanSegment(log: UnifiedLog, seg: LogSegment, map: ReadonlyMap<string, number>, now: number, stats: CleanerStats): Promise<boolean> {
+    const deleteRetentionMs = log.config.deleteRetentionMs;
+    let out: CleanedSegmentWriter | null = null;
+    let tombstonesLeft = false;
     try {
-      for (const b of batches) {
-        const lastOffsetDelta = b.readInt32BE(23);
-        const baseOffset = readInt64(b, 0);
-        const maxTimestamp = readInt64(b, 35);
-        await cleaned.append(b, [{ pos: 0, size: b.length, baseOffset, lastOffset: baseOffset + lastOffsetDelta, maxTimestamp }]);
+      for await (const { h, bytes, position } of seg.batches()) {
+        let keep: Buffer | null = bytes;
+        if (!isControl(h.attributes)) {
+          const horizon = hasDeleteHorizon(h.attributes) ? h.baseTimestamp : -1;
+          const records = await recordsOf(bytes, h);
+          const kept = records.filter((r) => {
+            const newest = r.key === null ? undefined : map.get(r.key.toString("latin1"));
+            if (newest !== undefined && newest !== h.baseOffset + r.offsetDelta) return false;
+            // KIP-534: a tombstone stays until the horizon its batch was marked with has passed.
+            return !(r.tombstone && horizon >= 0 && now >= horizon);
+          });
+          const removed = records.length - kept.length;
+          const hasTombstones = kept.some((r) => r.tombstone);
+          if (hasTombstones) tombstonesLeft = true;
+          const markHorizon = hasTombstones && horizon < 0;
+          if (removed > 0 || markHorizon) {
+            stats.recordsRemoved += removed;
+            keep = kept.length > 0 || isProducersLastBatch(log, h) ? await rebuildBatch(h, kept, markHorizon ? now + deleteRetentionMs : horizon) : null;
+            if (!out) {
+              out = await CleanedSegmentWriter.open(this.p.fs, log.dir, seg.baseOffset, log.config, this.p.time());
+              await out.copy(seg, 0, position);
+            }
+          }
+        }
+        if (out && keep) await out.add(keep);
       }
-      await cleaned.onBecomeInactive();
-      await cleaned.flush();
-    } catch (e) {
-      await cleaned.deleteFiles();
-      throw e;
+      if (!out) return tombstonesLeft;
+      const cleaned = await out.finish();
+      out = null;
+      if (await log.replaceSegment(seg, cleaned, CLEANED_SUFFIX, SWAP_SUFFIX)) stats.segmentsRewritten++;
+      return tombstonesLeft;
+    } finally {
+      if (out) await out.abort();
     }
-    await log.replaceSegment(old, cleaned, CLEANED_SUFFIX, SWAP_SUFFIX);
   }
 }

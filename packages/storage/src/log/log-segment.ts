@@ -218,6 +218,35 @@ export class LogSegment {
     }
   }
 
+  /**
+   * Whole batches from `position` up to `end`, in order, read in chunks of about `chunkSize` (a larger
+   * batch is read alone): memory stays bounded whatever the segment's size (the cleaner). Each `bytes`
+   * is a view into a chunk the generator does not reuse; the batches are not CRC-checked.
+   */
+  async *batches(position = 0, end = this.size, chunkSize = SCAN_CHUNK_MAX): AsyncGenerator<{ h: RecordBatchHeader; bytes: Buffer; position: number }> {
+    let pos = position;
+    while (pos + RECORD_BATCH_OVERHEAD <= end) {
+      let chunk = await this.readBytes(pos, Math.min(chunkSize, end - pos));
+      if (chunk.length < RECORD_BATCH_OVERHEAD) return;
+      let at = 0;
+      while (at + RECORD_BATCH_OVERHEAD <= chunk.length) {
+        const size = chunk.readInt32BE(at + 8) + LOG_OVERHEAD;
+        if (size < RECORD_BATCH_OVERHEAD) throw new CorruptRecordError(`batch of ${size} bytes at position ${pos} of ${this.logPath}`);
+        if (at + size > chunk.length) {
+          if (at > 0) break;
+          // A batch larger than the chunk: read it alone.
+          if (pos + size > end) return;
+          chunk = await this.readBytes(pos, size);
+          if (chunk.length < size) return;
+        }
+        const bytes = chunk.subarray(at, at + size);
+        yield { h: readBatchHeader(bytes, 0), bytes, position: pos };
+        at += size;
+        pos += size;
+      }
+    }
+  }
+
   /** The first batch whose last offset is >= offset, scanning from the index entry below it. */
   async translateOffset(offset: number, end = this.size): Promise<BatchLocation | null> {
     const start = this.offsetIndex.lookup(offset).position;
