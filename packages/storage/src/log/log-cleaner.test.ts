@@ -46,7 +46,7 @@ async function dump(log: UnifiedLog): Promise<Seen[]> {
   return out;
 }
 
-describe.each(fsFactories)("LogCleaner on compressed batches ($name fs)", (factory) => {
+describe.each(fsFactories)("LogCleaner: compressed batches, incremental passes, bounded map ($name fs)", (factory) => {
   let fs: FileSystem;
   let root: string;
   let cleanup: () => void;
@@ -145,14 +145,8 @@ describe.each(fsFactories)("LogCleaner on compressed batches ($name fs)", (facto
     expect((await again.append(await mine(1, "y"))).duplicateOf).toEqual({ firstOffset: 1, lastOffset: 1 });
     await again.close();
   });
-});
 
-describe.each(fsFactories)("LogCleaner: incremental passes with a bounded offset map ($name fs)", (factory) => {
-  let fs: FileSystem;
-  let root: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ fs, root, cleanup } = factory.make()));
-  afterEach(() => cleanup());
+  // Incremental passes with a bounded offset map.
 
   /** 12 segments of 10 single-record batches over keys k0..k14 (a key repeats every 15 offsets). */
   async function filled(dir: string): Promise<UnifiedLog> {
