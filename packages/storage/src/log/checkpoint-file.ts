@@ -1,6 +1,7 @@
 /**
- * OffsetCheckpointFile: Kafka's text checkpoint format, used for `recovery-point-offset-checkpoint`
- * and `log-start-offset-checkpoint` in each data dir (Kafka's tools read them):
+ * OffsetCheckpointFile: Kafka's text checkpoint format, used for `recovery-point-offset-checkpoint`,
+ * `log-start-offset-checkpoint` and `cleaner-offset-checkpoint` in each data dir (Kafka's tools read
+ * them):
  *
  *   0                      version (Kafka's version 0)
  *   <count>
@@ -16,6 +17,8 @@ import { CorruptLogError } from "../errors.js";
 
 export const RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
 export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
+/** Per compacted log, the end of its clean section (LogCleaner.cleanedOffset). */
+export const CLEANER_OFFSET_CHECKPOINT = "cleaner-offset-checkpoint";
 const VERSION = 0;
 
 export type PartitionOffsets = Map<string, number>;

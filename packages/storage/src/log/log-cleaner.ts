@@ -12,8 +12,9 @@
  * (`.cleaned` → `.swap`, old → `.deleted`, `.swap` → live; LogLoader completes or discards an
  * interrupted swap). Appends never wait for the rewrite, only for the renames.
  * A record is removed when the map holds a newer offset for its key; records of the clean section
- * whose key is not in the map stay. `cleanedUpTo` is kept in memory (Kafka checkpoints it in
- * cleaner-offset-checkpoint): after a restart the first pass treats the whole range as dirty.
+ * whose key is not in the map stay. The LogManager checkpoints `cleanedOffset` in
+ * cleaner-offset-checkpoint (as Kafka) and restores it on start. A wrong value only costs compaction,
+ * never data: a record is removed only when a newer offset of its key was seen.
  *
  * Kept: every record that is the newest of its key in the range, and null-key records. Compressed
  * batches are decompressed (their keys enter the offset map like any other) and a rewritten batch is
@@ -60,7 +61,7 @@ export interface LogCleanerParams {
   logger: Logger;
   time: () => number;
   /** Keys the offset map may hold in one pass (default 1,000,000: ~100 MB of map at most). */
-  maxMapEntries?: number;
+  maxMapEntries?: number | undefined;
 }
 
 const DEFAULT_MAX_MAP_ENTRIES = 1_000_000;
@@ -73,6 +74,16 @@ export class LogCleaner {
 
   constructor(private readonly p: LogCleanerParams) {
     this.maxMapEntries = p.maxMapEntries ?? DEFAULT_MAX_MAP_ENTRIES;
+  }
+
+  /** The end offset of `log`'s clean section, when a pass has run or it was restored. */
+  cleanedOffset(log: UnifiedLog): number | undefined {
+    return this.cleanedUpTo.get(log);
+  }
+
+  /** Restores a checkpointed clean section end (clamped to the log's end). */
+  restore(log: UnifiedLog, offset: number): void {
+    this.cleanedUpTo.set(log, Math.max(0, Math.min(offset, log.logEndOffset)));
   }
 
   /** One compaction pass over `log` (see the module header). */

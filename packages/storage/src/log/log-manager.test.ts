@@ -82,8 +82,12 @@ describe.each(fsFactories)("LogManager, LogCleaner, MetadataStore ($name fs)", (
     await m.close();
     const names = await fs.readdir(`${root}/c-0`);
     expect(names.filter((n) => /\.(cleaned|swap|deleted)$/.test(n))).toEqual([]);
+    // The clean section's end survives the restart (Kafka's cleaner-offset-checkpoint).
+    const cleanedTo = (await fs.readFile(`${root}/cleaner-offset-checkpoint`)).toString();
+    expect(cleanedTo).toBe("0\n1\nc 0 41\n");
     const m2 = await LogManager.open({ fs, dataDir: root, schedule: false, topicConfigs: () => configs });
     expect(m2.getLog("c", 0)!.logEndOffset).toBe(41); // the duplicate was not appended
+    expect(m2.cleaner.cleanedOffset(m2.getLog("c", 0)!)).toBe(41);
     await m2.close();
   });
 

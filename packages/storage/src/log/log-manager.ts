@@ -2,7 +2,8 @@
  * LogManager: every partition log under one data dir (Kafka's LogManager).
  *
  * Data dir layout: `<topic>-<partition>/` per partition (segments, indexes, snapshots), plus
- * `recovery-point-offset-checkpoint` and `log-start-offset-checkpoint` (checkpoint-file.ts), and
+ * `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint` and, once a compacted log was
+ * cleaned, `cleaner-offset-checkpoint` (checkpoint-file.ts), and
  * `<topic>-<partition>.<random>-delete/` for a partition being deleted (removed on the next start).
  *
  * Schedulers (`setInterval(...).unref()`, stopped by close): retention every
@@ -15,7 +16,7 @@ import type { FileSystem } from "../fs/file-system.js";
 import { joinPath } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
 import { noopLogger } from "../logger.js";
-import { OffsetCheckpointFile, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, tpKey } from "./checkpoint-file.js";
+import { CLEANER_OFFSET_CHECKPOINT, OffsetCheckpointFile, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, tpKey } from "./checkpoint-file.js";
 import type { PartitionOffsets } from "./checkpoint-file.js";
 import { defaultLogConfig, parseLogConfig } from "./log-config.js";
 import type { LogConfig } from "./log-config.js";
@@ -39,6 +40,8 @@ export interface LogManagerOptions {
   flushCheckIntervalMs?: number;
   checkpointIntervalMs?: number;
   cleanerBackoffMs?: number;
+  /** The cleaner's offset map bound per pass (LogCleanerParams.maxMapEntries). */
+  cleanerMaxMapEntries?: number;
 }
 
 export class LogManager {
@@ -52,6 +55,9 @@ export class LogManager {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly recoveryCheckpoint: OffsetCheckpointFile;
   private readonly startCheckpoint: OffsetCheckpointFile;
+  private readonly cleanerCheckpoint: OffsetCheckpointFile;
+  /** Whether cleaner-offset-checkpoint exists (written only once a log has a clean section). */
+  private cleanerCheckpointed = false;
   readonly cleaner: LogCleaner;
   private closed = false;
 
@@ -64,7 +70,8 @@ export class LogManager {
     this.time = options.time ?? Date.now;
     this.recoveryCheckpoint = new OffsetCheckpointFile(this.fs, joinPath(this.dataDir, RECOVERY_POINT_CHECKPOINT));
     this.startCheckpoint = new OffsetCheckpointFile(this.fs, joinPath(this.dataDir, LOG_START_OFFSET_CHECKPOINT));
-    this.cleaner = new LogCleaner({ fs: this.fs, logger: this.logger, time: this.time });
+    this.cleanerCheckpoint = new OffsetCheckpointFile(this.fs, joinPath(this.dataDir, CLEANER_OFFSET_CHECKPOINT));
+    this.cleaner = new LogCleaner({ fs: this.fs, logger: this.logger, time: this.time, maxMapEntries: options.cleanerMaxMapEntries });
   }
 
   /** Opens the data dir and loads (recovering as needed) every partition in it. */
@@ -88,6 +95,8 @@ export class LogManager {
     await this.fs.mkdir(this.dataDir);
     const recovery = await this.readCheckpoint(this.recoveryCheckpoint);
     const starts = await this.readCheckpoint(this.startCheckpoint);
+    const cleaned = await this.readCheckpoint(this.cleanerCheckpoint);
+    this.cleanerCheckpointed = cleaned.size > 0;
     const dirs: { name: string; topic: string; partition: number }[] = [];
     for (const name of await this.fs.readdir(this.dataDir)) {
       const path = joinPath(this.dataDir, name);
@@ -104,6 +113,8 @@ export class LogManager {
     await mapLimit(dirs, LOG_IO_CONCURRENCY, async (d) => {
       const key = tpKey(d.topic, d.partition);
       const log = await this.openLog(d.topic, d.partition, recovery.get(key) ?? 0, starts.get(key) ?? 0);
+      const cleanedTo = cleaned.get(key);
+      if (cleanedTo !== undefined) this.cleaner.restore(log, cleanedTo);
       this.logger.info({ topic: d.topic, partition: d.partition, loaded: ++loaded, total: dirs.length, logEndOffset: log.logEndOffset }, "loaded log");
     });
     this.logger.info({ logs: dirs.length, ms: this.time() - started }, "logs loaded");
@@ -177,9 +188,19 @@ export class LogManager {
   async checkpointLogStartOffsets(): Promise<void> {
     await this.startCheckpoint.write(this.allLogs().map((l) => ({ topic: l.topic, partition: l.partition, offset: l.logStartOffset })));
   }
+  async checkpointCleanerOffsets(): Promise<void> {
+    const entries = this.allLogs().flatMap((l) => {
+      const offset = this.cleaner.cleanedOffset(l);
+      return offset === undefined ? [] : [{ topic: l.topic, partition: l.partition, offset }];
+    });
+    if (entries.length === 0 && !this.cleanerCheckpointed) return;
+    await this.cleanerCheckpoint.write(entries);
+    this.cleanerCheckpointed = true;
+  }
   async checkpoint(): Promise<void> {
     await this.checkpointRecoveryPoints();
     await this.checkpointLogStartOffsets();
+    await this.checkpointCleanerOffsets();
   }
 
   async runRetention(now = this.time()): Promise<number> {
