@@ -3,8 +3,8 @@
  * role of Kafka's mmap) and written to the file lazily.
  *
  * Invariants: entries are strictly increasing in their key; `entries * entrySize` bytes of `mem` are
- * valid. The file of the active segment is preallocated to `maxIndexSize` bytes (zeros) like Kafka's,
- * and trimmed to the valid entries on roll and close. Entries reach the file on `flush()` (with an
+ * valid. The file holds the valid entries only (Kafka preallocates the active segment's index for its
+ * mmap; trailing all-zero entries in a file, from Kafka or older odradek versions, are dropped on load). Entries reach the file on `flush()` (with an
  * fsync), `trim()` and `close()`; after a crash an index is only trusted for segments before the
  * recovery point (those were flushed), every later one is rebuilt from its log (LogLoader).
  *
@@ -20,7 +20,8 @@ export abstract class AbstractIndex {
   protected _entries = 0;
   /** First entry not yet written to the file. */
   private dirtyFrom = 0;
-  private preallocated = false;
+  /** The file is longer than its valid entries (loaded with trailing zeros): trim cuts it. */
+  private oversized = false;
   /** Entries were removed that the file may still hold (trim must cut it). */
   private truncated = false;
   /** The file changed since its last fsync. */
@@ -65,7 +66,7 @@ export abstract class AbstractIndex {
     buf.copy(this.mem, 0, 0, n * this.entrySize);
     this._entries = n;
     this.dirtyFrom = n;
-    this.preallocated = size > n * this.entrySize;
+    this.oversized = size > n * this.entrySize;
   }
 
   /** Whether an all-zero first entry is a real entry (offset index: relative offset 0 at position 0). */
@@ -138,15 +139,6 @@ export abstract class AbstractIndex {
     }
   }
 
-  /** Preallocates the file to maxIndexSize (the active segment's index, as Kafka). */
-  async preallocate(): Promise<void> {
-    await this.withFile(async (h) => {
-      await this.writeDirty(h);
-      await h.truncate(this.maxIndexSize);
-    });
-    this.preallocated = true;
-  }
-
   private async writeDirty(h: FileHandle): Promise<void> {
     if (this.dirtyFrom < this._entries) {
       const from = this.dirtyFrom * this.entrySize;
@@ -167,18 +159,15 @@ export abstract class AbstractIndex {
 
   /** Writes pending entries and cuts the file to the valid entries (roll, close, truncation). */
   async trim(): Promise<void> {
-    if (this.dirtyFrom >= this._entries && !this.preallocated && !this.truncated) return;
+    if (this.dirtyFrom >= this._entries && !this.oversized && !this.truncated) return;
     await this.withFile(async (h) => {
       await this.writeDirty(h);
       await h.truncate(this._entries * this.entrySize);
     });
-    this.preallocated = false;
+    this.oversized = false;
     this.truncated = false;
   }
 
-  get isPreallocated(): boolean {
-    return this.preallocated;
-  }
 
   /** Entries must increase strictly and stay at or above the base offset. */
   sanityCheck(): void {

@@ -34,6 +34,7 @@ describe.runIf(process.platform === "linux")("file descriptors per partition", (
     const config = { ...defaultLogConfig, segmentBytes: 4096, indexIntervalBytes: 256 };
     const log = await UnifiedLog.open({ fs, dir: join(root, "t-0"), topic: "t", partition: 0, config });
     for (let i = 0; i < 40; i++) await log.append(batchOf(4, { valueSize: 200 }));
+    await log.flush(); // a roll's fsyncs run in the background, holding their files open meanwhile
     const segments = log.segments.values().length;
     expect(segments).toBeGreaterThan(3);
     const open = openUnder(root);

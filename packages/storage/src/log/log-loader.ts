@@ -127,7 +127,8 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
       }
       await seg.flush();
     } else {
-      logEndOffset = next ?? (await seg.readNextOffset());
+      // A clean last segment ends at the recovery point (endsCleanlyAt checked it).
+      logEndOffset = next ?? p.recoveryPoint;
       await seg.onBecomeInactive();
     }
     segments.add(seg);
@@ -143,8 +144,6 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
     logStartOffset = Math.max(logStartOffset, segments.first!.baseOffset);
   }
   if (logStartOffset > logEndOffset) logStartOffset = logEndOffset;
-  await segments.active.offsetIndex.preallocate();
-  await segments.active.timeIndex.preallocate();
 
   // 3. producer state
   const producerState = new ProducerStateManager(fs, dir);

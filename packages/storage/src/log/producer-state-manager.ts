@@ -5,7 +5,9 @@
  * or below the log end offset, then by replaying the batches after it.
  *
  * Snapshot file `<20-digit offset>.snapshot` (the state after every batch below that offset; written
- * on segment roll, atomically), big-endian, odradek's own format (Kafka's is different; not shared):
+ * on segment roll and close, in place and fsynced, as Kafka's: the CRC catches a torn one, and a file
+ * lost in a crash only means replaying from an older snapshot; not rewritten when one at that offset
+ * was already written), big-endian, odradek's own format (Kafka's is different; not shared):
  *
  *   version        int8    1
  *   crc            uint32  CRC-32C of every byte after this field
@@ -25,7 +27,7 @@
  * tracked; the log's last stable offset is then the high watermark.
  */
 import type { FileSystem } from "../fs/file-system.js";
-import { joinPath, writeFileAtomic } from "../fs/file-system.js";
+import { joinPath } from "../fs/file-system.js";
 import type { RecordBatchHeader } from "../record/batch.js";
 import { crc32c, readInt64, writeInt64 } from "../record/batch.js";
 import { filenamePrefixFromOffset, offsetFromFileName, SNAPSHOT_SUFFIX } from "./log-files.js";
@@ -61,6 +63,8 @@ const lastSeqOf = (h: RecordBatchHeader): number => (h.baseSequence + h.lastOffs
 
 export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerStateEntry>();
+  /** The offset of the snapshot this process last wrote or loaded (its file holds this state then). */
+  private lastSnapshotOffset = -1;
 
   constructor(private readonly fs: FileSystem, private readonly dir: string) {}
 
@@ -194,7 +198,17 @@ export class ProducerStateManager {
 
   /** Writes `<offset>.snapshot` with the current state (which must be the state at `offset`). */
   async takeSnapshot(offset: number): Promise<void> {
-    await writeFileAtomic(this.fs, this.snapshotPath(offset), ProducerStateManager.encodeSnapshot(offset, this.producers.values()));
+    if (offset === this.lastSnapshotOffset) return;
+    const bytes = ProducerStateManager.encodeSnapshot(offset, this.producers.values());
+    const h = await this.fs.open(this.snapshotPath(offset), "create");
+    try {
+      await h.truncate(0);
+      await h.write(bytes, 0, bytes.length, 0);
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+    this.lastSnapshotOffset = offset;
   }
 
   /**
@@ -203,6 +217,7 @@ export class ProducerStateManager {
    */
   async loadLatestSnapshot(maxOffset: number): Promise<number | null> {
     this.producers.clear();
+    this.lastSnapshotOffset = -1;
     const offsets = await this.listSnapshots();
     for (const o of offsets.slice().reverse()) {
       if (o > maxOffset) {
@@ -215,6 +230,7 @@ export class ProducerStateManager {
         continue;
       }
       for (const e of decoded.producers) this.producers.set(e.producerId, e);
+      this.lastSnapshotOffset = o;
       return o;
     }
     return null;
@@ -232,6 +248,7 @@ export class ProducerStateManager {
   }
 
   async deleteSnapshotsFrom(offset: number): Promise<void> {
+    if (this.lastSnapshotOffset > offset) this.lastSnapshotOffset = -1;
     for (const o of await this.listSnapshots()) if (o > offset) await this.fs.unlink(this.snapshotPath(o)).catch(() => {});
   }
 }

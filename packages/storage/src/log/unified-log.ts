@@ -333,8 +333,6 @@ export class UnifiedLog implements PartitionLog {
     try {
       await old.onBecomeInactive();
       const seg = await LogSegment.open(this.fs, this.dir, base, this.config, { loadIndexes: false, nowMs: now });
-      await seg.offsetIndex.preallocate();
-      await seg.timeIndex.preallocate();
       this.segments.add(seg);
       this.afterRoll(old, base);
       return seg;
@@ -462,18 +460,14 @@ export class UnifiedLog implements PartitionLog {
           this.segments.remove(last);
           await last.deleteFiles();
           const seg = await LogSegment.open(this.fs, this.dir, offset, this.config, { loadIndexes: false, nowMs: this.time() });
-          await seg.offsetIndex.preallocate();
-          await seg.timeIndex.preallocate();
           this.segments.add(seg);
           this._logStartOffset = offset;
           this._logEndOffset = offset;
         } else {
           await last.truncateTo(offset);
-          // Cut stale entries from the files before preallocating again (zeros past the valid ones).
+          // Cut stale entries from the files.
           await last.offsetIndex.trim();
           await last.timeIndex.trim();
-          await last.offsetIndex.preallocate();
-          await last.timeIndex.preallocate();
           this._logEndOffset = await last.readNextOffset();
         }
         this._recoveryPoint = Math.min(this._recoveryPoint, this._logEndOffset);
