@@ -58,11 +58,10 @@ export function errorCode(e: unknown): string | undefined {
   return typeof e === "object" && e !== null && "code" in e ? String((e as { code: unknown }).code) : undefined;
 }
 
-/** Writes `data` to `path` atomically: temp file, fsync, rename, fsync of the directory. */
-export async function writeFileAtomic(fs: FileSystem, path: string, data: Buffer | string): Promise<void> {
-  const tmp = `${path}.tmp`;
+/** Replaces the contents of `path` (created if missing) and fsyncs it; not atomic (a crash may tear it). */
+export async function writeFileSynced(fs: FileSystem, path: string, data: Buffer | string): Promise<void> {
   const buf = typeof data === "string" ? Buffer.from(data) : data;
-  const h = await fs.open(tmp, "create");
+  const h = await fs.open(path, "create");
   try {
     await h.truncate(0);
     await h.write(buf, 0, buf.length, 0);
@@ -70,6 +69,12 @@ export async function writeFileAtomic(fs: FileSystem, path: string, data: Buffer
   } finally {
     await h.close();
   }
+}
+
+/** Writes `data` to `path` atomically: temp file, fsync, rename, fsync of the directory. */
+export async function writeFileAtomic(fs: FileSystem, path: string, data: Buffer | string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFileSynced(fs, tmp, data);
   await fs.rename(tmp, path);
   await fs.syncDir(dirname(path));
 }

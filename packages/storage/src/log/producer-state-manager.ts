@@ -27,7 +27,7 @@
  * tracked; the log's last stable offset is then the high watermark.
  */
 import type { FileSystem } from "../fs/file-system.js";
-import { joinPath } from "../fs/file-system.js";
+import { joinPath, writeFileSynced } from "../fs/file-system.js";
 import type { RecordBatchHeader } from "../record/batch.js";
 import { crc32c, readInt64, writeInt64 } from "../record/batch.js";
 import { filenamePrefixFromOffset, offsetFromFileName, SNAPSHOT_SUFFIX } from "./log-files.js";
@@ -199,15 +199,7 @@ export class ProducerStateManager {
   /** Writes `<offset>.snapshot` with the current state (which must be the state at `offset`). */
   async takeSnapshot(offset: number): Promise<void> {
     if (offset === this.lastSnapshotOffset) return;
-    const bytes = ProducerStateManager.encodeSnapshot(offset, this.producers.values());
-    const h = await this.fs.open(this.snapshotPath(offset), "create");
-    try {
-      await h.truncate(0);
-      await h.write(bytes, 0, bytes.length, 0);
-      await h.sync();
-    } finally {
-      await h.close();
-    }
+    await writeFileSynced(this.fs, this.snapshotPath(offset), ProducerStateManager.encodeSnapshot(offset, this.producers.values()));
     this.lastSnapshotOffset = offset;
   }
 
