@@ -8,6 +8,8 @@
 //
 //   node benchmarks/profile.mjs [--records N] [--partitions P] [--acks 1|all] [--compression none|lz4]
 //                               [--analyze-only] [--top N]
+//   node benchmarks/profile.mjs --analyze-dir DIR [--top N]   (print the analysis of DIR's .cpuprofile,
+//                               e.g. one written by `produce-latency.mjs --cpu-prof DIR`)
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, prepare, start } from "./lib/brokers.mjs";
@@ -136,7 +138,10 @@ function analyzeDir(name, profDir) {
 }
 
 // ---------------------------------------------------------------- main
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop())) {
+const analyzeOnlyDir = opt("--analyze-dir", null);
+if (analyzeOnlyDir) {
+  process.stdout.write(`${render(analyzeOnlyDir, analyzeDir(analyzeOnlyDir, analyzeOnlyDir), top)}\n`);
+} else if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop())) {
   const phases = [];
   if (!argv.includes("--analyze-only")) {
     rmSync(join(dir, "data"), { recursive: true, force: true });

@@ -3,9 +3,11 @@
  * connection, and the broker keeps answering on others.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { ApiKey, encodeRequest } from "@odradek/codec";
 import { startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
+import type { RequestTiming } from "../src/network/connection.js";
 import { TestClient, rawSocket, waitClosed } from "./helpers.js";
 
 let broker: RunningBroker;
@@ -161,5 +163,31 @@ describe("pipelining", () => {
     await Promise.all(ps);
     expect(order).toEqual([...Array(50).keys()]);
     await c.close();
+  });
+});
+
+describe("odradek:request diagnostics channel", () => {
+  it("publishes one timing per answered request, in order, while subscribed", async () => {
+    const seen: RequestTiming[] = [];
+    const onTiming = (t: unknown) => void seen.push(t as RequestTiming);
+    subscribe("odradek:request", onTiming);
+    try {
+      const c = await TestClient.connect(broker.port);
+      await Promise.all([c.request(ApiKey.ApiVersions, 2, {}), c.request(ApiKey.Metadata, 9, { topics: [] })]);
+      await c.close();
+    } finally {
+      unsubscribe("odradek:request", onTiming);
+    }
+    expect(seen.map((t) => t.apiKey)).toEqual([ApiKey.ApiVersions, ApiKey.Metadata]);
+    for (const t of seen) {
+      expect(t.waitMs).toBeGreaterThanOrEqual(0);
+      expect(t.handleMs).toBeGreaterThanOrEqual(0);
+      expect(t.sendMs).toBeGreaterThanOrEqual(0);
+    }
+    // Nothing is recorded without a subscriber.
+    const c = await TestClient.connect(broker.port);
+    await c.request(ApiKey.ApiVersions, 2, {});
+    await c.close();
+    expect(seen).toHaveLength(2);
   });
 });

@@ -17,13 +17,33 @@
  * ApiVersions request newer than we serve gets error 35 (UNSUPPORTED_VERSION) with a v0 body
  * (Kafka's behaviour; clients then retry with a version from that list). A handler that throws
  * answers with its error response (UNKNOWN_SERVER_ERROR) and the connection stays open.
+ *
+ * Timing: when something subscribes to the `odradek:request` diagnostics channel, every request
+ * publishes `{ connectionId, apiKey, apiVersion, correlationId, waitMs, handleMs, sendMs }` once its
+ * response is with the kernel: waitMs from the frame's arrival to the start of its handling (queued
+ * behind earlier requests of the connection), handleMs until the response was encoded, sendMs until
+ * the socket's write callback. Without a subscriber nothing is timed
+ * (`benchmarks/lib/request-timing.mjs` is such a subscriber, preloaded with `--import`).
  */
 import type { Socket } from "node:net";
+import { channel } from "node:diagnostics_channel";
 import { ApiKey, DecodeError, FrameDecoder, FrameTooLargeError, decodeRequest, encodeResponseFrame, peekRequestHeader, ErrorCode } from "@odradek/codec";
 import type { Logger } from "../logger.js";
 import { CloseConnection } from "../registry.js";
 import type { HandlerDefinition, HandlerRegistry, RequestContext } from "../registry.js";
 import type { Broker } from "../broker.js";
+
+/** Published once per request when subscribed (see the header). */
+export interface RequestTiming {
+  connectionId: number;
+  apiKey: number;
+  apiVersion: number;
+  correlationId: number;
+  waitMs: number;
+  handleMs: number;
+  sendMs: number;
+}
+const requestChannel = channel("odradek:request");
 
 export interface ConnectionOptions {
   readonly maxFrameSize: number;
@@ -34,6 +54,8 @@ export interface ConnectionOptions {
 export class Connection {
   private readonly decoder: FrameDecoder;
   private readonly queue: Buffer[] = [];
+  /** Arrival times of the frames in `queue`, kept only while `odradek:request` has subscribers. */
+  private readonly arrivals: number[] = [];
   private running = false;
   private paused = false;
   private closing = false;
@@ -65,6 +87,7 @@ export class Connection {
     socket.on("close", () => {
       this.abort.abort();
       this.queue.length = 0;
+      this.arrivals.length = 0;
       this.resolveDone();
     });
     socket.on("end", () => {
@@ -91,6 +114,7 @@ export class Connection {
   private fail(reason: string, detail?: object): void {
     this.log.warn({ ...detail, reason }, "closing connection");
     this.queue.length = 0;
+    this.arrivals.length = 0;
     this.closing = true;
     this.socket.destroy();
   }
@@ -107,6 +131,10 @@ export class Connection {
     }
     if (frames.length === 0) return;
     for (const f of frames) this.queue.push(f);
+    if (requestChannel.hasSubscribers) {
+      const now = performance.now();
+      while (this.arrivals.length < this.queue.length) this.arrivals.push(now);
+    }
     if (this.queue.length >= this.options.maxQueuedRequests && !this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -119,7 +147,7 @@ export class Connection {
     try {
       while (this.queue.length > 0 && !this.socket.destroyed) {
         const frame = this.queue.shift()!;
-        await this.handle(frame);
+        await this.handle(frame, this.arrivals.shift());
         if (this.socket.writableNeedDrain) {
           await new Promise<void>((resolve) => {
             const done = () => {
@@ -142,7 +170,7 @@ export class Connection {
     }
   }
 
-  private async handle(frame: Buffer): Promise<void> {
+  private async handle(frame: Buffer, arrivedAt: number | undefined): Promise<void> {
     let apiKey: number;
     let apiVersion: number;
     let correlationId: number;
@@ -197,8 +225,16 @@ export class Connection {
         }
       }
     };
+    const t0 = arrivedAt === undefined ? 0 : performance.now();
     try {
       const chunks = await this.respond(handler, ctx, decoded.body, apiKey, apiVersion, correlationId, log);
+      if (arrivedAt !== undefined && requestChannel.hasSubscribers) {
+        const t1 = performance.now();
+        after.push(() => {
+          const timing: RequestTiming = { connectionId: this.id, apiKey, apiVersion, correlationId, waitMs: t0 - arrivedAt, handleMs: t1 - t0, sendMs: performance.now() - t1 };
+          requestChannel.publish(timing);
+        });
+      }
       if (chunks) this.write(chunks, sent);
       else sent();
     } catch (err) {
