@@ -73,7 +73,11 @@ function storageLogger(log: Logger): StorageLogger {
   return { info: fn("info"), warn: fn("warn"), error: fn("error"), debug: fn("debug"), child: (b) => storageLogger(log.child(b)) };
 }
 
-/** Partitions [from, to) of a topic, their logs opened (or created) a few at a time. */
+/**
+ * Partitions [from, to) of a topic, their logs opened (or created) a few at a time. On a failure no
+ * further log is started and the ones in flight are awaited before the first error is thrown
+ * (mapLimit), so the caller can close every log that did open (createTopic's undo).
+ */
 function openPartitions(logs: LogManager, topic: string, from: number, to: number): Promise<PartitionState[]> {
   const indexes = Array.from({ length: to - from }, (_, i) => from + i);
   return mapLimit(indexes, LOG_IO_CONCURRENCY, async (index) => ({ index, leaderEpoch: 0, log: await logs.getOrCreateLog(topic, index) }));
@@ -190,7 +194,12 @@ export class Broker {
       const meta = await this.metadata.createTopic(name, partitions, Object.fromEntries(configs));
       const t: Topic = { name, id: meta.topicId, partitions: [], configs: new Map(configs) };
       this.logTopicConfigs.set(name, t.configs);
-      t.partitions.push(...(await openPartitions(this.logs, name, 0, partitions)));
+      try {
+        t.partitions.push(...(await openPartitions(this.logs, name, 0, partitions)));
+      } catch (e) {
+        await this.undoCreateTopic(name, partitions, e);
+        throw e;
+      }
       this.topics.set(name, t);
       this.topicsById.set(t.id, t);
       this.log.info({ topic: name, partitions, topicId: t.id }, "created topic");
@@ -200,6 +209,28 @@ export class Broker {
     const done = () => this.creating.delete(name);
     creation.then(done, done);
     return creation;
+  }
+
+  /**
+   * A creation failed while opening its partition logs (e.g. EMFILE): the logs that opened are closed
+   * first (their descriptors are what the rest of the undo may need), then the topic leaves the
+   * metadata, then their directories go. A step that fails is logged; directories left behind are
+   * orphans, removed on the next start.
+   */
+  private async undoCreateTopic(name: string, partitions: number, cause: unknown): Promise<void> {
+    const opened = Array.from({ length: partitions }, (_, p) => this.logs.getLog(name, p)).filter((l) => l !== undefined);
+    this.log.error({ topic: name, partitions, opened: opened.length, err: String(cause) }, "creating topic failed, undoing it");
+    const step = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (err) {
+        this.log.error({ topic: name, err: String(err) }, `undoing a failed topic creation: ${what} failed`);
+      }
+    };
+    await step("closing its logs", () => Promise.all(opened.map((l) => l.close())));
+    await step("removing it from the metadata", () => this.metadata.deleteTopic(name));
+    await step("deleting its logs", () => this.logs.deleteLogs(opened.map((l) => ({ topic: name, partition: l.partition }))));
+    this.logTopicConfigs.delete(name);
   }
 
   /** The topic, waiting for a creation in progress; undefined when there is none. */

@@ -132,6 +132,19 @@ describe("Produce and Fetch", () => {
     expect(parseBatches(f.records).flatMap((b) => b.values)).toEqual(["fire"]);
   });
 
+  it("sends current_leader (KIP-951) with leader-epoch errors only, as Kafka", async () => {
+    const ok = await fetch("pf", 0, 0n);
+    expect(ok.errorCode).toBe(0);
+    expect(ok.currentLeader).toEqual({ leaderId: -1, leaderEpoch: -1 }); // the tag is absent
+    const r = await c.request(ApiKey.Fetch, 12, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: "pf", partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: 3, logStartOffset: -1n }] }],
+    });
+    const p = r.responses[0]!.partitions[0]!;
+    expect(p.errorCode).toBe(75); // UNKNOWN_LEADER_EPOCH
+    expect(p.currentLeader).toEqual({ leaderId: broker.broker.nodeId, leaderEpoch: 0 });
+  });
+
   it("keeps incremental fetch sessions (KIP-227)", async () => {
     const part = (partition: number, fetchOffset: bigint) => ({ partition, fetchOffset, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1n });
     const req = (sessionId: number, sessionEpoch: number, topics: { topic: string; partitions: ReturnType<typeof part>[] }[], forgottenTopicsData: { topic: string; partitions: number[] }[] = [], maxWaitMs = 0) =>

@@ -9,7 +9,9 @@
  * read replica -1; aborted transactions [] for read_committed (null otherwise).
  * Long polling: while fewer than `min_bytes` are available and no partition has an error, waits up
  * to `max_wait_ms`, woken by every append; broker shutdown ends the wait early.
- * Leader epochs: `current_leader_epoch` above ours → UNKNOWN_LEADER_EPOCH, below → FENCED_LEADER_EPOCH.
+ * Leader epochs: `current_leader_epoch` above ours → UNKNOWN_LEADER_EPOCH, below → FENCED_LEADER_EPOCH,
+ * both with `current_leader` (KIP-951; as Kafka, only on those errors, so a v12+ partition with data
+ * carries no tagged field).
  * Unknown topic → UNKNOWN_TOPIC_OR_PARTITION (by name) / UNKNOWN_TOPIC_ID (v13+).
  * Fetch sessions (KIP-227, v7+): kept as Kafka does (see fetch-sessions.ts), so the Java client and
  * franz-go fetch incrementally; (0, -1) requests (kafkajs, librdkafka) stay sessionless.
@@ -35,8 +37,12 @@ export function checkLeaderEpoch(requested: number, current: number): number {
   return requested > current ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
 }
 
-function emptyPartition(partitionIndex: number, errorCode: number): FetchResponsePartitionDataInput {
-  return { partitionIndex, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: [] };
+/** Shared by every response (the encoder only reads them). */
+const EMPTY_RECORDS: Buffer[] = [];
+const EMPTY_ABORTED: [] = [];
+
+function emptyPartition(partitionIndex: number, errorCode: number): Read["data"] {
+  return { partitionIndex, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY_RECORDS };
 }
 
 /** One partition to read: from the request, or from the fetch session. */
@@ -66,27 +72,23 @@ async function readOnce(b: Broker, targets: readonly Target[], req: FetchRequest
   let errors = false;
   const releases: (() => void)[] = [];
   const isolation = req.isolationLevel === READ_COMMITTED ? "READ_COMMITTED" : "READ_UNCOMMITTED";
+  const abortedTransactions = req.isolationLevel === READ_COMMITTED ? EMPTY_ABORTED : null;
   const reads: Read[] = [];
   for (const t of targets) {
     const topic = byId ? b.topicById(t.topicId) : b.topic(t.topic);
-    const fail = (errorCode: number): Read => {
-      errors = true;
-      return { target: t, data: { ...emptyPartition(t.partition, errorCode), errorCode, highWatermark: -1n, logStartOffset: -1n }, bytes: 0 };
-    };
-    if (!topic) {
-      reads.push(fail(byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
-      continue;
-    }
-    const p = topic.partitions[t.partition];
+    const p = topic?.partitions[t.partition];
     if (!p) {
-      reads.push(fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+      errors = true;
+      const code = !topic && byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      reads.push({ target: t, data: emptyPartition(t.partition, code), bytes: 0 });
       continue;
     }
     const epochError = checkLeaderEpoch(t.currentLeaderEpoch, p.leaderEpoch);
     if (epochError !== ErrorCode.NONE) {
       errors = true;
       const log = p.log;
-      reads.push({ target: t, data: { ...emptyPartition(t.partition, epochError), errorCode: epochError, highWatermark: BigInt(log.highWatermark), lastStableOffset: BigInt(log.lastStableOffset), logStartOffset: BigInt(log.logStartOffset), currentLeader: { leaderId: b.nodeId, leaderEpoch: p.leaderEpoch } }, bytes: 0 });
+      // KIP-951: the current leader goes with leadership errors only, as Kafka sends it.
+      reads.push({ target: t, data: { ...emptyPartition(t.partition, epochError), highWatermark: BigInt(log.highWatermark), lastStableOffset: BigInt(log.lastStableOffset), logStartOffset: BigInt(log.logStartOffset), currentLeader: { leaderId: b.nodeId, leaderEpoch: p.leaderEpoch } }, bytes: 0 });
       continue;
     }
     const limit = Math.max(0, Math.min(t.partitionMaxBytes, remaining));
@@ -94,30 +96,35 @@ async function readOnce(b: Broker, targets: readonly Target[], req: FetchRequest
     try {
       r = await p.log.read(Number(t.fetchOffset), { maxBytes: limit, minOneBatch: bytes === 0, isolation, pooled: true });
     } catch (e) {
-      if (e instanceof LogClosedError) reads.push(fail(ErrorCode.NOT_LEADER_OR_FOLLOWER));
-      else if (e instanceof KafkaStorageError) reads.push(fail(ErrorCode.KAFKA_STORAGE_ERROR));
-      else throw e;
+      const code = e instanceof LogClosedError ? ErrorCode.NOT_LEADER_OR_FOLLOWER : e instanceof KafkaStorageError ? ErrorCode.KAFKA_STORAGE_ERROR : -1;
+      if (code < 0) throw e;
+      errors = true;
+      reads.push({ target: t, data: emptyPartition(t.partition, code), bytes: 0 });
       continue;
     }
-    const base = {
-      partitionIndex: t.partition,
-      highWatermark: BigInt(r.highWatermark),
-      lastStableOffset: BigInt(r.lastStableOffset),
-      logStartOffset: BigInt(r.logStartOffset),
-      abortedTransactions: req.isolationLevel === READ_COMMITTED ? [] : null,
-      preferredReadReplica: -1,
-      currentLeader: { leaderId: b.nodeId, leaderEpoch: p.leaderEpoch },
-    };
+    const errorCode = r.error ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.NONE;
     if (r.error) {
       r.release();
       errors = true;
-      reads.push({ target: t, data: { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: [] }, bytes: 0 });
-      continue;
+    } else {
+      releases.push(r.release);
+      bytes += r.bytes;
+      remaining -= r.bytes;
     }
-    releases.push(r.release);
-    bytes += r.bytes;
-    remaining -= r.bytes;
-    reads.push({ target: t, data: { ...base, errorCode: ErrorCode.NONE, records: r.records }, bytes: r.bytes });
+    reads.push({
+      target: t,
+      data: {
+        partitionIndex: t.partition,
+        errorCode,
+        highWatermark: BigInt(r.highWatermark),
+        lastStableOffset: BigInt(r.lastStableOffset),
+        logStartOffset: BigInt(r.logStartOffset),
+        abortedTransactions,
+        preferredReadReplica: -1,
+        records: r.error ? EMPTY_RECORDS : r.records,
+      },
+      bytes: r.error ? 0 : r.bytes,
+    });
   }
   return { reads, bytes, errors, release: () => releases.forEach((f) => f()) };
 }

@@ -11,6 +11,8 @@
  * name this broker only → INVALID_REPLICA_ASSIGNMENT; configs: unknown name or bad value →
  * INVALID_CONFIG, null value → INVALID_REQUEST. `validate_only` runs every check and creates nothing.
  * v5+ results carry partitions, replication factor and the topic's full config list; v7 the topic id.
+ * A creation that fails in storage (e.g. EMFILE opening a partition log) is undone by the broker (no
+ * log stays open, the topic is not in the metadata) and answered UNKNOWN_SERVER_ERROR for that topic.
  * Omitted: `timeout_ms` (creation is immediate), create-topic policies.
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
@@ -69,7 +71,9 @@ export default defineHandler({
           topicId = (await b.createTopic(t.name, partitions, configs)).id;
         } catch (e) {
           if (e instanceof TopicExistsError) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, e.message);
-          throw e;
+          // The broker has undone the creation (Broker.createTopic); the other topics still get theirs.
+          ctx.log.error({ topic: t.name, err: String(e) }, "topic creation failed");
+          return fail(ErrorCode.UNKNOWN_SERVER_ERROR, `Topic '${t.name}' could not be created: ${(e as Error).message ?? String(e)}`);
         }
       }
       return {

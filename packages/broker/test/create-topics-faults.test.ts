@@ -1,0 +1,72 @@
+/**
+ * CreateTopics when opening a partition log fails part-way (EMFILE injected at the file system's
+ * `open`): the logs that did open are closed, the topic is neither served nor in the metadata, and
+ * the same name can be created afterwards. In memory; the wrapper counts handles opened and closed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiKey, ErrorCode } from "@odradek/codec";
+import type { FileHandle, FileSystem, MetadataStore } from "@odradek/storage";
+import { startBroker } from "../src/index.js";
+import type { RunningBroker } from "../src/index.js";
+import { TestClient } from "./helpers.js";
+
+let broker: RunningBroker;
+let c: TestClient;
+
+/** Handles under `<topic>-<p>/` directories, opened and not yet closed. */
+const live = new Set<FileHandle>();
+let failOpen: RegExp | null = null;
+
+beforeAll(async () => {
+  broker = await startBroker();
+  c = await TestClient.connect(broker.port);
+  // The broker's in-memory file system, shared by its LogManager and MetadataStore.
+  const fs = (broker.broker.logs as unknown as { fs: FileSystem }).fs;
+  const open = fs.open.bind(fs);
+  fs.open = async (path, mode) => {
+    if (failOpen?.test(path)) {
+      failOpen = null;
+      throw Object.assign(new Error(`EMFILE: too many open files, open '${path}'`), { code: "EMFILE" });
+    }
+    const h = await open(path, mode);
+    if (!/\/ft-\d+\//.test(path)) return h;
+    live.add(h);
+    const close = h.close.bind(h);
+    h.close = async () => {
+      live.delete(h);
+      await close();
+    };
+    return h;
+  };
+});
+afterAll(async () => {
+  await c.close();
+  await broker.close();
+});
+
+describe("CreateTopics with a failure while opening partition logs", () => {
+  it("closes the logs that opened, leaves no topic behind, and lets the name be created again", async () => {
+    failOpen = /\/ft-5\/.*\.log$/;
+    const r = await c.request(ApiKey.CreateTopics, 7, { topics: [{ name: "ft", numPartitions: 8, replicationFactor: 1 }, { name: "ft-other", numPartitions: 1, replicationFactor: 1 }], timeoutMs: 1000 });
+    expect(failOpen).toBeNull();
+    const [ft, other] = r.topics;
+    expect(ft!.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    expect(ft!.errorMessage).toMatch(/EMFILE/);
+    // Another topic of the same request is still created.
+    expect(other!.errorCode).toBe(ErrorCode.NONE);
+
+    expect(live.size).toBe(0);
+    expect(broker.broker.topic("ft")).toBeUndefined();
+    expect(broker.broker.hasTopic("ft")).toBe(false);
+    const metadata = (broker.broker as unknown as { metadata: MetadataStore }).metadata;
+    expect(metadata.topics().has("ft")).toBe(false);
+    expect(broker.broker.logs.allLogs().filter((l) => l.topic === "ft")).toEqual([]);
+    const md = await c.request(ApiKey.Metadata, 12, { topics: [{ name: "ft" }], allowAutoTopicCreation: false });
+    expect(md.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+
+    const again = await c.request(ApiKey.CreateTopics, 7, { topics: [{ name: "ft", numPartitions: 8, replicationFactor: 1 }], timeoutMs: 1000 });
+    expect(again.topics[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(broker.broker.topic("ft")!.partitions.length).toBe(8);
+    expect(live.size).toBe(8);
+  });
+});
