@@ -133,7 +133,10 @@ export function payloadFile(records, size = 1024) {
 /** kcat -P: every line of the payload file is one record; timed from process start to exit (all delivered). */
 export async function kcatProduce({ bootstrap, topic, records, acks, compression = "none", recordSize = 1024 }) {
   const file = payloadFile(records, recordSize);
-  const args = ["-P", "-b", bootstrap, "-t", topic, "-l", "-X", `acks=${acks}`, "-z", compression, file];
+  // Without keys librdkafka sticks to one partition per batch (sticky.partitioning.linger.ms), so ~30
+  // batches over 8 partitions leave one empty in ~15% of topics, and kcat -C then waits out
+  // fetch.wait.max.ms on it (500 ms, on Kafka as on odradek). A random partition per record fills all 8.
+  const args = ["-P", "-b", bootstrap, "-t", topic, "-l", "-X", `acks=${acks}`, "-X", "sticky.partitioning.linger.ms=0", "-z", compression, file];
   const res = await run("kcat", args, { timeoutMs: 600_000 });
   if (res.code !== 0 || /fail|error/i.test(res.stderr)) throw fail("kcat -P", res);
   return { records, bytes: records * recordSize, seconds: res.seconds, mbPerSec: (records * recordSize) / res.seconds / 1e6, recordsPerSec: records / res.seconds };
