@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The project's test command (`pnpm test`): installs the system tools tests drive, checks that the generated codec matches protocol/,
-// builds every package, runs vitest, then the compatibility CI subset against odradek (`node test-compat/run.mjs --subset ci`:
+// builds every package (native modules, tsc, the CLI bundle), runs vitest, then the compatibility CI subset against odradek (`node test-compat/run.mjs --subset ci`:
 // real clients installed into test-compat/.cache/compat by that runner), and ends with two summary lines:
 // "vitest: N passed, N failed, N skipped" and "compat: N passed, N failed, N skipped"; the exit status is non-zero if either failed.
 // Extra arguments go to vitest (e.g. `pnpm test packages/codec`) and skip the compat subset, as does COMPAT_SKIP=1.
@@ -20,7 +20,9 @@ const run = (cmd, args) => {
 // Real clients the tests drive (kcat from Debian's packages): installed when missing and possible.
 run("bash", [join(root, "scripts", "ci-tools.sh")]);
 run(process.execPath, [join(root, "scripts", "generate-codec.mjs"), "--check"]);
+run(process.execPath, [join(root, "scripts", "build-native.mjs")]);
 run(bin("tsc"), ["-b", "packages/cli"]);
+run(process.execPath, [join(root, "packages", "cli", "scripts", "bundle.mjs")]);
 
 const out = mkdtempSync(join(tmpdir(), "odradek-vitest-"));
 const report = join(out, "report.json");

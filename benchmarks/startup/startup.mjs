@@ -21,7 +21,9 @@
 // both. Medians over the runs, with min–max, and the ratio to the matching baseline.
 //
 // `--compare PATH` measures a second build of the CLI (e.g. a checkout of an older commit) in the same
-// interleaved runs and prints its rows too, labelled with its path.
+// interleaved runs and prints its rows too, labelled with its path. A `--cli` or `--compare` path
+// ending in `.blob` is a Node.js startup snapshot of the CLI, run as `node --snapshot-blob PATH -- …`
+// (benchmarks/startup/README.md: how one is built, and why the CLI does not use one).
 //
 // The client is hand-written (frames, RecordBatch v2, CRC-32C below) so that it depends on nothing in
 // the packages it measures. `--breakdown` runs the CLI once more per mode with `--import` of a hook that
@@ -218,7 +220,9 @@ function stop(child) {
 
 async function runCli(mode, extraNodeArgs = [], cli = CLI) {
   const dir = mode === "disk" ? mkdtempSync(join(tmpdir(), "odradek-startup-")) : null;
-  const args = [...extraNodeArgs, cli, "--port", "0", ...(dir ? ["--data-dir", dir] : ["--memory"])];
+  // A `.blob` is a startup snapshot of the CLI (node --build-snapshot): run as `node --snapshot-blob`.
+  const entry = cli.endsWith(".blob") ? ["--snapshot-blob", cli, "--"] : [cli];
+  const args = [...extraNodeArgs, ...entry, "--port", "0", ...(dir ? ["--data-dir", dir] : ["--memory"])];
   try {
     const spawnOpts = extraNodeArgs.length
       ? { stderr: "inherit", spawn: { env: { ...process.env, ODRADEK_LOG_LEVEL: "warn", STARTUP_IDLE_MS: String(IDLE_MS) } } }

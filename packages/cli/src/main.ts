@@ -10,12 +10,18 @@
  * JSON lines on stderr in pino's format (logger.ts); level from `ODRADEK_LOG_LEVEL` (default info).
  * Exit codes: 0 after SIGINT/SIGTERM (in-flight requests answered, logs flushed), 1 when the
  * broker cannot start (e.g. port in use), 2 for bad flags or configuration (an unknown log level too).
+ *
+ * This module only exports `main`; bin/odradek.js runs it, from the one-file bundle when the build
+ * made one (scripts/bundle.mjs) and from dist/ otherwise. After the ready line, the codec modules of
+ * every API the broker serves are loaded in the background (warm-up.ts), so that no later request
+ * needs a file opened (EMFILE at thousands of partitions).
  */
 import { resolve } from "node:path";
-import { ConfigError, startBroker } from "@odradek/broker";
+import { ConfigError, HANDLERS, startBroker } from "@odradek/broker";
 import { USAGE, parseArgs } from "./args.js";
 import type { CliOptions } from "./args.js";
 import { createJsonLogger, isLevelName, LEVELS } from "./logger.js";
+import { warmUpCodecModules } from "./warm-up.js";
 import type { RunningBroker } from "@odradek/broker";
 
 function defaultDataDir(config: Map<string, string>): string {
@@ -24,7 +30,12 @@ function defaultDataDir(config: Map<string, string>): string {
   return resolve(first && first.length > 0 ? first : ".data/odradek");
 }
 
-export async function main(argv: readonly string[]): Promise<void> {
+export interface MainHooks {
+  /** Runs once the ready line is out and the served APIs' codec modules are loaded. */
+  afterWarmUp?: () => void;
+}
+
+export async function main(argv: readonly string[], hooks: MainHooks = {}): Promise<void> {
   let opts: CliOptions;
   try {
     opts = parseArgs(argv);
@@ -90,6 +101,5 @@ export async function main(argv: readonly string[]): Promise<void> {
   const ms = Math.round(performance.now());
   process.stdout.write(`odradek ready on ${running.bootstrap} in ${ms} ms (${dataDir ? `data in ${dataDir}` : "in memory"})\n`);
   if (stopRequested !== undefined) stop(stopRequested);
+  else warmUpCodecModules(HANDLERS.map((h) => h.apiKey), log, hooks.afterWarmUp);
 }
-
-await main(process.argv.slice(2));

@@ -4,7 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -81,6 +81,29 @@ describe("odradek CLI", () => {
     p.child.kill("SIGINT");
     expect(await p.exit).toBe(0);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Only when the build made the bundle (scripts/bundle.mjs; skipped without esbuild) and no `tsc -b`
+  // ran since (bin/odradek.js then runs dist/main.js: see its header).
+  const bundleDir = join(dirname(bin), "..", "dist", "bundle");
+  const bundleFile = join(bundleDir, "odradek.cjs");
+  const bundleFresh = (): boolean => {
+    if (!existsSync(bundleFile)) return false;
+    const infos = readFileSync(bundleFile, "latin1").split("\n", 1)[0]!.split(" ").slice(3);
+    const built = statSync(bundleFile).mtimeMs;
+    return infos.every((f) => (statSync(join(bundleDir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0) <= built);
+  };
+  it.runIf(bundleFresh())("runs the bundle and leaves a V8 code cache named after its hash beside it", async () => {
+    const hash = /^\/\/ odradek-bundle ([0-9a-f]+)/.exec(readFileSync(join(bundleDir, "odradek.cjs"), "latin1"))?.[1];
+    expect(hash).toBeDefined();
+    const r = run(["--memory", "--port", "0"]);
+    const port = Number(/:(\d+) in/.exec(await r.ready)![1]);
+    expect(await apiVersions(port)).toBe(0);
+    const cached = () => readdirSync(bundleDir).some((f) => f.startsWith(`odradek.${hash}.${process.version}-`) && f.endsWith(".v8cache"));
+    for (let i = 0; i < 50 && !cached(); i++) await new Promise((res) => setTimeout(res, 100));
+    expect(cached()).toBe(true);
+    r.child.kill("SIGTERM");
+    expect(await r.exit).toBe(0);
   });
 
   it("exits 2 on a bad flag", async () => {
