@@ -253,11 +253,26 @@ export class Broker {
     });
   }
 
+  /**
+   * Grows a topic to `count` partitions: the new logs first, then the count in the metadata, so a
+   * failure in between (e.g. EMFILE) leaves the topic as it was: the new logs that opened are deleted
+   * here (or, if that fails too, as orphans at the next start), never a count without its logs.
+   */
   addPartitions(t: Topic, count: number): Promise<void> {
     return this.serial(async () => {
-      if (count <= t.partitions.length) return;
-      await this.metadata.setPartitionCount(t.name, count);
-      t.partitions.push(...(await openPartitions(this.logs, t.name, t.partitions.length, count)));
+      const from = t.partitions.length;
+      if (count <= from) return;
+      let added: PartitionState[];
+      try {
+        added = await openPartitions(this.logs, t.name, from, count);
+        await this.metadata.setPartitionCount(t.name, count);
+      } catch (e) {
+        const opened = Array.from({ length: count - from }, (_, i) => from + i).filter((p) => this.logs.getLog(t.name, p) !== undefined);
+        this.log.error({ topic: t.name, count, opened: opened.length, err: String(e) }, "adding partitions failed, undoing it");
+        await this.logs.deleteLogs(opened.map((partition) => ({ topic: t.name, partition }))).catch((err: unknown) => this.log.error({ topic: t.name, err: String(err) }, "undoing added partitions failed"));
+        throw e;
+      }
+      t.partitions.push(...added);
     });
   }
 

@@ -1,7 +1,8 @@
 /**
- * CreateTopics when opening a partition log fails part-way (EMFILE injected at the file system's
- * `open`): the logs that did open are closed, the topic is neither served nor in the metadata, and
- * the same name can be created afterwards. In memory; the wrapper counts handles opened and closed.
+ * CreateTopics and CreatePartitions when opening a partition log fails part-way (EMFILE injected at
+ * the file system's `open`): the logs that did open are closed, the topic is neither served nor in the
+ * metadata (or keeps its partition count), and the same request succeeds afterwards. In memory; the
+ * wrapper counts handles opened and closed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKey, ErrorCode } from "@odradek/codec";
@@ -13,7 +14,7 @@ import { TestClient } from "./helpers.js";
 let broker: RunningBroker;
 let c: TestClient;
 
-/** Handles under `<topic>-<p>/` directories, opened and not yet closed. */
+/** Handles under the partition directories of topics `ft` and `ft-grow`, opened and not yet closed. */
 const live = new Set<FileHandle>();
 let failOpen: RegExp | null = null;
 
@@ -29,7 +30,7 @@ beforeAll(async () => {
       throw Object.assign(new Error(`EMFILE: too many open files, open '${path}'`), { code: "EMFILE" });
     }
     const h = await open(path, mode);
-    if (!/\/ft-\d+\//.test(path)) return h;
+    if (!/\/ft(-grow)?-\d+\//.test(path)) return h;
     live.add(h);
     const close = h.close.bind(h);
     h.close = async () => {
@@ -68,5 +69,25 @@ describe("CreateTopics with a failure while opening partition logs", () => {
     expect(again.topics[0]!.errorCode).toBe(ErrorCode.NONE);
     expect(broker.broker.topic("ft")!.partitions.length).toBe(8);
     expect(live.size).toBe(8);
+  });
+
+  it("CreatePartitions keeps the old count and no new log when a new partition's log cannot open", async () => {
+    await c.request(ApiKey.CreateTopics, 7, { topics: [{ name: "ft-grow", numPartitions: 2, replicationFactor: 1 }], timeoutMs: 1000 });
+    const before = live.size;
+    failOpen = /\/ft-grow-4\/.*\.log$/;
+    const r = await c.request(ApiKey.CreatePartitions, 3, { topics: [{ name: "ft-grow", count: 6, assignments: null }], timeoutMs: 1000, validateOnly: false });
+    expect(failOpen).toBeNull();
+    expect(r.results[0]!.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    expect(r.results[0]!.errorMessage).toMatch(/EMFILE/);
+    expect(live.size).toBe(before);
+    expect(broker.broker.topic("ft-grow")!.partitions.length).toBe(2);
+    const metadata = (broker.broker as unknown as { metadata: MetadataStore }).metadata;
+    expect(metadata.topics().get("ft-grow")!.partitions).toBe(2);
+    expect(broker.broker.logs.allLogs().filter((l) => l.topic === "ft-grow").map((l) => l.partition).sort()).toEqual([0, 1]);
+
+    const again = await c.request(ApiKey.CreatePartitions, 3, { topics: [{ name: "ft-grow", count: 6, assignments: null }], timeoutMs: 1000, validateOnly: false });
+    expect(again.results[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(broker.broker.topic("ft-grow")!.partitions.length).toBe(6);
+    expect(live.size).toBe(before + 4);
   });
 });

@@ -5,7 +5,9 @@
  * UNKNOWN_TOPIC_OR_PARTITION; count equal to the current → INVALID_PARTITIONS ("Topic already has
  * N partitions."), lower → INVALID_PARTITIONS; assignments (when given) must list one replica set
  * per new partition, naming only this broker → INVALID_REPLICA_ASSIGNMENT. `validate_only` checks
- * only. New partitions start empty at leader epoch 0.
+ * only. New partitions start empty at leader epoch 0. A failure in storage (e.g. EMFILE opening a new
+ * partition's log) leaves the topic as it was (Broker.addPartitions) and answers UNKNOWN_SERVER_ERROR
+ * for that topic.
  * Omitted: `timeout_ms` (immediate).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
@@ -34,7 +36,15 @@ export default defineHandler({
           if (a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== b.nodeId)) return r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes a broker that is not registered.`);
         }
       }
-      if (!req.validateOnly) await b.addPartitions(topic, t.count);
+      if (!req.validateOnly) {
+        try {
+          await b.addPartitions(topic, t.count);
+        } catch (e) {
+          // The broker has undone the change (Broker.addPartitions); the other topics still get theirs.
+          ctx.log.error({ topic: t.name, err: String(e) }, "adding partitions failed");
+          return r(ErrorCode.UNKNOWN_SERVER_ERROR, `Partitions of '${t.name}' could not be added: ${(e as Error).message ?? String(e)}`);
+        }
+      }
       return r(ErrorCode.NONE);
     });
     return { throttleTimeMs: 0, results };
