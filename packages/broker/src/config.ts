@@ -92,6 +92,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "log.flush.scheduler.interval.ms", type: "long", default: LONG_MAX, readOnly: true },
   { name: "log.flush.offset.checkpoint.interval.ms", type: "int", default: "60000", min: 0, readOnly: true },
   { name: "log.cleaner.backoff.ms", type: "long", default: "15000", min: 0 },
+  { name: "log.cleaner.dedupe.buffer.size", type: "long", default: "134217728", min: 0 },
   { name: "log.cleanup.policy", type: "list", default: "delete", oneOf: ["delete", "compact"] },
   { name: "log.cleaner.delete.retention.ms", type: "long", default: "86400000", min: 0 },
   { name: "log.cleaner.min.compaction.lag.ms", type: "long", default: "0", min: 0 },

@@ -38,7 +38,13 @@ const clampMs = (v: string | null, fallback: number): number => {
 };
 
 /** The LogManager's background intervals from Kafka's broker configs. */
-export function logSchedule(config: BrokerConfig): Pick<LogManagerOptions, "retentionCheckIntervalMs" | "flushCheckIntervalMs" | "checkpointIntervalMs" | "cleanerBackoffMs"> {
+/**
+ * Bytes one key of the cleaner's offset map takes here (a JS Map entry with a short string key), against
+ * Kafka's 24 (MD5 + offset): `log.cleaner.dedupe.buffer.size` (Kafka's default 128 MiB) gives ~1M keys.
+ */
+const CLEANER_MAP_BYTES_PER_KEY = 128;
+
+export function logSchedule(config: BrokerConfig): Pick<LogManagerOptions, "retentionCheckIntervalMs" | "flushCheckIntervalMs" | "checkpointIntervalMs" | "cleanerBackoffMs" | "cleanerMaxMapEntries"> {
   return {
     retentionCheckIntervalMs: clampMs(config.get("log.retention.check.interval.ms"), 300_000),
     // The flush check is cheap (it only compares clocks unless a topic sets flush.ms), so it runs every
@@ -46,5 +52,6 @@ export function logSchedule(config: BrokerConfig): Pick<LogManagerOptions, "rete
     flushCheckIntervalMs: Math.min(1_000, clampMs(config.get("log.flush.scheduler.interval.ms"), 1_000)),
     checkpointIntervalMs: clampMs(config.get("log.flush.offset.checkpoint.interval.ms"), 60_000),
     cleanerBackoffMs: clampMs(config.get("log.cleaner.backoff.ms"), 15_000),
+    cleanerMaxMapEntries: Math.max(1, Math.floor(Number(config.get("log.cleaner.dedupe.buffer.size") ?? 134_217_728) / CLEANER_MAP_BYTES_PER_KEY)),
   };
 }

@@ -46,7 +46,8 @@ describe("broker on the storage engine", () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "odradek-storage-"));
-    b = await startBroker({ dataDir: dir, config: { "log.retention.check.interval.ms": "100" } });
+    // A cleaner map of 12 keys (log.cleaner.dedupe.buffer.size / 128 bytes per key, log-configs.ts).
+    b = await startBroker({ dataDir: dir, config: { "log.retention.check.interval.ms": "100", "log.cleaner.dedupe.buffer.size": String(12 * 128) } });
     c = await TestClient.connect(b.port);
   });
   afterAll(async () => {
@@ -87,6 +88,32 @@ describe("broker on the storage engine", () => {
     const r = await fetch(start);
     expect(r.errorCode).toBe(0);
     expect(parseBatches(r.records)[0]!.baseOffset).toBe(start);
+  });
+
+  it("compacts in passes bounded by log.cleaner.dedupe.buffer.size", async () => {
+    await createTopic(c, "cmp", 1, { "cleanup.policy": "compact", "segment.bytes": "4096" });
+    const value = Buffer.alloc(300, 97);
+    for (let i = 0; i < 60; i++) expect((await produce(c, "cmp", buildBatch([{ key: Buffer.from(`k${i % 15}`), value }]))).errorCode).toBe(0);
+    const log = b.broker.logs.getLog("cmp", 0)!;
+    await log.roll();
+    await log.flush();
+    const count = async () => {
+      let n = 0;
+      let offset = 0n;
+      for (;;) {
+        const r = (await c.request(ApiKey.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "cmp", partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1n }] }], forgottenTopicsData: [] })).responses[0]!.partitions[0]!;
+        const batches = parseBatches(r.records);
+        if (batches.length === 0) return n;
+        for (const x of batches) n += x.count;
+        offset = batches[batches.length - 1]!.baseOffset + BigInt(batches[batches.length - 1]!.count);
+      }
+    };
+    expect(log.segments.values().length).toBeGreaterThan(4);
+    await b.broker.logs.runCleaner();
+    // One pass maps one segment of ~12 keys: the first removes nothing, and nothing is fully compacted yet.
+    expect(await count()).toBe(60);
+    for (let i = 0; i < 10; i++) await b.broker.logs.runCleaner();
+    expect(await count()).toBe(15);
   });
 });
 
