@@ -218,7 +218,10 @@ function unescapeProperty(s: string): string {
 /** The broker's static configuration: explicitly set values over Kafka's defaults. */
 export class BrokerConfig {
   /** Values set in server.properties / --set / options (the STATIC_BROKER_CONFIG source). */
-  readonly explicit: ReadonlyMap<string, string>;
+  get explicit(): ReadonlyMap<string, string> {
+    return this.values;
+  }
+  private readonly values: Map<string, string>;
 
   constructor(values: ReadonlyMap<string, string>) {
     for (const [k, v] of values) {
@@ -228,7 +231,18 @@ export class BrokerConfig {
         if (err) throw new ConfigError(err);
       }
     }
-    this.explicit = new Map(values);
+    this.values = new Map(values);
+  }
+
+  /**
+   * Records the listener actually bound when `listeners` was not set (host and port from options or
+   * `--host`/`--port`, port 0 resolved), as a static setting, so DescribeConfigs reports what is
+   * served; nothing is recorded when it equals the default.
+   */
+  recordBoundListener(host: string, port: number): void {
+    if (this.values.has("listeners")) return;
+    const listener = `PLAINTEXT://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    if (listener !== BROKER_CONFIG_BY_NAME.get("listeners")?.default) this.values.set("listeners", listener);
   }
 
   get(name: string): string | null {

@@ -66,6 +66,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     await broker.close();
     throw err;
   }
+  config.recordBoundListener(bound.host, bound.port);
   const adv = config.get("advertised.listeners");
   broker.advertised = adv ? parseListener(adv) : { host: bound.host === "0.0.0.0" || bound.host === "::" ? "127.0.0.1" : bound.host, port: bound.port };
   if (broker.advertised.port === 0) broker.advertised = { ...broker.advertised, port: bound.port };
