@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKafka as startKafkaBroker, startOdradek as startOdradekBroker } from './brokers.mjs';
 import { clients as clientCatalogue, CORE } from './clients.mjs';
+import { parseRunnerArgs } from './suite-runner.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -25,24 +26,20 @@ const cache = path.resolve(process.env.COMPAT_CACHE ?? path.join(here, '.cache',
 const CI_CLIENTS = ['kafkajs', 'kcat', 'confluent-kafka', 'java', 'franz-go'];
 
 // ---- arguments ----
-const opts = { kafka: false, odradek: true, clients: null, scenarios: null, subset: null, out: null, timeoutScale: 1 };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  const val = () => { if (i + 1 >= argv.length) die(`${a} needs a value`); return argv[++i]; };
-  if (a === '--kafka') opts.kafka = true;
-  else if (a === '--no-odradek') opts.odradek = false;
-  else if (a === '--clients') opts.clients = val().split(',').filter(Boolean);
-  else if (a === '--scenarios') opts.scenarios = val().split(',').filter(Boolean);
-  else if (a === '--subset') opts.subset = val();
-  else if (a === '--out') opts.out = path.resolve(val());
-  else if (a === '--timeout-scale') opts.timeoutScale = Number(val());
-  else if (a === '--render') opts.render = path.resolve(val());
-  else if (a === '--merge') opts.merge = true;
-  else if (a === '-h' || a === '--help') { console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 12).join('\n')); process.exit(0); }
-  else die(`unknown argument ${a}`);
-}
-function die(msg) { console.error(`run.mjs: ${msg}`); process.exit(2); }
+const { opts, die } = parseRunnerArgs({
+  tag: 'run.mjs',
+  file: import.meta.url,
+  helpLines: 12,
+  defaults: { clients: null, scenarios: null, subset: null, out: null, timeoutScale: 1 },
+  flags: {
+    '--clients': (o, val) => { o.clients = val().split(',').filter(Boolean); },
+    '--scenarios': (o, val) => { o.scenarios = val().split(',').filter(Boolean); },
+    '--subset': (o, val) => { o.subset = val(); },
+    '--timeout-scale': (o, val) => { o.timeoutScale = Number(val()); },
+    '--render': (o, val) => { o.render = path.resolve(val()); },
+    '--merge': (o) => { o.merge = true; },
+  },
+});
 if (opts.subset && opts.subset !== 'ci') die(`unknown subset ${opts.subset} (known: ci)`);
 // the committed matrix is results/latest.*; CI-subset runs go to results/ci/ (git-ignored)
 opts.out ??= path.join(here, 'results', ...(opts.subset === 'ci' ? ['ci'] : []));
@@ -205,7 +202,7 @@ const n = (st) => counted.filter((r) => r.status === st).length;
 const blocking = counted.filter((r) => r.broker === 'odradek' && r.status === 'FAIL');
 const report = {
   runId, startedAt: new Date(t0).toISOString(), durationSeconds: Math.round((Date.now() - t0) / 1000),
-  command: `node test-compat/run.mjs ${argv.join(' ')}`.trim(),
+  command: `node test-compat/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
   host: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length },
   brokers, clients: clientInfo, scenarios: scenarioNames,
   summary: { passed: n('PASS'), failed: n('FAIL'), skipped: n('SKIP'), odradekFailures: blocking.length },

@@ -9,12 +9,15 @@ import { toolEnv } from './clients.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * @param tag      short name for messages and the log dir ("kgo", "kpit")
- * @param file     the runner's import.meta.url (its header comment, lines 2..helpLines, is the --help text)
- * @param defaults the runner's options with their defaults (timeout and out included)
+ * The command line every compat runner shares (run.mjs and the suite runners): --kafka, --no-odradek,
+ * --out DIR, -h / --help (the runner's header comment, lines 2..helpLines), plus the runner's own flags.
+ * @param tag      short name for messages ("run.mjs", "kgo", "kpit")
+ * @param file     the runner's import.meta.url
+ * @param defaults the runner's options with their defaults
  * @param flags    the runner's own flags: name → (opts, value()) => void
+ * @returns the options and `die(message)` (exit 2)
  */
-export function setupSuiteRun({ tag, file, helpLines, defaults, flags = {} }) {
+export function parseRunnerArgs({ tag, file, helpLines, defaults, flags = {} }) {
   const die = (msg) => { console.error(`${tag}: ${msg}`); process.exit(2); };
   const opts = { kafka: false, odradek: true, ...defaults };
   const argv = process.argv.slice(2);
@@ -23,12 +26,23 @@ export function setupSuiteRun({ tag, file, helpLines, defaults, flags = {} }) {
     const val = () => { if (i + 1 >= argv.length) die(`${a} needs a value`); return argv[++i]; };
     if (a === '--kafka') opts.kafka = true;
     else if (a === '--no-odradek') opts.odradek = false;
-    else if (a === '--timeout') opts.timeout = Number(val());
     else if (a === '--out') opts.out = path.resolve(val());
     else if (a === '-h' || a === '--help') { console.log(fs.readFileSync(fileURLToPath(file), 'utf8').split('\n').slice(1, helpLines).join('\n')); process.exit(0); }
     else if (flags[a]) flags[a](opts, val);
     else die(`unknown argument ${a}`);
   }
+  return { opts, die };
+}
+
+/**
+ * parseRunnerArgs with --timeout S, then the run setup of a suite runner.
+ * @param tag      short name for messages and the log dir ("kgo", "kpit")
+ * @param file     the runner's import.meta.url (its header comment, lines 2..helpLines, is the --help text)
+ * @param defaults the runner's options with their defaults (timeout and out included)
+ * @param flags    the runner's own flags: name → (opts, value()) => void
+ */
+export function setupSuiteRun({ tag, file, helpLines, defaults, flags = {} }) {
+  const { opts, die } = parseRunnerArgs({ tag, file, helpLines, defaults, flags: { '--timeout': (o, val) => { o.timeout = Number(val()); }, ...flags } });
   const brokerNames = [...(opts.odradek ? ['odradek'] : []), ...(opts.kafka ? ['kafka'] : [])];
   if (!brokerNames.length) die('no broker selected');
   const cache = path.resolve(process.env.COMPAT_CACHE ?? path.join(root, 'test-compat', '.cache', 'compat'));
