@@ -53,3 +53,41 @@ export function setupSuiteRun({ tag, file, helpLines, defaults, flags = {} }) {
   const say = (m) => console.log(`[${tag} ${((Date.now() - t0) / 1000).toFixed(0).padStart(5)}s] ${m}`);
   return { opts, brokerNames, cache, logDir, say, env: toolEnv(cache), die, t0, runId };
 }
+
+/** Rows counted: passed and run (not SKIP), skipped. */
+export function countStatuses(rows) {
+  const run = rows.filter((r) => r.status !== 'SKIP');
+  return { passed: run.filter((r) => r.status === 'PASS').length, run: run.length, skipped: rows.length - run.length };
+}
+
+/**
+ * The allowlist against odradek's results: `notPassing` lists allowlisted tests this run ran that did
+ * not pass on odradek, `passingNotListed` tests that passed on odradek without being allowlisted.
+ */
+export function compareAllowlist(results, allow, odradekRan) {
+  if (!odradekRan) return { notPassing: [], passingNotListed: [] };
+  const odr = results.filter((r) => r.broker === 'odradek');
+  return {
+    notPassing: allow.filter((t) => odr.some((r) => r.test === t) && odr.find((r) => r.test === t).status !== 'PASS'),
+    passingNotListed: odr.filter((r) => r.status === 'PASS' && !allow.includes(r.test)).map((r) => r.test),
+  };
+}
+
+/**
+ * Writes a suite run's report: a full run to `out`/latest.{json,md} (committed), a partial one (a
+ * selection flag given) to results.json in the run's log dir; then says what the allowlist missed.
+ */
+export function writeSuiteReport({ report, markdown, out, logDir, partialFlag, say }) {
+  if (!partialFlag) {
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+    fs.writeFileSync(path.join(out, 'latest.md'), markdown(report));
+    say(`wrote ${path.relative(process.cwd(), path.join(out, 'latest.md'))} and latest.json; logs in ${logDir}`);
+  } else {
+    fs.writeFileSync(path.join(logDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
+    say(`${partialFlag} given: results.json in ${logDir} (the committed results are written by full runs only)`);
+  }
+  const { notPassing, passingNotListed } = report.allowlist;
+  if (notPassing.length) say(`allowlisted but not passing on odradek: ${notPassing.join(', ')}`);
+  if (passingNotListed.length) say(`passing on odradek but not in allowlist.txt (add them): ${passingNotListed.join(', ')}`);
+}

@@ -26,7 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { relay, startKafka, startOdradek } from '../brokers.mjs';
 import { sh } from '../clients.mjs';
-import { setupSuiteRun } from '../suite-runner.mjs';
+import { compareAllowlist, countStatuses, setupSuiteRun, writeSuiteReport } from '../suite-runner.mjs';
 
 const MODULE = 'github.com/twmb/franz-go';
 const VERSION = 'v1.22.3';
@@ -156,37 +156,22 @@ try {
 
 // ---- report ----
 const summary = {};
+// a test that used the broker on either side counts as a broker test on both
+const usedBroker = new Set(results.filter((r) => r.connections > 0).map((r) => r.test));
 for (const b of brokerNames) {
   const rs = results.filter((r) => r.broker === b);
-  const count = (xs) => {
-    const run = xs.filter((r) => r.status !== 'SKIP');
-    return { passed: run.filter((r) => r.status === 'PASS').length, run: run.length, skipped: xs.length - run.length };
-  };
-  // a test that used the broker on either side counts as a broker test on both
-  const usedBroker = new Set(results.filter((r) => r.connections > 0).map((r) => r.test));
-  summary[b] = { all: count(rs), broker: count(rs.filter((r) => usedBroker.has(r.test))), unit: count(rs.filter((r) => !usedBroker.has(r.test))) };
+  summary[b] = { all: countStatuses(rs), broker: countStatuses(rs.filter((r) => usedBroker.has(r.test))), unit: countStatuses(rs.filter((r) => !usedBroker.has(r.test))) };
 }
-const missing = opts.odradek ? allow.filter((t) => (!opts.run || opts.run.test(t)) && results.some((r) => r.test === t)
-  && results.find((r) => r.test === t && r.broker === 'odradek')?.status !== 'PASS') : [];
-const extra = opts.odradek ? results.filter((r) => r.broker === 'odradek' && r.status === 'PASS' && !allow.includes(r.test)).map((r) => r.test) : [];
+const allowlist = compareAllowlist(results, allow, opts.odradek);
+const missing = allowlist.notPassing;
 const report = {
   runId, startedAt: new Date(t0).toISOString(), durationSeconds: Math.round((Date.now() - t0) / 1000),
   command: `node test-compat/franz-go-kgo/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
   module: `${MODULE}@${VERSION}`, moduleSum: suite?.sum, env: { KGO_TEST_RF: 1, KGO_TEST_RECORDS: opts.records }, timeoutSeconds: opts.timeout,
   host: { node: process.version, cpus: os.cpus().length },
-  summary, allowlist: { notPassing: missing, passingNotListed: extra }, results,
+  summary, allowlist, results,
 };
-if (!opts.run) {
-  fs.mkdirSync(opts.out, { recursive: true });
-  fs.writeFileSync(path.join(opts.out, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
-  fs.writeFileSync(path.join(opts.out, 'latest.md'), markdown(report));
-  say(`wrote ${path.relative(process.cwd(), path.join(opts.out, 'latest.md'))} and latest.json; logs in ${logDir}`);
-} else {
-  fs.writeFileSync(path.join(logDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
-  say(`--run given: results.json in ${logDir} (the committed results are written by full runs only)`);
-}
-if (missing.length) say(`allowlisted but not passing on odradek: ${missing.join(', ')}`);
-if (extra.length) say(`passing on odradek but not in allowlist.txt (add them): ${extra.join(', ')}`);
+writeSuiteReport({ report, markdown, out: opts.out, logDir, partialFlag: opts.run ? '--run' : null, say });
 for (const b of brokerNames) {
   const s = summary[b];
   console.log(`kgo ${b}: ${s.all.passed}/${s.all.run} passed (${s.all.skipped} skipped); broker tests ${s.broker.passed}/${s.broker.run} (${s.broker.skipped} skipped), unit tests ${s.unit.passed}/${s.unit.run}`);

@@ -24,7 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKafka, startOdradek } from '../brokers.mjs';
 import { sh } from '../clients.mjs';
-import { setupSuiteRun } from '../suite-runner.mjs';
+import { compareAllowlist, countStatuses, setupSuiteRun, writeSuiteReport } from '../suite-runner.mjs';
 
 const PKG = 'kafka-python';
 const VERSION = '3.0.12';
@@ -156,30 +156,15 @@ try {
 }
 
 const summary = {};
-for (const b of brokerNames) {
-  const rs = results.filter((r) => r.broker === b);
-  const run = rs.filter((r) => r.status !== 'SKIP');
-  summary[b] = { passed: run.filter((r) => r.status === 'PASS').length, run: run.length, skipped: rs.length - run.length };
-}
-const odr = results.filter((r) => r.broker === 'odradek');
-const missing = opts.odradek ? allow.filter((t) => odr.some((r) => r.test === t) && odr.find((r) => r.test === t).status !== 'PASS') : [];
-const extra = odr.filter((r) => r.status === 'PASS' && !allow.includes(r.test)).map((r) => r.test);
+for (const b of brokerNames) summary[b] = countStatuses(results.filter((r) => r.broker === b));
+const allowlist = compareAllowlist(results, allow, opts.odradek);
+const missing = allowlist.notPassing;
 const report = {
   runId, startedAt: new Date(t0).toISOString(), durationSeconds: Math.round((Date.now() - t0) / 1000),
   command: `node test-compat/kafka-python-it/run.mjs ${process.argv.slice(2).join(' ')}`.trim(), package: `${PKG} ${VERSION} (sdist test/integration)`,
-  env: { KAFKA_VERSION }, timeoutSeconds: opts.timeout, summary, allowlist: { notPassing: missing, passingNotListed: extra }, results,
+  env: { KAFKA_VERSION }, timeoutSeconds: opts.timeout, summary, allowlist, results,
 };
-if (!opts.files) {
-  fs.mkdirSync(opts.out, { recursive: true });
-  fs.writeFileSync(path.join(opts.out, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
-  fs.writeFileSync(path.join(opts.out, 'latest.md'), markdown(report));
-  say(`wrote ${path.relative(process.cwd(), path.join(opts.out, 'latest.md'))} and latest.json; logs in ${logDir}`);
-} else {
-  fs.writeFileSync(path.join(logDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
-  say(`--files given: results.json in ${logDir}`);
-}
-if (missing.length) say(`allowlisted but not passing on odradek: ${missing.join(', ')}`);
-if (extra.length) say(`passing on odradek but not in allowlist.txt (add them): ${extra.join(' ')}`);
+writeSuiteReport({ report, markdown, out: opts.out, logDir, partialFlag: opts.files ? '--files' : null, say });
 for (const b of brokerNames) console.log(`kafka-python-it ${b}: ${summary[b].passed}/${summary[b].run} passed (${summary[b].skipped} skipped)`);
 if (exitCode === 0 && missing.length) exitCode = 1;
 process.exit(exitCode);
