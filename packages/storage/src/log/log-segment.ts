@@ -136,6 +136,11 @@ export class LogSegment {
       await this.log.truncate(start).catch(() => {});
       throw e;
     }
+    this.recordWritten(start, length, batches);
+  }
+
+  /** Bookkeeping after `length` bytes holding `batches` were written at `start`: indexes, then size. */
+  private recordWritten(start: number, length: number, batches: readonly AppendedBatch[]): void {
     this.unflushed = true;
     if (start === 0 && batches[0]) this.rollingBasedTimestamp = batches[0].maxTimestamp >= 0 ? batches[0].maxTimestamp : this.rollingBasedTimestamp;
     for (const b of batches) this.indexBatch(start + b.pos, b.size, b.baseOffset, b.maxTimestamp);
@@ -154,10 +159,7 @@ export class LogSegment {
   appendSync(buffer: Buffer, batches: readonly AppendedBatch[]): void {
     const start = this.size;
     this.log.writeSync!(buffer, start);
-    this.unflushed = true;
-    if (start === 0 && batches[0]) this.rollingBasedTimestamp = batches[0].maxTimestamp >= 0 ? batches[0].maxTimestamp : this.rollingBasedTimestamp;
-    for (const b of batches) this.indexBatch(start + b.pos, b.size, b.baseOffset, b.maxTimestamp);
-    this.size = start + buffer.length;
+    this.recordWritten(start, buffer.length, batches);
   }
 
   /** Cuts the file back to `size` after a failed write (bytes past it are a torn write). */

@@ -237,13 +237,18 @@ export class UnifiedLog implements PartitionLog {
       this.enqueue(() => seg.rollbackTo(start)).catch(() => {});
       return Promise.reject(err);
     }
-    for (const h of prepared.headers) this.producerState.update(h);
-    this.latestEpoch = prepared.epoch;
-    this._logEndOffset = prepared.next;
-    this.unflushedMessages += prepared.count;
+    this.recordAppended(prepared);
     const result = prepared.result(this._logStartOffset);
     if (this.unflushedMessages < this.config.flushMessages) return Promise.resolve(result);
     return this.enqueue(() => this.flushLocked()).then(() => result);
+  }
+
+  /** The log's state after `p` was written: producer state, leader epoch, log end, unflushed count. */
+  private recordAppended(p: ValidatedAppend): void {
+    for (const h of p.headers) this.producerState.update(h);
+    this.latestEpoch = p.epoch;
+    this._logEndOffset = p.next;
+    this.unflushedMessages += p.count;
   }
 
   /**
@@ -276,14 +281,7 @@ export class UnifiedLog implements PartitionLog {
       } catch (e) {
         throw this.fail("append failed, rolled back", e);
       }
-      let count = 0;
-      for (const p of done) {
-        for (const h of p.headers) this.producerState.update(h);
-        count += p.count;
-        this.latestEpoch = p.epoch;
-      }
-      this._logEndOffset = done[done.length - 1]!.next;
-      this.unflushedMessages += count;
+      for (const p of done) this.recordAppended(p);
       if (this.unflushedMessages >= this.config.flushMessages) await this.flushLocked();
       for (const p of done) p.a.resolve(p.result(this._logStartOffset));
     };
