@@ -398,8 +398,11 @@ function generate() {
 
   // One file per API key (request + response), and one per header / data schema.
   const apis = new Map();
+  // An API whose versions are all removed ("versions=none": the inter-broker APIs 4-7 since Kafka 4.0)
+  // gets no codec: its key is a hole in the tables below, like a key Kafka never assigned.
+  const removed = (m) => { const v = parseVersions(m.versions); return v.min > v.max; };
   for (const m of protocol.values()) {
-    if (m.kind === "request" || m.kind === "response") {
+    if ((m.kind === "request" || m.kind === "response") && !removed(m)) {
       const e = apis.get(m.apiKey) ?? { key: m.apiKey };
       e[m.kind] = m;
       apis.set(m.apiKey, e);
@@ -437,7 +440,7 @@ function generate() {
   }
   for (const m of dataMsgs) reg.push(`import type { ${m.name}, ${m.name}Input } from "${rel(m.outFile)}";`);
   reg.push("");
-  // Indexed by API key; a key without an API (none today) gets a hole.
+  // Indexed by API key; a key without an API (a removed one, 4-7) gets a hole.
   const byKey = Array.from({ length: sortedApis[sortedApis.length - 1].key + 1 }, (_, k) => sortedApis.find((api) => api.key === k));
   // How the modules are loaded lives in its own module, lazy-modules.ts, so that a bundler can put
   // lazy-modules.bundled.ts in its place (literal require() calls it can follow); see both headers.

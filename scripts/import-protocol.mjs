@@ -59,12 +59,15 @@ function fieldLines(fields, depth, out) {
 function messageBlock(j, out) {
   const head = [j.type, j.name];
   if (j.apiKey !== undefined) head.push(`key=${j.apiKey}`);
-  head.push(`versions=${j.validVersions}`, `flexible=${j.flexibleVersions}`);
+  // An API whose every version Kafka removed (LeaderAndIsr and the other inter-broker APIs 4-7 in 4.x)
+  // has "validVersions": "none", no flexibleVersions and no fields: kept as an empty block, so that the
+  // key stays reserved and the drift test sees it, and the generator writes no codec for it.
+  head.push(`versions=${j.validVersions}`, `flexible=${j.flexibleVersions ?? "none"}`);
   if (j.deprecatedVersions) head.push(`deprecated=${j.deprecatedVersions}`);
   if (j.listeners) head.push(`listeners=${j.listeners.join(",")}`);
   if (j.latestVersionUnstable) head.push("unstable");
   out.push(head.join(" "));
-  if (j.fields.length) fieldLines(j.fields, 1, out);
+  if (j.fields?.length) fieldLines(j.fields, 1, out);
   for (const cs of j.commonStructs ?? []) {
     out.push(`common ${cs.name} versions=${cs.versions}`);
     fieldLines(cs.fields, 1, out);

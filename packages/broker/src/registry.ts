@@ -55,8 +55,11 @@ export interface HandlerDefinition<K extends ApiKeyNumber = ApiKeyNumber> {
 export function defineHandler<K extends ApiKeyNumber>(def: HandlerDefinition<K>): HandlerDefinition<K> {
   const api = API_DEFINITIONS[def.apiKey];
   if (!api) throw new Error(`defineHandler: unknown API key ${def.apiKey}`);
-  if (def.minVersion < api.request.minVersion || def.maxVersion > api.request.maxVersion) {
-    throw new Error(`defineHandler: ${api.name} ${def.minVersion}-${def.maxVersion} exceeds the codec's ${api.request.minVersion}-${api.request.maxVersion}`);
+  // What is served (acceptMin-maxVersion) must lie within the codec; only the advertised minimum may
+  // reach below it (Produce 0-2, see acceptMin).
+  const served = def.acceptMin ?? def.minVersion;
+  if (served < api.request.minVersion || def.maxVersion > api.request.maxVersion) {
+    throw new Error(`defineHandler: ${api.name} ${served}-${def.maxVersion} exceeds the codec's ${api.request.minVersion}-${api.request.maxVersion}`);
   }
   return def;
 }

@@ -25,10 +25,18 @@ function codecFor(name: string): MessageCodec {
 describe("every message and version survives encode → decode → encode", () => {
   let cases = 0;
   for (const msg of PROTOCOL.values()) {
+    const { min, max } = versionRange(msg.versions);
+    if (min > max) {
+      // A removed API (versions=none, keys 4-7 since Kafka 4.0) has no codec at all.
+      it(`${msg.name} (removed: no codec)`, () => {
+        expect(API_DEFINITIONS[msg.apiKey ?? -1]).toBeUndefined();
+        expect((generated as unknown as Record<string, unknown>)[`read${msg.name}`]).toBeUndefined();
+      });
+      continue;
+    }
     it(msg.name, () => {
       const codec = codecFor(msg.name);
       expect(typeof codec.read).toBe("function");
-      const { min, max } = versionRange(msg.versions);
       for (let v = min; v <= max; v++) {
         const r = rng(v * 7919 + msg.name.length);
         for (let i = 0; i < ITERATIONS; i++) {

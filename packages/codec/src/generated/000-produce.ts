@@ -53,6 +53,7 @@ function writeProduceRequestPartitionProduceData(w: Writer, version: number, v: 
 
 export interface ProduceRequestTopicProduceData {
   name: string;
+  topicId: string;
   partitionData: ProduceRequestPartitionProduceData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
@@ -60,20 +61,27 @@ export interface ProduceRequestTopicProduceData {
 /** ProduceRequestTopicProduceData for encoding: a field left out takes its default. */
 export interface ProduceRequestTopicProduceDataInput {
   name?: string;
+  topicId?: string;
   partitionData?: ProduceRequestPartitionProduceDataInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultProduceRequestTopicProduceData(): ProduceRequestTopicProduceData {
-  return { name: "", partitionData: [] };
+  return { name: "", topicId: "AAAAAAAAAAAAAAAAAAAAAA", partitionData: [] };
 }
 
 function readProduceRequestTopicProduceData(r: Reader, version: number): ProduceRequestTopicProduceData {
   const flex = version >= 9;
   let $name: string = "";
+  let $topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let $partitionData: ProduceRequestPartitionProduceData[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  $name = (flex ? r.compactString() : r.string());
+  if (version <= 12) {
+    $name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 13) {
+    $topicId = r.uuid();
+  }
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field PartitionData");
@@ -86,14 +94,22 @@ function readProduceRequestTopicProduceData(r: Reader, version: number): Produce
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { name: $name, partitionData: $partitionData, _unknownTaggedFields };
+  return { name: $name, topicId: $topicId, partitionData: $partitionData, _unknownTaggedFields };
 }
 
 function writeProduceRequestTopicProduceData(w: Writer, version: number, v: ProduceRequestTopicProduceDataInput): void {
   const flex = version >= 9;
-  {
-    const x = v.name === undefined ? "" : v.name;
-    if (flex) w.compactString(x); else w.string(x);
+  if (version <= 12) {
+    {
+      const x = v.name === undefined ? "" : v.name;
+      if (flex) w.compactString(x); else w.string(x);
+    }
+  }
+  if (version >= 13) {
+    {
+      const x = v.topicId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.topicId;
+      w.uuid(x);
+    }
   }
   {
     const x = v.partitionData === undefined ? [] : v.partitionData;
@@ -136,9 +152,7 @@ export function readProduceRequest(r: Reader, version: number): ProduceRequest {
   let $timeoutMs: number = 0;
   let $topicData: ProduceRequestTopicProduceData[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  if (version >= 3) {
-    $transactionalId = (flex ? r.compactNullableString() : r.nullableString());
-  }
+  $transactionalId = (flex ? r.compactNullableString() : r.nullableString());
   $acks = r.int16();
   $timeoutMs = r.int32();
   {
@@ -158,11 +172,9 @@ export function readProduceRequest(r: Reader, version: number): ProduceRequest {
 
 export function writeProduceRequest(w: Writer, version: number, v: ProduceRequestInput): void {
   const flex = version >= 9;
-  if (version >= 3) {
-    {
-      const x = v.transactionalId === undefined ? null : v.transactionalId;
-      if (flex) w.compactNullableString(x); else w.nullableString(x);
-    }
+  {
+    const x = v.transactionalId === undefined ? null : v.transactionalId;
+    if (flex) w.compactNullableString(x); else w.nullableString(x);
   }
   {
     const x = v.acks === undefined ? 0 : v.acks;
@@ -426,9 +438,7 @@ function readProduceResponsePartitionProduceResponse(r: Reader, version: number)
   $index = r.int32();
   $errorCode = r.int16();
   $baseOffset = r.int64();
-  if (version >= 2) {
-    $logAppendTimeMs = r.int64();
-  }
+  $logAppendTimeMs = r.int64();
   if (version >= 5) {
     $logStartOffset = r.int64();
   }
@@ -483,11 +493,9 @@ function writeProduceResponsePartitionProduceResponse(w: Writer, version: number
     const x = v.baseOffset === undefined ? 0n : v.baseOffset;
     w.int64(x);
   }
-  if (version >= 2) {
-    {
-      const x = v.logAppendTimeMs === undefined ? -1n : v.logAppendTimeMs;
-      w.int64(x);
-    }
+  {
+    const x = v.logAppendTimeMs === undefined ? -1n : v.logAppendTimeMs;
+    w.int64(x);
   }
   if (version >= 5) {
     {
@@ -533,6 +541,7 @@ function writeProduceResponsePartitionProduceResponse(w: Writer, version: number
 
 export interface ProduceResponseTopicProduceResponse {
   name: string;
+  topicId: string;
   partitionResponses: ProduceResponsePartitionProduceResponse[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
@@ -540,20 +549,27 @@ export interface ProduceResponseTopicProduceResponse {
 /** ProduceResponseTopicProduceResponse for encoding: a field left out takes its default. */
 export interface ProduceResponseTopicProduceResponseInput {
   name?: string;
+  topicId?: string;
   partitionResponses?: ProduceResponsePartitionProduceResponseInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultProduceResponseTopicProduceResponse(): ProduceResponseTopicProduceResponse {
-  return { name: "", partitionResponses: [] };
+  return { name: "", topicId: "AAAAAAAAAAAAAAAAAAAAAA", partitionResponses: [] };
 }
 
 function readProduceResponseTopicProduceResponse(r: Reader, version: number): ProduceResponseTopicProduceResponse {
   const flex = version >= 9;
   let $name: string = "";
+  let $topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let $partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  $name = (flex ? r.compactString() : r.string());
+  if (version <= 12) {
+    $name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 13) {
+    $topicId = r.uuid();
+  }
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field PartitionResponses");
@@ -566,14 +582,22 @@ function readProduceResponseTopicProduceResponse(r: Reader, version: number): Pr
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { name: $name, partitionResponses: $partitionResponses, _unknownTaggedFields };
+  return { name: $name, topicId: $topicId, partitionResponses: $partitionResponses, _unknownTaggedFields };
 }
 
 function writeProduceResponseTopicProduceResponse(w: Writer, version: number, v: ProduceResponseTopicProduceResponseInput): void {
   const flex = version >= 9;
-  {
-    const x = v.name === undefined ? "" : v.name;
-    if (flex) w.compactString(x); else w.string(x);
+  if (version <= 12) {
+    {
+      const x = v.name === undefined ? "" : v.name;
+      if (flex) w.compactString(x); else w.string(x);
+    }
+  }
+  if (version >= 13) {
+    {
+      const x = v.topicId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.topicId;
+      w.uuid(x);
+    }
   }
   {
     const x = v.partitionResponses === undefined ? [] : v.partitionResponses;
@@ -622,9 +646,7 @@ export function readProduceResponse(r: Reader, version: number): ProduceResponse
       $responses = a;
     }
   }
-  if (version >= 1) {
-    $throttleTimeMs = r.int32();
-  }
+  $throttleTimeMs = r.int32();
   if (version >= 10 && !(version >= 10)) {
     {
       const n = flex ? r.compactArrayLength() : r.arrayLength();
@@ -673,11 +695,9 @@ export function writeProduceResponse(w: Writer, version: number, v: ProduceRespo
       for (const e of x) writeProduceResponseTopicProduceResponse(w, version, e);
     }
   }
-  if (version >= 1) {
-    {
-      const x = v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs;
-      w.int32(x);
-    }
+  {
+    const x = v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs;
+    w.int32(x);
   }
   if (version >= 10 && !(version >= 10)) {
     {

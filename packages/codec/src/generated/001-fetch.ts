@@ -90,6 +90,7 @@ export interface FetchRequestFetchPartition {
   logStartOffset: bigint;
   partitionMaxBytes: number;
   replicaDirectoryId: string;
+  highWatermark: bigint;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -102,11 +103,12 @@ export interface FetchRequestFetchPartitionInput {
   logStartOffset?: bigint;
   partitionMaxBytes?: number;
   replicaDirectoryId?: string;
+  highWatermark?: bigint;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultFetchRequestFetchPartition(): FetchRequestFetchPartition {
-  return { partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 0, replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA" };
+  return { partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 0, replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA", highWatermark: 9223372036854775807n };
 }
 
 function readFetchRequestFetchPartition(r: Reader, version: number): FetchRequestFetchPartition {
@@ -118,6 +120,7 @@ function readFetchRequestFetchPartition(r: Reader, version: number): FetchReques
   let $logStartOffset: bigint = -1n;
   let $partitionMaxBytes: number = 0;
   let $replicaDirectoryId: string = "AAAAAAAAAAAAAAAAAAAAAA";
+  let $highWatermark: bigint = 9223372036854775807n;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $partition = r.int32();
   if (version >= 9) {
@@ -134,6 +137,9 @@ function readFetchRequestFetchPartition(r: Reader, version: number): FetchReques
   if (version >= 17 && !(version >= 17)) {
     $replicaDirectoryId = r.uuid();
   }
+  if (version >= 18 && !(version >= 18)) {
+    $highWatermark = r.int64();
+  }
   if (flex) {
     const count = r.uvarint();
     let last = -1;
@@ -148,10 +154,16 @@ function readFetchRequestFetchPartition(r: Reader, version: number): FetchReques
           $replicaDirectoryId = r.uuid();
         }
       }
+      else if (tag === 1 && version >= 18) {
+        {
+          const r = Reader.over(data);
+          $highWatermark = r.int64();
+        }
+      }
       else (_unknownTaggedFields ??= []).push({ tag, data });
     }
   }
-  return { partition: $partition, currentLeaderEpoch: $currentLeaderEpoch, fetchOffset: $fetchOffset, lastFetchedEpoch: $lastFetchedEpoch, logStartOffset: $logStartOffset, partitionMaxBytes: $partitionMaxBytes, replicaDirectoryId: $replicaDirectoryId, _unknownTaggedFields };
+  return { partition: $partition, currentLeaderEpoch: $currentLeaderEpoch, fetchOffset: $fetchOffset, lastFetchedEpoch: $lastFetchedEpoch, logStartOffset: $logStartOffset, partitionMaxBytes: $partitionMaxBytes, replicaDirectoryId: $replicaDirectoryId, highWatermark: $highWatermark, _unknownTaggedFields };
 }
 
 function writeFetchRequestFetchPartition(w: Writer, version: number, v: FetchRequestFetchPartitionInput): void {
@@ -192,6 +204,12 @@ function writeFetchRequestFetchPartition(w: Writer, version: number, v: FetchReq
       w.uuid(x);
     }
   }
+  if (version >= 18 && !(version >= 18)) {
+    {
+      const x = v.highWatermark === undefined ? 9223372036854775807n : v.highWatermark;
+      w.int64(x);
+    }
+  }
   if (flex) {
     const tagged: TaggedField[] = v._unknownTaggedFields ? [...v._unknownTaggedFields] : [];
     if (version >= 17 && v.replicaDirectoryId !== undefined && !(v.replicaDirectoryId === "AAAAAAAAAAAAAAAAAAAAAA")) {
@@ -200,6 +218,14 @@ function writeFetchRequestFetchPartition(w: Writer, version: number, v: FetchReq
         const w = new Writer(64);
         w.uuid(x);
         tagged.push({ tag: 0, data: w.toBuffer() });
+      }
+    }
+    if (version >= 18 && v.highWatermark !== undefined && !(v.highWatermark === 9223372036854775807n)) {
+      const x = v.highWatermark;
+      {
+        const w = new Writer(64);
+        w.int64(x);
+        tagged.push({ tag: 1, data: w.toBuffer() });
       }
     }
     if (tagged.length > 1) tagged.sort((a, b) => a.tag - b.tag);
@@ -402,12 +428,8 @@ export function readFetchRequest(r: Reader, version: number): FetchRequest {
   }
   $maxWaitMs = r.int32();
   $minBytes = r.int32();
-  if (version >= 3) {
-    $maxBytes = r.int32();
-  }
-  if (version >= 4) {
-    $isolationLevel = r.int8();
-  }
+  $maxBytes = r.int32();
+  $isolationLevel = r.int8();
   if (version >= 7) {
     $sessionId = r.int32();
   }
@@ -491,17 +513,13 @@ export function writeFetchRequest(w: Writer, version: number, v: FetchRequestInp
     const x = v.minBytes === undefined ? 0 : v.minBytes;
     w.int32(x);
   }
-  if (version >= 3) {
-    {
-      const x = v.maxBytes === undefined ? 2147483647 : v.maxBytes;
-      w.int32(x);
-    }
+  {
+    const x = v.maxBytes === undefined ? 2147483647 : v.maxBytes;
+    w.int32(x);
   }
-  if (version >= 4) {
-    {
-      const x = v.isolationLevel === undefined ? 0 : v.isolationLevel;
-      w.int8(x);
-    }
+  {
+    const x = v.isolationLevel === undefined ? 0 : v.isolationLevel;
+    w.int8(x);
   }
   if (version >= 7) {
     {
@@ -667,12 +685,8 @@ function readFetchResponseAbortedTransaction(r: Reader, version: number): FetchR
   let $producerId: bigint = 0n;
   let $firstOffset: bigint = 0n;
   let _unknownTaggedFields: TaggedField[] | undefined;
-  if (version >= 4) {
-    $producerId = r.int64();
-  }
-  if (version >= 4) {
-    $firstOffset = r.int64();
-  }
+  $producerId = r.int64();
+  $firstOffset = r.int64();
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
@@ -681,17 +695,13 @@ function readFetchResponseAbortedTransaction(r: Reader, version: number): FetchR
 
 function writeFetchResponseAbortedTransaction(w: Writer, version: number, v: FetchResponseAbortedTransactionInput): void {
   const flex = version >= 12;
-  if (version >= 4) {
-    {
-      const x = v.producerId === undefined ? 0n : v.producerId;
-      w.int64(x);
-    }
+  {
+    const x = v.producerId === undefined ? 0n : v.producerId;
+    w.int64(x);
   }
-  if (version >= 4) {
-    {
-      const x = v.firstOffset === undefined ? 0n : v.firstOffset;
-      w.int64(x);
-    }
+  {
+    const x = v.firstOffset === undefined ? 0n : v.firstOffset;
+    w.int64(x);
   }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);
@@ -920,9 +930,7 @@ function readFetchResponsePartitionData(r: Reader, version: number): FetchRespon
   $partitionIndex = r.int32();
   $errorCode = r.int16();
   $highWatermark = r.int64();
-  if (version >= 4) {
-    $lastStableOffset = r.int64();
-  }
+  $lastStableOffset = r.int64();
   if (version >= 5) {
     $logStartOffset = r.int64();
   }
@@ -935,17 +943,15 @@ function readFetchResponsePartitionData(r: Reader, version: number): FetchRespon
   if (version >= 12 && !(version >= 12)) {
     $snapshotId = readFetchResponseSnapshotId(r, version);
   }
-  if (version >= 4) {
-    {
-      const n = flex ? r.compactArrayLength() : r.arrayLength();
-      if (n < 0) {
-        if (!(true)) throw new DecodeError("null array in non-nullable field AbortedTransactions");
-        $abortedTransactions = null;
-      } else {
-        const a: FetchResponseAbortedTransaction[] = [];
-        for (let i = 0; i < n; i++) a.push(readFetchResponseAbortedTransaction(r, version));
-        $abortedTransactions = a;
-      }
+  {
+    const n = flex ? r.compactArrayLength() : r.arrayLength();
+    if (n < 0) {
+      if (!(true)) throw new DecodeError("null array in non-nullable field AbortedTransactions");
+      $abortedTransactions = null;
+    } else {
+      const a: FetchResponseAbortedTransaction[] = [];
+      for (let i = 0; i < n; i++) a.push(readFetchResponseAbortedTransaction(r, version));
+      $abortedTransactions = a;
     }
   }
   if (version >= 11) {
@@ -998,11 +1004,9 @@ function writeFetchResponsePartitionData(w: Writer, version: number, v: FetchRes
     const x = v.highWatermark === undefined ? 0n : v.highWatermark;
     w.int64(x);
   }
-  if (version >= 4) {
-    {
-      const x = v.lastStableOffset === undefined ? -1n : v.lastStableOffset;
-      w.int64(x);
-    }
+  {
+    const x = v.lastStableOffset === undefined ? -1n : v.lastStableOffset;
+    w.int64(x);
   }
   if (version >= 5) {
     {
@@ -1028,14 +1032,12 @@ function writeFetchResponsePartitionData(w: Writer, version: number, v: FetchRes
       writeFetchResponseSnapshotId(w, version, x);
     }
   }
-  if (version >= 4) {
-    {
-      const x = v.abortedTransactions === undefined ? [] : v.abortedTransactions;
-      if (x === null) { if (flex) w.uvarint(0); else w.int32(-1); }
-      else {
-        if (flex) w.uvarint(x.length + 1); else w.int32(x.length);
-        for (const e of x) writeFetchResponseAbortedTransaction(w, version, e);
-      }
+  {
+    const x = v.abortedTransactions === undefined ? [] : v.abortedTransactions;
+    if (x === null) { if (flex) w.uvarint(0); else w.int32(-1); }
+    else {
+      if (flex) w.uvarint(x.length + 1); else w.int32(x.length);
+      for (const e of x) writeFetchResponseAbortedTransaction(w, version, e);
     }
   }
   if (version >= 11) {
@@ -1183,9 +1185,7 @@ export function readFetchResponse(r: Reader, version: number): FetchResponse {
   let $responses: FetchResponseFetchableTopicResponse[] = [];
   let $nodeEndpoints: FetchResponseNodeEndpoint[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  if (version >= 1) {
-    $throttleTimeMs = r.int32();
-  }
+  $throttleTimeMs = r.int32();
   if (version >= 7) {
     $errorCode = r.int16();
   }
@@ -1242,11 +1242,9 @@ export function readFetchResponse(r: Reader, version: number): FetchResponse {
 
 export function writeFetchResponse(w: Writer, version: number, v: FetchResponseInput): void {
   const flex = version >= 12;
-  if (version >= 1) {
-    {
-      const x = v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs;
-      w.int32(x);
-    }
+  {
+    const x = v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs;
+    w.int32(x);
   }
   if (version >= 7) {
     {

@@ -9,7 +9,6 @@ export interface ListOffsetsRequestListOffsetsPartition {
   partitionIndex: number;
   currentLeaderEpoch: number;
   timestamp: bigint;
-  maxNumOffsets: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -18,12 +17,11 @@ export interface ListOffsetsRequestListOffsetsPartitionInput {
   partitionIndex?: number;
   currentLeaderEpoch?: number;
   timestamp?: bigint;
-  maxNumOffsets?: number;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultListOffsetsRequestListOffsetsPartition(): ListOffsetsRequestListOffsetsPartition {
-  return { partitionIndex: 0, currentLeaderEpoch: -1, timestamp: 0n, maxNumOffsets: 1 };
+  return { partitionIndex: 0, currentLeaderEpoch: -1, timestamp: 0n };
 }
 
 function readListOffsetsRequestListOffsetsPartition(r: Reader, version: number): ListOffsetsRequestListOffsetsPartition {
@@ -31,20 +29,16 @@ function readListOffsetsRequestListOffsetsPartition(r: Reader, version: number):
   let $partitionIndex: number = 0;
   let $currentLeaderEpoch: number = -1;
   let $timestamp: bigint = 0n;
-  let $maxNumOffsets: number = 1;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $partitionIndex = r.int32();
   if (version >= 4) {
     $currentLeaderEpoch = r.int32();
   }
   $timestamp = r.int64();
-  if (version <= 0) {
-    $maxNumOffsets = r.int32();
-  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { partitionIndex: $partitionIndex, currentLeaderEpoch: $currentLeaderEpoch, timestamp: $timestamp, maxNumOffsets: $maxNumOffsets, _unknownTaggedFields };
+  return { partitionIndex: $partitionIndex, currentLeaderEpoch: $currentLeaderEpoch, timestamp: $timestamp, _unknownTaggedFields };
 }
 
 function writeListOffsetsRequestListOffsetsPartition(w: Writer, version: number, v: ListOffsetsRequestListOffsetsPartitionInput): void {
@@ -62,12 +56,6 @@ function writeListOffsetsRequestListOffsetsPartition(w: Writer, version: number,
   {
     const x = v.timestamp === undefined ? 0n : v.timestamp;
     w.int64(x);
-  }
-  if (version <= 0) {
-    {
-      const x = v.maxNumOffsets === undefined ? 1 : v.maxNumOffsets;
-      w.int32(x);
-    }
   }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);
@@ -216,7 +204,6 @@ export function writeListOffsetsRequest(w: Writer, version: number, v: ListOffse
 export interface ListOffsetsResponseListOffsetsPartitionResponse {
   partitionIndex: number;
   errorCode: number;
-  oldStyleOffsets: bigint[];
   timestamp: bigint;
   offset: bigint;
   leaderEpoch: number;
@@ -227,7 +214,6 @@ export interface ListOffsetsResponseListOffsetsPartitionResponse {
 export interface ListOffsetsResponseListOffsetsPartitionResponseInput {
   partitionIndex?: number;
   errorCode?: number;
-  oldStyleOffsets?: bigint[];
   timestamp?: bigint;
   offset?: bigint;
   leaderEpoch?: number;
@@ -235,44 +221,28 @@ export interface ListOffsetsResponseListOffsetsPartitionResponseInput {
 }
 
 export function defaultListOffsetsResponseListOffsetsPartitionResponse(): ListOffsetsResponseListOffsetsPartitionResponse {
-  return { partitionIndex: 0, errorCode: 0, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+  return { partitionIndex: 0, errorCode: 0, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
 }
 
 function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, version: number): ListOffsetsResponseListOffsetsPartitionResponse {
   const flex = version >= 6;
   let $partitionIndex: number = 0;
   let $errorCode: number = 0;
-  let $oldStyleOffsets: bigint[] = [];
   let $timestamp: bigint = -1n;
   let $offset: bigint = -1n;
   let $leaderEpoch: number = -1;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $partitionIndex = r.int32();
   $errorCode = r.int16();
-  if (version <= 0) {
-    {
-      const n = flex ? r.compactArrayLength() : r.arrayLength();
-      if (n < 0) throw new DecodeError("null array in non-nullable field OldStyleOffsets");
-      {
-        const a: bigint[] = [];
-        for (let i = 0; i < n; i++) a.push(r.int64());
-        $oldStyleOffsets = a;
-      }
-    }
-  }
-  if (version >= 1) {
-    $timestamp = r.int64();
-  }
-  if (version >= 1) {
-    $offset = r.int64();
-  }
+  $timestamp = r.int64();
+  $offset = r.int64();
   if (version >= 4) {
     $leaderEpoch = r.int32();
   }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { partitionIndex: $partitionIndex, errorCode: $errorCode, oldStyleOffsets: $oldStyleOffsets, timestamp: $timestamp, offset: $offset, leaderEpoch: $leaderEpoch, _unknownTaggedFields };
+  return { partitionIndex: $partitionIndex, errorCode: $errorCode, timestamp: $timestamp, offset: $offset, leaderEpoch: $leaderEpoch, _unknownTaggedFields };
 }
 
 function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, version: number, v: ListOffsetsResponseListOffsetsPartitionResponseInput): void {
@@ -285,26 +255,13 @@ function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, version
     const x = v.errorCode === undefined ? 0 : v.errorCode;
     w.int16(x);
   }
-  if (version <= 0) {
-    {
-      const x = v.oldStyleOffsets === undefined ? [] : v.oldStyleOffsets;
-      {
-        if (flex) w.uvarint(x.length + 1); else w.int32(x.length);
-        for (const e of x) w.int64(e);
-      }
-    }
+  {
+    const x = v.timestamp === undefined ? -1n : v.timestamp;
+    w.int64(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.timestamp === undefined ? -1n : v.timestamp;
-      w.int64(x);
-    }
-  }
-  if (version >= 1) {
-    {
-      const x = v.offset === undefined ? -1n : v.offset;
-      w.int64(x);
-    }
+  {
+    const x = v.offset === undefined ? -1n : v.offset;
+    w.int64(x);
   }
   if (version >= 4) {
     {

@@ -447,6 +447,7 @@ export interface MetadataResponse {
   controllerId: number;
   topics: MetadataResponseMetadataResponseTopic[];
   clusterAuthorizedOperations: number;
+  errorCode: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -458,11 +459,12 @@ export interface MetadataResponseInput {
   controllerId?: number;
   topics?: MetadataResponseMetadataResponseTopicInput[];
   clusterAuthorizedOperations?: number;
+  errorCode?: number;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultMetadataResponse(): MetadataResponse {
-  return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: [], clusterAuthorizedOperations: -2147483648 };
+  return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: [], clusterAuthorizedOperations: -2147483648, errorCode: 0 };
 }
 
 export function readMetadataResponse(r: Reader, version: number): MetadataResponse {
@@ -473,6 +475,7 @@ export function readMetadataResponse(r: Reader, version: number): MetadataRespon
   let $controllerId: number = -1;
   let $topics: MetadataResponseMetadataResponseTopic[] = [];
   let $clusterAuthorizedOperations: number = -2147483648;
+  let $errorCode: number = 0;
   let _unknownTaggedFields: TaggedField[] | undefined;
   if (version >= 3) {
     $throttleTimeMs = r.int32();
@@ -504,10 +507,13 @@ export function readMetadataResponse(r: Reader, version: number): MetadataRespon
   if (version >= 8 && version <= 10) {
     $clusterAuthorizedOperations = r.int32();
   }
+  if (version >= 13) {
+    $errorCode = r.int16();
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { throttleTimeMs: $throttleTimeMs, brokers: $brokers, clusterId: $clusterId, controllerId: $controllerId, topics: $topics, clusterAuthorizedOperations: $clusterAuthorizedOperations, _unknownTaggedFields };
+  return { throttleTimeMs: $throttleTimeMs, brokers: $brokers, clusterId: $clusterId, controllerId: $controllerId, topics: $topics, clusterAuthorizedOperations: $clusterAuthorizedOperations, errorCode: $errorCode, _unknownTaggedFields };
 }
 
 export function writeMetadataResponse(w: Writer, version: number, v: MetadataResponseInput): void {
@@ -548,6 +554,12 @@ export function writeMetadataResponse(w: Writer, version: number, v: MetadataRes
     {
       const x = v.clusterAuthorizedOperations === undefined ? -2147483648 : v.clusterAuthorizedOperations;
       w.int32(x);
+    }
+  }
+  if (version >= 13) {
+    {
+      const x = v.errorCode === undefined ? 0 : v.errorCode;
+      w.int16(x);
     }
   }
   if (flex) {

@@ -9,7 +9,6 @@ export interface OffsetCommitRequestOffsetCommitRequestPartition {
   partitionIndex: number;
   committedOffset: bigint;
   committedLeaderEpoch: number;
-  commitTimestamp: bigint;
   committedMetadata: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
@@ -19,13 +18,12 @@ export interface OffsetCommitRequestOffsetCommitRequestPartitionInput {
   partitionIndex?: number;
   committedOffset?: bigint;
   committedLeaderEpoch?: number;
-  commitTimestamp?: bigint;
   committedMetadata?: string | null;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultOffsetCommitRequestOffsetCommitRequestPartition(): OffsetCommitRequestOffsetCommitRequestPartition {
-  return { partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: "" };
+  return { partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: "" };
 }
 
 function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestPartition {
@@ -33,7 +31,6 @@ function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, version:
   let $partitionIndex: number = 0;
   let $committedOffset: bigint = 0n;
   let $committedLeaderEpoch: number = -1;
-  let $commitTimestamp: bigint = -1n;
   let $committedMetadata: string | null = "";
   let _unknownTaggedFields: TaggedField[] | undefined;
   $partitionIndex = r.int32();
@@ -41,14 +38,11 @@ function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, version:
   if (version >= 6) {
     $committedLeaderEpoch = r.int32();
   }
-  if (version >= 1 && version <= 1) {
-    $commitTimestamp = r.int64();
-  }
   $committedMetadata = (flex ? r.compactNullableString() : r.nullableString());
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { partitionIndex: $partitionIndex, committedOffset: $committedOffset, committedLeaderEpoch: $committedLeaderEpoch, commitTimestamp: $commitTimestamp, committedMetadata: $committedMetadata, _unknownTaggedFields };
+  return { partitionIndex: $partitionIndex, committedOffset: $committedOffset, committedLeaderEpoch: $committedLeaderEpoch, committedMetadata: $committedMetadata, _unknownTaggedFields };
 }
 
 function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, version: number, v: OffsetCommitRequestOffsetCommitRequestPartitionInput): void {
@@ -67,12 +61,6 @@ function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, version
       w.int32(x);
     }
   }
-  if (version >= 1 && version <= 1) {
-    {
-      const x = v.commitTimestamp === undefined ? -1n : v.commitTimestamp;
-      w.int64(x);
-    }
-  }
   {
     const x = v.committedMetadata === undefined ? "" : v.committedMetadata;
     if (flex) w.compactNullableString(x); else w.nullableString(x);
@@ -85,6 +73,7 @@ function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, version
 
 export interface OffsetCommitRequestOffsetCommitRequestTopic {
   name: string;
+  topicId: string;
   partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
@@ -92,20 +81,27 @@ export interface OffsetCommitRequestOffsetCommitRequestTopic {
 /** OffsetCommitRequestOffsetCommitRequestTopic for encoding: a field left out takes its default. */
 export interface OffsetCommitRequestOffsetCommitRequestTopicInput {
   name?: string;
+  topicId?: string;
   partitions?: OffsetCommitRequestOffsetCommitRequestPartitionInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultOffsetCommitRequestOffsetCommitRequestTopic(): OffsetCommitRequestOffsetCommitRequestTopic {
-  return { name: "", partitions: [] };
+  return { name: "", topicId: "AAAAAAAAAAAAAAAAAAAAAA", partitions: [] };
 }
 
 function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestTopic {
   const flex = version >= 8;
   let $name: string = "";
+  let $topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let $partitions: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  $name = (flex ? r.compactString() : r.string());
+  if (version <= 9) {
+    $name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 10) {
+    $topicId = r.uuid();
+  }
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Partitions");
@@ -118,14 +114,22 @@ function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: num
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { name: $name, partitions: $partitions, _unknownTaggedFields };
+  return { name: $name, topicId: $topicId, partitions: $partitions, _unknownTaggedFields };
 }
 
 function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, version: number, v: OffsetCommitRequestOffsetCommitRequestTopicInput): void {
   const flex = version >= 8;
-  {
-    const x = v.name === undefined ? "" : v.name;
-    if (flex) w.compactString(x); else w.string(x);
+  if (version <= 9) {
+    {
+      const x = v.name === undefined ? "" : v.name;
+      if (flex) w.compactString(x); else w.string(x);
+    }
+  }
+  if (version >= 10) {
+    {
+      const x = v.topicId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.topicId;
+      w.uuid(x);
+    }
   }
   {
     const x = v.partitions === undefined ? [] : v.partitions;
@@ -175,16 +179,12 @@ export function readOffsetCommitRequest(r: Reader, version: number): OffsetCommi
   let $topics: OffsetCommitRequestOffsetCommitRequestTopic[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
   $groupId = (flex ? r.compactString() : r.string());
-  if (version >= 1) {
-    $generationIdOrMemberEpoch = r.int32();
-  }
-  if (version >= 1) {
-    $memberId = (flex ? r.compactString() : r.string());
-  }
+  $generationIdOrMemberEpoch = r.int32();
+  $memberId = (flex ? r.compactString() : r.string());
   if (version >= 7) {
     $groupInstanceId = (flex ? r.compactNullableString() : r.nullableString());
   }
-  if (version >= 2 && version <= 4) {
+  if (version <= 4) {
     $retentionTimeMs = r.int64();
   }
   {
@@ -208,17 +208,13 @@ export function writeOffsetCommitRequest(w: Writer, version: number, v: OffsetCo
     const x = v.groupId === undefined ? "" : v.groupId;
     if (flex) w.compactString(x); else w.string(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.generationIdOrMemberEpoch === undefined ? -1 : v.generationIdOrMemberEpoch;
-      w.int32(x);
-    }
+  {
+    const x = v.generationIdOrMemberEpoch === undefined ? -1 : v.generationIdOrMemberEpoch;
+    w.int32(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.memberId === undefined ? "" : v.memberId;
-      if (flex) w.compactString(x); else w.string(x);
-    }
+  {
+    const x = v.memberId === undefined ? "" : v.memberId;
+    if (flex) w.compactString(x); else w.string(x);
   }
   if (version >= 7) {
     {
@@ -226,7 +222,7 @@ export function writeOffsetCommitRequest(w: Writer, version: number, v: OffsetCo
       if (flex) w.compactNullableString(x); else w.nullableString(x);
     }
   }
-  if (version >= 2 && version <= 4) {
+  if (version <= 4) {
     {
       const x = v.retentionTimeMs === undefined ? -1n : v.retentionTimeMs;
       w.int64(x);
@@ -293,6 +289,7 @@ function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, versi
 
 export interface OffsetCommitResponseOffsetCommitResponseTopic {
   name: string;
+  topicId: string;
   partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
@@ -300,20 +297,27 @@ export interface OffsetCommitResponseOffsetCommitResponseTopic {
 /** OffsetCommitResponseOffsetCommitResponseTopic for encoding: a field left out takes its default. */
 export interface OffsetCommitResponseOffsetCommitResponseTopicInput {
   name?: string;
+  topicId?: string;
   partitions?: OffsetCommitResponseOffsetCommitResponsePartitionInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultOffsetCommitResponseOffsetCommitResponseTopic(): OffsetCommitResponseOffsetCommitResponseTopic {
-  return { name: "", partitions: [] };
+  return { name: "", topicId: "AAAAAAAAAAAAAAAAAAAAAA", partitions: [] };
 }
 
 function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponseTopic {
   const flex = version >= 8;
   let $name: string = "";
+  let $topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let $partitions: OffsetCommitResponseOffsetCommitResponsePartition[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  $name = (flex ? r.compactString() : r.string());
+  if (version <= 9) {
+    $name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 10) {
+    $topicId = r.uuid();
+  }
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Partitions");
@@ -326,14 +330,22 @@ function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version: n
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { name: $name, partitions: $partitions, _unknownTaggedFields };
+  return { name: $name, topicId: $topicId, partitions: $partitions, _unknownTaggedFields };
 }
 
 function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, version: number, v: OffsetCommitResponseOffsetCommitResponseTopicInput): void {
   const flex = version >= 8;
-  {
-    const x = v.name === undefined ? "" : v.name;
-    if (flex) w.compactString(x); else w.string(x);
+  if (version <= 9) {
+    {
+      const x = v.name === undefined ? "" : v.name;
+      if (flex) w.compactString(x); else w.string(x);
+    }
+  }
+  if (version >= 10) {
+    {
+      const x = v.topicId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.topicId;
+      w.uuid(x);
+    }
   }
   {
     const x = v.partitions === undefined ? [] : v.partitions;

@@ -7,6 +7,7 @@ import { EMPTY, nonNullable } from "../primitives/support.js";
 
 export interface OffsetFetchRequestOffsetFetchRequestTopics {
   name: string;
+  topicId: string;
   partitionIndexes: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
@@ -14,21 +15,26 @@ export interface OffsetFetchRequestOffsetFetchRequestTopics {
 /** OffsetFetchRequestOffsetFetchRequestTopics for encoding: a field left out takes its default. */
 export interface OffsetFetchRequestOffsetFetchRequestTopicsInput {
   name?: string;
+  topicId?: string;
   partitionIndexes?: number[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultOffsetFetchRequestOffsetFetchRequestTopics(): OffsetFetchRequestOffsetFetchRequestTopics {
-  return { name: "", partitionIndexes: [] };
+  return { name: "", topicId: "AAAAAAAAAAAAAAAAAAAAAA", partitionIndexes: [] };
 }
 
 function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopics {
   const flex = version >= 6;
   let $name: string = "";
+  let $topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let $partitionIndexes: number[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  if (version >= 8) {
+  if (version >= 8 && version <= 9) {
     $name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 10) {
+    $topicId = r.uuid();
   }
   if (version >= 8) {
     {
@@ -44,15 +50,21 @@ function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: numb
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { name: $name, partitionIndexes: $partitionIndexes, _unknownTaggedFields };
+  return { name: $name, topicId: $topicId, partitionIndexes: $partitionIndexes, _unknownTaggedFields };
 }
 
 function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, version: number, v: OffsetFetchRequestOffsetFetchRequestTopicsInput): void {
   const flex = version >= 6;
-  if (version >= 8) {
+  if (version >= 8 && version <= 9) {
     {
       const x = v.name === undefined ? "" : v.name;
       if (flex) w.compactString(x); else w.string(x);
+    }
+  }
+  if (version >= 10) {
+    {
+      const x = v.topicId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.topicId;
+      w.uuid(x);
     }
   }
   if (version >= 8) {
@@ -423,6 +435,7 @@ function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, versio
 
 export interface OffsetFetchResponseOffsetFetchResponseTopics {
   name: string;
+  topicId: string;
   partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
@@ -430,21 +443,26 @@ export interface OffsetFetchResponseOffsetFetchResponseTopics {
 /** OffsetFetchResponseOffsetFetchResponseTopics for encoding: a field left out takes its default. */
 export interface OffsetFetchResponseOffsetFetchResponseTopicsInput {
   name?: string;
+  topicId?: string;
   partitions?: OffsetFetchResponseOffsetFetchResponsePartitionsInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultOffsetFetchResponseOffsetFetchResponseTopics(): OffsetFetchResponseOffsetFetchResponseTopics {
-  return { name: "", partitions: [] };
+  return { name: "", topicId: "AAAAAAAAAAAAAAAAAAAAAA", partitions: [] };
 }
 
 function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopics {
   const flex = version >= 6;
   let $name: string = "";
+  let $topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let $partitions: OffsetFetchResponseOffsetFetchResponsePartitions[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  if (version >= 8) {
+  if (version >= 8 && version <= 9) {
     $name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 10) {
+    $topicId = r.uuid();
   }
   if (version >= 8) {
     {
@@ -460,15 +478,21 @@ function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: nu
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { name: $name, partitions: $partitions, _unknownTaggedFields };
+  return { name: $name, topicId: $topicId, partitions: $partitions, _unknownTaggedFields };
 }
 
 function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, version: number, v: OffsetFetchResponseOffsetFetchResponseTopicsInput): void {
   const flex = version >= 6;
-  if (version >= 8) {
+  if (version >= 8 && version <= 9) {
     {
       const x = v.name === undefined ? "" : v.name;
       if (flex) w.compactString(x); else w.string(x);
+    }
+  }
+  if (version >= 10) {
+    {
+      const x = v.topicId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.topicId;
+      w.uuid(x);
     }
   }
   if (version >= 8) {

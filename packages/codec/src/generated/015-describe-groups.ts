@@ -150,6 +150,7 @@ function writeDescribeGroupsResponseDescribedGroupMember(w: Writer, version: num
 
 export interface DescribeGroupsResponseDescribedGroup {
   errorCode: number;
+  errorMessage: string | null;
   groupId: string;
   groupState: string;
   protocolType: string;
@@ -162,6 +163,7 @@ export interface DescribeGroupsResponseDescribedGroup {
 /** DescribeGroupsResponseDescribedGroup for encoding: a field left out takes its default. */
 export interface DescribeGroupsResponseDescribedGroupInput {
   errorCode?: number;
+  errorMessage?: string | null;
   groupId?: string;
   groupState?: string;
   protocolType?: string;
@@ -172,12 +174,13 @@ export interface DescribeGroupsResponseDescribedGroupInput {
 }
 
 export function defaultDescribeGroupsResponseDescribedGroup(): DescribeGroupsResponseDescribedGroup {
-  return { errorCode: 0, groupId: "", groupState: "", protocolType: "", protocolData: "", members: [], authorizedOperations: -2147483648 };
+  return { errorCode: 0, errorMessage: null, groupId: "", groupState: "", protocolType: "", protocolData: "", members: [], authorizedOperations: -2147483648 };
 }
 
 function readDescribeGroupsResponseDescribedGroup(r: Reader, version: number): DescribeGroupsResponseDescribedGroup {
   const flex = version >= 5;
   let $errorCode: number = 0;
+  let $errorMessage: string | null = null;
   let $groupId: string = "";
   let $groupState: string = "";
   let $protocolType: string = "";
@@ -186,6 +189,9 @@ function readDescribeGroupsResponseDescribedGroup(r: Reader, version: number): D
   let $authorizedOperations: number = -2147483648;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $errorCode = r.int16();
+  if (version >= 6) {
+    $errorMessage = (flex ? r.compactNullableString() : r.nullableString());
+  }
   $groupId = (flex ? r.compactString() : r.string());
   $groupState = (flex ? r.compactString() : r.string());
   $protocolType = (flex ? r.compactString() : r.string());
@@ -205,7 +211,7 @@ function readDescribeGroupsResponseDescribedGroup(r: Reader, version: number): D
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { errorCode: $errorCode, groupId: $groupId, groupState: $groupState, protocolType: $protocolType, protocolData: $protocolData, members: $members, authorizedOperations: $authorizedOperations, _unknownTaggedFields };
+  return { errorCode: $errorCode, errorMessage: $errorMessage, groupId: $groupId, groupState: $groupState, protocolType: $protocolType, protocolData: $protocolData, members: $members, authorizedOperations: $authorizedOperations, _unknownTaggedFields };
 }
 
 function writeDescribeGroupsResponseDescribedGroup(w: Writer, version: number, v: DescribeGroupsResponseDescribedGroupInput): void {
@@ -213,6 +219,12 @@ function writeDescribeGroupsResponseDescribedGroup(w: Writer, version: number, v
   {
     const x = v.errorCode === undefined ? 0 : v.errorCode;
     w.int16(x);
+  }
+  if (version >= 6) {
+    {
+      const x = v.errorMessage === undefined ? null : v.errorMessage;
+      if (flex) w.compactNullableString(x); else w.nullableString(x);
+    }
   }
   {
     const x = v.groupId === undefined ? "" : v.groupId;

@@ -8,6 +8,8 @@ import { EMPTY, nonNullable } from "../primitives/support.js";
 export interface ApiVersionsRequest {
   clientSoftwareName: string;
   clientSoftwareVersion: string;
+  clusterId: string | null;
+  nodeId: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -15,17 +17,21 @@ export interface ApiVersionsRequest {
 export interface ApiVersionsRequestInput {
   clientSoftwareName?: string;
   clientSoftwareVersion?: string;
+  clusterId?: string | null;
+  nodeId?: number;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultApiVersionsRequest(): ApiVersionsRequest {
-  return { clientSoftwareName: "", clientSoftwareVersion: "" };
+  return { clientSoftwareName: "", clientSoftwareVersion: "", clusterId: null, nodeId: -1 };
 }
 
 export function readApiVersionsRequest(r: Reader, version: number): ApiVersionsRequest {
   const flex = version >= 3;
   let $clientSoftwareName: string = "";
   let $clientSoftwareVersion: string = "";
+  let $clusterId: string | null = null;
+  let $nodeId: number = -1;
   let _unknownTaggedFields: TaggedField[] | undefined;
   if (version >= 3) {
     $clientSoftwareName = (flex ? r.compactString() : r.string());
@@ -33,10 +39,16 @@ export function readApiVersionsRequest(r: Reader, version: number): ApiVersionsR
   if (version >= 3) {
     $clientSoftwareVersion = (flex ? r.compactString() : r.string());
   }
+  if (version >= 5) {
+    $clusterId = (flex ? r.compactNullableString() : r.nullableString());
+  }
+  if (version >= 5) {
+    $nodeId = r.int32();
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { clientSoftwareName: $clientSoftwareName, clientSoftwareVersion: $clientSoftwareVersion, _unknownTaggedFields };
+  return { clientSoftwareName: $clientSoftwareName, clientSoftwareVersion: $clientSoftwareVersion, clusterId: $clusterId, nodeId: $nodeId, _unknownTaggedFields };
 }
 
 export function writeApiVersionsRequest(w: Writer, version: number, v: ApiVersionsRequestInput): void {
@@ -51,6 +63,18 @@ export function writeApiVersionsRequest(w: Writer, version: number, v: ApiVersio
     {
       const x = v.clientSoftwareVersion === undefined ? "" : v.clientSoftwareVersion;
       if (flex) w.compactString(x); else w.string(x);
+    }
+  }
+  if (version >= 5) {
+    {
+      const x = v.clusterId === undefined ? null : v.clusterId;
+      if (flex) w.compactNullableString(x); else w.nullableString(x);
+    }
+  }
+  if (version >= 5) {
+    {
+      const x = v.nodeId === undefined ? -1 : v.nodeId;
+      w.int32(x);
     }
   }
   if (flex) {

@@ -235,9 +235,7 @@ export function readCreateTopicsRequest(r: Reader, version: number): CreateTopic
     }
   }
   $timeoutMs = r.int32();
-  if (version >= 1) {
-    $validateOnly = r.bool();
-  }
+  $validateOnly = r.bool();
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
@@ -257,11 +255,9 @@ export function writeCreateTopicsRequest(w: Writer, version: number, v: CreateTo
     const x = v.timeoutMs === undefined ? 60000 : v.timeoutMs;
     w.int32(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.validateOnly === undefined ? false : v.validateOnly;
-      w.bool(x);
-    }
+  {
+    const x = v.validateOnly === undefined ? false : v.validateOnly;
+    w.bool(x);
   }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);
@@ -404,9 +400,7 @@ function readCreateTopicsResponseCreatableTopicResult(r: Reader, version: number
     $topicId = r.uuid();
   }
   $errorCode = r.int16();
-  if (version >= 1) {
-    $errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  }
+  $errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   if (version >= 5 && !(version >= 5)) {
     $topicConfigErrorCode = r.int16();
   }
@@ -465,11 +459,9 @@ function writeCreateTopicsResponseCreatableTopicResult(w: Writer, version: numbe
     const x = v.errorCode === undefined ? 0 : v.errorCode;
     w.int16(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.errorMessage === undefined ? "" : v.errorMessage;
-      if (flex) w.compactNullableString(x); else w.nullableString(x);
-    }
+  {
+    const x = v.errorMessage === undefined ? "" : v.errorMessage;
+    if (flex) w.compactNullableString(x); else w.nullableString(x);
   }
   if (version >= 5 && !(version >= 5)) {
     {
@@ -536,9 +528,7 @@ export function readCreateTopicsResponse(r: Reader, version: number): CreateTopi
   let $throttleTimeMs: number = 0;
   let $topics: CreateTopicsResponseCreatableTopicResult[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  if (version >= 2) {
-    $throttleTimeMs = r.int32();
-  }
+  $throttleTimeMs = r.int32();
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Topics");
@@ -556,11 +546,9 @@ export function readCreateTopicsResponse(r: Reader, version: number): CreateTopi
 
 export function writeCreateTopicsResponse(w: Writer, version: number, v: CreateTopicsResponseInput): void {
   const flex = version >= 5;
-  if (version >= 2) {
-    {
-      const x = v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs;
-      w.int32(x);
-    }
+  {
+    const x = v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs;
+    w.int32(x);
   }
   {
     const x = v.topics === undefined ? [] : v.topics;

@@ -236,9 +236,7 @@ export function readDeleteTopicsResponse(r: Reader, version: number): DeleteTopi
   let $throttleTimeMs: number = 0;
   let $responses: DeleteTopicsResponseDeletableTopicResult[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  if (version >= 1) {
-    $throttleTimeMs = r.int32();
-  }
+  $throttleTimeMs = r.int32();
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Responses");
@@ -256,11 +254,9 @@ export function readDeleteTopicsResponse(r: Reader, version: number): DeleteTopi
 
 export function writeDeleteTopicsResponse(w: Writer, version: number, v: DeleteTopicsResponseInput): void {
   const flex = version >= 4;
-  if (version >= 1) {
-    {
-      const x = v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs;
-      w.int32(x);
-    }
+  {
+    const x = v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs;
+    w.int32(x);
   }
   {
     const x = v.responses === undefined ? [] : v.responses;

@@ -10,6 +10,8 @@ export interface InitProducerIdRequest {
   transactionTimeoutMs: number;
   producerId: bigint;
   producerEpoch: number;
+  enable2Pc: boolean;
+  keepPreparedTxn: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -19,11 +21,13 @@ export interface InitProducerIdRequestInput {
   transactionTimeoutMs?: number;
   producerId?: bigint;
   producerEpoch?: number;
+  enable2Pc?: boolean;
+  keepPreparedTxn?: boolean;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultInitProducerIdRequest(): InitProducerIdRequest {
-  return { transactionalId: "", transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1 };
+  return { transactionalId: "", transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false };
 }
 
 export function readInitProducerIdRequest(r: Reader, version: number): InitProducerIdRequest {
@@ -32,6 +36,8 @@ export function readInitProducerIdRequest(r: Reader, version: number): InitProdu
   let $transactionTimeoutMs: number = 0;
   let $producerId: bigint = -1n;
   let $producerEpoch: number = -1;
+  let $enable2Pc: boolean = false;
+  let $keepPreparedTxn: boolean = false;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $transactionalId = (flex ? r.compactNullableString() : r.nullableString());
   $transactionTimeoutMs = r.int32();
@@ -41,10 +47,16 @@ export function readInitProducerIdRequest(r: Reader, version: number): InitProdu
   if (version >= 3) {
     $producerEpoch = r.int16();
   }
+  if (version >= 6) {
+    $enable2Pc = r.bool();
+  }
+  if (version >= 6) {
+    $keepPreparedTxn = r.bool();
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { transactionalId: $transactionalId, transactionTimeoutMs: $transactionTimeoutMs, producerId: $producerId, producerEpoch: $producerEpoch, _unknownTaggedFields };
+  return { transactionalId: $transactionalId, transactionTimeoutMs: $transactionTimeoutMs, producerId: $producerId, producerEpoch: $producerEpoch, enable2Pc: $enable2Pc, keepPreparedTxn: $keepPreparedTxn, _unknownTaggedFields };
 }
 
 export function writeInitProducerIdRequest(w: Writer, version: number, v: InitProducerIdRequestInput): void {
@@ -69,6 +81,18 @@ export function writeInitProducerIdRequest(w: Writer, version: number, v: InitPr
       w.int16(x);
     }
   }
+  if (version >= 6) {
+    {
+      const x = v.enable2Pc === undefined ? false : v.enable2Pc;
+      w.bool(x);
+    }
+  }
+  if (version >= 6) {
+    {
+      const x = v.keepPreparedTxn === undefined ? false : v.keepPreparedTxn;
+      w.bool(x);
+    }
+  }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);
     else w.uvarint(0);
@@ -80,6 +104,8 @@ export interface InitProducerIdResponse {
   errorCode: number;
   producerId: bigint;
   producerEpoch: number;
+  ongoingTxnProducerId: bigint;
+  ongoingTxnProducerEpoch: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -89,11 +115,13 @@ export interface InitProducerIdResponseInput {
   errorCode?: number;
   producerId?: bigint;
   producerEpoch?: number;
+  ongoingTxnProducerId?: bigint;
+  ongoingTxnProducerEpoch?: number;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultInitProducerIdResponse(): InitProducerIdResponse {
-  return { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: 0 };
+  return { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: 0, ongoingTxnProducerId: -1n, ongoingTxnProducerEpoch: -1 };
 }
 
 export function readInitProducerIdResponse(r: Reader, version: number): InitProducerIdResponse {
@@ -102,15 +130,23 @@ export function readInitProducerIdResponse(r: Reader, version: number): InitProd
   let $errorCode: number = 0;
   let $producerId: bigint = -1n;
   let $producerEpoch: number = 0;
+  let $ongoingTxnProducerId: bigint = -1n;
+  let $ongoingTxnProducerEpoch: number = -1;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $throttleTimeMs = r.int32();
   $errorCode = r.int16();
   $producerId = r.int64();
   $producerEpoch = r.int16();
+  if (version >= 6) {
+    $ongoingTxnProducerId = r.int64();
+  }
+  if (version >= 6) {
+    $ongoingTxnProducerEpoch = r.int16();
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { throttleTimeMs: $throttleTimeMs, errorCode: $errorCode, producerId: $producerId, producerEpoch: $producerEpoch, _unknownTaggedFields };
+  return { throttleTimeMs: $throttleTimeMs, errorCode: $errorCode, producerId: $producerId, producerEpoch: $producerEpoch, ongoingTxnProducerId: $ongoingTxnProducerId, ongoingTxnProducerEpoch: $ongoingTxnProducerEpoch, _unknownTaggedFields };
 }
 
 export function writeInitProducerIdResponse(w: Writer, version: number, v: InitProducerIdResponseInput): void {
@@ -130,6 +166,18 @@ export function writeInitProducerIdResponse(w: Writer, version: number, v: InitP
   {
     const x = v.producerEpoch === undefined ? 0 : v.producerEpoch;
     w.int16(x);
+  }
+  if (version >= 6) {
+    {
+      const x = v.ongoingTxnProducerId === undefined ? -1n : v.ongoingTxnProducerId;
+      w.int64(x);
+    }
+  }
+  if (version >= 6) {
+    {
+      const x = v.ongoingTxnProducerEpoch === undefined ? -1 : v.ongoingTxnProducerEpoch;
+      w.int16(x);
+    }
   }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);

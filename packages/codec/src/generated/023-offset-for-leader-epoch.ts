@@ -31,9 +31,7 @@ function readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r: Reader, vers
   let $leaderEpoch: number = 0;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $partition = r.int32();
-  if (version >= 2) {
-    $currentLeaderEpoch = r.int32();
-  }
+  $currentLeaderEpoch = r.int32();
   $leaderEpoch = r.int32();
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
@@ -47,11 +45,9 @@ function writeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, ver
     const x = v.partition === undefined ? 0 : v.partition;
     w.int32(x);
   }
-  if (version >= 2) {
-    {
-      const x = v.currentLeaderEpoch === undefined ? -1 : v.currentLeaderEpoch;
-      w.int32(x);
-    }
+  {
+    const x = v.currentLeaderEpoch === undefined ? -1 : v.currentLeaderEpoch;
+    w.int32(x);
   }
   {
     const x = v.leaderEpoch === undefined ? 0 : v.leaderEpoch;
@@ -211,9 +207,7 @@ function readOffsetForLeaderEpochResponseEpochEndOffset(r: Reader, version: numb
   let _unknownTaggedFields: TaggedField[] | undefined;
   $errorCode = r.int16();
   $partition = r.int32();
-  if (version >= 1) {
-    $leaderEpoch = r.int32();
-  }
+  $leaderEpoch = r.int32();
   $endOffset = r.int64();
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
@@ -231,11 +225,9 @@ function writeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, version: num
     const x = v.partition === undefined ? 0 : v.partition;
     w.int32(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.leaderEpoch === undefined ? -1 : v.leaderEpoch;
-      w.int32(x);
-    }
+  {
+    const x = v.leaderEpoch === undefined ? -1 : v.leaderEpoch;
+    w.int32(x);
   }
   {
     const x = v.endOffset === undefined ? -1n : v.endOffset;
@@ -326,9 +318,7 @@ export function readOffsetForLeaderEpochResponse(r: Reader, version: number): Of
   let $throttleTimeMs: number = 0;
   let $topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  if (version >= 2) {
-    $throttleTimeMs = r.int32();
-  }
+  $throttleTimeMs = r.int32();
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Topics");
@@ -346,11 +336,9 @@ export function readOffsetForLeaderEpochResponse(r: Reader, version: number): Of
 
 export function writeOffsetForLeaderEpochResponse(w: Writer, version: number, v: OffsetForLeaderEpochResponseInput): void {
   const flex = version >= 4;
-  if (version >= 2) {
-    {
-      const x = v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs;
-      w.int32(x);
-    }
+  {
+    const x = v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs;
+    w.int32(x);
   }
   {
     const x = v.topics === undefined ? [] : v.topics;

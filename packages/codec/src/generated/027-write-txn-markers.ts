@@ -23,7 +23,7 @@ export function defaultWriteTxnMarkersRequestWritableTxnMarkerTopic(): WriteTxnM
 }
 
 function readWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, version: number): WriteTxnMarkersRequestWritableTxnMarkerTopic {
-  const flex = version >= 1;
+  const flex = true;
   let $name: string = "";
   let $partitionIndexes: number[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
@@ -44,7 +44,7 @@ function readWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, version: nu
 }
 
 function writeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, version: number, v: WriteTxnMarkersRequestWritableTxnMarkerTopicInput): void {
-  const flex = version >= 1;
+  const flex = true;
   {
     const x = v.name === undefined ? "" : v.name;
     if (flex) w.compactString(x); else w.string(x);
@@ -68,6 +68,7 @@ export interface WriteTxnMarkersRequestWritableTxnMarker {
   transactionResult: boolean;
   topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
   coordinatorEpoch: number;
+  transactionVersion: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -78,20 +79,22 @@ export interface WriteTxnMarkersRequestWritableTxnMarkerInput {
   transactionResult?: boolean;
   topics?: WriteTxnMarkersRequestWritableTxnMarkerTopicInput[];
   coordinatorEpoch?: number;
+  transactionVersion?: number;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultWriteTxnMarkersRequestWritableTxnMarker(): WriteTxnMarkersRequestWritableTxnMarker {
-  return { producerId: 0n, producerEpoch: 0, transactionResult: false, topics: [], coordinatorEpoch: 0 };
+  return { producerId: 0n, producerEpoch: 0, transactionResult: false, topics: [], coordinatorEpoch: 0, transactionVersion: 0 };
 }
 
 function readWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: number): WriteTxnMarkersRequestWritableTxnMarker {
-  const flex = version >= 1;
+  const flex = true;
   let $producerId: bigint = 0n;
   let $producerEpoch: number = 0;
   let $transactionResult: boolean = false;
   let $topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[] = [];
   let $coordinatorEpoch: number = 0;
+  let $transactionVersion: number = 0;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $producerId = r.int64();
   $producerEpoch = r.int16();
@@ -106,14 +109,17 @@ function readWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: number)
     }
   }
   $coordinatorEpoch = r.int32();
+  if (version >= 2) {
+    $transactionVersion = r.int8();
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { producerId: $producerId, producerEpoch: $producerEpoch, transactionResult: $transactionResult, topics: $topics, coordinatorEpoch: $coordinatorEpoch, _unknownTaggedFields };
+  return { producerId: $producerId, producerEpoch: $producerEpoch, transactionResult: $transactionResult, topics: $topics, coordinatorEpoch: $coordinatorEpoch, transactionVersion: $transactionVersion, _unknownTaggedFields };
 }
 
 function writeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, version: number, v: WriteTxnMarkersRequestWritableTxnMarkerInput): void {
-  const flex = version >= 1;
+  const flex = true;
   {
     const x = v.producerId === undefined ? 0n : v.producerId;
     w.int64(x);
@@ -137,6 +143,12 @@ function writeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, version: number
     const x = v.coordinatorEpoch === undefined ? 0 : v.coordinatorEpoch;
     w.int32(x);
   }
+  if (version >= 2) {
+    {
+      const x = v.transactionVersion === undefined ? 0 : v.transactionVersion;
+      w.int8(x);
+    }
+  }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);
     else w.uvarint(0);
@@ -159,7 +171,7 @@ export function defaultWriteTxnMarkersRequest(): WriteTxnMarkersRequest {
 }
 
 export function readWriteTxnMarkersRequest(r: Reader, version: number): WriteTxnMarkersRequest {
-  const flex = version >= 1;
+  const flex = true;
   let $markers: WriteTxnMarkersRequestWritableTxnMarker[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
   {
@@ -178,7 +190,7 @@ export function readWriteTxnMarkersRequest(r: Reader, version: number): WriteTxn
 }
 
 export function writeWriteTxnMarkersRequest(w: Writer, version: number, v: WriteTxnMarkersRequestInput): void {
-  const flex = version >= 1;
+  const flex = true;
   {
     const x = v.markers === undefined ? [] : v.markers;
     {
@@ -210,7 +222,7 @@ export function defaultWriteTxnMarkersResponseWritableTxnMarkerPartitionResult()
 }
 
 function readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
-  const flex = version >= 1;
+  const flex = true;
   let $partitionIndex: number = 0;
   let $errorCode: number = 0;
   let _unknownTaggedFields: TaggedField[] | undefined;
@@ -223,7 +235,7 @@ function readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r: Reader, 
 }
 
 function writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer, version: number, v: WriteTxnMarkersResponseWritableTxnMarkerPartitionResultInput): void {
-  const flex = version >= 1;
+  const flex = true;
   {
     const x = v.partitionIndex === undefined ? 0 : v.partitionIndex;
     w.int32(x);
@@ -256,7 +268,7 @@ export function defaultWriteTxnMarkersResponseWritableTxnMarkerTopicResult(): Wr
 }
 
 function readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
-  const flex = version >= 1;
+  const flex = true;
   let $name: string = "";
   let $partitions: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
@@ -277,7 +289,7 @@ function readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, vers
 }
 
 function writeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, version: number, v: WriteTxnMarkersResponseWritableTxnMarkerTopicResultInput): void {
-  const flex = version >= 1;
+  const flex = true;
   {
     const x = v.name === undefined ? "" : v.name;
     if (flex) w.compactString(x); else w.string(x);
@@ -313,7 +325,7 @@ export function defaultWriteTxnMarkersResponseWritableTxnMarkerResult(): WriteTx
 }
 
 function readWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerResult {
-  const flex = version >= 1;
+  const flex = true;
   let $producerId: bigint = 0n;
   let $topics: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
@@ -334,7 +346,7 @@ function readWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version: 
 }
 
 function writeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, version: number, v: WriteTxnMarkersResponseWritableTxnMarkerResultInput): void {
-  const flex = version >= 1;
+  const flex = true;
   {
     const x = v.producerId === undefined ? 0n : v.producerId;
     w.int64(x);
@@ -368,7 +380,7 @@ export function defaultWriteTxnMarkersResponse(): WriteTxnMarkersResponse {
 }
 
 export function readWriteTxnMarkersResponse(r: Reader, version: number): WriteTxnMarkersResponse {
-  const flex = version >= 1;
+  const flex = true;
   let $markers: WriteTxnMarkersResponseWritableTxnMarkerResult[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
   {
@@ -387,7 +399,7 @@ export function readWriteTxnMarkersResponse(r: Reader, version: number): WriteTx
 }
 
 export function writeWriteTxnMarkersResponse(w: Writer, version: number, v: WriteTxnMarkersResponseInput): void {
-  const flex = version >= 1;
+  const flex = true;
   {
     const x = v.markers === undefined ? [] : v.markers;
     {

@@ -73,6 +73,7 @@ function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, v
 
 export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
   name: string;
+  topicId: string;
   partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
@@ -80,20 +81,27 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
 /** TxnOffsetCommitRequestTxnOffsetCommitRequestTopic for encoding: a field left out takes its default. */
 export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopicInput {
   name?: string;
+  topicId?: string;
   partitions?: TxnOffsetCommitRequestTxnOffsetCommitRequestPartitionInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
-  return { name: "", partitions: [] };
+  return { name: "", topicId: "AAAAAAAAAAAAAAAAAAAAAA", partitions: [] };
 }
 
 function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
   const flex = version >= 3;
   let $name: string = "";
+  let $topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let $partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  $name = (flex ? r.compactString() : r.string());
+  if (version <= 5) {
+    $name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 6) {
+    $topicId = r.uuid();
+  }
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Partitions");
@@ -106,14 +114,22 @@ function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, versio
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { name: $name, partitions: $partitions, _unknownTaggedFields };
+  return { name: $name, topicId: $topicId, partitions: $partitions, _unknownTaggedFields };
 }
 
 function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, version: number, v: TxnOffsetCommitRequestTxnOffsetCommitRequestTopicInput): void {
   const flex = version >= 3;
-  {
-    const x = v.name === undefined ? "" : v.name;
-    if (flex) w.compactString(x); else w.string(x);
+  if (version <= 5) {
+    {
+      const x = v.name === undefined ? "" : v.name;
+      if (flex) w.compactString(x); else w.string(x);
+    }
+  }
+  if (version >= 6) {
+    {
+      const x = v.topicId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.topicId;
+      w.uuid(x);
+    }
   }
   {
     const x = v.partitions === undefined ? [] : v.partitions;
@@ -133,7 +149,7 @@ export interface TxnOffsetCommitRequest {
   groupId: string;
   producerId: bigint;
   producerEpoch: number;
-  generationId: number;
+  generationIdOrMemberEpoch: number;
   memberId: string;
   groupInstanceId: string | null;
   topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
@@ -146,7 +162,7 @@ export interface TxnOffsetCommitRequestInput {
   groupId?: string;
   producerId?: bigint;
   producerEpoch?: number;
-  generationId?: number;
+  generationIdOrMemberEpoch?: number;
   memberId?: string;
   groupInstanceId?: string | null;
   topics?: TxnOffsetCommitRequestTxnOffsetCommitRequestTopicInput[];
@@ -154,7 +170,7 @@ export interface TxnOffsetCommitRequestInput {
 }
 
 export function defaultTxnOffsetCommitRequest(): TxnOffsetCommitRequest {
-  return { transactionalId: "", groupId: "", producerId: 0n, producerEpoch: 0, generationId: -1, memberId: "", groupInstanceId: null, topics: [] };
+  return { transactionalId: "", groupId: "", producerId: 0n, producerEpoch: 0, generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics: [] };
 }
 
 export function readTxnOffsetCommitRequest(r: Reader, version: number): TxnOffsetCommitRequest {
@@ -163,7 +179,7 @@ export function readTxnOffsetCommitRequest(r: Reader, version: number): TxnOffse
   let $groupId: string = "";
   let $producerId: bigint = 0n;
   let $producerEpoch: number = 0;
-  let $generationId: number = -1;
+  let $generationIdOrMemberEpoch: number = -1;
   let $memberId: string = "";
   let $groupInstanceId: string | null = null;
   let $topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
@@ -173,7 +189,7 @@ export function readTxnOffsetCommitRequest(r: Reader, version: number): TxnOffse
   $producerId = r.int64();
   $producerEpoch = r.int16();
   if (version >= 3) {
-    $generationId = r.int32();
+    $generationIdOrMemberEpoch = r.int32();
   }
   if (version >= 3) {
     $memberId = (flex ? r.compactString() : r.string());
@@ -193,7 +209,7 @@ export function readTxnOffsetCommitRequest(r: Reader, version: number): TxnOffse
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { transactionalId: $transactionalId, groupId: $groupId, producerId: $producerId, producerEpoch: $producerEpoch, generationId: $generationId, memberId: $memberId, groupInstanceId: $groupInstanceId, topics: $topics, _unknownTaggedFields };
+  return { transactionalId: $transactionalId, groupId: $groupId, producerId: $producerId, producerEpoch: $producerEpoch, generationIdOrMemberEpoch: $generationIdOrMemberEpoch, memberId: $memberId, groupInstanceId: $groupInstanceId, topics: $topics, _unknownTaggedFields };
 }
 
 export function writeTxnOffsetCommitRequest(w: Writer, version: number, v: TxnOffsetCommitRequestInput): void {
@@ -216,7 +232,7 @@ export function writeTxnOffsetCommitRequest(w: Writer, version: number, v: TxnOf
   }
   if (version >= 3) {
     {
-      const x = v.generationId === undefined ? -1 : v.generationId;
+      const x = v.generationIdOrMemberEpoch === undefined ? -1 : v.generationIdOrMemberEpoch;
       w.int32(x);
     }
   }
@@ -293,6 +309,7 @@ function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer,
 
 export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
   name: string;
+  topicId: string;
   partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
@@ -300,20 +317,27 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
 /** TxnOffsetCommitResponseTxnOffsetCommitResponseTopic for encoding: a field left out takes its default. */
 export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopicInput {
   name?: string;
+  topicId?: string;
   partitions?: TxnOffsetCommitResponseTxnOffsetCommitResponsePartitionInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
-  return { name: "", partitions: [] };
+  return { name: "", topicId: "AAAAAAAAAAAAAAAAAAAAAA", partitions: [] };
 }
 
 function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
   const flex = version >= 3;
   let $name: string = "";
+  let $topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let $partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  $name = (flex ? r.compactString() : r.string());
+  if (version <= 5) {
+    $name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 6) {
+    $topicId = r.uuid();
+  }
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Partitions");
@@ -326,14 +350,22 @@ function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, vers
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { name: $name, partitions: $partitions, _unknownTaggedFields };
+  return { name: $name, topicId: $topicId, partitions: $partitions, _unknownTaggedFields };
 }
 
 function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, version: number, v: TxnOffsetCommitResponseTxnOffsetCommitResponseTopicInput): void {
   const flex = version >= 3;
-  {
-    const x = v.name === undefined ? "" : v.name;
-    if (flex) w.compactString(x); else w.string(x);
+  if (version <= 5) {
+    {
+      const x = v.name === undefined ? "" : v.name;
+      if (flex) w.compactString(x); else w.string(x);
+    }
+  }
+  if (version >= 6) {
+    {
+      const x = v.topicId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.topicId;
+      w.uuid(x);
+    }
   }
   {
     const x = v.partitions === undefined ? [] : v.partitions;

@@ -44,9 +44,7 @@ export function readDescribeAclsRequest(r: Reader, version: number): DescribeAcl
   let _unknownTaggedFields: TaggedField[] | undefined;
   $resourceTypeFilter = r.int8();
   $resourceNameFilter = (flex ? r.compactNullableString() : r.nullableString());
-  if (version >= 1) {
-    $patternTypeFilter = r.int8();
-  }
+  $patternTypeFilter = r.int8();
   $principalFilter = (flex ? r.compactNullableString() : r.nullableString());
   $hostFilter = (flex ? r.compactNullableString() : r.nullableString());
   $operation = r.int8();
@@ -67,11 +65,9 @@ export function writeDescribeAclsRequest(w: Writer, version: number, v: Describe
     const x = v.resourceNameFilter === undefined ? "" : v.resourceNameFilter;
     if (flex) w.compactNullableString(x); else w.nullableString(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.patternTypeFilter === undefined ? 3 : v.patternTypeFilter;
-      w.int8(x);
-    }
+  {
+    const x = v.patternTypeFilter === undefined ? 3 : v.patternTypeFilter;
+    w.int8(x);
   }
   {
     const x = v.principalFilter === undefined ? "" : v.principalFilter;
@@ -187,9 +183,7 @@ function readDescribeAclsResponseDescribeAclsResource(r: Reader, version: number
   let _unknownTaggedFields: TaggedField[] | undefined;
   $resourceType = r.int8();
   $resourceName = (flex ? r.compactString() : r.string());
-  if (version >= 1) {
-    $patternType = r.int8();
-  }
+  $patternType = r.int8();
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Acls");
@@ -215,11 +209,9 @@ function writeDescribeAclsResponseDescribeAclsResource(w: Writer, version: numbe
     const x = v.resourceName === undefined ? "" : v.resourceName;
     if (flex) w.compactString(x); else w.string(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.patternType === undefined ? 3 : v.patternType;
-      w.int8(x);
-    }
+  {
+    const x = v.patternType === undefined ? 3 : v.patternType;
+    w.int8(x);
   }
   {
     const x = v.acls === undefined ? [] : v.acls;

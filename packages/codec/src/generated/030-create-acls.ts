@@ -44,9 +44,7 @@ function readCreateAclsRequestAclCreation(r: Reader, version: number): CreateAcl
   let _unknownTaggedFields: TaggedField[] | undefined;
   $resourceType = r.int8();
   $resourceName = (flex ? r.compactString() : r.string());
-  if (version >= 1) {
-    $resourcePatternType = r.int8();
-  }
+  $resourcePatternType = r.int8();
   $principal = (flex ? r.compactString() : r.string());
   $host = (flex ? r.compactString() : r.string());
   $operation = r.int8();
@@ -67,11 +65,9 @@ function writeCreateAclsRequestAclCreation(w: Writer, version: number, v: Create
     const x = v.resourceName === undefined ? "" : v.resourceName;
     if (flex) w.compactString(x); else w.string(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.resourcePatternType === undefined ? 3 : v.resourcePatternType;
-      w.int8(x);
-    }
+  {
+    const x = v.resourcePatternType === undefined ? 3 : v.resourcePatternType;
+    w.int8(x);
   }
   {
     const x = v.principal === undefined ? "" : v.principal;

@@ -44,9 +44,7 @@ function readDeleteAclsRequestDeleteAclsFilter(r: Reader, version: number): Dele
   let _unknownTaggedFields: TaggedField[] | undefined;
   $resourceTypeFilter = r.int8();
   $resourceNameFilter = (flex ? r.compactNullableString() : r.nullableString());
-  if (version >= 1) {
-    $patternTypeFilter = r.int8();
-  }
+  $patternTypeFilter = r.int8();
   $principalFilter = (flex ? r.compactNullableString() : r.nullableString());
   $hostFilter = (flex ? r.compactNullableString() : r.nullableString());
   $operation = r.int8();
@@ -67,11 +65,9 @@ function writeDeleteAclsRequestDeleteAclsFilter(w: Writer, version: number, v: D
     const x = v.resourceNameFilter === undefined ? "" : v.resourceNameFilter;
     if (flex) w.compactNullableString(x); else w.nullableString(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.patternTypeFilter === undefined ? 3 : v.patternTypeFilter;
-      w.int8(x);
-    }
+  {
+    const x = v.patternTypeFilter === undefined ? 3 : v.patternTypeFilter;
+    w.int8(x);
   }
   {
     const x = v.principalFilter === undefined ? "" : v.principalFilter;
@@ -191,9 +187,7 @@ function readDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, version: number)
   $errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   $resourceType = r.int8();
   $resourceName = (flex ? r.compactString() : r.string());
-  if (version >= 1) {
-    $patternType = r.int8();
-  }
+  $patternType = r.int8();
   $principal = (flex ? r.compactString() : r.string());
   $host = (flex ? r.compactString() : r.string());
   $operation = r.int8();
@@ -222,11 +216,9 @@ function writeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, version: number
     const x = v.resourceName === undefined ? "" : v.resourceName;
     if (flex) w.compactString(x); else w.string(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.patternType === undefined ? 3 : v.patternType;
-      w.int8(x);
-    }
+  {
+    const x = v.patternType === undefined ? 3 : v.patternType;
+    w.int8(x);
   }
   {
     const x = v.principal === undefined ? "" : v.principal;

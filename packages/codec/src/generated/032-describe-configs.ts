@@ -107,9 +107,7 @@ export function readDescribeConfigsRequest(r: Reader, version: number): Describe
       $resources = a;
     }
   }
-  if (version >= 1) {
-    $includeSynonyms = r.bool();
-  }
+  $includeSynonyms = r.bool();
   if (version >= 3) {
     $includeDocumentation = r.bool();
   }
@@ -128,11 +126,9 @@ export function writeDescribeConfigsRequest(w: Writer, version: number, v: Descr
       for (const e of x) writeDescribeConfigsRequestDescribeConfigsResource(w, version, e);
     }
   }
-  if (version >= 1) {
-    {
-      const x = v.includeSynonyms === undefined ? false : v.includeSynonyms;
-      w.bool(x);
-    }
+  {
+    const x = v.includeSynonyms === undefined ? false : v.includeSynonyms;
+    w.bool(x);
   }
   if (version >= 3) {
     {
@@ -171,15 +167,9 @@ function readDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, version: n
   let $value: string | null = "";
   let $source: number = 0;
   let _unknownTaggedFields: TaggedField[] | undefined;
-  if (version >= 1) {
-    $name = (flex ? r.compactString() : r.string());
-  }
-  if (version >= 1) {
-    $value = (flex ? r.compactNullableString() : r.nullableString());
-  }
-  if (version >= 1) {
-    $source = r.int8();
-  }
+  $name = (flex ? r.compactString() : r.string());
+  $value = (flex ? r.compactNullableString() : r.nullableString());
+  $source = r.int8();
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
@@ -188,23 +178,17 @@ function readDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, version: n
 
 function writeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, version: number, v: DescribeConfigsResponseDescribeConfigsSynonymInput): void {
   const flex = version >= 4;
-  if (version >= 1) {
-    {
-      const x = v.name === undefined ? "" : v.name;
-      if (flex) w.compactString(x); else w.string(x);
-    }
+  {
+    const x = v.name === undefined ? "" : v.name;
+    if (flex) w.compactString(x); else w.string(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.value === undefined ? "" : v.value;
-      if (flex) w.compactNullableString(x); else w.nullableString(x);
-    }
+  {
+    const x = v.value === undefined ? "" : v.value;
+    if (flex) w.compactNullableString(x); else w.nullableString(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.source === undefined ? 0 : v.source;
-      w.int8(x);
-    }
+  {
+    const x = v.source === undefined ? 0 : v.source;
+    w.int8(x);
   }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);
@@ -216,7 +200,6 @@ export interface DescribeConfigsResponseDescribeConfigsResourceResult {
   name: string;
   value: string | null;
   readOnly: boolean;
-  isDefault: boolean;
   configSource: number;
   isSensitive: boolean;
   synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
@@ -230,7 +213,6 @@ export interface DescribeConfigsResponseDescribeConfigsResourceResultInput {
   name?: string;
   value?: string | null;
   readOnly?: boolean;
-  isDefault?: boolean;
   configSource?: number;
   isSensitive?: boolean;
   synonyms?: DescribeConfigsResponseDescribeConfigsSynonymInput[];
@@ -240,7 +222,7 @@ export interface DescribeConfigsResponseDescribeConfigsResourceResultInput {
 }
 
 export function defaultDescribeConfigsResponseDescribeConfigsResourceResult(): DescribeConfigsResponseDescribeConfigsResourceResult {
-  return { name: "", value: "", readOnly: false, isDefault: false, configSource: -1, isSensitive: false, synonyms: [], configType: 0, documentation: "" };
+  return { name: "", value: "", readOnly: false, configSource: -1, isSensitive: false, synonyms: [], configType: 0, documentation: "" };
 }
 
 function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsResourceResult {
@@ -248,7 +230,6 @@ function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, ver
   let $name: string = "";
   let $value: string | null = "";
   let $readOnly: boolean = false;
-  let $isDefault: boolean = false;
   let $configSource: number = -1;
   let $isSensitive: boolean = false;
   let $synonyms: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
@@ -258,22 +239,15 @@ function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, ver
   $name = (flex ? r.compactString() : r.string());
   $value = (flex ? r.compactNullableString() : r.nullableString());
   $readOnly = r.bool();
-  if (version <= 0) {
-    $isDefault = r.bool();
-  }
-  if (version >= 1) {
-    $configSource = r.int8();
-  }
+  $configSource = r.int8();
   $isSensitive = r.bool();
-  if (version >= 1) {
+  {
+    const n = flex ? r.compactArrayLength() : r.arrayLength();
+    if (n < 0) throw new DecodeError("null array in non-nullable field Synonyms");
     {
-      const n = flex ? r.compactArrayLength() : r.arrayLength();
-      if (n < 0) throw new DecodeError("null array in non-nullable field Synonyms");
-      {
-        const a: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
-        for (let i = 0; i < n; i++) a.push(readDescribeConfigsResponseDescribeConfigsSynonym(r, version));
-        $synonyms = a;
-      }
+      const a: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeConfigsResponseDescribeConfigsSynonym(r, version));
+      $synonyms = a;
     }
   }
   if (version >= 3) {
@@ -285,7 +259,7 @@ function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, ver
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { name: $name, value: $value, readOnly: $readOnly, isDefault: $isDefault, configSource: $configSource, isSensitive: $isSensitive, synonyms: $synonyms, configType: $configType, documentation: $documentation, _unknownTaggedFields };
+  return { name: $name, value: $value, readOnly: $readOnly, configSource: $configSource, isSensitive: $isSensitive, synonyms: $synonyms, configType: $configType, documentation: $documentation, _unknownTaggedFields };
 }
 
 function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, version: number, v: DescribeConfigsResponseDescribeConfigsResourceResultInput): void {
@@ -302,29 +276,19 @@ function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, ve
     const x = v.readOnly === undefined ? false : v.readOnly;
     w.bool(x);
   }
-  if (version <= 0) {
-    {
-      const x = v.isDefault === undefined ? false : v.isDefault;
-      w.bool(x);
-    }
-  }
-  if (version >= 1) {
-    {
-      const x = v.configSource === undefined ? -1 : v.configSource;
-      w.int8(x);
-    }
+  {
+    const x = v.configSource === undefined ? -1 : v.configSource;
+    w.int8(x);
   }
   {
     const x = v.isSensitive === undefined ? false : v.isSensitive;
     w.bool(x);
   }
-  if (version >= 1) {
+  {
+    const x = v.synonyms === undefined ? [] : v.synonyms;
     {
-      const x = v.synonyms === undefined ? [] : v.synonyms;
-      {
-        if (flex) w.uvarint(x.length + 1); else w.int32(x.length);
-        for (const e of x) writeDescribeConfigsResponseDescribeConfigsSynonym(w, version, e);
-      }
+      if (flex) w.uvarint(x.length + 1); else w.int32(x.length);
+      for (const e of x) writeDescribeConfigsResponseDescribeConfigsSynonym(w, version, e);
     }
   }
   if (version >= 3) {

@@ -239,6 +239,7 @@ export interface DescribeLogDirsResponseDescribeLogDirsResult {
   topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
   totalBytes: bigint;
   usableBytes: bigint;
+  isCordoned: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -249,11 +250,12 @@ export interface DescribeLogDirsResponseDescribeLogDirsResultInput {
   topics?: DescribeLogDirsResponseDescribeLogDirsTopicInput[];
   totalBytes?: bigint;
   usableBytes?: bigint;
+  isCordoned?: boolean;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultDescribeLogDirsResponseDescribeLogDirsResult(): DescribeLogDirsResponseDescribeLogDirsResult {
-  return { errorCode: 0, logDir: "", topics: [], totalBytes: -1n, usableBytes: -1n };
+  return { errorCode: 0, logDir: "", topics: [], totalBytes: -1n, usableBytes: -1n, isCordoned: false };
 }
 
 function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsResult {
@@ -263,6 +265,7 @@ function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: nu
   let $topics: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
   let $totalBytes: bigint = -1n;
   let $usableBytes: bigint = -1n;
+  let $isCordoned: boolean = false;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $errorCode = r.int16();
   $logDir = (flex ? r.compactString() : r.string());
@@ -281,10 +284,13 @@ function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: nu
   if (version >= 4) {
     $usableBytes = r.int64();
   }
+  if (version >= 5) {
+    $isCordoned = r.bool();
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { errorCode: $errorCode, logDir: $logDir, topics: $topics, totalBytes: $totalBytes, usableBytes: $usableBytes, _unknownTaggedFields };
+  return { errorCode: $errorCode, logDir: $logDir, topics: $topics, totalBytes: $totalBytes, usableBytes: $usableBytes, isCordoned: $isCordoned, _unknownTaggedFields };
 }
 
 function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, version: number, v: DescribeLogDirsResponseDescribeLogDirsResultInput): void {
@@ -314,6 +320,12 @@ function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, version: n
     {
       const x = v.usableBytes === undefined ? -1n : v.usableBytes;
       w.int64(x);
+    }
+  }
+  if (version >= 5) {
+    {
+      const x = v.isCordoned === undefined ? false : v.isCordoned;
+      w.bool(x);
     }
   }
   if (flex) {

@@ -57,6 +57,7 @@ export function writeDeleteGroupsRequest(w: Writer, version: number, v: DeleteGr
 export interface DeleteGroupsResponseDeletableGroupResult {
   groupId: string;
   errorCode: number;
+  errorMessage: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -64,24 +65,29 @@ export interface DeleteGroupsResponseDeletableGroupResult {
 export interface DeleteGroupsResponseDeletableGroupResultInput {
   groupId?: string;
   errorCode?: number;
+  errorMessage?: string | null;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultDeleteGroupsResponseDeletableGroupResult(): DeleteGroupsResponseDeletableGroupResult {
-  return { groupId: "", errorCode: 0 };
+  return { groupId: "", errorCode: 0, errorMessage: null };
 }
 
 function readDeleteGroupsResponseDeletableGroupResult(r: Reader, version: number): DeleteGroupsResponseDeletableGroupResult {
   const flex = version >= 2;
   let $groupId: string = "";
   let $errorCode: number = 0;
+  let $errorMessage: string | null = null;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $groupId = (flex ? r.compactString() : r.string());
   $errorCode = r.int16();
+  if (version >= 3) {
+    $errorMessage = (flex ? r.compactNullableString() : r.nullableString());
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { groupId: $groupId, errorCode: $errorCode, _unknownTaggedFields };
+  return { groupId: $groupId, errorCode: $errorCode, errorMessage: $errorMessage, _unknownTaggedFields };
 }
 
 function writeDeleteGroupsResponseDeletableGroupResult(w: Writer, version: number, v: DeleteGroupsResponseDeletableGroupResultInput): void {
@@ -93,6 +99,12 @@ function writeDeleteGroupsResponseDeletableGroupResult(w: Writer, version: numbe
   {
     const x = v.errorCode === undefined ? 0 : v.errorCode;
     w.int16(x);
+  }
+  if (version >= 3) {
+    {
+      const x = v.errorMessage === undefined ? null : v.errorMessage;
+      if (flex) w.compactNullableString(x); else w.nullableString(x);
+    }
   }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);

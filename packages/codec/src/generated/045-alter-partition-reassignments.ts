@@ -124,6 +124,7 @@ function writeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, ver
 
 export interface AlterPartitionReassignmentsRequest {
   timeoutMs: number;
+  allowReplicationFactorChange: boolean;
   topics: AlterPartitionReassignmentsRequestReassignableTopic[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
@@ -131,20 +132,25 @@ export interface AlterPartitionReassignmentsRequest {
 /** AlterPartitionReassignmentsRequest for encoding: a field left out takes its default. */
 export interface AlterPartitionReassignmentsRequestInput {
   timeoutMs?: number;
+  allowReplicationFactorChange?: boolean;
   topics?: AlterPartitionReassignmentsRequestReassignableTopicInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultAlterPartitionReassignmentsRequest(): AlterPartitionReassignmentsRequest {
-  return { timeoutMs: 60000, topics: [] };
+  return { timeoutMs: 60000, allowReplicationFactorChange: true, topics: [] };
 }
 
 export function readAlterPartitionReassignmentsRequest(r: Reader, version: number): AlterPartitionReassignmentsRequest {
   const flex = true;
   let $timeoutMs: number = 60000;
+  let $allowReplicationFactorChange: boolean = true;
   let $topics: AlterPartitionReassignmentsRequestReassignableTopic[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
   $timeoutMs = r.int32();
+  if (version >= 1) {
+    $allowReplicationFactorChange = r.bool();
+  }
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Topics");
@@ -157,7 +163,7 @@ export function readAlterPartitionReassignmentsRequest(r: Reader, version: numbe
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { timeoutMs: $timeoutMs, topics: $topics, _unknownTaggedFields };
+  return { timeoutMs: $timeoutMs, allowReplicationFactorChange: $allowReplicationFactorChange, topics: $topics, _unknownTaggedFields };
 }
 
 export function writeAlterPartitionReassignmentsRequest(w: Writer, version: number, v: AlterPartitionReassignmentsRequestInput): void {
@@ -165,6 +171,12 @@ export function writeAlterPartitionReassignmentsRequest(w: Writer, version: numb
   {
     const x = v.timeoutMs === undefined ? 60000 : v.timeoutMs;
     w.int32(x);
+  }
+  if (version >= 1) {
+    {
+      const x = v.allowReplicationFactorChange === undefined ? true : v.allowReplicationFactorChange;
+      w.bool(x);
+    }
   }
   {
     const x = v.topics === undefined ? [] : v.topics;
@@ -292,6 +304,7 @@ function writeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Wr
 
 export interface AlterPartitionReassignmentsResponse {
   throttleTimeMs: number;
+  allowReplicationFactorChange: boolean;
   errorCode: number;
   errorMessage: string | null;
   responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[];
@@ -301,6 +314,7 @@ export interface AlterPartitionReassignmentsResponse {
 /** AlterPartitionReassignmentsResponse for encoding: a field left out takes its default. */
 export interface AlterPartitionReassignmentsResponseInput {
   throttleTimeMs?: number;
+  allowReplicationFactorChange?: boolean;
   errorCode?: number;
   errorMessage?: string | null;
   responses?: AlterPartitionReassignmentsResponseReassignableTopicResponseInput[];
@@ -308,17 +322,21 @@ export interface AlterPartitionReassignmentsResponseInput {
 }
 
 export function defaultAlterPartitionReassignmentsResponse(): AlterPartitionReassignmentsResponse {
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: "", responses: [] };
+  return { throttleTimeMs: 0, allowReplicationFactorChange: true, errorCode: 0, errorMessage: "", responses: [] };
 }
 
 export function readAlterPartitionReassignmentsResponse(r: Reader, version: number): AlterPartitionReassignmentsResponse {
   const flex = true;
   let $throttleTimeMs: number = 0;
+  let $allowReplicationFactorChange: boolean = true;
   let $errorCode: number = 0;
   let $errorMessage: string | null = "";
   let $responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
   $throttleTimeMs = r.int32();
+  if (version >= 1) {
+    $allowReplicationFactorChange = r.bool();
+  }
   $errorCode = r.int16();
   $errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   {
@@ -333,7 +351,7 @@ export function readAlterPartitionReassignmentsResponse(r: Reader, version: numb
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { throttleTimeMs: $throttleTimeMs, errorCode: $errorCode, errorMessage: $errorMessage, responses: $responses, _unknownTaggedFields };
+  return { throttleTimeMs: $throttleTimeMs, allowReplicationFactorChange: $allowReplicationFactorChange, errorCode: $errorCode, errorMessage: $errorMessage, responses: $responses, _unknownTaggedFields };
 }
 
 export function writeAlterPartitionReassignmentsResponse(w: Writer, version: number, v: AlterPartitionReassignmentsResponseInput): void {
@@ -341,6 +359,12 @@ export function writeAlterPartitionReassignmentsResponse(w: Writer, version: num
   {
     const x = v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs;
     w.int32(x);
+  }
+  if (version >= 1) {
+    {
+      const x = v.allowReplicationFactorChange === undefined ? true : v.allowReplicationFactorChange;
+      w.bool(x);
+    }
   }
   {
     const x = v.errorCode === undefined ? 0 : v.errorCode;

@@ -7,56 +7,62 @@ import { EMPTY, nonNullable } from "../primitives/support.js";
 
 export interface VoteRequestPartitionData {
   partitionIndex: number;
-  candidateEpoch: number;
-  candidateId: number;
-  candidateDirectoryId: string;
+  replicaEpoch: number;
+  replicaId: number;
+  replicaDirectoryId: string;
   voterDirectoryId: string;
   lastOffsetEpoch: number;
   lastOffset: bigint;
+  preVote: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 /** VoteRequestPartitionData for encoding: a field left out takes its default. */
 export interface VoteRequestPartitionDataInput {
   partitionIndex?: number;
-  candidateEpoch?: number;
-  candidateId?: number;
-  candidateDirectoryId?: string;
+  replicaEpoch?: number;
+  replicaId?: number;
+  replicaDirectoryId?: string;
   voterDirectoryId?: string;
   lastOffsetEpoch?: number;
   lastOffset?: bigint;
+  preVote?: boolean;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultVoteRequestPartitionData(): VoteRequestPartitionData {
-  return { partitionIndex: 0, candidateEpoch: 0, candidateId: 0, candidateDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA", voterDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA", lastOffsetEpoch: 0, lastOffset: 0n };
+  return { partitionIndex: 0, replicaEpoch: 0, replicaId: 0, replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA", voterDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA", lastOffsetEpoch: 0, lastOffset: 0n, preVote: false };
 }
 
 function readVoteRequestPartitionData(r: Reader, version: number): VoteRequestPartitionData {
   const flex = true;
   let $partitionIndex: number = 0;
-  let $candidateEpoch: number = 0;
-  let $candidateId: number = 0;
-  let $candidateDirectoryId: string = "AAAAAAAAAAAAAAAAAAAAAA";
+  let $replicaEpoch: number = 0;
+  let $replicaId: number = 0;
+  let $replicaDirectoryId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let $voterDirectoryId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let $lastOffsetEpoch: number = 0;
   let $lastOffset: bigint = 0n;
+  let $preVote: boolean = false;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $partitionIndex = r.int32();
-  $candidateEpoch = r.int32();
-  $candidateId = r.int32();
+  $replicaEpoch = r.int32();
+  $replicaId = r.int32();
   if (version >= 1) {
-    $candidateDirectoryId = r.uuid();
+    $replicaDirectoryId = r.uuid();
   }
   if (version >= 1) {
     $voterDirectoryId = r.uuid();
   }
   $lastOffsetEpoch = r.int32();
   $lastOffset = r.int64();
+  if (version >= 2) {
+    $preVote = r.bool();
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { partitionIndex: $partitionIndex, candidateEpoch: $candidateEpoch, candidateId: $candidateId, candidateDirectoryId: $candidateDirectoryId, voterDirectoryId: $voterDirectoryId, lastOffsetEpoch: $lastOffsetEpoch, lastOffset: $lastOffset, _unknownTaggedFields };
+  return { partitionIndex: $partitionIndex, replicaEpoch: $replicaEpoch, replicaId: $replicaId, replicaDirectoryId: $replicaDirectoryId, voterDirectoryId: $voterDirectoryId, lastOffsetEpoch: $lastOffsetEpoch, lastOffset: $lastOffset, preVote: $preVote, _unknownTaggedFields };
 }
 
 function writeVoteRequestPartitionData(w: Writer, version: number, v: VoteRequestPartitionDataInput): void {
@@ -66,16 +72,16 @@ function writeVoteRequestPartitionData(w: Writer, version: number, v: VoteReques
     w.int32(x);
   }
   {
-    const x = v.candidateEpoch === undefined ? 0 : v.candidateEpoch;
+    const x = v.replicaEpoch === undefined ? 0 : v.replicaEpoch;
     w.int32(x);
   }
   {
-    const x = v.candidateId === undefined ? 0 : v.candidateId;
+    const x = v.replicaId === undefined ? 0 : v.replicaId;
     w.int32(x);
   }
   if (version >= 1) {
     {
-      const x = v.candidateDirectoryId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.candidateDirectoryId;
+      const x = v.replicaDirectoryId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.replicaDirectoryId;
       w.uuid(x);
     }
   }
@@ -92,6 +98,12 @@ function writeVoteRequestPartitionData(w: Writer, version: number, v: VoteReques
   {
     const x = v.lastOffset === undefined ? 0n : v.lastOffset;
     w.int64(x);
+  }
+  if (version >= 2) {
+    {
+      const x = v.preVote === undefined ? false : v.preVote;
+      w.bool(x);
+    }
   }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);

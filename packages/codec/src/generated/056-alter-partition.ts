@@ -117,9 +117,7 @@ function readAlterPartitionRequestPartitionData(r: Reader, version: number): Alt
       }
     }
   }
-  if (version >= 1) {
-    $leaderRecoveryState = r.int8();
-  }
+  $leaderRecoveryState = r.int8();
   $partitionEpoch = r.int32();
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
@@ -155,11 +153,9 @@ function writeAlterPartitionRequestPartitionData(w: Writer, version: number, v: 
       }
     }
   }
-  if (version >= 1) {
-    {
-      const x = v.leaderRecoveryState === undefined ? 0 : v.leaderRecoveryState;
-      w.int8(x);
-    }
+  {
+    const x = v.leaderRecoveryState === undefined ? 0 : v.leaderRecoveryState;
+    w.int8(x);
   }
   {
     const x = v.partitionEpoch === undefined ? 0 : v.partitionEpoch;
@@ -172,7 +168,6 @@ function writeAlterPartitionRequestPartitionData(w: Writer, version: number, v: 
 }
 
 export interface AlterPartitionRequestTopicData {
-  topicName: string;
   topicId: string;
   partitions: AlterPartitionRequestPartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
@@ -180,28 +175,21 @@ export interface AlterPartitionRequestTopicData {
 }
 /** AlterPartitionRequestTopicData for encoding: a field left out takes its default. */
 export interface AlterPartitionRequestTopicDataInput {
-  topicName?: string;
   topicId?: string;
   partitions?: AlterPartitionRequestPartitionDataInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultAlterPartitionRequestTopicData(): AlterPartitionRequestTopicData {
-  return { topicName: "", topicId: "AAAAAAAAAAAAAAAAAAAAAA", partitions: [] };
+  return { topicId: "AAAAAAAAAAAAAAAAAAAAAA", partitions: [] };
 }
 
 function readAlterPartitionRequestTopicData(r: Reader, version: number): AlterPartitionRequestTopicData {
   const flex = true;
-  let $topicName: string = "";
   let $topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let $partitions: AlterPartitionRequestPartitionData[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  if (version <= 1) {
-    $topicName = (flex ? r.compactString() : r.string());
-  }
-  if (version >= 2) {
-    $topicId = r.uuid();
-  }
+  $topicId = r.uuid();
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Partitions");
@@ -214,22 +202,14 @@ function readAlterPartitionRequestTopicData(r: Reader, version: number): AlterPa
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { topicName: $topicName, topicId: $topicId, partitions: $partitions, _unknownTaggedFields };
+  return { topicId: $topicId, partitions: $partitions, _unknownTaggedFields };
 }
 
 function writeAlterPartitionRequestTopicData(w: Writer, version: number, v: AlterPartitionRequestTopicDataInput): void {
   const flex = true;
-  if (version <= 1) {
-    {
-      const x = v.topicName === undefined ? "" : v.topicName;
-      if (flex) w.compactString(x); else w.string(x);
-    }
-  }
-  if (version >= 2) {
-    {
-      const x = v.topicId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.topicId;
-      w.uuid(x);
-    }
+  {
+    const x = v.topicId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.topicId;
+    w.uuid(x);
   }
   {
     const x = v.partitions === undefined ? [] : v.partitions;
@@ -359,9 +339,7 @@ function readAlterPartitionResponsePartitionData(r: Reader, version: number): Al
       $isr = a;
     }
   }
-  if (version >= 1) {
-    $leaderRecoveryState = r.int8();
-  }
+  $leaderRecoveryState = r.int8();
   $partitionEpoch = r.int32();
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
@@ -394,11 +372,9 @@ function writeAlterPartitionResponsePartitionData(w: Writer, version: number, v:
       for (const e of x) w.int32(e);
     }
   }
-  if (version >= 1) {
-    {
-      const x = v.leaderRecoveryState === undefined ? 0 : v.leaderRecoveryState;
-      w.int8(x);
-    }
+  {
+    const x = v.leaderRecoveryState === undefined ? 0 : v.leaderRecoveryState;
+    w.int8(x);
   }
   {
     const x = v.partitionEpoch === undefined ? 0 : v.partitionEpoch;
@@ -411,7 +387,6 @@ function writeAlterPartitionResponsePartitionData(w: Writer, version: number, v:
 }
 
 export interface AlterPartitionResponseTopicData {
-  topicName: string;
   topicId: string;
   partitions: AlterPartitionResponsePartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
@@ -419,28 +394,21 @@ export interface AlterPartitionResponseTopicData {
 }
 /** AlterPartitionResponseTopicData for encoding: a field left out takes its default. */
 export interface AlterPartitionResponseTopicDataInput {
-  topicName?: string;
   topicId?: string;
   partitions?: AlterPartitionResponsePartitionDataInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultAlterPartitionResponseTopicData(): AlterPartitionResponseTopicData {
-  return { topicName: "", topicId: "AAAAAAAAAAAAAAAAAAAAAA", partitions: [] };
+  return { topicId: "AAAAAAAAAAAAAAAAAAAAAA", partitions: [] };
 }
 
 function readAlterPartitionResponseTopicData(r: Reader, version: number): AlterPartitionResponseTopicData {
   const flex = true;
-  let $topicName: string = "";
   let $topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let $partitions: AlterPartitionResponsePartitionData[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
-  if (version <= 1) {
-    $topicName = (flex ? r.compactString() : r.string());
-  }
-  if (version >= 2) {
-    $topicId = r.uuid();
-  }
+  $topicId = r.uuid();
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Partitions");
@@ -453,22 +421,14 @@ function readAlterPartitionResponseTopicData(r: Reader, version: number): AlterP
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { topicName: $topicName, topicId: $topicId, partitions: $partitions, _unknownTaggedFields };
+  return { topicId: $topicId, partitions: $partitions, _unknownTaggedFields };
 }
 
 function writeAlterPartitionResponseTopicData(w: Writer, version: number, v: AlterPartitionResponseTopicDataInput): void {
   const flex = true;
-  if (version <= 1) {
-    {
-      const x = v.topicName === undefined ? "" : v.topicName;
-      if (flex) w.compactString(x); else w.string(x);
-    }
-  }
-  if (version >= 2) {
-    {
-      const x = v.topicId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.topicId;
-      w.uuid(x);
-    }
+  {
+    const x = v.topicId === undefined ? "AAAAAAAAAAAAAAAAAAAAAA" : v.topicId;
+    w.uuid(x);
   }
   {
     const x = v.partitions === undefined ? [] : v.partitions;

@@ -8,6 +8,7 @@ import { EMPTY, nonNullable } from "../primitives/support.js";
 export interface DescribeClusterRequest {
   includeClusterAuthorizedOperations: boolean;
   endpointType: number;
+  includeFencedBrokers: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -15,26 +16,31 @@ export interface DescribeClusterRequest {
 export interface DescribeClusterRequestInput {
   includeClusterAuthorizedOperations?: boolean;
   endpointType?: number;
+  includeFencedBrokers?: boolean;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultDescribeClusterRequest(): DescribeClusterRequest {
-  return { includeClusterAuthorizedOperations: false, endpointType: 1 };
+  return { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false };
 }
 
 export function readDescribeClusterRequest(r: Reader, version: number): DescribeClusterRequest {
   const flex = true;
   let $includeClusterAuthorizedOperations: boolean = false;
   let $endpointType: number = 1;
+  let $includeFencedBrokers: boolean = false;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $includeClusterAuthorizedOperations = r.bool();
   if (version >= 1) {
     $endpointType = r.int8();
   }
+  if (version >= 2) {
+    $includeFencedBrokers = r.bool();
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { includeClusterAuthorizedOperations: $includeClusterAuthorizedOperations, endpointType: $endpointType, _unknownTaggedFields };
+  return { includeClusterAuthorizedOperations: $includeClusterAuthorizedOperations, endpointType: $endpointType, includeFencedBrokers: $includeFencedBrokers, _unknownTaggedFields };
 }
 
 export function writeDescribeClusterRequest(w: Writer, version: number, v: DescribeClusterRequestInput): void {
@@ -49,6 +55,12 @@ export function writeDescribeClusterRequest(w: Writer, version: number, v: Descr
       w.int8(x);
     }
   }
+  if (version >= 2) {
+    {
+      const x = v.includeFencedBrokers === undefined ? false : v.includeFencedBrokers;
+      w.bool(x);
+    }
+  }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);
     else w.uvarint(0);
@@ -60,6 +72,7 @@ export interface DescribeClusterResponseDescribeClusterBroker {
   host: string;
   port: number;
   rack: string | null;
+  isFenced: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -69,11 +82,12 @@ export interface DescribeClusterResponseDescribeClusterBrokerInput {
   host?: string;
   port?: number;
   rack?: string | null;
+  isFenced?: boolean;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultDescribeClusterResponseDescribeClusterBroker(): DescribeClusterResponseDescribeClusterBroker {
-  return { brokerId: 0, host: "", port: 0, rack: null };
+  return { brokerId: 0, host: "", port: 0, rack: null, isFenced: false };
 }
 
 function readDescribeClusterResponseDescribeClusterBroker(r: Reader, version: number): DescribeClusterResponseDescribeClusterBroker {
@@ -82,15 +96,19 @@ function readDescribeClusterResponseDescribeClusterBroker(r: Reader, version: nu
   let $host: string = "";
   let $port: number = 0;
   let $rack: string | null = null;
+  let $isFenced: boolean = false;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $brokerId = r.int32();
   $host = (flex ? r.compactString() : r.string());
   $port = r.int32();
   $rack = (flex ? r.compactNullableString() : r.nullableString());
+  if (version >= 2) {
+    $isFenced = r.bool();
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { brokerId: $brokerId, host: $host, port: $port, rack: $rack, _unknownTaggedFields };
+  return { brokerId: $brokerId, host: $host, port: $port, rack: $rack, isFenced: $isFenced, _unknownTaggedFields };
 }
 
 function writeDescribeClusterResponseDescribeClusterBroker(w: Writer, version: number, v: DescribeClusterResponseDescribeClusterBrokerInput): void {
@@ -110,6 +128,12 @@ function writeDescribeClusterResponseDescribeClusterBroker(w: Writer, version: n
   {
     const x = v.rack === undefined ? null : v.rack;
     if (flex) w.compactNullableString(x); else w.nullableString(x);
+  }
+  if (version >= 2) {
+    {
+      const x = v.isFenced === undefined ? false : v.isFenced;
+      w.bool(x);
+    }
   }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);

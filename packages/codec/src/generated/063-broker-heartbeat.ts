@@ -12,6 +12,7 @@ export interface BrokerHeartbeatRequest {
   wantFence: boolean;
   wantShutDown: boolean;
   offlineLogDirs: string[];
+  cordonedLogDirs: string[] | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -23,11 +24,12 @@ export interface BrokerHeartbeatRequestInput {
   wantFence?: boolean;
   wantShutDown?: boolean;
   offlineLogDirs?: string[];
+  cordonedLogDirs?: string[] | null;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultBrokerHeartbeatRequest(): BrokerHeartbeatRequest {
-  return { brokerId: 0, brokerEpoch: -1n, currentMetadataOffset: 0n, wantFence: false, wantShutDown: false, offlineLogDirs: [] };
+  return { brokerId: 0, brokerEpoch: -1n, currentMetadataOffset: 0n, wantFence: false, wantShutDown: false, offlineLogDirs: [], cordonedLogDirs: null };
 }
 
 export function readBrokerHeartbeatRequest(r: Reader, version: number): BrokerHeartbeatRequest {
@@ -38,6 +40,7 @@ export function readBrokerHeartbeatRequest(r: Reader, version: number): BrokerHe
   let $wantFence: boolean = false;
   let $wantShutDown: boolean = false;
   let $offlineLogDirs: string[] = [];
+  let $cordonedLogDirs: string[] | null = null;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $brokerId = r.int32();
   $brokerEpoch = r.int64();
@@ -52,6 +55,19 @@ export function readBrokerHeartbeatRequest(r: Reader, version: number): BrokerHe
         const a: string[] = [];
         for (let i = 0; i < n; i++) a.push(r.uuid());
         $offlineLogDirs = a;
+      }
+    }
+  }
+  if (version >= 2 && !(version >= 2)) {
+    {
+      const n = flex ? r.compactArrayLength() : r.arrayLength();
+      if (n < 0) {
+        if (!(true)) throw new DecodeError("null array in non-nullable field CordonedLogDirs");
+        $cordonedLogDirs = null;
+      } else {
+        const a: string[] = [];
+        for (let i = 0; i < n; i++) a.push(r.uuid());
+        $cordonedLogDirs = a;
       }
     }
   }
@@ -77,10 +93,26 @@ export function readBrokerHeartbeatRequest(r: Reader, version: number): BrokerHe
           }
         }
       }
+      else if (tag === 1 && version >= 2) {
+        {
+          const r = Reader.over(data);
+          {
+            const n = flex ? r.compactArrayLength() : r.arrayLength();
+            if (n < 0) {
+              if (!(true)) throw new DecodeError("null array in non-nullable field CordonedLogDirs");
+              $cordonedLogDirs = null;
+            } else {
+              const a: string[] = [];
+              for (let i = 0; i < n; i++) a.push(r.uuid());
+              $cordonedLogDirs = a;
+            }
+          }
+        }
+      }
       else (_unknownTaggedFields ??= []).push({ tag, data });
     }
   }
-  return { brokerId: $brokerId, brokerEpoch: $brokerEpoch, currentMetadataOffset: $currentMetadataOffset, wantFence: $wantFence, wantShutDown: $wantShutDown, offlineLogDirs: $offlineLogDirs, _unknownTaggedFields };
+  return { brokerId: $brokerId, brokerEpoch: $brokerEpoch, currentMetadataOffset: $currentMetadataOffset, wantFence: $wantFence, wantShutDown: $wantShutDown, offlineLogDirs: $offlineLogDirs, cordonedLogDirs: $cordonedLogDirs, _unknownTaggedFields };
 }
 
 export function writeBrokerHeartbeatRequest(w: Writer, version: number, v: BrokerHeartbeatRequestInput): void {
@@ -114,6 +146,16 @@ export function writeBrokerHeartbeatRequest(w: Writer, version: number, v: Broke
       }
     }
   }
+  if (version >= 2 && !(version >= 2)) {
+    {
+      const x = v.cordonedLogDirs === undefined ? null : v.cordonedLogDirs;
+      if (x === null) { if (flex) w.uvarint(0); else w.int32(-1); }
+      else {
+        if (flex) w.uvarint(x.length + 1); else w.int32(x.length);
+        for (const e of x) w.uuid(e);
+      }
+    }
+  }
   if (flex) {
     const tagged: TaggedField[] = v._unknownTaggedFields ? [...v._unknownTaggedFields] : [];
     if (version >= 1 && v.offlineLogDirs !== undefined && !(v.offlineLogDirs !== null && v.offlineLogDirs.length === 0)) {
@@ -125,6 +167,18 @@ export function writeBrokerHeartbeatRequest(w: Writer, version: number, v: Broke
           for (const e of x) w.uuid(e);
         }
         tagged.push({ tag: 0, data: w.toBuffer() });
+      }
+    }
+    if (version >= 2 && v.cordonedLogDirs !== undefined && !(v.cordonedLogDirs === null)) {
+      const x = v.cordonedLogDirs;
+      {
+        const w = new Writer(64);
+        if (x === null) { if (flex) w.uvarint(0); else w.int32(-1); }
+        else {
+          if (flex) w.uvarint(x.length + 1); else w.int32(x.length);
+          for (const e of x) w.uuid(e);
+        }
+        tagged.push({ tag: 1, data: w.toBuffer() });
       }
     }
     if (tagged.length > 1) tagged.sort((a, b) => a.tag - b.tag);

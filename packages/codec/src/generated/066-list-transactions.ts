@@ -9,6 +9,7 @@ export interface ListTransactionsRequest {
   stateFilters: string[];
   producerIdFilters: bigint[];
   durationFilter: bigint;
+  transactionalIdPattern: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -17,11 +18,12 @@ export interface ListTransactionsRequestInput {
   stateFilters?: string[];
   producerIdFilters?: bigint[];
   durationFilter?: bigint;
+  transactionalIdPattern?: string | null;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultListTransactionsRequest(): ListTransactionsRequest {
-  return { stateFilters: [], producerIdFilters: [], durationFilter: -1n };
+  return { stateFilters: [], producerIdFilters: [], durationFilter: -1n, transactionalIdPattern: null };
 }
 
 export function readListTransactionsRequest(r: Reader, version: number): ListTransactionsRequest {
@@ -29,6 +31,7 @@ export function readListTransactionsRequest(r: Reader, version: number): ListTra
   let $stateFilters: string[] = [];
   let $producerIdFilters: bigint[] = [];
   let $durationFilter: bigint = -1n;
+  let $transactionalIdPattern: string | null = null;
   let _unknownTaggedFields: TaggedField[] | undefined;
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
@@ -51,10 +54,13 @@ export function readListTransactionsRequest(r: Reader, version: number): ListTra
   if (version >= 1) {
     $durationFilter = r.int64();
   }
+  if (version >= 2) {
+    $transactionalIdPattern = (flex ? r.compactNullableString() : r.nullableString());
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { stateFilters: $stateFilters, producerIdFilters: $producerIdFilters, durationFilter: $durationFilter, _unknownTaggedFields };
+  return { stateFilters: $stateFilters, producerIdFilters: $producerIdFilters, durationFilter: $durationFilter, transactionalIdPattern: $transactionalIdPattern, _unknownTaggedFields };
 }
 
 export function writeListTransactionsRequest(w: Writer, version: number, v: ListTransactionsRequestInput): void {
@@ -77,6 +83,12 @@ export function writeListTransactionsRequest(w: Writer, version: number, v: List
     {
       const x = v.durationFilter === undefined ? -1n : v.durationFilter;
       w.int64(x);
+    }
+  }
+  if (version >= 2) {
+    {
+      const x = v.transactionalIdPattern === undefined ? null : v.transactionalIdPattern;
+      if (flex) w.compactNullableString(x); else w.nullableString(x);
     }
   }
   if (flex) {

@@ -187,6 +187,7 @@ export interface ConsumerGroupDescribeResponseMember {
   subscribedTopicRegex: string | null;
   assignment: ConsumerGroupDescribeResponseAssignment;
   targetAssignment: ConsumerGroupDescribeResponseAssignment;
+  memberType: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -202,11 +203,12 @@ export interface ConsumerGroupDescribeResponseMemberInput {
   subscribedTopicRegex?: string | null;
   assignment?: ConsumerGroupDescribeResponseAssignmentInput;
   targetAssignment?: ConsumerGroupDescribeResponseAssignmentInput;
+  memberType?: number;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultConsumerGroupDescribeResponseMember(): ConsumerGroupDescribeResponseMember {
-  return { memberId: "", instanceId: null, rackId: null, memberEpoch: 0, clientId: "", clientHost: "", subscribedTopicNames: [], subscribedTopicRegex: null, assignment: defaultConsumerGroupDescribeResponseAssignment(), targetAssignment: defaultConsumerGroupDescribeResponseAssignment() };
+  return { memberId: "", instanceId: null, rackId: null, memberEpoch: 0, clientId: "", clientHost: "", subscribedTopicNames: [], subscribedTopicRegex: null, assignment: defaultConsumerGroupDescribeResponseAssignment(), targetAssignment: defaultConsumerGroupDescribeResponseAssignment(), memberType: -1 };
 }
 
 function readConsumerGroupDescribeResponseMember(r: Reader, version: number): ConsumerGroupDescribeResponseMember {
@@ -221,6 +223,7 @@ function readConsumerGroupDescribeResponseMember(r: Reader, version: number): Co
   let $subscribedTopicRegex: string | null = null;
   let $assignment: ConsumerGroupDescribeResponseAssignment = defaultConsumerGroupDescribeResponseAssignment();
   let $targetAssignment: ConsumerGroupDescribeResponseAssignment = defaultConsumerGroupDescribeResponseAssignment();
+  let $memberType: number = -1;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $memberId = (flex ? r.compactString() : r.string());
   $instanceId = (flex ? r.compactNullableString() : r.nullableString());
@@ -240,10 +243,13 @@ function readConsumerGroupDescribeResponseMember(r: Reader, version: number): Co
   $subscribedTopicRegex = (flex ? r.compactNullableString() : r.nullableString());
   $assignment = readConsumerGroupDescribeResponseAssignment(r, version);
   $targetAssignment = readConsumerGroupDescribeResponseAssignment(r, version);
+  if (version >= 1) {
+    $memberType = r.int8();
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { memberId: $memberId, instanceId: $instanceId, rackId: $rackId, memberEpoch: $memberEpoch, clientId: $clientId, clientHost: $clientHost, subscribedTopicNames: $subscribedTopicNames, subscribedTopicRegex: $subscribedTopicRegex, assignment: $assignment, targetAssignment: $targetAssignment, _unknownTaggedFields };
+  return { memberId: $memberId, instanceId: $instanceId, rackId: $rackId, memberEpoch: $memberEpoch, clientId: $clientId, clientHost: $clientHost, subscribedTopicNames: $subscribedTopicNames, subscribedTopicRegex: $subscribedTopicRegex, assignment: $assignment, targetAssignment: $targetAssignment, memberType: $memberType, _unknownTaggedFields };
 }
 
 function writeConsumerGroupDescribeResponseMember(w: Writer, version: number, v: ConsumerGroupDescribeResponseMemberInput): void {
@@ -290,6 +296,12 @@ function writeConsumerGroupDescribeResponseMember(w: Writer, version: number, v:
   {
     const x = v.targetAssignment === undefined ? defaultConsumerGroupDescribeResponseAssignment() : v.targetAssignment;
     writeConsumerGroupDescribeResponseAssignment(w, version, x);
+  }
+  if (version >= 1) {
+    {
+      const x = v.memberType === undefined ? -1 : v.memberType;
+      w.int8(x);
+    }
   }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);

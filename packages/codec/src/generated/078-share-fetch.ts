@@ -153,7 +153,6 @@ function readShareFetchRequestFetchPartition(r: Reader, version: number): ShareF
   let $acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
   $partitionIndex = r.int32();
-  $partitionMaxBytes = r.int32();
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field AcknowledgementBatches");
@@ -173,10 +172,6 @@ function writeShareFetchRequestFetchPartition(w: Writer, version: number, v: Sha
   const flex = true;
   {
     const x = v.partitionIndex === undefined ? 0 : v.partitionIndex;
-    w.int32(x);
-  }
-  {
-    const x = v.partitionMaxBytes === undefined ? 0 : v.partitionMaxBytes;
     w.int32(x);
   }
   {
@@ -256,6 +251,10 @@ export interface ShareFetchRequest {
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
+  maxRecords: number;
+  batchSize: number;
+  shareAcquireMode: number;
+  isRenewAck: boolean;
   topics: ShareFetchRequestFetchTopic[];
   forgottenTopicsData: ShareFetchRequestForgottenTopic[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
@@ -269,13 +268,17 @@ export interface ShareFetchRequestInput {
   maxWaitMs?: number;
   minBytes?: number;
   maxBytes?: number;
+  maxRecords?: number;
+  batchSize?: number;
+  shareAcquireMode?: number;
+  isRenewAck?: boolean;
   topics?: ShareFetchRequestFetchTopicInput[];
   forgottenTopicsData?: ShareFetchRequestForgottenTopicInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultShareFetchRequest(): ShareFetchRequest {
-  return { groupId: null, memberId: "", shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, topics: [], forgottenTopicsData: [] };
+  return { groupId: null, memberId: "", shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, maxRecords: 0, batchSize: 0, shareAcquireMode: 0, isRenewAck: false, topics: [], forgottenTopicsData: [] };
 }
 
 export function readShareFetchRequest(r: Reader, version: number): ShareFetchRequest {
@@ -286,6 +289,10 @@ export function readShareFetchRequest(r: Reader, version: number): ShareFetchReq
   let $maxWaitMs: number = 0;
   let $minBytes: number = 0;
   let $maxBytes: number = 2147483647;
+  let $maxRecords: number = 0;
+  let $batchSize: number = 0;
+  let $shareAcquireMode: number = 0;
+  let $isRenewAck: boolean = false;
   let $topics: ShareFetchRequestFetchTopic[] = [];
   let $forgottenTopicsData: ShareFetchRequestForgottenTopic[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
@@ -295,6 +302,14 @@ export function readShareFetchRequest(r: Reader, version: number): ShareFetchReq
   $maxWaitMs = r.int32();
   $minBytes = r.int32();
   $maxBytes = r.int32();
+  $maxRecords = r.int32();
+  $batchSize = r.int32();
+  if (version >= 2) {
+    $shareAcquireMode = r.int8();
+  }
+  if (version >= 2) {
+    $isRenewAck = r.bool();
+  }
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Topics");
@@ -316,7 +331,7 @@ export function readShareFetchRequest(r: Reader, version: number): ShareFetchReq
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { groupId: $groupId, memberId: $memberId, shareSessionEpoch: $shareSessionEpoch, maxWaitMs: $maxWaitMs, minBytes: $minBytes, maxBytes: $maxBytes, topics: $topics, forgottenTopicsData: $forgottenTopicsData, _unknownTaggedFields };
+  return { groupId: $groupId, memberId: $memberId, shareSessionEpoch: $shareSessionEpoch, maxWaitMs: $maxWaitMs, minBytes: $minBytes, maxBytes: $maxBytes, maxRecords: $maxRecords, batchSize: $batchSize, shareAcquireMode: $shareAcquireMode, isRenewAck: $isRenewAck, topics: $topics, forgottenTopicsData: $forgottenTopicsData, _unknownTaggedFields };
 }
 
 export function writeShareFetchRequest(w: Writer, version: number, v: ShareFetchRequestInput): void {
@@ -344,6 +359,26 @@ export function writeShareFetchRequest(w: Writer, version: number, v: ShareFetch
   {
     const x = v.maxBytes === undefined ? 2147483647 : v.maxBytes;
     w.int32(x);
+  }
+  {
+    const x = v.maxRecords === undefined ? 0 : v.maxRecords;
+    w.int32(x);
+  }
+  {
+    const x = v.batchSize === undefined ? 0 : v.batchSize;
+    w.int32(x);
+  }
+  if (version >= 2) {
+    {
+      const x = v.shareAcquireMode === undefined ? 0 : v.shareAcquireMode;
+      w.int8(x);
+    }
+  }
+  if (version >= 2) {
+    {
+      const x = v.isRenewAck === undefined ? false : v.isRenewAck;
+      w.bool(x);
+    }
   }
   {
     const x = v.topics === undefined ? [] : v.topics;
@@ -573,7 +608,7 @@ function readShareFetchResponsePartitionData(r: Reader, version: number): ShareF
   $acknowledgeErrorCode = r.int16();
   $acknowledgeErrorMessage = (flex ? r.compactNullableString() : r.nullableString());
   $currentLeader = readShareFetchResponseLeaderIdAndEpoch(r, version);
-  $records = (flex ? r.compactNullableBytes() : r.nullableBytes());
+  $records = (flex ? r.compactBytes() : r.bytes());
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field AcquiredRecords");
@@ -693,6 +728,7 @@ export interface ShareFetchResponse {
   throttleTimeMs: number;
   errorCode: number;
   errorMessage: string | null;
+  acquisitionLockTimeoutMs: number;
   responses: ShareFetchResponseShareFetchableTopicResponse[];
   nodeEndpoints: ShareFetchResponseNodeEndpoint[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
@@ -703,13 +739,14 @@ export interface ShareFetchResponseInput {
   throttleTimeMs?: number;
   errorCode?: number;
   errorMessage?: string | null;
+  acquisitionLockTimeoutMs?: number;
   responses?: ShareFetchResponseShareFetchableTopicResponseInput[];
   nodeEndpoints?: ShareFetchResponseNodeEndpointInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultShareFetchResponse(): ShareFetchResponse {
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: [], nodeEndpoints: [] };
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] };
 }
 
 export function readShareFetchResponse(r: Reader, version: number): ShareFetchResponse {
@@ -717,12 +754,14 @@ export function readShareFetchResponse(r: Reader, version: number): ShareFetchRe
   let $throttleTimeMs: number = 0;
   let $errorCode: number = 0;
   let $errorMessage: string | null = null;
+  let $acquisitionLockTimeoutMs: number = 0;
   let $responses: ShareFetchResponseShareFetchableTopicResponse[] = [];
   let $nodeEndpoints: ShareFetchResponseNodeEndpoint[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
   $throttleTimeMs = r.int32();
   $errorCode = r.int16();
   $errorMessage = (flex ? r.compactNullableString() : r.nullableString());
+  $acquisitionLockTimeoutMs = r.int32();
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Responses");
@@ -744,7 +783,7 @@ export function readShareFetchResponse(r: Reader, version: number): ShareFetchRe
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { throttleTimeMs: $throttleTimeMs, errorCode: $errorCode, errorMessage: $errorMessage, responses: $responses, nodeEndpoints: $nodeEndpoints, _unknownTaggedFields };
+  return { throttleTimeMs: $throttleTimeMs, errorCode: $errorCode, errorMessage: $errorMessage, acquisitionLockTimeoutMs: $acquisitionLockTimeoutMs, responses: $responses, nodeEndpoints: $nodeEndpoints, _unknownTaggedFields };
 }
 
 export function writeShareFetchResponse(w: Writer, version: number, v: ShareFetchResponseInput): void {
@@ -760,6 +799,10 @@ export function writeShareFetchResponse(w: Writer, version: number, v: ShareFetc
   {
     const x = v.errorMessage === undefined ? null : v.errorMessage;
     if (flex) w.compactNullableString(x); else w.nullableString(x);
+  }
+  {
+    const x = v.acquisitionLockTimeoutMs === undefined ? 0 : v.acquisitionLockTimeoutMs;
+    w.int32(x);
   }
   {
     const x = v.responses === undefined ? [] : v.responses;

@@ -188,6 +188,7 @@ export interface ShareAcknowledgeRequest {
   groupId: string | null;
   memberId: string | null;
   shareSessionEpoch: number;
+  isRenewAck: boolean;
   topics: ShareAcknowledgeRequestAcknowledgeTopic[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
@@ -197,12 +198,13 @@ export interface ShareAcknowledgeRequestInput {
   groupId?: string | null;
   memberId?: string | null;
   shareSessionEpoch?: number;
+  isRenewAck?: boolean;
   topics?: ShareAcknowledgeRequestAcknowledgeTopicInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultShareAcknowledgeRequest(): ShareAcknowledgeRequest {
-  return { groupId: null, memberId: "", shareSessionEpoch: 0, topics: [] };
+  return { groupId: null, memberId: "", shareSessionEpoch: 0, isRenewAck: false, topics: [] };
 }
 
 export function readShareAcknowledgeRequest(r: Reader, version: number): ShareAcknowledgeRequest {
@@ -210,11 +212,15 @@ export function readShareAcknowledgeRequest(r: Reader, version: number): ShareAc
   let $groupId: string | null = null;
   let $memberId: string | null = "";
   let $shareSessionEpoch: number = 0;
+  let $isRenewAck: boolean = false;
   let $topics: ShareAcknowledgeRequestAcknowledgeTopic[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
   $groupId = (flex ? r.compactNullableString() : r.nullableString());
   $memberId = (flex ? r.compactNullableString() : r.nullableString());
   $shareSessionEpoch = r.int32();
+  if (version >= 2) {
+    $isRenewAck = r.bool();
+  }
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Topics");
@@ -227,7 +233,7 @@ export function readShareAcknowledgeRequest(r: Reader, version: number): ShareAc
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { groupId: $groupId, memberId: $memberId, shareSessionEpoch: $shareSessionEpoch, topics: $topics, _unknownTaggedFields };
+  return { groupId: $groupId, memberId: $memberId, shareSessionEpoch: $shareSessionEpoch, isRenewAck: $isRenewAck, topics: $topics, _unknownTaggedFields };
 }
 
 export function writeShareAcknowledgeRequest(w: Writer, version: number, v: ShareAcknowledgeRequestInput): void {
@@ -243,6 +249,12 @@ export function writeShareAcknowledgeRequest(w: Writer, version: number, v: Shar
   {
     const x = v.shareSessionEpoch === undefined ? 0 : v.shareSessionEpoch;
     w.int32(x);
+  }
+  if (version >= 2) {
+    {
+      const x = v.isRenewAck === undefined ? false : v.isRenewAck;
+      w.bool(x);
+    }
   }
   {
     const x = v.topics === undefined ? [] : v.topics;
@@ -488,6 +500,7 @@ export interface ShareAcknowledgeResponse {
   throttleTimeMs: number;
   errorCode: number;
   errorMessage: string | null;
+  acquisitionLockTimeoutMs: number;
   responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
   nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
@@ -498,13 +511,14 @@ export interface ShareAcknowledgeResponseInput {
   throttleTimeMs?: number;
   errorCode?: number;
   errorMessage?: string | null;
+  acquisitionLockTimeoutMs?: number;
   responses?: ShareAcknowledgeResponseShareAcknowledgeTopicResponseInput[];
   nodeEndpoints?: ShareAcknowledgeResponseNodeEndpointInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultShareAcknowledgeResponse(): ShareAcknowledgeResponse {
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: [], nodeEndpoints: [] };
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] };
 }
 
 export function readShareAcknowledgeResponse(r: Reader, version: number): ShareAcknowledgeResponse {
@@ -512,12 +526,16 @@ export function readShareAcknowledgeResponse(r: Reader, version: number): ShareA
   let $throttleTimeMs: number = 0;
   let $errorCode: number = 0;
   let $errorMessage: string | null = null;
+  let $acquisitionLockTimeoutMs: number = 0;
   let $responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[] = [];
   let $nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
   $throttleTimeMs = r.int32();
   $errorCode = r.int16();
   $errorMessage = (flex ? r.compactNullableString() : r.nullableString());
+  if (version >= 2) {
+    $acquisitionLockTimeoutMs = r.int32();
+  }
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field Responses");
@@ -539,7 +557,7 @@ export function readShareAcknowledgeResponse(r: Reader, version: number): ShareA
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { throttleTimeMs: $throttleTimeMs, errorCode: $errorCode, errorMessage: $errorMessage, responses: $responses, nodeEndpoints: $nodeEndpoints, _unknownTaggedFields };
+  return { throttleTimeMs: $throttleTimeMs, errorCode: $errorCode, errorMessage: $errorMessage, acquisitionLockTimeoutMs: $acquisitionLockTimeoutMs, responses: $responses, nodeEndpoints: $nodeEndpoints, _unknownTaggedFields };
 }
 
 export function writeShareAcknowledgeResponse(w: Writer, version: number, v: ShareAcknowledgeResponseInput): void {
@@ -555,6 +573,12 @@ export function writeShareAcknowledgeResponse(w: Writer, version: number, v: Sha
   {
     const x = v.errorMessage === undefined ? null : v.errorMessage;
     if (flex) w.compactNullableString(x); else w.nullableString(x);
+  }
+  if (version >= 2) {
+    {
+      const x = v.acquisitionLockTimeoutMs === undefined ? 0 : v.acquisitionLockTimeoutMs;
+      w.int32(x);
+    }
   }
   {
     const x = v.responses === undefined ? [] : v.responses;

@@ -65,6 +65,7 @@ export interface AddRaftVoterRequest {
   voterId: number;
   voterDirectoryId: string;
   listeners: AddRaftVoterRequestListener[];
+  ackWhenCommitted: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -75,11 +76,12 @@ export interface AddRaftVoterRequestInput {
   voterId?: number;
   voterDirectoryId?: string;
   listeners?: AddRaftVoterRequestListenerInput[];
+  ackWhenCommitted?: boolean;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultAddRaftVoterRequest(): AddRaftVoterRequest {
-  return { clusterId: "", timeoutMs: 0, voterId: 0, voterDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA", listeners: [] };
+  return { clusterId: "", timeoutMs: 0, voterId: 0, voterDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA", listeners: [], ackWhenCommitted: true };
 }
 
 export function readAddRaftVoterRequest(r: Reader, version: number): AddRaftVoterRequest {
@@ -89,6 +91,7 @@ export function readAddRaftVoterRequest(r: Reader, version: number): AddRaftVote
   let $voterId: number = 0;
   let $voterDirectoryId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let $listeners: AddRaftVoterRequestListener[] = [];
+  let $ackWhenCommitted: boolean = true;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $clusterId = (flex ? r.compactNullableString() : r.nullableString());
   $timeoutMs = r.int32();
@@ -103,10 +106,13 @@ export function readAddRaftVoterRequest(r: Reader, version: number): AddRaftVote
       $listeners = a;
     }
   }
+  if (version >= 1) {
+    $ackWhenCommitted = r.bool();
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { clusterId: $clusterId, timeoutMs: $timeoutMs, voterId: $voterId, voterDirectoryId: $voterDirectoryId, listeners: $listeners, _unknownTaggedFields };
+  return { clusterId: $clusterId, timeoutMs: $timeoutMs, voterId: $voterId, voterDirectoryId: $voterDirectoryId, listeners: $listeners, ackWhenCommitted: $ackWhenCommitted, _unknownTaggedFields };
 }
 
 export function writeAddRaftVoterRequest(w: Writer, version: number, v: AddRaftVoterRequestInput): void {
@@ -132,6 +138,12 @@ export function writeAddRaftVoterRequest(w: Writer, version: number, v: AddRaftV
     {
       if (flex) w.uvarint(x.length + 1); else w.int32(x.length);
       for (const e of x) writeAddRaftVoterRequestListener(w, version, e);
+    }
+  }
+  if (version >= 1) {
+    {
+      const x = v.ackWhenCommitted === undefined ? true : v.ackWhenCommitted;
+      w.bool(x);
     }
   }
   if (flex) {

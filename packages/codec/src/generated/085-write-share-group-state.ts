@@ -72,6 +72,7 @@ export interface WriteShareGroupStateRequestPartitionData {
   stateEpoch: number;
   leaderEpoch: number;
   startOffset: bigint;
+  deliveryCompleteCount: number;
   stateBatches: WriteShareGroupStateRequestStateBatch[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
@@ -82,12 +83,13 @@ export interface WriteShareGroupStateRequestPartitionDataInput {
   stateEpoch?: number;
   leaderEpoch?: number;
   startOffset?: bigint;
+  deliveryCompleteCount?: number;
   stateBatches?: WriteShareGroupStateRequestStateBatchInput[];
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultWriteShareGroupStateRequestPartitionData(): WriteShareGroupStateRequestPartitionData {
-  return { partition: 0, stateEpoch: 0, leaderEpoch: 0, startOffset: 0n, stateBatches: [] };
+  return { partition: 0, stateEpoch: 0, leaderEpoch: 0, startOffset: 0n, deliveryCompleteCount: -1, stateBatches: [] };
 }
 
 function readWriteShareGroupStateRequestPartitionData(r: Reader, version: number): WriteShareGroupStateRequestPartitionData {
@@ -96,12 +98,16 @@ function readWriteShareGroupStateRequestPartitionData(r: Reader, version: number
   let $stateEpoch: number = 0;
   let $leaderEpoch: number = 0;
   let $startOffset: bigint = 0n;
+  let $deliveryCompleteCount: number = -1;
   let $stateBatches: WriteShareGroupStateRequestStateBatch[] = [];
   let _unknownTaggedFields: TaggedField[] | undefined;
   $partition = r.int32();
   $stateEpoch = r.int32();
   $leaderEpoch = r.int32();
   $startOffset = r.int64();
+  if (version >= 1) {
+    $deliveryCompleteCount = r.int32();
+  }
   {
     const n = flex ? r.compactArrayLength() : r.arrayLength();
     if (n < 0) throw new DecodeError("null array in non-nullable field StateBatches");
@@ -114,7 +120,7 @@ function readWriteShareGroupStateRequestPartitionData(r: Reader, version: number
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { partition: $partition, stateEpoch: $stateEpoch, leaderEpoch: $leaderEpoch, startOffset: $startOffset, stateBatches: $stateBatches, _unknownTaggedFields };
+  return { partition: $partition, stateEpoch: $stateEpoch, leaderEpoch: $leaderEpoch, startOffset: $startOffset, deliveryCompleteCount: $deliveryCompleteCount, stateBatches: $stateBatches, _unknownTaggedFields };
 }
 
 function writeWriteShareGroupStateRequestPartitionData(w: Writer, version: number, v: WriteShareGroupStateRequestPartitionDataInput): void {
@@ -134,6 +140,12 @@ function writeWriteShareGroupStateRequestPartitionData(w: Writer, version: numbe
   {
     const x = v.startOffset === undefined ? 0n : v.startOffset;
     w.int64(x);
+  }
+  if (version >= 1) {
+    {
+      const x = v.deliveryCompleteCount === undefined ? -1 : v.deliveryCompleteCount;
+      w.int32(x);
+    }
   }
   {
     const x = v.stateBatches === undefined ? [] : v.stateBatches;

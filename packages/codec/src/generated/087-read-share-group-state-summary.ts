@@ -170,7 +170,9 @@ export interface ReadShareGroupStateSummaryResponsePartitionResult {
   errorCode: number;
   errorMessage: string | null;
   stateEpoch: number;
+  leaderEpoch: number;
   startOffset: bigint;
+  deliveryCompleteCount: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
@@ -180,12 +182,14 @@ export interface ReadShareGroupStateSummaryResponsePartitionResultInput {
   errorCode?: number;
   errorMessage?: string | null;
   stateEpoch?: number;
+  leaderEpoch?: number;
   startOffset?: bigint;
+  deliveryCompleteCount?: number;
   _unknownTaggedFields?: TaggedField[] | undefined;
 }
 
 export function defaultReadShareGroupStateSummaryResponsePartitionResult(): ReadShareGroupStateSummaryResponsePartitionResult {
-  return { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 0, startOffset: 0n };
+  return { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 0, leaderEpoch: 0, startOffset: 0n, deliveryCompleteCount: -1 };
 }
 
 function readReadShareGroupStateSummaryResponsePartitionResult(r: Reader, version: number): ReadShareGroupStateSummaryResponsePartitionResult {
@@ -194,17 +198,23 @@ function readReadShareGroupStateSummaryResponsePartitionResult(r: Reader, versio
   let $errorCode: number = 0;
   let $errorMessage: string | null = null;
   let $stateEpoch: number = 0;
+  let $leaderEpoch: number = 0;
   let $startOffset: bigint = 0n;
+  let $deliveryCompleteCount: number = -1;
   let _unknownTaggedFields: TaggedField[] | undefined;
   $partition = r.int32();
   $errorCode = r.int16();
   $errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   $stateEpoch = r.int32();
+  $leaderEpoch = r.int32();
   $startOffset = r.int64();
+  if (version >= 1) {
+    $deliveryCompleteCount = r.int32();
+  }
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
-  return { partition: $partition, errorCode: $errorCode, errorMessage: $errorMessage, stateEpoch: $stateEpoch, startOffset: $startOffset, _unknownTaggedFields };
+  return { partition: $partition, errorCode: $errorCode, errorMessage: $errorMessage, stateEpoch: $stateEpoch, leaderEpoch: $leaderEpoch, startOffset: $startOffset, deliveryCompleteCount: $deliveryCompleteCount, _unknownTaggedFields };
 }
 
 function writeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, version: number, v: ReadShareGroupStateSummaryResponsePartitionResultInput): void {
@@ -226,8 +236,18 @@ function writeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, versi
     w.int32(x);
   }
   {
+    const x = v.leaderEpoch === undefined ? 0 : v.leaderEpoch;
+    w.int32(x);
+  }
+  {
     const x = v.startOffset === undefined ? 0n : v.startOffset;
     w.int64(x);
+  }
+  if (version >= 1) {
+    {
+      const x = v.deliveryCompleteCount === undefined ? -1 : v.deliveryCompleteCount;
+      w.int32(x);
+    }
   }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);

@@ -6,18 +6,14 @@
  * and turns into a call of that module's lazy initializer inside the bundle. Nothing here runs
  * unbundled: ES modules have no `require`.
  */
-export const API_MODULE_COUNT = 88;
-export const DATA_SCHEMA_MODULE_COUNT = 8;
+export const API_MODULE_COUNT = 95;
+export const DATA_SCHEMA_MODULE_COUNT = 11;
 export function loadLazyModule(i: number): unknown {
   switch (i) {
     case 0: return require("./000-produce.js");
     case 1: return require("./001-fetch.js");
     case 2: return require("./002-list-offsets.js");
     case 3: return require("./003-metadata.js");
-    case 4: return require("./004-leader-and-isr.js");
-    case 5: return require("./005-stop-replica.js");
-    case 6: return require("./006-update-metadata.js");
-    case 7: return require("./007-controlled-shutdown.js");
     case 8: return require("./008-offset-commit.js");
     case 9: return require("./009-offset-fetch.js");
     case 10: return require("./010-find-coordinator.js");
@@ -84,7 +80,7 @@ export function loadLazyModule(i: number): unknown {
     case 71: return require("./071-get-telemetry-subscriptions.js");
     case 72: return require("./072-push-telemetry.js");
     case 73: return require("./073-assign-replicas-to-dirs.js");
-    case 74: return require("./074-list-client-metrics-resources.js");
+    case 74: return require("./074-list-config-resources.js");
     case 75: return require("./075-describe-topic-partitions.js");
     case 76: return require("./076-share-group-heartbeat.js");
     case 77: return require("./077-share-group-describe.js");
@@ -98,14 +94,24 @@ export function loadLazyModule(i: number): unknown {
     case 85: return require("./085-write-share-group-state.js");
     case 86: return require("./086-delete-share-group-state.js");
     case 87: return require("./087-read-share-group-state-summary.js");
-    case 88: return require("./consumer-protocol-assignment.js");
-    case 89: return require("./consumer-protocol-subscription.js");
-    case 90: return require("./default-principal-data.js");
-    case 91: return require("./kraft-version-record.js");
-    case 92: return require("./leader-change-message.js");
-    case 93: return require("./snapshot-footer-record.js");
-    case 94: return require("./snapshot-header-record.js");
-    case 95: return require("./voters-record.js");
+    case 88: return require("./088-streams-group-heartbeat.js");
+    case 89: return require("./089-streams-group-describe.js");
+    case 90: return require("./090-describe-share-group-offsets.js");
+    case 91: return require("./091-alter-share-group-offsets.js");
+    case 92: return require("./092-delete-share-group-offsets.js");
+    case 93: return require("./093-streams-group-topology-description-update.js");
+    case 94: return require("./094-unregister-controller.js");
+    case 95: return require("./aborted-txn.js");
+    case 96: return require("./consumer-protocol-assignment.js");
+    case 97: return require("./consumer-protocol-subscription.js");
+    case 98: return require("./control-record-type-schema.js");
+    case 99: return require("./default-principal-data.js");
+    case 100: return require("./end-txn-marker.js");
+    case 101: return require("./kraft-version-record.js");
+    case 102: return require("./leader-change-message.js");
+    case 103: return require("./snapshot-footer-record.js");
+    case 104: return require("./snapshot-header-record.js");
+    case 105: return require("./voters-record.js");
     default: return undefined;
   }
 }

@@ -36,9 +36,7 @@ export function readRequestHeader(r: Reader, version: number): RequestHeader {
   $requestApiKey = r.int16();
   $requestApiVersion = r.int16();
   $correlationId = r.int32();
-  if (version >= 1) {
-    $clientId = r.nullableString();
-  }
+  $clientId = r.nullableString();
   if (flex) {
     _unknownTaggedFields = r.unknownTaggedFields();
   }
@@ -59,11 +57,9 @@ export function writeRequestHeader(w: Writer, version: number, v: RequestHeaderI
     const x = v.correlationId === undefined ? 0 : v.correlationId;
     w.int32(x);
   }
-  if (version >= 1) {
-    {
-      const x = v.clientId === undefined ? "" : v.clientId;
-      w.nullableString(x);
-    }
+  {
+    const x = v.clientId === undefined ? "" : v.clientId;
+    w.nullableString(x);
   }
   if (flex) {
     if (v._unknownTaggedFields) w.taggedFields(v._unknownTaggedFields);
