@@ -576,6 +576,8 @@ function generate() {
   reg.push(`  readonly name: string;`);
   reg.push(`  /** Which Kafka listeners serve it (broker, controller, zkBroker). */`);
   reg.push(`  readonly listeners: readonly string[];`);
+  reg.push(`  /** Kafka marks the newest version unstable (not advertised unless unstable APIs are enabled). */`);
+  reg.push(`  readonly latestVersionUnstable: boolean;`);
   reg.push(`  readonly request: MessageCodec<Req, ReqIn>;`);
   reg.push(`  readonly response: MessageCodec<Res, ResIn>;`);
   reg.push(`}`);
@@ -594,7 +596,7 @@ function generate() {
   reg.push(`export const API_DEFINITIONS: readonly (ApiDefinition | undefined)[] = (() => {`);
   reg.push(`  const a: (ApiDefinition | undefined)[] = [];`);
   for (const api of sortedApis) {
-    reg.push(`  a[${api.key}] = { apiKey: ${api.key}, name: "${api.name}", listeners: ${JSON.stringify(api.request.listeners ?? [])}, request: ${codec(api.request)} as MessageCodec, response: ${codec(api.response)} as MessageCodec };`);
+    reg.push(`  a[${api.key}] = { apiKey: ${api.key}, name: "${api.name}", listeners: ${JSON.stringify(api.request.listeners ?? [])}, latestVersionUnstable: ${api.request.unstable}, request: ${codec(api.request)} as MessageCodec, response: ${codec(api.response)} as MessageCodec };`);
   }
   reg.push(`  return a;`);
   reg.push(`})();`);

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { ApiKey, encodeRequest } from "@odradek/codec";
+import { API_DEFINITIONS, ApiKey, ErrorCode, encodeRequest } from "@odradek/codec";
 import { startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
 import type { RequestTiming } from "../src/network/connection.js";
@@ -26,20 +26,56 @@ async function apiVersionsStillWork(): Promise<void> {
 }
 
 describe("ApiVersions", () => {
-  it("advertises the implemented APIs with client-requirements ranges, at every version 0-4", async () => {
+  it("advertises every served API at Kafka 4.4's range, at every version 0-5", async () => {
     const c = await TestClient.connect(broker.port);
-    for (let v = 0; v <= 4; v++) {
+    for (let v = 0; v <= 5; v++) {
       const r = await c.request(ApiKey.ApiVersions, v, { clientSoftwareName: "t", clientSoftwareVersion: "1" });
       expect(r.errorCode).toBe(0);
+      for (const a of r.apiKeys) {
+        // The codec is Kafka 4.4's definitions: Kafka advertises each API's full range, less a newest
+        // version marked unstable, and Produce from 0 (KAFKA-18659).
+        const def = API_DEFINITIONS[a.apiKey]!;
+        const max = def.request.maxVersion - (def.latestVersionUnstable ? 1 : 0);
+        expect(a, def.name).toEqual({ apiKey: a.apiKey, minVersion: a.apiKey === ApiKey.Produce ? 0 : def.request.minVersion, maxVersion: max });
+      }
       const byKey = new Map(r.apiKeys.map((k) => [k.apiKey, k]));
-      expect(byKey.get(ApiKey.Produce)).toMatchObject({ minVersion: 0, maxVersion: 11 });
-      expect(byKey.get(ApiKey.Fetch)).toMatchObject({ minVersion: 4 });
-      expect(byKey.get(ApiKey.Metadata)).toMatchObject({ minVersion: 0, maxVersion: 12 });
-      expect(byKey.get(ApiKey.ApiVersions)).toMatchObject({ minVersion: 0, maxVersion: 4 });
+      // Kafka 4.4.0's own answer, as seen by a probe of a real 4.4.0 node.
+      expect(byKey.get(ApiKey.Produce)).toMatchObject({ minVersion: 0, maxVersion: 13 });
+      expect(byKey.get(ApiKey.Fetch)).toMatchObject({ minVersion: 4, maxVersion: 18 });
+      expect(byKey.get(ApiKey.Metadata)).toMatchObject({ minVersion: 0, maxVersion: 13 });
+      expect(byKey.get(ApiKey.ApiVersions)).toMatchObject({ minVersion: 0, maxVersion: 5 });
       expect(byKey.get(ApiKey.InitProducerId)).toMatchObject({ minVersion: 0, maxVersion: 5 });
       expect(byKey.has(ApiKey.JoinGroup)).toBe(false); // not implemented, not advertised
-      if (v >= 3) expect(r.finalizedFeatures).toEqual([]);
+      if (v >= 3) {
+        expect(r.finalizedFeatures).toEqual([{ name: "metadata.version", minVersionLevel: 33, maxVersionLevel: 33 }]);
+        expect(r.finalizedFeaturesEpoch).toBe(0n);
+        const supported = new Map(r.supportedFeatures.map((f) => [f.name, f]));
+        expect(supported.get("metadata.version")).toMatchObject({ minVersion: 7, maxVersion: 33 });
+        // Not built yet: level 0 only; v0-3 leave out features whose minimum is 0 (KAFKA-17011).
+        expect(supported.get("transaction.version")).toEqual(v >= 4 ? { name: "transaction.version", minVersion: 0, maxVersion: 0 } : undefined);
+        expect(supported.has("group.version")).toBe(v >= 4);
+      }
     }
+    await c.close();
+  });
+
+  it("v5 checks the cluster id and node id the client means to reach (KIP-1242), as Kafka 4.4 answers", async () => {
+    const c = await TestClient.connect(broker.port);
+    const md = await c.request(ApiKey.Metadata, 13, { topics: [] });
+    const ask = (clusterId: string | null, nodeId: number) => c.request(ApiKey.ApiVersions, 5, { clientSoftwareName: "t", clientSoftwareVersion: "1", clusterId, nodeId });
+    expect((await ask(md.clusterId, md.brokers[0]!.nodeId)).apiKeys.length).toBeGreaterThan(10);
+    expect((await ask(null, -1)).errorCode).toBe(0);
+    for (const [clusterId, nodeId, code] of [
+      ["AAAAAAAAAAAAAAAAAAAAAA", md.brokers[0]!.nodeId, ErrorCode.REBOOTSTRAP_REQUIRED],
+      [md.clusterId, md.brokers[0]!.nodeId + 6, ErrorCode.REBOOTSTRAP_REQUIRED],
+      [md.clusterId, -1, ErrorCode.INVALID_REQUEST],
+      [null, 7, ErrorCode.INVALID_REQUEST],
+    ] as const) {
+      const r = await ask(clusterId, nodeId);
+      expect(r, `${clusterId} ${nodeId}`).toMatchObject({ errorCode: code, apiKeys: [], finalizedFeatures: [], supportedFeatures: [], finalizedFeaturesEpoch: -1n });
+    }
+    // The connection stays usable, as on Kafka.
+    expect((await ask(null, -1)).errorCode).toBe(0);
     await c.close();
   });
 

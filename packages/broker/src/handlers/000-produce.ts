@@ -1,7 +1,9 @@
 /**
- * Produce (key 0), advertised v0–11, served v3–11 (v0–2 are advertised only because librdkafka
- * before 2.11.1 needs Produce min 0 to enable compression; like Kafka since KIP-896 a v0–2 request
- * closes the connection).
+ * Produce (key 0), advertised v0–13, served v3–13 (v0–2 are advertised only because librdkafka
+ * before 2.11.1 needs Produce min 0 to enable compression, KAFKA-18659; like Kafka since KIP-896 a
+ * v0–2 request closes the connection). v13 (KIP-516) addresses topics by id instead of name: an
+ * unknown id → UNKNOWN_TOPIC_ID on each of its partitions, and the response names topics by id
+ * (name ""), as Kafka 4.4 answers.
  *
  * Behaviour, per partition, in request order:
  *  - acks must be -1, 0 or 1 (else INVALID_REQUIRED_ACKS everywhere); acks=0 gets no response.
@@ -119,15 +121,18 @@ async function appendPartition(topic: Topic, policy: ProducePolicy, index: numbe
 
 function errorAll(req: ProduceRequest, errorCode: number, message: string | null = null) {
   return {
-    responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((pd) => fail(pd.index, errorCode, message)) })),
+    responses: req.topicData.map((t) => ({ name: t.name, topicId: t.topicId, partitionResponses: t.partitionData.map((pd) => fail(pd.index, errorCode, message)) })),
   };
 }
+
+/** v13+ names topics by id (the name is "" on the wire both ways); older versions by name. */
+const TOPIC_IDS_FROM = 13;
 
 export default defineHandler({
   apiKey: ApiKey.Produce,
   minVersion: 0,
   acceptMin: 3,
-  maxVersion: 11,
+  maxVersion: 13,
   async handle(ctx, req) {
     const b = ctx.broker;
     if (req.acks !== -1 && req.acks !== 0 && req.acks !== 1) {
@@ -137,16 +142,19 @@ export default defineHandler({
       return req.acks === 0 ? null : errorAll(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported yet");
     }
     // Partitions append concurrently; each partition's log keeps its own appends in order.
+    const byId = ctx.apiVersion >= TOPIC_IDS_FROM;
     const responses = await Promise.all(req.topicData.map(async (td) => {
-      const topic = b.topic(td.name);
+      const topic = byId ? b.topicById(td.topicId) : b.topic(td.name);
       const policy = topic ? producePolicy(b, topic) : null;
+      const unknown = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       return {
         name: td.name,
+        topicId: td.topicId,
         partitionResponses: await Promise.all(td.partitionData.map(async (pd) => {
-          if (!topic || !policy) return fail(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          if (!topic || !policy) return fail(pd.index, unknown);
           const r = await appendPartition(topic, policy, pd.index, pd.records, req.acks);
-          if (r.errorCode === ErrorCode.NONE) b.notifyAppend(td.name, pd.index);
-          else ctx.log.debug({ topic: td.name, partition: pd.index, errorCode: r.errorCode, msg: r.errorMessage }, "produce rejected");
+          if (r.errorCode === ErrorCode.NONE) b.notifyAppend(topic.name, pd.index);
+          else ctx.log.debug({ topic: topic.name, partition: pd.index, errorCode: r.errorCode, msg: r.errorMessage }, "produce rejected");
           return r;
         })),
       };

@@ -1,5 +1,7 @@
 /**
- * Fetch (key 1), v4–17 (v13+ names topics by id).
+ * Fetch (key 1), v4–18 (v13+ names topics by id). v18 adds only the request's tagged
+ * `high_watermark` (KIP-1166), which a follower sends; consumers leave it at its default and it is
+ * ignored here (no followers).
  *
  * Behaviour: for each partition, whole stored batches from the one holding `fetch_offset`, limited
  * by `partition_max_bytes` and what is left of `max_bytes`, except that the first partition with
@@ -180,7 +182,7 @@ function sessionTargets(s: FetchSession): Target[] {
 export default defineHandler({
   apiKey: ApiKey.Fetch,
   minVersion: 4,
-  maxVersion: 17,
+  maxVersion: 18,
   async handle(ctx: RequestContext, req) {
     const b = ctx.broker;
     const byId = ctx.apiVersion >= 13;

@@ -1,10 +1,11 @@
 /**
- * ListOffsets (key 2), v1–10.
+ * ListOffsets (key 2), v1–11.
  *
  * Behaviour per partition (timestamp field): -2 earliest → log start offset; -1 latest → log end
  * offset (= high watermark = last stable offset here, for either isolation level); -3 max
  * timestamp (KIP-734, v7+) → the first record holding the largest timestamp; -4 earliest local
- * (KIP-405) → log start offset; -5 latest tiered → -1 (no tiered storage); t >= 0 → the first
+ * (KIP-405) → log start offset; -5 latest tiered and -6 earliest pending upload (KIP-1023, v11) → -1
+ * (no tiered storage; Kafka 4.4 answers both so on a topic without it); t >= 0 → the first
  * record (not batch: compressed batches are opened) whose timestamp is >= t, else offset -1 /
  * timestamp -1. Latest with read_committed → the last stable offset.
  * Returned timestamp is -1 for -1/-2/-4. Leader epoch (v4+) is the partition's epoch, or -1 when no
@@ -22,11 +23,13 @@ import { checkLeaderEpoch } from "./001-fetch.js";
 /** KIP-405's special timestamps: earliest local (= earliest here), latest tiered (none here). */
 const EARLIEST_LOCAL = -4;
 const LATEST_TIERED = -5;
+/** KIP-1023 (v11): the earliest offset not yet uploaded to tiered storage (none here). */
+const EARLIEST_PENDING_UPLOAD = -6;
 
 export default defineHandler({
   apiKey: ApiKey.ListOffsets,
   minVersion: 1,
-  maxVersion: 10,
+  maxVersion: 11,
   async handle(ctx, req) {
     const b = ctx.broker;
     const readCommitted = req.isolationLevel === 1;
@@ -58,6 +61,7 @@ export default defineHandler({
               case ListOffsetsTimestamp.LATEST:
                 return ok(readCommitted ? log.lastStableOffset : log.highWatermark, -1);
               case LATEST_TIERED:
+              case EARLIEST_PENDING_UPLOAD:
                 return ok(-1, -1);
               default: {
                 if (ts < 0 && ts !== ListOffsetsTimestamp.MAX_TIMESTAMP) return { ...none, errorCode: ErrorCode.INVALID_REQUEST };

@@ -1,5 +1,5 @@
 /**
- * Metadata (key 3), v0–12.
+ * Metadata (key 3), v0–13.
  *
  * Behaviour: one broker (this one, at its advertised host:port) which is also the controller; every
  * partition is led by it, with replicas = isr = [this broker], leader epoch from the partition.
@@ -9,6 +9,8 @@
  * always for v0–3), with `num.partitions` partitions, and is returned ready at once (Kafka answers
  * LEADER_NOT_AVAILABLE first; one node has no leader election to wait for). A name that is not a
  * legal topic name → INVALID_TOPIC_EXCEPTION; otherwise UNKNOWN_TOPIC_OR_PARTITION.
+ * v13 adds a top-level error code (KIP-1102), for REBOOTSTRAP_REQUIRED; a single broker never asks a
+ * client to rebootstrap, so it is 0 (NONE), as a lone Kafka 4.4 node answers.
  * Omitted: authorized operations (no ACLs: returned as Kafka's "not requested" value).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
@@ -42,7 +44,7 @@ export function describeTopic(broker: Broker, t: Topic): MetadataResponseMetadat
 export default defineHandler({
   apiKey: ApiKey.Metadata,
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   async handle(ctx, req) {
     const b = ctx.broker;
     const topics: MetadataResponseMetadataResponseTopicInput[] = [];

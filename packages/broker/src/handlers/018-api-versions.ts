@@ -1,16 +1,19 @@
 /**
- * ApiVersions (key 18), v0–4.
+ * ApiVersions (key 18), v0–5.
  *
  * Behaviour: lists every API registered in handlers/index.ts with its advertised range (the same
- * list on every connection). A request newer than v4 never reaches this handler: the connection
+ * list on every connection). A request newer than v5 never reaches this handler: the connection
  * answers it with UNSUPPORTED_VERSION and a v0 body (network/connection.ts), as Kafka does.
- * v3+ bodies carry the client's software name/version, which is only logged.
- * Omitted: supported/finalized features (none advertised on purpose: advertising
- * `transaction.version` or `group.version` would make clients use KIP-890 / KIP-848 paths).
+ * v3+ bodies carry the client's software name/version, which is only logged, and the features of
+ * features.ts (supported and finalized; v0–3 leave out supported features whose minimum is 0).
+ * v5 (KIP-1242) carries the cluster id and node id the client means to reach; as Kafka 4.4 answers:
+ * both given and either one not ours → REBOOTSTRAP_REQUIRED, only one of the two given →
+ * INVALID_REQUEST, each with an empty API list and no features; neither given → the normal answer.
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import type { HandlerDefinition } from "../registry.js";
+import { FINALIZED_FEATURES_EPOCH, featureLists } from "../features.js";
 
 /** Set by handlers/index.ts once all handlers are known. */
 let advertised: { apiKey: number; minVersion: number; maxVersion: number }[] = [];
@@ -20,13 +23,29 @@ export function setAdvertisedApis(list: readonly HandlerDefinition<any>[]): void
     .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
 }
 
+/** KIP-1242: the error for a v5 request's target, or NONE. */
+function targetError(clusterId: string | null, nodeId: number, ours: { clusterId: string; nodeId: number }): number {
+  const hasCluster = clusterId !== null;
+  const hasNode = nodeId >= 0;
+  if (!hasCluster && !hasNode) return ErrorCode.NONE;
+  if (hasCluster !== hasNode) return ErrorCode.INVALID_REQUEST;
+  return clusterId === ours.clusterId && nodeId === ours.nodeId ? ErrorCode.NONE : ErrorCode.REBOOTSTRAP_REQUIRED;
+}
+
 export default defineHandler({
   apiKey: ApiKey.ApiVersions,
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 5,
   handle(ctx, req) {
     if (ctx.apiVersion >= 3 && req.clientSoftwareName) ctx.log.debug({ software: req.clientSoftwareName, version: req.clientSoftwareVersion }, "client software");
-    return { errorCode: ErrorCode.NONE, apiKeys: advertised, throttleTimeMs: 0, finalizedFeaturesEpoch: -1n };
+    if (ctx.apiVersion >= 5) {
+      const errorCode = targetError(req.clusterId, req.nodeId, ctx.broker);
+      if (errorCode !== ErrorCode.NONE) {
+        ctx.log.info({ clusterId: req.clusterId, nodeId: req.nodeId, errorCode }, "ApiVersions for another cluster or node");
+        return { errorCode, apiKeys: [], throttleTimeMs: 0 };
+      }
+    }
+    return { errorCode: ErrorCode.NONE, apiKeys: advertised, throttleTimeMs: 0, finalizedFeaturesEpoch: FINALIZED_FEATURES_EPOCH, ...featureLists(ctx.apiVersion) };
   },
   errorResponse(_req, errorCode) {
     return { errorCode, apiKeys: advertised };

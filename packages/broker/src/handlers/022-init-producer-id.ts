@@ -7,6 +7,8 @@
  * directory before an id is handed out, so they are never reused across restarts.
  * With a transactional id → TRANSACTIONAL_ID_AUTHORIZATION_FAILED (transactions not built yet; a
  * fatal error in clients, instead of a retriable one that would retry forever).
+ * v6 (KIP-939, two-phase commit) is not advertised: Kafka 4.4 marks it unstable and advertises
+ * 0–5 too (a v6 request closes the connection on both).
  * Omitted: transactions (see SKIPPED.md), `transaction_timeout_ms`.
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";

@@ -1,9 +1,10 @@
 /**
- * DescribeLogDirs (key 35), v1–4.
+ * DescribeLogDirs (key 35), v1–5.
  *
  * Behaviour: one log dir, the data directory (reported as "memory" for an in-memory broker), with
  * the size in bytes of each requested partition (all partitions when `topics` is null), offset lag
- * 0 and no future replicas; v4 adds the file system's total and usable bytes (-1 in memory).
+ * 0 and no future replicas; v4 adds the file system's total and usable bytes (-1 in memory); v5 adds
+ * `is_cordoned` (KIP-1066), always false: the one log dir is never cordoned.
  * Unknown topics and partitions are left out, as Kafka does.
  * Omitted: multiple log dirs (JBOD).
  */
@@ -14,7 +15,7 @@ import { defineHandler } from "../registry.js";
 export default defineHandler({
   apiKey: ApiKey.DescribeLogDirs,
   minVersion: 1,
-  maxVersion: 4,
+  maxVersion: 5,
   handle(ctx, req) {
     const b = ctx.broker;
     const wanted = req.topics === null ? b.allTopics().map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.index) })) : req.topics;

@@ -1,9 +1,10 @@
 /**
- * DescribeCluster (key 60), v0–1.
+ * DescribeCluster (key 60), v0–2.
  *
  * Behaviour: this broker alone, also reported as the controller; the cluster id persisted in the
  * data directory (fresh per in-memory broker). v1 echoes the endpoint type; asking for controller
- * endpoints (type 2) gets UNSUPPORTED_ENDPOINT_TYPE like a broker listener in Kafka.
+ * endpoints (type 2) gets UNSUPPORTED_ENDPOINT_TYPE like a broker listener in Kafka. v2 adds
+ * `include_fenced_brokers` and each broker's `is_fenced`: this broker is never fenced.
  * Omitted: authorized operations (no ACLs).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
@@ -12,7 +13,7 @@ import { defineHandler } from "../registry.js";
 export default defineHandler({
   apiKey: ApiKey.DescribeCluster,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   handle(ctx, req) {
     const b = ctx.broker;
     if (ctx.apiVersion >= 1 && req.endpointType !== 1) {
