@@ -35,6 +35,8 @@ export interface RequestContext {
    * closed connection): pooled read buffers a response refers to are given back here.
    */
   afterSend(fn: () => void): void;
+  /** Records what the client said it is (ApiVersions v3+, KIP-511) for the rest of the connection. */
+  setClientSoftware(name: string, version: string): void;
 }
 
 export interface HandlerDefinition<K extends ApiKeyNumber = ApiKeyNumber> {

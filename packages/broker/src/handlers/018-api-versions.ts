@@ -4,7 +4,8 @@
  * Behaviour: lists every API registered in handlers/index.ts with its advertised range (the same
  * list on every connection). A request newer than v5 never reaches this handler: the connection
  * answers it with UNSUPPORTED_VERSION and a v0 body (network/connection.ts), as Kafka does.
- * v3+ bodies carry the client's software name/version, which is only logged, and the features of
+ * v3+ bodies carry the client's software name/version (KIP-511), kept for the connection (request
+ * timings name it), and the answer carries the features of
  * features.ts (supported and finalized; v0–3 leave out supported features whose minimum is 0).
  * v5 (KIP-1242) carries the cluster id and node id the client means to reach; as Kafka 4.4 answers:
  * both given and either one not ours → REBOOTSTRAP_REQUIRED, only one of the two given →
@@ -37,7 +38,10 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 5,
   handle(ctx, req) {
-    if (ctx.apiVersion >= 3 && req.clientSoftwareName) ctx.log.debug({ software: req.clientSoftwareName, version: req.clientSoftwareVersion }, "client software");
+    if (ctx.apiVersion >= 3 && req.clientSoftwareName) {
+      ctx.log.debug({ software: req.clientSoftwareName, version: req.clientSoftwareVersion }, "client software");
+      ctx.setClientSoftware(req.clientSoftwareName, req.clientSoftwareVersion);
+    }
     if (ctx.apiVersion >= 5) {
       const errorCode = targetError(req.clusterId, req.nodeId, ctx.broker);
       if (errorCode !== ErrorCode.NONE) {

@@ -18,8 +18,12 @@
  * (Kafka's behaviour; clients then retry with a version from that list). A handler that throws
  * answers with its error response (UNKNOWN_SERVER_ERROR) and the connection stays open.
  *
+ * Unserved APIs: a key the broker has no handler for, or a version outside a handler's served range,
+ * logs one warning naming the client id, the peer's address (the connection logger's `remote`), the
+ * API and the version, then closes the connection as Kafka does; so it is one warning per connection.
  * Timing: when something subscribes to the `odradek:request` diagnostics channel, every request
- * publishes `{ connectionId, apiKey, apiVersion, correlationId, waitMs, handleMs, sendMs }` once its
+ * publishes `{ connectionId, apiKey, apiVersion, correlationId, clientId, clientSoftwareName,
+ * clientSoftwareVersion, waitMs, handleMs, sendMs }` once its
  * response is with the kernel: waitMs from the frame's arrival to the start of its handling (queued
  * behind earlier requests of the connection), handleMs until the response was encoded, sendMs until
  * the socket's write callback. Without a subscriber nothing is timed
@@ -27,7 +31,7 @@
  */
 import type { Socket } from "node:net";
 import { channel } from "node:diagnostics_channel";
-import { ApiKey, DecodeError, FrameDecoder, FrameTooLargeError, decodeRequest, encodeResponseFrame, peekRequestHeader, ErrorCode } from "@odradek/codec";
+import { API_DEFINITIONS, ApiKey, DecodeError, FrameDecoder, FrameTooLargeError, decodeRequest, encodeResponseFrame, peekRequestHeader, ErrorCode } from "@odradek/codec";
 import type { Logger } from "../logger.js";
 import { CloseConnection } from "../registry.js";
 import type { HandlerDefinition, HandlerRegistry, RequestContext } from "../registry.js";
@@ -39,6 +43,10 @@ export interface RequestTiming {
   apiKey: number;
   apiVersion: number;
   correlationId: number;
+  clientId: string | null;
+  /** What the client said it is in ApiVersions v3+ (KIP-511) on this connection; null before or without. */
+  clientSoftwareName: string | null;
+  clientSoftwareVersion: string | null;
   waitMs: number;
   handleMs: number;
   sendMs: number;
@@ -63,6 +71,8 @@ export class Connection {
   /** Resolves when the connection has closed. */
   readonly done: Promise<void>;
   private resolveDone!: () => void;
+  /** KIP-511: the client's software name and version, from its ApiVersions v3+ request. */
+  private clientSoftware: { name: string; version: string } | null = null;
 
   constructor(
     readonly id: number,
@@ -189,12 +199,10 @@ export class Connection {
       }));
       return;
     }
-    if (!handler) {
-      this.fail("unsupported API key", { apiKey, apiVersion });
-      return;
-    }
-    if (apiVersion < (handler.acceptMin ?? handler.minVersion) || apiVersion > handler.maxVersion) {
-      this.fail("unsupported API version", { apiKey, apiVersion });
+    if (!handler || apiVersion < (handler.acceptMin ?? handler.minVersion) || apiVersion > handler.maxVersion) {
+      const api = API_DEFINITIONS[apiKey]?.name ?? `unknown API key ${apiKey}`;
+      const served = handler ? `${handler.acceptMin ?? handler.minVersion}-${handler.maxVersion}` : "not served";
+      this.fail(handler ? `${api} v${apiVersion} is not served (${served})` : `${api} is not served by this broker`, { clientId: peekClientId(frame), api, apiKey, apiVersion, served });
       return;
     }
     let decoded;
@@ -215,6 +223,7 @@ export class Connection {
       connectionId: this.id,
       closed: this.abort.signal,
       afterSend: (fn) => void after.push(fn),
+      setClientSoftware: (name, version) => void (this.clientSoftware = { name, version }),
     };
     const sent = () => {
       for (const fn of after.splice(0)) {
@@ -231,7 +240,12 @@ export class Connection {
       if (arrivedAt !== undefined && requestChannel.hasSubscribers) {
         const t1 = performance.now();
         after.push(() => {
-          const timing: RequestTiming = { connectionId: this.id, apiKey, apiVersion, correlationId, waitMs: t0 - arrivedAt, handleMs: t1 - t0, sendMs: performance.now() - t1 };
+          const sw = this.clientSoftware;
+          const timing: RequestTiming = {
+            connectionId: this.id, apiKey, apiVersion, correlationId, clientId: decoded.header.clientId,
+            clientSoftwareName: sw?.name ?? null, clientSoftwareVersion: sw?.version ?? null,
+            waitMs: t0 - arrivedAt, handleMs: t1 - t0, sendMs: performance.now() - t1,
+          };
           requestChannel.publish(timing);
         });
       }
@@ -286,4 +300,14 @@ export class Connection {
     this.socket.write(chunks[chunks.length - 1]!, () => done());
     this.socket.uncork();
   }
+}
+
+/**
+ * The client id of a request whose body is not decoded (an unserved API): request header v1 and v2
+ * both carry it right after api key, version and correlation id, as a nullable int16-length string.
+ */
+function peekClientId(frame: Buffer): string | null {
+  if (frame.length < 10) return null;
+  const n = frame.readInt16BE(8);
+  return n < 0 || 10 + n > frame.length ? null : frame.toString("utf8", 10, 10 + n);
 }
