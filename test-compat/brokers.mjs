@@ -11,14 +11,17 @@ import { sh } from './clients.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** odradek --memory --port 0 [--set k=v ...]; its stdout and stderr go to logDir/odradek.log. */
-export async function startOdradek(logDir, { set = [] } = {}) {
+/**
+ * odradek --memory --port 0 [--set k=v ...]; its stdout and stderr go to logDir/odradek.log. `preload`
+ * modules are loaded with node's --import before the broker (diagnostics subscribers), `env` is added.
+ */
+export async function startOdradek(logDir, { set = [], preload = [], env = {} } = {}) {
   if (!fs.existsSync(path.join(root, 'packages', 'cli', 'dist', 'main.js'))) {
     throw new Error('packages/cli/dist is missing: run `pnpm install` at the repo root first');
   }
   const log = fs.openSync(path.join(logDir, 'odradek.log'), 'w');
-  const child = spawn(process.execPath, [path.join(root, 'packages', 'cli', 'bin', 'odradek.js'), '--memory', '--port', '0', ...set.flatMap((c) => ['--set', c])],
-    { cwd: root, stdio: ['ignore', 'pipe', log] });
+  const child = spawn(process.execPath, [...preload.flatMap((m) => ['--import', m]), path.join(root, 'packages', 'cli', 'bin', 'odradek.js'), '--memory', '--port', '0', ...set.flatMap((c) => ['--set', c])],
+    { cwd: root, stdio: ['ignore', 'pipe', log], env: { ...process.env, ...env } });
   const bootstrap = await new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error('odradek did not print its ready line within 30 s')), 30_000);
@@ -33,7 +36,7 @@ export async function startOdradek(logDir, { set = [] } = {}) {
   child.stdout.removeAllListeners('data');
   child.stdout.on('data', (d) => fs.writeSync(log, d));
   return {
-    name: 'odradek', bootstrap, version: 'odradek (--memory)',
+    name: 'odradek', bootstrap, version: 'odradek (--memory)', pid: child.pid,
     alive: () => child.exitCode === null && child.signalCode === null,
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();

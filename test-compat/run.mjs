@@ -19,6 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { startKafka as startKafkaBroker, startOdradek as startOdradekBroker } from './brokers.mjs';
 import { clients as clientCatalogue, CORE } from './clients.mjs';
 import { parseRunnerArgs } from './suite-runner.mjs';
+import { API_DEFINITIONS } from '../packages/codec/dist/index.js';
+
+const apiName = (key) => API_DEFINITIONS[key]?.name ?? `key ${key}`;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -80,8 +83,10 @@ process.on('SIGINT', async () => { await cleanup(); process.exit(130); });
 process.on('SIGTERM', async () => { await cleanup(); process.exit(143); });
 
 // odradek in memory on a free port and Kafka 4.4 (heap -Xmx512m unless KAFKA_HEAP_OPTS): brokers.mjs
+// The API versions each scenario used against odradek (versions-seen.mjs, one JSON line per window).
+const versionsFile = path.join(logDir, 'odradek-versions.jsonl');
 async function startOdradek() {
-  const broker = await startOdradekBroker(logDir);
+  const broker = await startOdradekBroker(logDir, { preload: [path.join(here, 'versions-seen.mjs')], env: { ODRADEK_VERSIONS_SEEN: versionsFile } });
   const version = JSON.parse(fs.readFileSync(path.join(root, 'packages', 'cli', 'package.json'), 'utf8')).version;
   return { ...broker, version: `odradek ${version} (${gitRev()}, --memory)` };
 }
@@ -128,6 +133,19 @@ function runScenario(client, scenario, broker, topic, timeoutS) {
     child.on('error', (e) => finish(-1, String(e)));
     child.on('close', (code, signal) => finish(code ?? (signal ? `signal ${signal}` : -1)));
   });
+}
+
+/** Closes versions-seen.mjs's window in odradek and returns it ({ "<apiKey>": [versions], software }). */
+async function versionsWindow(broker) {
+  const lines = () => (fs.existsSync(versionsFile) ? fs.readFileSync(versionsFile, 'utf8').split('\n').filter(Boolean) : []);
+  const before = lines().length;
+  try { process.kill(broker.pid, 'SIGUSR2'); } catch { return undefined; }
+  for (let i = 0; i < 50; i++) {
+    const now = lines();
+    if (now.length > before) return JSON.parse(now[now.length - 1]);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return undefined;
 }
 
 // ---- main ----
@@ -181,6 +199,7 @@ try {
         } else {
           const topic = `compat-${runId.slice(9)}${suffix}-${bname.slice(0, 1)}-${client}-${scenario}`.replace(/[^a-zA-Z0-9._-]/g, '-');
           Object.assign(row, { topic }, await runScenario(client, scenario, byName[bname], topic, Math.round(def.timeout * opts.timeoutScale)));
+          if (bname === 'odradek') row.versions = await versionsWindow(byName[bname]);
         }
         results.push(row);
         if (row.status !== 'N/A') {
@@ -242,6 +261,7 @@ function markdown(rep) {
     const i = rep.clients[c];
     lines.push(`| ${c} | ${i.registry} | ${i.pin}${i.detail ? ` (${i.detail})` : ''} | ${i.installed ? `${i.cached ? 'cached' : 'installed'}, ${i.installSeconds} s` : `**unavailable**: ${esc(i.reason)}`} |`);
   }
+  lines.push(...versionsTable(rep));
   const bad = rep.results.filter((r) => r.status === 'FAIL' || (r.status === 'SKIP' && !r.notBuiltYet));
   if (bad.length) {
     lines.push('', '## Failures and skips', '', '| broker | client | scenario | status | reason |', '|---|---|---|---|---|');
@@ -275,5 +295,29 @@ function mergeInto(file, rep) {
       odradekFailures: results.filter((r) => r.broker === 'odradek' && r.status === 'FAIL').length },
     results,
   };
+}
+/** Per client, the versions of each API it sent odradek over all its scenarios, and what it called itself (KIP-511). */
+function versionsTable(rep) {
+  const byClient = new Map();
+  for (const r of rep.results) {
+    if (r.broker !== 'odradek' || !r.versions) continue;
+    let c = byClient.get(r.client);
+    if (!c) byClient.set(r.client, (c = { apis: new Map(), software: new Set() }));
+    for (const [k, vs] of Object.entries(r.versions)) {
+      if (k === 'software') { for (const x of vs) c.software.add(x); continue; }
+      let set = c.apis.get(Number(k));
+      if (!set) c.apis.set(Number(k), (set = new Set()));
+      for (const v of vs) set.add(v);
+    }
+  }
+  if (byClient.size === 0) return [];
+  const out = ['', '## API versions each client sent odradek', '',
+    'Recorded by the broker (`versions-seen.mjs` on the `odradek:request` channel), over all scenarios of the client; the name is what the client said in ApiVersions v3+ (KIP-511).', '',
+    '| client | says it is | API versions used |', '|---|---|---|'];
+  for (const [client, c] of byClient) {
+    const apis = [...c.apis].sort((a, b) => a[0] - b[0]).map(([k, vs]) => `${apiName(k)} ${[...vs].sort((a, b) => a - b).map((v) => `v${v}`).join('/')}`);
+    out.push(`| ${client} | ${esc([...c.software].join(', ') || '–')} | ${apis.join(', ')} |`);
+  }
+  return out;
 }
 function esc(s) { return String(s).replace(/\|/g, '\\|').replace(/\n/g, ' '); }
