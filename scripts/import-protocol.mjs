@@ -10,7 +10,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const src = process.argv[2] ?? join(root, "..", "shared", "kafka-protocol-spec", "message");
+const src = (process.argv[2] !== "--records" && process.argv[2]) || join(root, "..", "shared", "kafka-protocol-spec", "message");
 
 /** Kafka's JSON files carry `//` line comments; they are not JSON. */
 export function readKafkaJson(path) {
@@ -109,7 +109,29 @@ export function importAll() {
   return { apis: byKey.size, others: others.length };
 }
 
+/**
+ * Coordinator records (the key and value layouts of `__consumer_offsets`, `__transaction_state`, ...):
+ * Kafka keeps their JSON inside the coordinator jars, not in the clients' message folder. Each becomes a
+ * `data` block in protocol/records/<name>.def; `key=` is the record type (Kafka's "apiKey" there).
+ *   node scripts/import-protocol.mjs --records <dir with GroupMetadataKey.json, ...> [Name ...]
+ */
+export function importRecords(dir, names) {
+  mkdirSync(join(root, "protocol", "records"), { recursive: true });
+  for (const name of names) {
+    const j = readKafkaJson(join(dir, `${name}.json`));
+    const out = [BANNER(`${j.name} (coordinator record type ${j.apiKey}, ${j.type.replace("coordinator-", "")})`)];
+    messageBlock({ ...j, type: "data" }, out);
+    writeFileSync(join(root, "protocol", "records", `${kebab(j.name)}.def`), out.join("\n") + "\n");
+  }
+  return names.length;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const r = importAll();
-  console.log(`imported ${r.apis} APIs and ${r.others} other schemas from ${src}`);
+  if (process.argv[2] === "--records") {
+    const n = importRecords(process.argv[3], process.argv.slice(4));
+    console.log(`imported ${n} coordinator record schemas from ${process.argv[3]}`);
+  } else {
+    const r = importAll();
+    console.log(`imported ${r.apis} APIs and ${r.others} other schemas from ${src}`);
+  }
 }

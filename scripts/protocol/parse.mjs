@@ -1,6 +1,6 @@
 // Parser for the project's protocol definitions (protocol/**/*.def); the format is described in
 // protocol/README.md. Used by the codec generator and by the drift test.
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -118,11 +118,16 @@ export function parseDef(text, file = "<text>") {
   return messages;
 }
 
-/** Every definition under protocol/, keyed by message name. */
+/**
+ * Every definition under protocol/, keyed by message name. `records/` holds coordinator record
+ * layouts (from Kafka's coordinator jars, not its clients' message folder): `file` starts with
+ * "records/" for them.
+ */
 export function loadProtocol(dir = PROTOCOL_DIR) {
   /** @type {Map<string, Message>} */
   const all = new Map();
-  for (const sub of ["messages", "headers", "data"]) {
+  for (const sub of ["messages", "headers", "data", "records"]) {
+    if (!existsSync(join(dir, sub))) continue;
     for (const f of readdirSync(join(dir, sub)).filter((n) => n.endsWith(".def")).sort()) {
       const path = join(dir, sub, f);
       for (const m of parseDef(readFileSync(path, "utf8"), `${sub}/${f}`)) all.set(m.name, m);

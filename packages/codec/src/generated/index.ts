@@ -97,8 +97,12 @@ export type { ConsumerProtocolSubscription, ConsumerProtocolSubscriptionInput, C
 export type { ControlRecordTypeSchema, ControlRecordTypeSchemaInput } from "./control-record-type-schema.js";
 export type { DefaultPrincipalData, DefaultPrincipalDataInput } from "./default-principal-data.js";
 export type { EndTxnMarker, EndTxnMarkerInput } from "./end-txn-marker.js";
+export type { GroupMetadataKey, GroupMetadataKeyInput } from "./group-metadata-key.js";
+export type { GroupMetadataValue, GroupMetadataValueInput, GroupMetadataValueMemberMetadata, GroupMetadataValueMemberMetadataInput } from "./group-metadata-value.js";
 export type { KRaftVersionRecord, KRaftVersionRecordInput } from "./kraft-version-record.js";
 export type { LeaderChangeMessage, LeaderChangeMessageInput, LeaderChangeMessageVoter, LeaderChangeMessageVoterInput } from "./leader-change-message.js";
+export type { OffsetCommitKey, OffsetCommitKeyInput } from "./offset-commit-key.js";
+export type { OffsetCommitValue, OffsetCommitValueInput } from "./offset-commit-value.js";
 export * from "./request-header.js";
 export * from "./response-header.js";
 export type { SnapshotFooterRecord, SnapshotFooterRecordInput } from "./snapshot-footer-record.js";

@@ -7,7 +7,7 @@
  * unbundled: ES modules have no `require`.
  */
 export const API_MODULE_COUNT = 95;
-export const DATA_SCHEMA_MODULE_COUNT = 11;
+export const DATA_SCHEMA_MODULE_COUNT = 15;
 export function loadLazyModule(i: number): unknown {
   switch (i) {
     case 0: return require("./000-produce.js");
@@ -107,11 +107,15 @@ export function loadLazyModule(i: number): unknown {
     case 98: return require("./control-record-type-schema.js");
     case 99: return require("./default-principal-data.js");
     case 100: return require("./end-txn-marker.js");
-    case 101: return require("./kraft-version-record.js");
-    case 102: return require("./leader-change-message.js");
-    case 103: return require("./snapshot-footer-record.js");
-    case 104: return require("./snapshot-header-record.js");
-    case 105: return require("./voters-record.js");
+    case 101: return require("./group-metadata-key.js");
+    case 102: return require("./group-metadata-value.js");
+    case 103: return require("./kraft-version-record.js");
+    case 104: return require("./leader-change-message.js");
+    case 105: return require("./offset-commit-key.js");
+    case 106: return require("./offset-commit-value.js");
+    case 107: return require("./snapshot-footer-record.js");
+    case 108: return require("./snapshot-header-record.js");
+    case 109: return require("./voters-record.js");
     default: return undefined;
   }
 }

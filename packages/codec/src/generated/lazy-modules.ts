@@ -135,8 +135,12 @@ const LAZY_MODULE_FILES: readonly (string | undefined)[] = [
   "./control-record-type-schema.js",
   "./default-principal-data.js",
   "./end-txn-marker.js",
+  "./group-metadata-key.js",
+  "./group-metadata-value.js",
   "./kraft-version-record.js",
   "./leader-change-message.js",
+  "./offset-commit-key.js",
+  "./offset-commit-value.js",
   "./snapshot-footer-record.js",
   "./snapshot-header-record.js",
   "./voters-record.js",
@@ -144,7 +148,7 @@ const LAZY_MODULE_FILES: readonly (string | undefined)[] = [
 /** Number of API keys (the first indices); the data schemas follow. */
 export const API_MODULE_COUNT = 95;
 /** Number of data schema modules, at indices API_MODULE_COUNT and up. */
-export const DATA_SCHEMA_MODULE_COUNT = 11;
+export const DATA_SCHEMA_MODULE_COUNT = 15;
 const preloaded: readonly unknown[] | null = requireSharesInstances()
   ? null
   : await Promise.all([
@@ -249,8 +253,12 @@ const preloaded: readonly unknown[] | null = requireSharesInstances()
       import("./control-record-type-schema.js"),
       import("./default-principal-data.js"),
       import("./end-txn-marker.js"),
+      import("./group-metadata-key.js"),
+      import("./group-metadata-value.js"),
       import("./kraft-version-record.js"),
       import("./leader-change-message.js"),
+      import("./offset-commit-key.js"),
+      import("./offset-commit-value.js"),
       import("./snapshot-footer-record.js"),
       import("./snapshot-header-record.js"),
       import("./voters-record.js"),

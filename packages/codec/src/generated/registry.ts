@@ -100,8 +100,12 @@ import type { ConsumerProtocolSubscription, ConsumerProtocolSubscriptionInput } 
 import type { ControlRecordTypeSchema, ControlRecordTypeSchemaInput } from "./control-record-type-schema.js";
 import type { DefaultPrincipalData, DefaultPrincipalDataInput } from "./default-principal-data.js";
 import type { EndTxnMarker, EndTxnMarkerInput } from "./end-txn-marker.js";
+import type { GroupMetadataKey, GroupMetadataKeyInput } from "./group-metadata-key.js";
+import type { GroupMetadataValue, GroupMetadataValueInput } from "./group-metadata-value.js";
 import type { KRaftVersionRecord, KRaftVersionRecordInput } from "./kraft-version-record.js";
 import type { LeaderChangeMessage, LeaderChangeMessageInput } from "./leader-change-message.js";
+import type { OffsetCommitKey, OffsetCommitKeyInput } from "./offset-commit-key.js";
+import type { OffsetCommitValue, OffsetCommitValueInput } from "./offset-commit-value.js";
 import type { SnapshotFooterRecord, SnapshotFooterRecordInput } from "./snapshot-footer-record.js";
 import type { SnapshotHeaderRecord, SnapshotHeaderRecordInput } from "./snapshot-header-record.js";
 import type { VotersRecord, VotersRecordInput } from "./voters-record.js";
@@ -121,7 +125,7 @@ export function loadApiModule(apiKey: number): boolean {
 }
 /** Loads every data schema's module now (consumer protocol, KRaft records, ...); see loadApiModule. */
 export function loadDataSchemaModules(): void {
-  for (let i = 95; i < 106; i++) lazyModule(i);
+  for (let i = 95; i < 110; i++) lazyModule(i);
 }
 
 /** Whether an API's codec has been used (so, where loading is lazy, loaded); for tests and diagnostics. */
@@ -507,16 +511,24 @@ export function readDefaultPrincipalData(r: Reader, version: number): DefaultPri
 export function writeDefaultPrincipalData(w: Writer, version: number, v: DefaultPrincipalDataInput): void { (lazyModule(99) as typeof import("./default-principal-data.js")).writeDefaultPrincipalData(w, version, v); }
 export function readEndTxnMarker(r: Reader, version: number): EndTxnMarker { return (lazyModule(100) as typeof import("./end-txn-marker.js")).readEndTxnMarker(r, version); }
 export function writeEndTxnMarker(w: Writer, version: number, v: EndTxnMarkerInput): void { (lazyModule(100) as typeof import("./end-txn-marker.js")).writeEndTxnMarker(w, version, v); }
-export function readKRaftVersionRecord(r: Reader, version: number): KRaftVersionRecord { return (lazyModule(101) as typeof import("./kraft-version-record.js")).readKRaftVersionRecord(r, version); }
-export function writeKRaftVersionRecord(w: Writer, version: number, v: KRaftVersionRecordInput): void { (lazyModule(101) as typeof import("./kraft-version-record.js")).writeKRaftVersionRecord(w, version, v); }
-export function readLeaderChangeMessage(r: Reader, version: number): LeaderChangeMessage { return (lazyModule(102) as typeof import("./leader-change-message.js")).readLeaderChangeMessage(r, version); }
-export function writeLeaderChangeMessage(w: Writer, version: number, v: LeaderChangeMessageInput): void { (lazyModule(102) as typeof import("./leader-change-message.js")).writeLeaderChangeMessage(w, version, v); }
-export function readSnapshotFooterRecord(r: Reader, version: number): SnapshotFooterRecord { return (lazyModule(103) as typeof import("./snapshot-footer-record.js")).readSnapshotFooterRecord(r, version); }
-export function writeSnapshotFooterRecord(w: Writer, version: number, v: SnapshotFooterRecordInput): void { (lazyModule(103) as typeof import("./snapshot-footer-record.js")).writeSnapshotFooterRecord(w, version, v); }
-export function readSnapshotHeaderRecord(r: Reader, version: number): SnapshotHeaderRecord { return (lazyModule(104) as typeof import("./snapshot-header-record.js")).readSnapshotHeaderRecord(r, version); }
-export function writeSnapshotHeaderRecord(w: Writer, version: number, v: SnapshotHeaderRecordInput): void { (lazyModule(104) as typeof import("./snapshot-header-record.js")).writeSnapshotHeaderRecord(w, version, v); }
-export function readVotersRecord(r: Reader, version: number): VotersRecord { return (lazyModule(105) as typeof import("./voters-record.js")).readVotersRecord(r, version); }
-export function writeVotersRecord(w: Writer, version: number, v: VotersRecordInput): void { (lazyModule(105) as typeof import("./voters-record.js")).writeVotersRecord(w, version, v); }
+export function readGroupMetadataKey(r: Reader, version: number): GroupMetadataKey { return (lazyModule(101) as typeof import("./group-metadata-key.js")).readGroupMetadataKey(r, version); }
+export function writeGroupMetadataKey(w: Writer, version: number, v: GroupMetadataKeyInput): void { (lazyModule(101) as typeof import("./group-metadata-key.js")).writeGroupMetadataKey(w, version, v); }
+export function readGroupMetadataValue(r: Reader, version: number): GroupMetadataValue { return (lazyModule(102) as typeof import("./group-metadata-value.js")).readGroupMetadataValue(r, version); }
+export function writeGroupMetadataValue(w: Writer, version: number, v: GroupMetadataValueInput): void { (lazyModule(102) as typeof import("./group-metadata-value.js")).writeGroupMetadataValue(w, version, v); }
+export function readKRaftVersionRecord(r: Reader, version: number): KRaftVersionRecord { return (lazyModule(103) as typeof import("./kraft-version-record.js")).readKRaftVersionRecord(r, version); }
+export function writeKRaftVersionRecord(w: Writer, version: number, v: KRaftVersionRecordInput): void { (lazyModule(103) as typeof import("./kraft-version-record.js")).writeKRaftVersionRecord(w, version, v); }
+export function readLeaderChangeMessage(r: Reader, version: number): LeaderChangeMessage { return (lazyModule(104) as typeof import("./leader-change-message.js")).readLeaderChangeMessage(r, version); }
+export function writeLeaderChangeMessage(w: Writer, version: number, v: LeaderChangeMessageInput): void { (lazyModule(104) as typeof import("./leader-change-message.js")).writeLeaderChangeMessage(w, version, v); }
+export function readOffsetCommitKey(r: Reader, version: number): OffsetCommitKey { return (lazyModule(105) as typeof import("./offset-commit-key.js")).readOffsetCommitKey(r, version); }
+export function writeOffsetCommitKey(w: Writer, version: number, v: OffsetCommitKeyInput): void { (lazyModule(105) as typeof import("./offset-commit-key.js")).writeOffsetCommitKey(w, version, v); }
+export function readOffsetCommitValue(r: Reader, version: number): OffsetCommitValue { return (lazyModule(106) as typeof import("./offset-commit-value.js")).readOffsetCommitValue(r, version); }
+export function writeOffsetCommitValue(w: Writer, version: number, v: OffsetCommitValueInput): void { (lazyModule(106) as typeof import("./offset-commit-value.js")).writeOffsetCommitValue(w, version, v); }
+export function readSnapshotFooterRecord(r: Reader, version: number): SnapshotFooterRecord { return (lazyModule(107) as typeof import("./snapshot-footer-record.js")).readSnapshotFooterRecord(r, version); }
+export function writeSnapshotFooterRecord(w: Writer, version: number, v: SnapshotFooterRecordInput): void { (lazyModule(107) as typeof import("./snapshot-footer-record.js")).writeSnapshotFooterRecord(w, version, v); }
+export function readSnapshotHeaderRecord(r: Reader, version: number): SnapshotHeaderRecord { return (lazyModule(108) as typeof import("./snapshot-header-record.js")).readSnapshotHeaderRecord(r, version); }
+export function writeSnapshotHeaderRecord(w: Writer, version: number, v: SnapshotHeaderRecordInput): void { (lazyModule(108) as typeof import("./snapshot-header-record.js")).writeSnapshotHeaderRecord(w, version, v); }
+export function readVotersRecord(r: Reader, version: number): VotersRecord { return (lazyModule(109) as typeof import("./voters-record.js")).readVotersRecord(r, version); }
+export function writeVotersRecord(w: Writer, version: number, v: VotersRecordInput): void { (lazyModule(109) as typeof import("./voters-record.js")).writeVotersRecord(w, version, v); }
 
 /** Kafka API keys by name. */
 export const ApiKey = {
