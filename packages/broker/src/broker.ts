@@ -27,6 +27,9 @@ import { BrokerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { FetchSessionCache } from "./fetch-sessions.js";
 import { logConfigsFor, logSchedule } from "./log-configs.js";
+import { systemClock } from "./clock.js";
+import type { Clock } from "./clock.js";
+import { GroupCoordinator } from "./group/group-coordinator.js";
 
 export interface PartitionState {
   readonly index: number;
@@ -100,6 +103,8 @@ export class Broker {
   /** Long-polling fetches by the partitions they wait on (`partition:topic`). */
   private readonly appendWaiters = new Map<string, Set<() => void>>();
   readonly fetchSessions: FetchSessionCache;
+  /** Consumer groups and committed offsets (`__consumer_offsets`). */
+  readonly groups!: GroupCoordinator;
   /** Set once listening: what Metadata advertises. */
   advertised: { host: string; port: number } = { host: "127.0.0.1", port: 0 };
   readonly startedAt = Date.now();
@@ -114,6 +119,7 @@ export class Broker {
     logs: LogManager,
     /** Each topic's own configs, as the LogManager reads them (the same Map objects as Topic.configs). */
     private readonly logTopicConfigs: Map<string, Map<string, string>>,
+    readonly clock: Clock,
   ) {
     this.config = config;
     this.dataDir = dataDir;
@@ -126,7 +132,7 @@ export class Broker {
   }
 
   /** Opens (recovering) the data directory, or an empty in-memory one when `dataDir` is null. */
-  static async open(config: BrokerConfig, dataDir: string | null, log: Logger): Promise<Broker> {
+  static async open(config: BrokerConfig, dataDir: string | null, log: Logger, clock: Clock = systemClock): Promise<Broker> {
     const fs: FileSystem = dataDir ? new NodeFileSystem() : new MemoryFileSystem(1, { keepDurableCopies: false });
     const dir = dataDir ? resolvePath(dataDir) : MEMORY_DATA_DIR;
     const configured = config.explicit.get("node.id") ?? config.explicit.get("broker.id");
@@ -142,7 +148,7 @@ export class Broker {
       topicConfigs: (topic) => logConfigsFor(config, topicConfigs.get(topic) ?? new Map()),
       ...logSchedule(config),
     });
-    const b = new Broker(config, dataDir ? dir : null, log, nodeId, meta.clusterId, metadata, logs, topicConfigs);
+    const b = new Broker(config, dataDir ? dir : null, log, nodeId, meta.clusterId, metadata, logs, topicConfigs, clock);
     for (const [name, t] of metadata.topics()) {
       const topic: Topic = { name, id: t.topicId, partitions: [], configs: topicConfigs.get(name)! };
       topic.partitions.push(...(await openPartitions(logs, name, 0, t.partitions)));
@@ -152,6 +158,7 @@ export class Broker {
     const orphans = logs.allLogs().filter((l) => l.partition >= (b.topics.get(l.topic)?.partitions.length ?? 0));
     for (const l of orphans) log.warn({ topic: l.topic, partition: l.partition }, "removing a partition log whose topic no longer exists");
     await logs.deleteLogs(orphans);
+    (b as { groups: GroupCoordinator }).groups = new GroupCoordinator(b, clock, log);
     return b;
   }
 
@@ -334,6 +341,7 @@ export class Broker {
 
   /** Flushes and closes every log and checkpoints (a clean shutdown). */
   async close(): Promise<void> {
+    await this.groups.close();
     await this.admin.drained();
     await this.logs.close();
   }

@@ -112,6 +112,17 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "transactional.id.expiration.ms", type: "int", default: "604800000", min: 1, readOnly: true },
   { name: "producer.id.expiration.ms", type: "int", default: "86400000", min: 1, readOnly: true },
   { name: "offsets.topic.replication.factor", type: "short", default: "3", min: 1, readOnly: true },
+  { name: "offsets.topic.num.partitions", type: "int", default: "50", min: 1, readOnly: true },
+  { name: "offsets.topic.segment.bytes", type: "int", default: "104857600", min: 1, readOnly: true },
+  { name: "offsets.retention.minutes", type: "int", default: "10080", min: 1, readOnly: true },
+  { name: "offsets.commit.timeout.ms", type: "int", default: "5000", min: 1, readOnly: true },
+  { name: "offset.metadata.max.bytes", type: "int", default: "4096", readOnly: true },
+  { name: "group.min.session.timeout.ms", type: "int", default: "6000", readOnly: true },
+  { name: "group.max.session.timeout.ms", type: "int", default: "1800000", readOnly: true },
+  // Kafka's default is 3000; a development broker starts a group's first rebalance at once (set it to
+  // Kafka's value to batch the first members of a group as Kafka does).
+  { name: "group.initial.rebalance.delay.ms", type: "int", default: "0", readOnly: true },
+  { name: "group.max.size", type: "int", default: "2147483647", min: 1, readOnly: true },
   { name: "process.roles", type: "list", default: "broker,controller", readOnly: true },
 ];
 

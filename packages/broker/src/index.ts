@@ -8,3 +8,5 @@ export { silentLogger } from "./logger.js";
 export { defineHandler, HandlerRegistry, CloseConnection } from "./registry.js";
 export type { HandlerDefinition, RequestContext } from "./registry.js";
 export { HANDLERS } from "./handlers/index.js";
+export { ManualClock, systemClock } from "./clock.js";
+export type { Clock, Timer } from "./clock.js";

@@ -28,6 +28,8 @@ export interface RequestContext {
   readonly log: Logger;
   /** The connection's id, for logs and fetch sessions. */
   readonly connectionId: number;
+  /** The client's address as Kafka prints it (`/127.0.0.1`): group members' client host. */
+  readonly clientHost: string;
   /** Resolves when the connection closes or the broker stops (for long polls). */
   readonly closed: AbortSignal;
   /**

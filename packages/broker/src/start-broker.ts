@@ -4,6 +4,7 @@
  */
 import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME, BrokerConfig, parseListener } from "./config.js";
 import { silentLogger } from "./logger.js";
+import type { Clock } from "./clock.js";
 import type { Logger } from "./logger.js";
 import { HandlerRegistry } from "./registry.js";
 import type { HandlerDefinition } from "./registry.js";
@@ -22,6 +23,8 @@ export interface BrokerOptions {
   /** Kafka broker configs (server.properties keys). */
   config?: Record<string, string> | ReadonlyMap<string, string>;
   logger?: Logger;
+  /** Time for coordinator timers (tests pass a ManualClock); default: the system clock. */
+  clock?: Clock;
   /** Replaces the handler list (tests use it to inject faults); default: handlers/index.ts. */
   handlers?: readonly HandlerDefinition<any>[];
 }
@@ -52,7 +55,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   host ??= "127.0.0.1";
   port ??= 0;
   const dataDir = options.memory || !options.dataDir ? null : options.dataDir;
-  const broker = await Broker.open(config, dataDir, log);
+  const broker = await Broker.open(config, dataDir, log, options.clock);
   const registry = new HandlerRegistry(options.handlers ?? HANDLERS);
   const server = new SocketServer(broker, registry, log, {
     maxFrameSize: config.int("socket.request.max.bytes"),

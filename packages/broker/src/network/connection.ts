@@ -221,6 +221,7 @@ export class Connection {
       apiVersion,
       log,
       connectionId: this.id,
+      clientHost: `/${this.socket.remoteAddress ?? "unknown"}`,
       closed: this.abort.signal,
       afterSend: (fn) => void after.push(fn),
       setClientSoftware: (name, version) => void (this.clientSoftware = { name, version }),

@@ -1,0 +1,150 @@
+/**
+ * The coordinator runtime: one partition of an internal, compacted topic (`__consumer_offsets` for
+ * groups; `__transaction_state` and share-group state later) and the in-memory state rebuilt from it.
+ * Groups, transactions and share groups share it (Kafka's CoordinatorRuntime, in small).
+ *
+ * Model:
+ *  - An operation is a step `(shard) → { records, response, replay }`. Operations of one partition
+ *    run one at a time (a serial queue: the partition is the one owner of its groups).
+ *  - The step's records are appended to the partition's log as one batch; the response is released
+ *    only once the append is done (and synced, when the topic's flush policy asks for it). So an
+ *    acknowledged commit is in the log.
+ *  - `replay: true` (offset commits, deletions): the records are applied to the state by the shard's
+ *    own `replay` once appended, the very function that rebuilds the state at start, so the live state
+ *    and a restart's state cannot differ. `replay: false` (classic group membership): the step
+ *    already changed the in-memory state (pending joins and syncs are not in the log) and the records
+ *    are a snapshot for restarts; replay applies them only at load.
+ *  - Start-up (`load`) reads the whole log from its start and replays every record in offset order.
+ *  - Timers (`schedule`) run on the injected clock and enqueue operations like requests do; a timer
+ *    set again under the same key replaces the earlier one (Kafka's CoordinatorTimer).
+ * A failed append rejects the operation (the handler answers with a retriable error); the state a
+ * `replay: false` step changed is not rolled back (Kafka reverts a timeline snapshot): noted in SKIPPED.md.
+ */
+import fastq from "fastq";
+import { batchPositions, buildRecordBatch, isControl, readRecords } from "@odradek/codec";
+import type { Clock, Timer } from "../clock.js";
+
+export interface CoordinatorRecord {
+  key: Buffer;
+  /** null: a tombstone. */
+  value: Buffer | null;
+}
+
+export interface CoordinatorResult<T> {
+  records: CoordinatorRecord[];
+  response: T;
+  /** Apply the records through the shard's replay once appended (default true). */
+  replay?: boolean;
+}
+
+export interface CoordinatorShard {
+  replay(record: CoordinatorRecord, offset: number): void;
+  /**
+   * Records a step produced as a side effect of changing in-memory state (a group that became empty
+   * while another request was handled): written with that step's records, never replayed live.
+   */
+  drainRecords?(): CoordinatorRecord[];
+}
+
+/** What the runtime needs of a partition log (the broker's UnifiedLog fits). */
+export interface CoordinatorLog {
+  readonly logStartOffset: number;
+  readonly highWatermark: number;
+  append(batch: Buffer, options: { leaderEpoch: number; crcChecked: boolean }): Promise<{ error?: string; errorMessage?: string }>;
+  read(offset: number, options: { maxBytes: number }): Promise<{ records: Buffer[]; release: () => void }>;
+}
+
+export class CoordinatorWriteError extends Error {}
+
+export class CoordinatorPartition<S extends CoordinatorShard> {
+  private readonly queue = fastq.promise((task: () => Promise<unknown>) => task(), 1);
+  private readonly timers = new Map<string, Timer>();
+  private closed = false;
+
+  constructor(
+    readonly partition: number,
+    private readonly log: CoordinatorLog,
+    readonly shard: S,
+    readonly clock: Clock,
+  ) {}
+
+  /** Rebuilds the shard's state from the log; returns the number of records replayed. */
+  async load(): Promise<number> {
+    let offset = this.log.logStartOffset;
+    let n = 0;
+    while (offset < this.log.highWatermark) {
+      const r = await this.log.read(offset, { maxBytes: 1 << 20 });
+      try {
+        if (r.records.length === 0) break;
+        for (const chunk of r.records) {
+          for (const b of batchPositions(chunk, { allowPartial: true })) {
+            if (b.partial) break;
+            const next = b.header.baseOffset + b.header.lastOffsetDelta + 1;
+            // Control batches (transaction markers) hold no coordinator records.
+            if (!isControl(b.header.attributes)) {
+              for (const rec of readRecords(chunk, b.pos)) {
+                const at = b.header.baseOffset + rec.offsetDelta;
+                if (at < offset || !rec.key) continue;
+                this.shard.replay({ key: rec.key, value: rec.value }, at);
+                n++;
+              }
+            }
+            offset = next;
+          }
+        }
+      } finally {
+        r.release();
+      }
+    }
+    return n;
+  }
+
+  /** Runs one step on this partition's queue; resolves with its response once its records are appended. */
+  run<T>(step: (shard: S) => CoordinatorResult<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new CoordinatorWriteError("the coordinator is shutting down"));
+    return this.queue.push(async () => {
+      const result = step(this.shard);
+      const extra = this.shard.drainRecords?.() ?? [];
+      if (result.records.length + extra.length > 0) await this.write([...result.records, ...extra], result.replay ?? true ? result.records.length : 0);
+      return result.response;
+    }) as Promise<T>;
+  }
+
+  /** Runs `step` on the queue after `ms` on the clock; replaces a timer with the same key. */
+  schedule(key: string, ms: number, step: (shard: S) => CoordinatorResult<unknown>): void {
+    this.cancel(key);
+    const t = this.clock.setTimeout(() => {
+      if (this.timers.get(key) !== t) return;
+      this.timers.delete(key);
+      this.run(step).catch(() => {});
+    }, ms);
+    this.timers.set(key, t);
+  }
+
+  cancel(key: string): void {
+    this.timers.get(key)?.cancel();
+    this.timers.delete(key);
+  }
+
+  hasTimer(key: string): boolean {
+    return this.timers.has(key);
+  }
+
+  /** Stops the timers and waits for the operations in flight. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    await this.queue.drained();
+  }
+
+  /** Appends `records` as one batch, then replays the first `replayed` of them into the shard. */
+  private async write(records: CoordinatorRecord[], replayed: number): Promise<void> {
+    const now = this.clock.now();
+    const batch = buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })), baseTimestamp: now });
+    const base = this.log.highWatermark;
+    const r = await this.log.append(batch, { leaderEpoch: 0, crcChecked: true });
+    if (r.error) throw new CoordinatorWriteError(`appending to the coordinator log failed: ${r.error}${r.errorMessage ? ` (${r.errorMessage})` : ""}`);
+    for (let i = 0; i < replayed; i++) this.shard.replay(records[i]!, base + i);
+  }
+}

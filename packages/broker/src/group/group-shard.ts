@@ -1,0 +1,224 @@
+/**
+ * The state of one `__consumer_offsets` partition: its groups and their committed offsets, changed
+ * only by steps run on that partition's queue (coordinator-partition.ts) and rebuilt at start by
+ * replaying the partition's records (records.ts). Classic membership steps live in
+ * classic-protocol.ts; offsets and group administration are here.
+ *
+ * Offsets: one entry per (group, topic, partition), the newest commit wins; a tombstone deletes it.
+ * A commit for a group that does not exist, with no generation (-1), creates a "simple" group: an
+ * Empty classic group without a protocol type (Kafka's manual-commit group). Groups are deleted by
+ * a GroupMetadata tombstone plus a tombstone per offset.
+ */
+import { ErrorCode } from "@odradek/codec";
+import type { CoordinatorPartition, CoordinatorRecord, CoordinatorResult, CoordinatorShard } from "../coordinator/coordinator-partition.js";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../logger.js";
+import { ClassicGroup } from "./classic-group.js";
+import { startSessions } from "./classic-protocol.js";
+import { decodeRecord, groupMetadataRecord, offsetCommitRecord } from "./records.js";
+
+export interface GroupConfig {
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  initialRebalanceDelayMs: number;
+  maxSize: number;
+  maxMetadataBytes: number;
+}
+
+export interface CommittedOffset {
+  offset: bigint;
+  leaderEpoch: number;
+  metadata: string;
+  commitTimestamp: bigint;
+}
+
+export interface OffsetCommitInput {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  apiVersion: number;
+  topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
+}
+
+const key = (topic: string, partition: number) => `${partition}:${topic}`;
+const result = <T>(response: T, records: CoordinatorRecord[] = [], replay = true): CoordinatorResult<T> => ({ response, records, replay });
+
+export class GroupShard implements CoordinatorShard {
+  readonly groups = new Map<string, ClassicGroup>();
+  readonly offsets = new Map<string, Map<string, CommittedOffset & { topic: string; partition: number }>>();
+  /** Records made by in-memory transitions inside a step (drained by the runtime). */
+  readonly pendingRecords: CoordinatorRecord[] = [];
+  /** Groups whose first rebalance is in its `group.initial.rebalance.delay.ms`. */
+  readonly initialDelayGroups = new Set<string>();
+  private _partition: CoordinatorPartition<GroupShard> | null = null;
+
+  constructor(readonly config: GroupConfig, readonly clock: Clock, readonly log: Logger) {}
+
+  attach(p: CoordinatorPartition<GroupShard>): void {
+    this._partition = p;
+  }
+
+  get partition(): CoordinatorPartition<GroupShard> {
+    return this._partition!;
+  }
+
+  drainRecords(): CoordinatorRecord[] {
+    return this.pendingRecords.splice(0);
+  }
+
+  /** The classic group, undefined when there is none ("other-type" is kept for KIP-848 groups later). */
+  classicGroup(groupId: string): ClassicGroup | "other-type" | undefined {
+    return this.groups.get(groupId);
+  }
+
+  createClassicGroup(groupId: string): ClassicGroup {
+    const g = new ClassicGroup(groupId, this.clock.now());
+    this.groups.set(groupId, g);
+    return g;
+  }
+
+  // ---- replay ----
+
+  replay(record: CoordinatorRecord): void {
+    const r = decodeRecord(record.key, record.value);
+    if (r.type === "offset") {
+      if (r.value === null) {
+        const m = this.offsets.get(r.group);
+        m?.delete(key(r.topic, r.partition));
+        if (m && m.size === 0) this.offsets.delete(r.group);
+        return;
+      }
+      if (!this.groups.has(r.group)) this.createClassicGroup(r.group);
+      let m = this.offsets.get(r.group);
+      if (!m) this.offsets.set(r.group, (m = new Map()));
+      m.set(key(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.value.offset, leaderEpoch: r.value.leaderEpoch, metadata: r.value.metadata, commitTimestamp: r.value.commitTimestamp });
+    } else if (r.type === "group") {
+      if (r.value === null) {
+        this.groups.delete(r.group);
+        return;
+      }
+      const g = new ClassicGroup(r.group, Number(r.value.currentStateTimestamp));
+      g.protocolType = r.value.protocolType === "" && r.value.members.length === 0 ? null : r.value.protocolType;
+      g.generationId = r.value.generation;
+      g.protocolName = r.value.protocol;
+      for (const m of r.value.members) {
+        g.add({
+          memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+          rebalanceTimeoutMs: m.rebalanceTimeout, sessionTimeoutMs: m.sessionTimeout, protocolType: r.value.protocolType,
+          protocols: [{ name: r.value.protocol ?? "", metadata: m.subscription }], assignment: m.assignment,
+          awaitingJoin: null, awaitingSync: null, isNew: false,
+        });
+      }
+      g.leaderId = r.value.leader;
+      g.state = g.members.size > 0 ? "Stable" : "Empty";
+      this.groups.set(r.group, g);
+    }
+  }
+
+  /** After load: session timers for the members of groups that came back Stable. */
+  startTimers(): void {
+    for (const g of this.groups.values()) if (g.is("Stable")) startSessions(this, g);
+  }
+
+  // ---- offsets ----
+
+  commitOffsets(req: OffsetCommitInput): CoordinatorResult<{ topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] }> {
+    const all = (errorCode: number) => result({ topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) });
+    if (req.groupId === "") return all(ErrorCode.INVALID_GROUP_ID);
+    let g = this.groups.get(req.groupId);
+    if (!g) {
+      if (req.generationId >= 0) return all(req.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
+      g = this.createClassicGroup(req.groupId); // a simple group (manual commits)
+    }
+    const err = validateCommit(g, req);
+    if (err !== ErrorCode.NONE) return all(err);
+    const now = BigInt(this.clock.now());
+    const records: CoordinatorRecord[] = [];
+    const topics = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const metadata = p.committedMetadata ?? "";
+        if (Buffer.byteLength(metadata) > this.config.maxMetadataBytes) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        records.push(offsetCommitRecord(req.groupId, t.name, p.partitionIndex, { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestamp: now }));
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
+      }),
+    }));
+    return result({ topics }, records);
+  }
+
+  /** Committed offsets of a group: the named partitions (-1 where none), or all when `topics` is null. */
+  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): { errorCode: number; topics: { name: string; partitions: (CommittedOffset & { partitionIndex: number })[] }[] } {
+    const m = this.offsets.get(groupId);
+    const none = { offset: -1n, leaderEpoch: -1, metadata: "", commitTimestamp: -1n };
+    if (topics === null) {
+      const byTopic = new Map<string, (CommittedOffset & { partitionIndex: number })[]>();
+      for (const o of m?.values() ?? []) {
+        let list = byTopic.get(o.topic);
+        if (!list) byTopic.set(o.topic, (list = []));
+        list.push({ ...o, partitionIndex: o.partition });
+      }
+      return { errorCode: ErrorCode.NONE, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions: partitions.sort((a, b) => a.partitionIndex - b.partitionIndex) })) };
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      topics: topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ ...(m?.get(key(t.name, p)) ?? none), partitionIndex: p })) })),
+    };
+  }
+
+  deleteOffsets(groupId: string, topics: { name: string; partitions: { partitionIndex: number }[] }[], subscribed: (topic: string) => boolean): CoordinatorResult<{ errorCode: number; topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] }> {
+    const g = this.groups.get(groupId);
+    if (!g || g.is("Dead")) return result({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] });
+    if (g.members.size > 0 && g.protocolType !== "consumer") return result({ errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] });
+    const records: CoordinatorRecord[] = [];
+    const m = this.offsets.get(groupId);
+    const out = topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        if (g.members.size > 0 && subscribed(t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+        if (m?.has(key(t.name, p.partitionIndex))) records.push(offsetCommitRecord(groupId, t.name, p.partitionIndex, null));
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
+      }),
+    }));
+    return result({ errorCode: ErrorCode.NONE, topics: out }, records);
+  }
+
+  // ---- administration ----
+
+  listGroups(states: string[], types: string[]): { groupId: string; protocolType: string; groupState: string; groupType: string }[] {
+    const wantState = new Set(states.map((x) => x.toLowerCase()));
+    const wantType = new Set(types.map((x) => x.toLowerCase()));
+    return [...this.groups.values()]
+      .filter((g) => !g.is("Dead"))
+      .filter((g) => wantState.size === 0 || wantState.has(g.state.toLowerCase()))
+      .filter(() => wantType.size === 0 || wantType.has("classic"))
+      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? "", groupState: g.state, groupType: "classic" }));
+  }
+
+  deleteGroup(groupId: string): CoordinatorResult<number> {
+    const g = this.groups.get(groupId);
+    if (!g || g.is("Dead")) return result(ErrorCode.GROUP_ID_NOT_FOUND);
+    if (!g.is("Empty")) return result(ErrorCode.NON_EMPTY_GROUP);
+    const records = [...(this.offsets.get(groupId)?.values() ?? [])].map((o) => offsetCommitRecord(groupId, o.topic, o.partition, null));
+    records.push(groupMetadataRecord(groupId, null));
+    return result(ErrorCode.NONE, records);
+  }
+}
+
+/** Kafka's ClassicGroup.validateOffsetCommit. */
+function validateCommit(g: ClassicGroup, req: OffsetCommitInput): number {
+  if (g.is("Dead")) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (req.generationId < 0 && g.is("Empty")) return ErrorCode.NONE;
+  if (req.generationId >= 0 || req.memberId !== "" || req.groupInstanceId !== null) {
+    const m = g.members.get(req.memberId);
+    if (req.groupInstanceId !== null) {
+      const current = g.staticMembers.get(req.groupInstanceId);
+      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (current !== req.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (req.generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+  } else if (!g.is("Empty")) return ErrorCode.UNKNOWN_MEMBER_ID;
+  if (g.is("CompletingRebalance")) return ErrorCode.REBALANCE_IN_PROGRESS;
+  return ErrorCode.NONE;
+}

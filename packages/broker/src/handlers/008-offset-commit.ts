@@ -1,0 +1,55 @@
+/**
+ * OffsetCommit (key 8), v2–10 (v10 names topics by id).
+ *
+ * Behaviour (Kafka's): a commit is in `__consumer_offsets` before it is acknowledged. The group must be
+ * Empty for a commit without generation (-1, a "simple" group is created for it when there is none:
+ * manual commits), else the member and generation must match (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION,
+ * FENCED_INSTANCE_ID; REBALANCE_IN_PROGRESS in CompletingRebalance); a group that does not exist
+ * with a generation → GROUP_ID_NOT_FOUND from v9, ILLEGAL_GENERATION before. Per partition: an
+ * unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION (by id, v10: UNKNOWN_TOPIC_ID); metadata
+ * above `offset.metadata.max.bytes` → OFFSET_METADATA_TOO_LARGE. The leader epoch (v6+) and metadata
+ * are kept. Omitted: `retention_time_ms` (v2–4) and `offsets.retention.minutes` expiry (offsets are
+ * kept until deleted).
+ */
+import { ApiKey, ErrorCode } from "@odradek/codec";
+import { defineHandler } from "../registry.js";
+
+export default defineHandler({
+  apiKey: ApiKey.OffsetCommit,
+  minVersion: 2,
+  maxVersion: 10,
+  async handle(ctx, req) {
+    const b = ctx.broker;
+    const byId = ctx.apiVersion >= 10;
+    // Partitions of topics that exist go to the coordinator; the rest are answered here.
+    const answered = new Map<number, { partitionIndex: number; errorCode: number }[]>();
+    const valid: { name: string; at: number; partitions: (typeof req.topics)[number]["partitions"] }[] = [];
+    req.topics.forEach((t, at) => {
+      const topic = byId ? b.topicById(t.topicId) : b.topic(t.name);
+      const bad: { partitionIndex: number; errorCode: number }[] = [];
+      const ok = t.partitions.filter((p) => {
+        if (topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions.length) return true;
+        bad.push({ partitionIndex: p.partitionIndex, errorCode: !topic && byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+        return false;
+      });
+      answered.set(at, bad);
+      if (topic && ok.length > 0) valid.push({ name: topic.name, at, partitions: ok });
+    });
+    const r = (await b.groups.run(req.groupId, (s) => s.commitOffsets({
+      groupId: req.groupId,
+      generationId: req.generationIdOrMemberEpoch,
+      memberId: req.memberId,
+      groupInstanceId: req.groupInstanceId,
+      apiVersion: ctx.apiVersion,
+      topics: valid.map((v) => ({ name: v.name, partitions: v.partitions })),
+    })))!;
+    r.topics.forEach((t, i) => answered.get(valid[i]!.at)!.push(...t.partitions));
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t, at) => ({ name: t.name, topicId: t.topicId, partitions: answered.get(at)! })),
+    };
+  },
+  errorResponse(req, errorCode) {
+    return { topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
+  },
+});

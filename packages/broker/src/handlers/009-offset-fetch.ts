@@ -1,0 +1,66 @@
+/**
+ * OffsetFetch (key 9), v1–10 (v8+ batches groups, v10 names topics by id).
+ *
+ * Behaviour: the committed offset, leader epoch (v5+) and metadata of each named partition, -1 where
+ * the group has none (also for a group that does not exist); `topics` null (v2+) = every partition
+ * the group has offsets for. `require_stable` (v7+) has nothing to wait for: offsets are never pending
+ * without transactions. v10: a topic id that is not known → UNKNOWN_TOPIC_ID on its partitions.
+ * An empty group id → INVALID_GROUP_ID (v8+: per group).
+ */
+import { ApiKey, ErrorCode } from "@odradek/codec";
+import { defineHandler } from "../registry.js";
+import type { RequestContext } from "../registry.js";
+import type { CommittedOffset } from "../group/group-shard.js";
+
+type Topics = { name: string; partitionIndexes: number[] }[] | null;
+type Fetched = { errorCode: number; topics: { name: string; partitions: (CommittedOffset & { partitionIndex: number })[] }[] };
+
+async function fetchGroup(ctx: RequestContext, groupId: string, topics: Topics): Promise<Fetched> {
+  if (groupId === "") return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
+  const r = await ctx.broker.groups.run(groupId, (s) => ({ records: [], response: s.fetchOffsets(groupId, topics) }), false);
+  const none = { offset: -1n, leaderEpoch: -1, metadata: "", commitTimestamp: -1n };
+  return r ?? { errorCode: ErrorCode.NONE, topics: (topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ ...none, partitionIndex })) })) };
+}
+
+const partitionOut = (p: CommittedOffset & { partitionIndex: number }, errorCode: number = ErrorCode.NONE) => ({
+  partitionIndex: p.partitionIndex, committedOffset: p.offset, committedLeaderEpoch: p.leaderEpoch, metadata: p.offset < 0n ? "" : p.metadata, errorCode,
+});
+
+export default defineHandler({
+  apiKey: ApiKey.OffsetFetch,
+  minVersion: 1,
+  maxVersion: 10,
+  async handle(ctx, req) {
+    const b = ctx.broker;
+    if (ctx.apiVersion < 8) {
+      const r = await fetchGroup(ctx, req.groupId, req.topics);
+      return { throttleTimeMs: 0, errorCode: r.errorCode, topics: r.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => partitionOut(p)) })) };
+    }
+    const byId = ctx.apiVersion >= 10;
+    const groups = [];
+    for (const g of req.groups) {
+      const unknownIds = new Set<string>();
+      const topics = g.topics === null ? null : g.topics.map((t) => {
+        if (!byId) return { name: t.name, partitionIndexes: t.partitionIndexes };
+        const name = b.topicById(t.topicId)?.name;
+        if (name === undefined) unknownIds.add(t.topicId);
+        return { name: name ?? `\0${t.topicId}`, partitionIndexes: t.partitionIndexes };
+      });
+      const r = await fetchGroup(ctx, g.groupId, topics);
+      groups.push({
+        groupId: g.groupId,
+        errorCode: r.errorCode,
+        topics: r.topics.map((t, i) => {
+          const id = g.topics?.[i]?.topicId ?? b.topic(t.name)?.id ?? "AAAAAAAAAAAAAAAAAAAAAA";
+          const unknown = byId && unknownIds.has(id);
+          return { name: unknown ? "" : t.name, topicId: id, partitions: t.partitions.map((p) => partitionOut(p, unknown ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.NONE)) };
+        }),
+      });
+    }
+    return { throttleTimeMs: 0, groups };
+  },
+  errorResponse(req, errorCode, apiVersion) {
+    if (apiVersion < 8) return { errorCode, topics: [] };
+    return { groups: req.groups.map((g) => ({ groupId: g.groupId, errorCode, topics: [] })) };
+  },
+});
