@@ -10,9 +10,11 @@
  *    is rebuilt with that codec (`uncompressed` = none), keeping producer id, epoch, base sequence,
  *    transactional flag, base timestamp, and every record's timestamp, key, value and headers.
  *
+ *  - the topic is LogAppendTime and so is the batch (producers may not set it).
+ *
  * Record errors (KIP-467, Produce v8+ `recordErrors`): every record is checked and each bad one gives
  * one `{batchIndex, batchIndexErrorMessage}` (a missing key on a compacted topic, else a CreateTime
- * timestamp out of range), in batch order; any of them rejects the whole batch. The partition's error
+ * timestamp out of range or a producer's LogAppendTime), in batch order; any of them rejects the whole batch. The partition's error
  * is INVALID_TIMESTAMP when a timestamp is among them, else INVALID_RECORD, with Kafka 4.4's texts
  * (checked against a real 4.4 broker). Other checks: a record count that disagrees with the header
  * (INVALID_RECORD), bytes that decompress and decode (CORRUPT_MESSAGE), and after recompression the
@@ -87,7 +89,8 @@ function targetCodec(h: RecordBatchHeader, compressionType: string): number | nu
 
 /** Whether `validateRecords` has anything to do for this batch (the common case is no). */
 export function needsRecordValidation(h: RecordBatchHeader, policy: ValidationPolicy): boolean {
-  return policy.compacted || timestampsSuspect(h, policy) || targetCodec(h, policy.compressionType) !== null;
+  return policy.compacted || timestampsSuspect(h, policy) || targetCodec(h, policy.compressionType) !== null ||
+    (policy.logAppendTime && timestampType(h.attributes) === TimestampType.LogAppendTime);
 }
 
 /**
@@ -95,7 +98,6 @@ export function needsRecordValidation(h: RecordBatchHeader, policy: ValidationPo
  * partition's error with one record error per bad record.
  */
 function recordErrors(records: KafkaRecord[], h: RecordBatchHeader, policy: ValidationPolicy, topicPartition: string): Validated | null {
-  const checkTime = !policy.logAppendTime;
   const logAppendTimeBatch = timestampType(h.attributes) === TimestampType.LogAppendTime;
   const now = policy.nowMs;
   let errors: RecordError[] | null = null;
@@ -105,9 +107,15 @@ function recordErrors(records: KafkaRecord[], h: RecordBatchHeader, policy: Vali
     let message: string | null = null;
     if (policy.compacted && r.key === null) {
       message = `Compacted topic cannot accept message without key in topic partition ${topicPartition}`;
-    } else if (checkTime) {
+    } else {
+      // a LogAppendTime batch's records all carry its max timestamp
       const ts = logAppendTimeBatch ? h.maxTimestamp : h.baseTimestamp + r.timestampDelta;
-      if (ts !== -1 && (now - ts > policy.timestampBeforeMaxMs || ts - now > policy.timestampAfterMaxMs)) {
+      if (policy.logAppendTime || ts === -1) {
+        if (logAppendTimeBatch) {
+          message = `Invalid timestamp type in message DefaultRecord(offset=${h.baseOffset + r.offsetDelta}, timestamp=${ts}, key=${r.key?.length ?? 0} bytes, value=${r.value?.length ?? 0} bytes). Producer should not set timestamp type to LogAppendTime.`;
+          anyTimestamp = true;
+        }
+      } else if (now - ts > policy.timestampBeforeMaxMs || ts - now > policy.timestampAfterMaxMs) {
         const from = javaLong(BigInt(now) - asLong(policy.timestampBeforeMaxMs));
         const to = javaLong(BigInt(now) + asLong(policy.timestampAfterMaxMs));
         message = `Timestamp ${ts} of message with offset ${h.baseOffset + r.offsetDelta} is out of range. The timestamp should be within [${from}, ${to}]`;

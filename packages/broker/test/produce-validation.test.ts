@@ -26,6 +26,7 @@ beforeAll(async () => {
     { name: "recent-compacted", configs: { "cleanup.policy": "compact", "message.timestamp.before.max.ms": "3600000" } },
     { name: "plain-2", configs: {} },
     { name: "to-lz4-2", configs: { "compression.type": "lz4" } },
+    { name: "append-time", configs: { "message.timestamp.type": "LogAppendTime" } },
   ];
   const r = await c.request(ApiKey.CreateTopics, 7, {
     topics: topics.map((t) => ({ name: t.name, numPartitions: 1, replicationFactor: 1, configs: Object.entries(t.configs).map(([name, value]) => ({ name, value })) })),
@@ -164,6 +165,16 @@ describe("record errors (KIP-467)", () => {
     expect(r.recordErrors.map((e) => [e.batchIndex, e.batchIndexErrorMessage!.startsWith("Compacted") ? "key" : "ts"])).toEqual([
       [0, "key"], [3, "key"], [5, "ts"], [6, "key"], [9, "key"], [10, "ts"], [12, "key"], [15, "key"], [18, "key"],
     ]);
+  });
+
+  it("refuses a producer's LogAppendTime batch on a LogAppendTime topic, record by record (INVALID_TIMESTAMP)", async () => {
+    const batch = buildBatch([{ key: Buffer.from("k"), value: Buffer.from("vvv") }, { key: null, value: null, timestampDelta: 5 }], { attributes: 8, baseTimestamp: 1000n });
+    const r = await produce("append-time", batch);
+    expect(r).toMatchObject({ errorCode: 32, errorMessage: "One or more records have been rejected due to invalid timestamp" });
+    const text = (offset: number, key: number, value: number) =>
+      `Invalid timestamp type in message DefaultRecord(offset=${offset}, timestamp=1005, key=${key} bytes, value=${value} bytes). Producer should not set timestamp type to LogAppendTime.`;
+    expect(r.recordErrors).toEqual([{ batchIndex: 0, batchIndexErrorMessage: text(0, 1, 3) }, { batchIndex: 1, batchIndexErrorMessage: text(1, 0, 0) }]);
+    expect((await produce("append-time", buildBatch([{ key: null, value: Buffer.from("v") }]))).errorCode).toBe(0); // a CreateTime batch is stamped
   });
 
   it("accepts offset deltas other than 0, 1, 2, … like Kafka 4.4: stored as sent, renumbered when recompressed", async () => {
