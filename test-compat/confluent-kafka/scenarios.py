@@ -10,7 +10,7 @@ import sys
 import time
 import traceback
 
-from confluent_kafka import (OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaException, Producer,
+from confluent_kafka import (OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, Producer,
                              TopicCollection, TopicPartition)
 from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource,
                                    NewPartitions, NewTopic, OffsetSpec, ResourceType)
@@ -515,6 +515,37 @@ def s_admin_groups():
     check(not any(g.group_id == G for g in listed.valid), 'group still listed after delete')
 
 
+def s_record_errors():
+    """KIP-467 on a compacted topic: one batch of 100 records, 10 of them keyless. The broker lists the
+    10 in record_errors; librdkafka fails exactly those with INVALID_RECORD and the other 90 with
+    _INVALID_DIFFERENT_RECORD (not retried, not stored). Sent again, the 90 are stored at 0..89."""
+    a = admin()
+    create_topic(a, T, config={'cleanup.policy': 'compact'})
+    bad = {3, 7, 15, 22, 41, 50, 63, 77, 88, 99}
+    failed, delivered = {}, {}
+
+    def cb(err, msg):
+        i = int(msg.value().decode().split('-')[1])
+        if err is not None:
+            failed[i] = err.code()
+        else:
+            delivered[i] = msg.offset()
+    # one batch: all 100 are queued before linger.ms ends (flush sends at once), a batch holds far more
+    p = producer(**{'linger.ms': 2000, 'enable.idempotence': False, 'acks': 'all'})
+    for i in range(100):
+        p.produce(T, key=None if i in bad else f'k-{i}', value=f'v-{i}', partition=0, on_delivery=cb)
+    eq(p.flush(30), 0, 'messages not delivered')
+    good = [i for i in range(100) if i not in bad]
+    eq(sorted(i for i, e in failed.items() if e == KafkaError.INVALID_RECORD), sorted(bad), 'records failed with INVALID_RECORD')
+    eq(sorted(i for i, e in failed.items() if e == KafkaError._INVALID_DIFFERENT_RECORD), good,
+       'records failed because of another record in the batch')
+    eq(delivered, {}, 'records delivered from the rejected batch')
+    for i in good:
+        p.produce(T, key=f'k-{i}', value=f'v-{i}', partition=0, on_delivery=cb)
+    eq(p.flush(30), 0, 'messages not delivered')
+    eq(sorted(delivered.items()), [(i, n) for n, i in enumerate(good)], 'the 90 sent again')
+    expect_records(read(T, 0, OFFSET_BEGINNING, 90), [(n, f'k-{i}', f'v-{i}') for n, i in enumerate(good)], 'records read back')
+
 SCENARIOS = {
     'bootstrap': s_bootstrap, 'metadata': s_metadata,
     'produce-acks0': lambda: produce_acks(0), 'produce-acks1': lambda: produce_acks(1), 'produce-acksall': lambda: produce_acks('all'),
@@ -522,7 +553,7 @@ SCENARIOS = {
     'consume-timestamp': s_consume_timestamp, 'admin-topics': s_admin_topics, 'admin-configs': s_admin_configs,
     'admin-partitions': s_admin_partitions, 'admin-delete-records': s_admin_delete_records, 'idempotent': s_idempotent,
     'group-rebalance': s_group_rebalance, 'cooperative-sticky': s_cooperative_sticky, 'kip848': s_kip848,
-    'transactions': s_transactions, 'admin-groups': s_admin_groups,
+    'transactions': s_transactions, 'admin-groups': s_admin_groups, 'record-errors': s_record_errors,
 }
 
 if __name__ == '__main__':

@@ -90,6 +90,8 @@ export interface TestRecord {
   key?: Buffer | null;
   value: Buffer | null;
   timestampDelta?: number;
+  /** Default: the record's index in the batch. */
+  offsetDelta?: number;
 }
 
 export interface BatchOptions {
@@ -105,7 +107,7 @@ export interface BatchOptions {
 export function buildBatch(records: TestRecord[], o: BatchOptions = {}): Buffer {
   const body: number[] = [];
   records.forEach((r, i) => {
-    const rec: number[] = [0, ...varint(r.timestampDelta ?? 0), ...varint(i)];
+    const rec: number[] = [0, ...varint(r.timestampDelta ?? 0), ...varint(r.offsetDelta ?? i)];
     const key = r.key ?? null;
     if (key === null) rec.push(...varint(-1));
     else rec.push(...varint(key.length), ...key);

@@ -13,16 +13,18 @@
  *    UNSUPPORTED_FOR_MESSAGE_FORMAT, any other magic, a length that does not fit or a bad CRC-32C →
  *    CORRUPT_MESSAGE, more than one batch → INVALID_RECORD, a batch above the topic's
  *    `max.message.bytes` → MESSAGE_TOO_LARGE.
- *  - CreateTime: a max timestamp more than `message.timestamp.after.max.ms` ahead, or a base
- *    timestamp more than `message.timestamp.before.max.ms` behind → INVALID_TIMESTAMP.
+ *  - CreateTime timestamps out of `message.timestamp.before.max.ms` / `after.max.ms`, and records
+ *    without a key on a compacted topic: the batch is rejected with one record error per bad record
+ *    (KIP-467; `recordErrors` and `errorMessage` from v8, the error code alone before).
  *    LogAppendTime (`message.timestamp.type`): the batch is stamped with the broker's clock
  *    (attribute bit 3 + max timestamp, CRC rewritten) and that time is returned.
  *  - idempotent batches (producer id >= 0): the partition's producer state decides: duplicate of one
  *    of the last five batches → success with the original base offset; sequence gap →
  *    OUT_OF_ORDER_SEQUENCE_NUMBER; older epoch → INVALID_PRODUCER_EPOCH.
  *  - the batch is stored exactly as sent, except its base offset and partition leader epoch.
- *  - compacted topics and a topic `compression.type` other than the batch's codec: records checked
- *    one by one and the batch recompressed (see log-validator.ts).
+ *  - compacted topics, timestamps possibly out of range, and a topic `compression.type`
+ *    other than the batch's codec: records checked one by one and the batch recompressed
+ *    (see log-validator.ts).
  * Omitted (see SKIPPED.md): transactional batches (INVALID_TXN_STATE until transactions exist);
  * throttling.
  * The log (`@odradek/storage`) assigns offsets, checks producer state, applies LogAppendTime and
@@ -86,12 +88,6 @@ function check(policy: ProducePolicy, index: number, records: Buffer | null, ack
   }
   if (h.recordCount <= 0 || h.lastOffsetDelta !== h.recordCount - 1) return fail(index, ErrorCode.INVALID_RECORD, "record batch holds no records or its last offset delta does not match its count");
   if (isTransactional(h.attributes)) return fail(index, ErrorCode.INVALID_TXN_STATE, "transactions are not supported yet");
-  if (!policy.logAppendTime) {
-    const now = policy.nowMs;
-    if (h.maxTimestamp - now > policy.timestampAfterMaxMs || (h.baseTimestamp >= 0 && now - h.baseTimestamp > policy.timestampBeforeMaxMs)) {
-      return fail(index, ErrorCode.INVALID_TIMESTAMP, "Timestamp of the batch is out of range (message.timestamp.before.max.ms / after.max.ms)");
-    }
-  }
   return h;
 }
 
@@ -102,8 +98,8 @@ async function appendPartition(topic: Topic, policy: ProducePolicy, index: numbe
   if (!("batchLength" in checked)) return checked;
   let batch = records!;
   if (needsRecordValidation(checked, policy)) {
-    const v = await validateRecords(batch, checked, policy);
-    if ("errorCode" in v) return fail(index, v.errorCode, v.message);
+    const v = await validateRecords(batch, checked, policy, `${topic.name}-${index}`);
+    if ("errorCode" in v) return { ...fail(index, v.errorCode, v.message), logStartOffset: BigInt(p.log.logStartOffset), recordErrors: v.recordErrors ?? [] };
     batch = v.batch;
   }
   // No copy: the log patches offsets in place in the request's own bytes (the frame is a view on a

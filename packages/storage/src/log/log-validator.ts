@@ -2,7 +2,8 @@
  * The storage side of Kafka's LogValidator: checks one append (whole RecordBatch v2 batches, CRC-32C,
  * offset deltas that match the record count, idempotent producers' sequences and epochs) and assigns
  * offsets, partition leader epoch and LogAppendTime in place. Record-level checks that need the
- * records themselves (keys on compacted topics, recompression) are the broker's (its log-validator).
+ * records themselves (keys on compacted topics, CreateTime limits, recompression) are the broker's
+ * (its log-validator).
  */
 import { CorruptRecordError, UnsupportedMagicError } from "@odradek/codec";
 import type { RecordBatchHeader } from "../record/batch.js";
