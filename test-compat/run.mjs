@@ -11,11 +11,12 @@
 // broker) as its own process with a timeout, writes results/latest.{md,json}, prints
 // `compat: N passed, N failed, N skipped` and exits 1 if an odradek scenario failed that is not in
 // not-built-yet.json. Logs of every invocation: $COMPAT_CACHE/logs/<run>/.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { judgeApiVersions } from './api-versions.mjs';
 import { startKafka as startKafkaBroker, startOdradek as startOdradekBroker } from './brokers.mjs';
 import { clients as clientCatalogue, CORE } from './clients.mjs';
 import { parseRunnerArgs } from './suite-runner.mjs';
@@ -95,11 +96,9 @@ function startKafka() {
 }
 
 function gitRev() {
-  try {
-    const head = fs.readFileSync(path.join(root, '.git', 'HEAD'), 'utf8').trim();
-    if (!head.startsWith('ref: ')) return head.slice(0, 10);
-    return fs.readFileSync(path.join(root, '.git', head.slice(5)), 'utf8').trim().slice(0, 10);
-  } catch { return 'unknown rev'; }
+  // git itself, so that a worktree (.git is a file there) and packed refs resolve too
+  try { return execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); }
+  catch { return 'unknown rev'; }
 }
 
 // ---- one scenario invocation ----
@@ -126,7 +125,7 @@ function runScenario(client, scenario, broker, topic, timeoutS) {
       const last = (err.trim().split('\n').filter((l) => l.trim()).pop() ?? out.trim().split('\n').pop() ?? '').trim().slice(0, 400);
       if (spawnError) resolve({ status: 'FAIL', reason: `could not start: ${spawnError}`, ms });
       else if (timedOut) resolve({ status: 'FAIL', reason: `timeout after ${timeoutS} s${last ? `; last output: ${last}` : ''}`, ms });
-      else if (code === 0) resolve({ status: 'PASS', reason: '', ms });
+      else if (code === 0) resolve({ status: 'PASS', reason: '', ms, ...resultLine(out) });
       else if (code === 3) resolve({ status: 'SKIP', reason: last || 'client cannot run this scenario', ms });
       else resolve({ status: 'FAIL', reason: last || `exit ${code}`, ms });
     };
@@ -146,6 +145,33 @@ async function versionsWindow(broker) {
     await new Promise((r) => setTimeout(r, 20));
   }
   return undefined;
+}
+
+// A scenario program may print one `RESULT {json}` line on stdout: what it observed, for a
+// scenario judged by comparing the two brokers (below). Kept in memory only, not in latest.json.
+function resultLine(out) {
+  const m = /^RESULT (.*)$/m.exec(out);
+  if (!m) return {};
+  try { return { data: JSON.parse(m[1]) }; } catch { return {}; }
+}
+
+// Scenarios with `"compare": "kafka"` in scenarios.json: each broker's invocation only observes
+// (RESULT line); the odradek cell's verdict comes from comparing its observation with Kafka 4.4's.
+const COMPARE = {
+  'api-versions': (odr, kafka) => judgeApiVersions(odr, kafka, {
+    outDir: opts.out, command: `node test-compat/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+    odradekVersion: brokers.odradek.version, kafkaVersion: brokers.kafka.version,
+  }),
+};
+function judgeAgainstKafka(client, scenario) {
+  const cell = (b) => results.find((r) => r.client === client && r.scenario === scenario && r.broker === b);
+  const o = cell('odradek');
+  const k = cell('kafka');
+  if (o?.status !== 'PASS') return;
+  Object.assign(o, !o.data ? { status: 'FAIL', reason: 'the scenario program printed no RESULT line' }
+    : !k?.data ? { status: 'FAIL', reason: `no result from Kafka 4.4 to compare with (its cell: ${k?.status ?? 'not run'} ${k?.reason ?? ''})`.trim() }
+    : COMPARE[scenario](o.data, k.data));
+  say(`${o.status.padEnd(4)} odradek compared with kafka: ${client} ${scenario}  ${o.reason}`);
 }
 
 // ---- main ----
@@ -194,6 +220,8 @@ try {
           Object.assign(row, { status: 'SKIP', reason: `client not installed: ${clientInfo[client].reason}` });
         } else if (skipReason) {
           Object.assign(row, { status: 'SKIP', reason: skipReason, notBuiltYet: true });
+        } else if (def.compare && bname === 'odradek' && !opts.kafka) {
+          Object.assign(row, { status: 'SKIP', reason: 'compares odradek with Apache Kafka 4.4: needs --kafka' });
         } else if (!byName[bname].alive()) {
           Object.assign(row, { status: 'FAIL', reason: `${bname} is no longer running (see ${path.join(logDir, bname === 'odradek' ? 'odradek.log' : 'kafka.log')})` });
         } else {
@@ -206,6 +234,7 @@ try {
           say(`${row.status.padEnd(4)} ${bname.padEnd(7)} ${client.padEnd(15)} ${scenario.padEnd(20)}${row.ms !== undefined ? ` ${(row.ms / 1000).toFixed(1)}s` : ''}${row.reason ? `  ${row.reason}` : ''}`);
         }
       }
+      if (def.compare && brokerNames.length === 2) judgeAgainstKafka(client, scenario);
     }
   }
 } catch (err) {
@@ -225,7 +254,7 @@ const report = {
   host: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length },
   brokers, clients: clientInfo, scenarios: scenarioNames,
   summary: { passed: n('PASS'), failed: n('FAIL'), skipped: n('SKIP'), odradekFailures: blocking.length },
-  results,
+  results: results.map(({ data, ...r }) => r),
 };
 fs.mkdirSync(opts.out, { recursive: true });
 const written = opts.merge ? mergeInto(path.join(opts.out, 'latest.json'), report) : report;

@@ -13,15 +13,16 @@
 //
 // Version capping (the default; --no-cap forwards everything untouched). The clients must see the
 // broker odradek will be, so that they send only versions our codec (packages/codec/dist, built by
-// `pnpm exec tsc -b packages/codec`) can decode:
+// run.sh) can decode and take only the paths odradek's advertised features allow:
 // - An ApiVersions request above our ApiVersions max is not forwarded. The proxy answers it as Kafka
 //   answers a too-new ApiVersions: response header v0, a **v0 body** with error 35
 //   UNSUPPORTED_VERSION and one entry, ApiVersions with our range. Clients then retry lower.
 //   Index entry: `synthetic: true, bodyVersion: 0`.
 // - Every ApiVersions response from Kafka is decoded with our codec and re-encoded at the same
 //   version with: each API's range intersected with our codec's (an API our codec does not know,
-//   or whose ranges do not overlap, is dropped); finalized/supported features that need versions we
-//   do not have removed (see capApiVersions). Kafka's original bytes are kept beside it as
+//   or whose ranges do not overlap, is dropped; with the codec at Kafka 4.4's versions only
+//   Produce's minimum changes, 0 -> 3); every finalized/supported feature odradek does not
+//   advertise removed (see ADVERTISED_FEATURES). Kafka's original bytes are kept beside it as
 //   `.kafka-response.bin`; the index entry gets `rewritten: true`.
 // A synthetic response waits until every earlier request of its connection has been answered, so
 // the client sees responses in request order. (A Produce with acks=0 gets no response and would
@@ -70,19 +71,15 @@ const UNSUPPORTED_VERSION = 35; // Kafka error code
 const ours = (apiKey) => API_DEFINITIONS[apiKey]?.request;
 const OUR_API_VERSIONS = ours(API_VERSIONS);
 
-// Finalized features a client acts on, and what keeping them requires of the capped ranges.
-// transaction.version >= 2 (KIP-890 part 2) makes Java and franz-go add partitions through
-// Produce v12+ and end transactions with EndTxn v5: with our Produce max below 12 the level is
-// removed (no entry = TV0/TV1, which look the same to clients: they use AddPartitionsToTxn) and
-// EndTxn is capped at 4 so the two stay consistent. Kafka itself still runs TV2 and accepts the
-// TV1 flow from any client. group.version 1 (KIP-848) needs ConsumerGroupHeartbeat; share.version
-// and streams.version need the share-group (76-79) and streams-group (88-) APIs.
-const TV2_APIS = { 0: 12, 26: 5 }; // apiKey -> first version that implies transaction.version 2
-const FEATURE_NEEDS = {
-  'group.version': [68],
-  'share.version': [76, 77, 78, 79],
-  'streams.version': [88],
-};
+// Finalized features: the clients see only those odradek advertises (handlers/018-api-versions.ts
+// in packages/broker): metadata.version. Kafka 4.4 also finalizes features that switch clients onto
+// paths odradek does not serve: transaction.version 2 (KIP-890 part 2: partitions added by Produce
+// v12+, EndTxn v5; without the feature clients use the TV1 flow, AddPartitionsToTxn and
+// AddOffsetsToTxn, which Kafka, itself running TV2, still accepts), group.version (KIP-848),
+// share.version and streams.version. Version ranges are left as the codec allows: a client that
+// picks its transaction flow from the feature (Java) or from the versions is seen doing exactly
+// what it will do against odradek.
+const ADVERTISED_FEATURES = new Set(['metadata.version']);
 
 /** Rewrites a decoded ApiVersionsResponse body in place; returns a summary of what changed. */
 function capApiVersions(body) {
@@ -96,24 +93,11 @@ function capApiVersions(body) {
     if (minVersion !== a.minVersion || maxVersion !== a.maxVersion) changes.push(`${a.apiKey}:${a.minVersion}-${a.maxVersion}>${minVersion}-${maxVersion}`);
     kept.push({ ...a, minVersion, maxVersion });
   }
-  const byKey = new Map(kept.map((a) => [a.apiKey, a]));
-  const tv2 = Object.entries(TV2_APIS).every(([k, v]) => (byKey.get(Number(k))?.maxVersion ?? -1) >= v);
-  if (!tv2) {
-    for (const [k, v] of Object.entries(TV2_APIS)) {
-      const a = byKey.get(Number(k));
-      if (a && a.maxVersion >= v) { changes.push(`${k}:max ${a.maxVersion}>${v - 1} (no TV2)`); a.maxVersion = v - 1; }
-    }
-  }
-  const keepFeature = (name, level) => {
-    if (name === 'transaction.version') return tv2 || level < 2;
-    const needs = FEATURE_NEEDS[name];
-    return !needs || needs.every((k) => byKey.has(k));
-  };
   body.apiKeys = kept;
   const before = (body.finalizedFeatures ?? []).map((f) => f.name);
-  body.finalizedFeatures = (body.finalizedFeatures ?? []).filter((f) => keepFeature(f.name, f.maxVersionLevel));
-  body.supportedFeatures = (body.supportedFeatures ?? []).filter((f) => keepFeature(f.name, f.maxVersion));
-  for (const n of before) if (!body.finalizedFeatures.some((f) => f.name === n)) changes.push(`-feature ${n}`);
+  body.finalizedFeatures = (body.finalizedFeatures ?? []).filter((f) => ADVERTISED_FEATURES.has(f.name));
+  body.supportedFeatures = (body.supportedFeatures ?? []).filter((f) => ADVERTISED_FEATURES.has(f.name));
+  for (const n of before) if (!ADVERTISED_FEATURES.has(n)) changes.push(`-feature ${n}`);
   return changes;
 }
 

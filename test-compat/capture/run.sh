@@ -88,7 +88,7 @@ for c in "${client_list[@]}"; do
 done
 
 log "building the codec (the proxy caps Kafka's ApiVersions to its ranges)"
-(cd "$root" && pnpm exec tsc -b packages/codec) >&2
+(cd "$root" && node_modules/.bin/tsc -b packages/codec) >&2
 log "fetching Kafka jars"
 "$root/scripts/kafka/fetch.sh" >/dev/null
 for c in "${client_list[@]}"; do

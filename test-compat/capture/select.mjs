@@ -6,8 +6,8 @@
 //
 // For each client it keeps ONE request/response pair per (apiKey, apiVersion), and per
 // compression codec for Produce, and only versions our codec implements (packages/codec/dist; the
-// capturing proxy caps what Kafka advertises, so nothing else should appear) plus the too-new
-// ApiVersions requests the proxy answered with a v0 UNSUPPORTED_VERSION body, and writes
+// capturing proxy caps what Kafka advertises, so nothing else should appear) plus any too-new
+// ApiVersions request the proxy answered with a v0 UNSUPPORTED_VERSION body, and writes
 //   <out>/<client>/<seq>-<apiName>-v<version>.request.bin / .response.bin  (frames without size prefix)
 // then merges their entries into <out>/manifest.json (entries of clients not re-selected are kept).
 // `expect` holds facts known without any decoder: what the capture program was told to send
@@ -117,9 +117,10 @@ function loadPhase(client, phase) {
   return { frames: [...bySeq.values()].sort((a, b) => a.seq - b.seq), result };
 }
 
-// Byte-substring checks. The client id equals the topic name (both golden-<client>) and the
-// group name starts with it, so request checks skip the header up to the client id, and a
-// topic match must not be the start of the group name.
+// Byte-substring checks. The client id equals the topic name (both golden-<client>), and the
+// group, the admin topic, the transactional id and member ids that clients derive from their
+// client id (golden-<client>-<uuid>) start with it followed by '-'. So request checks skip the
+// header up to the client id, and a topic match followed by '-' is one of those other names.
 function body(frame, direction) {
   if (direction !== 'request' || frame.length < 10) return frame;
   const len = frame.readInt16BE(8);
@@ -149,9 +150,9 @@ function selectClient(client) {
   const { topic, topicId, group } = meta;
   const broker = { nodeId: 1, host: '127.0.0.1', port: meta.proxyPort };
   const adminTopic = `${topic}-admin`;
-  const reqHasTopic = (f) => hasIn(f.request, 'request', topic, group);
+  const reqHasTopic = (f) => hasIn(f.request, 'request', topic, `${topic}-`);
   const reqHasGroup = (f) => hasIn(f.request, 'request', group);
-  const resHasTopic = (f) => hasIn(f.response, 'response', topic, group);
+  const resHasTopic = (f) => hasIn(f.response, 'response', topic, `${topic}-`);
 
   // The partition log as produced: one batch per successful produce phase, in phase order.
   const logRecords = [];
@@ -208,7 +209,7 @@ function selectClient(client) {
     if (responseOk(f)) s += 800; // e.g. FindCoordinator answered, not COORDINATOR_NOT_AVAILABLE
     if (f.apiKey === 1 || f.apiKey === 11) s += Math.min(f.response?.length ?? 0, 999); // Fetch with records; JoinGroup with members
     if (f.apiKey === 9 && f.seq > commitSeq(f.phase)) s += 500; // OffsetFetch after the commit
-    if (reqHasTopic(f) || reqHasGroup(f)) s += 2000;
+    if (reqHasTopic(f) || reqHasGroup(f) || (f.phase === 'txn' && hasIn(f.request, 'request', txnId))) s += 2000;
     return s;
   };
   for (const [k, fs_] of groups) {

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseBrokerApiVersions } from '../api-versions.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const toolSh = path.resolve(here, '..', '..', 'scripts', 'kafka', 'tool.sh');
@@ -93,6 +94,15 @@ const scenarios = {
     check(out.startsWith(`${B} (id:`), `BrokerApiVersionsCommand: ${out.split('\n')[0]}`);
     for (const api of ['Produce', 'Fetch', 'Metadata', 'ApiVersions']) check(new RegExp(`\\b${api}\\(\\d+\\): \\d+ to \\d+ \\[usable: \\d+\\]`).test(out), `${api} not usable: ${out.slice(0, 300)}`);
     await topics(['--list']);
+  },
+  // Observes only: prints the advertised ranges as a RESULT line; run.mjs compares odradek's with
+  // Kafka's (api-versions.mjs) and writes results/api-versions.md.
+  async 'api-versions'() {
+    const { out } = await tool('BrokerApiVersionsCommand', []);
+    check(out.startsWith(`${B} (id:`), `BrokerApiVersionsCommand: ${out.split('\n')[0]}`);
+    const apis = parseBrokerApiVersions(out);
+    check(apis.some((a) => a.name === 'ApiVersions' && a.maxVersion !== null), `ApiVersions not listed as served: ${out.slice(0, 300)}`);
+    process.stdout.write(`${out.trim()}\nRESULT ${JSON.stringify({ apis })}\n`); // the tool's output stays in the run's log
   },
   async metadata() {
     await create(T, 3);

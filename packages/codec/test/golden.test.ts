@@ -81,6 +81,7 @@ export interface Fixture {
 }
 
 interface Manifest {
+  kafkaVersion?: string;
   records: SentRecord[];
   fixtures: Fixture[];
 }
@@ -530,7 +531,8 @@ async function checkResponse(f: Fixture, body: unknown, c: Checker): Promise<voi
 
 /**
  * What the capturing proxy guarantees for every ApiVersions answer a client received: ranges within
- * this codec's, and no transaction.version 2 (TV2 needs Produce 12 and EndTxn 5).
+ * this codec's, and only the finalized feature odradek advertises (metadata.version): no
+ * transaction.version 2, so the clients' transactions use the TV1 flow (AddPartitionsToTxn).
  */
 function checkApiVersions(f: Fixture, b: ApiVersionsResponse): void {
   if (b.errorCode === UNSUPPORTED_VERSION) {
@@ -551,11 +553,44 @@ function checkApiVersions(f: Fixture, b: ApiVersionsResponse): void {
   }
   const tv = b.finalizedFeatures.find((x) => x.name === "transaction.version");
   expect(tv?.maxVersionLevel ?? 0, "transaction.version").toBeLessThan(2);
+  expect(b.finalizedFeatures.map((x) => x.name), "finalized features").toEqual(f.apiVersion >= 3 ? ["metadata.version"] : []);
 }
+
+/**
+ * The first version of each API whose requests carry a topic id instead of a topic name (KIP-516;
+ * protocol/messages: Produce and Fetch Name 0-12 / TopicId 13+, OffsetCommit and OffsetFetch
+ * Name ..9 / TopicId 10+).
+ */
+const TOPIC_ID_ONLY_FROM: Readonly<Record<number, number>> = { 0: 13, 1: 13, 8: 10, 9: 10 };
 
 describe("golden frames from real clients and Apache Kafka", () => {
   it("has fixtures from at least three clients", () => {
     expect(new Set(manifest.map((f) => f.client)).size).toBeGreaterThanOrEqual(3);
+  });
+
+  it("has topic-id versions of Produce, Fetch, OffsetCommit and OffsetFetch whose expect states the id and no name in the bytes", () => {
+    const byId = (f: Fixture): boolean => TOPIC_ID_ONLY_FROM[f.apiKey] !== undefined && f.apiVersion >= TOPIC_ID_ONLY_FROM[f.apiKey]!;
+    const requests = manifest.filter((f) => f.direction === "request" && TOPIC_ID_ONLY_FROM[f.apiKey] !== undefined);
+    for (const key of Object.keys(TOPIC_ID_ONLY_FROM).map(Number)) {
+      expect(requests.some((f) => f.apiKey === key && byId(f)), `API ${key} at a topic-id version`).toBe(true);
+    }
+    // The name-in-bytes fact comes from the capture (select.mjs); the per-fixture test then requires
+    // the decoded topic to carry no name exactly when it is false, and compares the decoded id.
+    for (const f of requests) {
+      if (f.expect?.["topicNameInRequest"] === undefined) continue; // OffsetFetch of every topic
+      expect(f.expect["topicNameInRequest"], f.file).toBe(!byId(f));
+      if (byId(f)) expect(f.expect["topicId"], f.file).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    }
+  });
+
+  it("has the Java client (the codec's Kafka version) at the codec's newest Produce, Fetch, Metadata and ApiVersions", () => {
+    const java = manifest.filter((f) => f.client === "java" && f.direction === "request");
+    expect(java.length).toBeGreaterThan(0);
+    expect(new Set(java.map((f) => f.clientVersion))).toEqual(new Set([loaded.kafkaVersion]));
+    for (const key of [0, 1, 3, API_VERSIONS_KEY]) {
+      const max = API_DEFINITIONS[key]!.request.maxVersion;
+      expect(java.filter((f) => f.apiKey === key).map((f) => f.apiVersion), `API ${key}`).toContain(max);
+    }
   });
 
   it("has a Produce request with records for every client and codec", () => {
