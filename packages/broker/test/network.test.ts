@@ -45,7 +45,7 @@ describe("ApiVersions", () => {
       expect(byKey.get(ApiKey.Metadata)).toMatchObject({ minVersion: 0, maxVersion: 13 });
       expect(byKey.get(ApiKey.ApiVersions)).toMatchObject({ minVersion: 0, maxVersion: 5 });
       expect(byKey.get(ApiKey.InitProducerId)).toMatchObject({ minVersion: 0, maxVersion: 5 });
-      expect(byKey.has(ApiKey.JoinGroup)).toBe(false); // not implemented, not advertised
+      expect(byKey.has(ApiKey.AddPartitionsToTxn)).toBe(false); // not implemented, not advertised
       if (v >= 3) {
         expect(r.finalizedFeatures).toEqual([{ name: "metadata.version", minVersionLevel: 33, maxVersionLevel: 33 }]);
         expect(r.finalizedFeaturesEpoch).toBe(0n);

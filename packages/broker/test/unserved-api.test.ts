@@ -34,7 +34,7 @@ afterAll(async () => {
 
 async function sendRaw(apiKey: number, apiVersion: number, clientId: string): Promise<void> {
   const s = await rawSocket(broker.port);
-  // A JoinGroup body is never decoded: the header alone decides.
+  // The body of an unserved API is never decoded: the header alone decides.
   const frame = encodeRequest({ requestApiKey: ApiKey.ApiVersions, requestApiVersion: 2, correlationId: 5, clientId }, {});
   frame.writeInt16BE(apiKey, 0);
   frame.writeInt16BE(apiVersion, 2);
@@ -47,10 +47,10 @@ async function sendRaw(apiKey: number, apiVersion: number, clientId: string): Pr
 describe("unserved APIs are visible", () => {
   it("an unserved API key: one warning naming client id, address, API and version; the connection closes", async () => {
     lines.length = 0;
-    await sendRaw(ApiKey.JoinGroup, 9, "my-consumer");
+    await sendRaw(ApiKey.AddPartitionsToTxn, 5, "my-producer");
     const warns = lines.filter((l) => l.level === "warn");
     expect(warns).toHaveLength(1);
-    expect(warns[0]!.obj).toMatchObject({ clientId: "my-consumer", api: "JoinGroup", apiKey: 11, apiVersion: 9, served: "not served", reason: "JoinGroup is not served by this broker" });
+    expect(warns[0]!.obj).toMatchObject({ clientId: "my-producer", api: "AddPartitionsToTxn", apiKey: 24, apiVersion: 5, served: "not served", reason: "AddPartitionsToTxn is not served by this broker" });
     expect(String(warns[0]!.bindings.remote)).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
