@@ -107,6 +107,11 @@ export class GroupCoordinator {
     return Promise.all(parts.map((p) => p.run((s) => ({ records: [], response: fn(s) }))));
   }
 
+  /** The group's state as JSON (GroupShard.dump), or null when it does not exist. */
+  async dump(groupId: string): Promise<object | null> {
+    return this.run(groupId, (s) => ({ records: [], response: s.dump(groupId) }), false);
+  }
+
   async close(): Promise<void> {
     const parts = this.partitions ? await this.partitions.catch(() => []) : [];
     await Promise.all(parts.map((p) => p.close()));

@@ -121,6 +121,23 @@ export class GroupShard implements CoordinatorShard {
     for (const g of this.groups.values()) if (g.is("Stable")) startSessions(this, g);
   }
 
+  /** A group's state as JSON: members, generation, assignment (hex) and committed offsets (for tests and "why was I fenced?"). */
+  dump(groupId: string): object | null {
+    const g = this.groups.get(groupId);
+    const offsets = [...(this.offsets.get(groupId)?.values() ?? [])]
+      .map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset.toString(), leaderEpoch: o.leaderEpoch, metadata: o.metadata }))
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    if (!g) return offsets.length ? { groupId, offsets } : null;
+    return {
+      groupId, type: "classic", state: g.state, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId,
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+        sessionTimeoutMs: m.sessionTimeoutMs, rebalanceTimeoutMs: m.rebalanceTimeoutMs, assignment: m.assignment.toString("hex"),
+      })).sort((a, b) => a.memberId.localeCompare(b.memberId)),
+      offsets,
+    };
+  }
+
   // ---- offsets ----
 
   commitOffsets(req: OffsetCommitInput): CoordinatorResult<{ topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] }> {
