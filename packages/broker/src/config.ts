@@ -123,6 +123,9 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   // Kafka's value to batch the first members of a group as Kafka does).
   { name: "group.initial.rebalance.delay.ms", type: "int", default: "0", readOnly: true },
   { name: "group.max.size", type: "int", default: "2147483647", min: 1, readOnly: true },
+  { name: "group.consumer.session.timeout.ms", type: "int", default: "45000", min: 1, readOnly: true },
+  { name: "group.consumer.heartbeat.interval.ms", type: "int", default: "5000", min: 1, readOnly: true },
+  { name: "group.consumer.assignors", type: "list", default: "uniform,range", readOnly: true },
   { name: "process.roles", type: "list", default: "broker,controller", readOnly: true },
 ];
 

@@ -24,10 +24,11 @@ export interface Feature {
 export const FEATURES: readonly Feature[] = [
   // Kafka 4.4 supports 7 (3.3-IV3) to 33; the broker behaves as 4.4 whatever the level.
   { name: "metadata.version", minSupported: 7, maxSupported: 33, finalized: 33 },
-  // Not built yet: KIP-890 transactions (issue "Transactions"), KIP-848 groups, KIP-932 share
-  // groups, KIP-1071 streams groups.
+  // KIP-848 consumer groups (ConsumerGroupHeartbeat/Describe) are served.
+  { name: "group.version", minSupported: 0, maxSupported: 1, finalized: 1 },
+  // Not built yet: KIP-890 transactions (issue "Transactions"), KIP-932 share groups, KIP-1071
+  // streams groups.
   { name: "transaction.version", minSupported: 0, maxSupported: 0, finalized: 0 },
-  { name: "group.version", minSupported: 0, maxSupported: 0, finalized: 0 },
   { name: "share.version", minSupported: 0, maxSupported: 0, finalized: 0 },
   { name: "streams.version", minSupported: 0, maxSupported: 0, finalized: 0 },
 ];

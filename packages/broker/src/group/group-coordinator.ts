@@ -13,7 +13,7 @@ import type { Logger } from "../logger.js";
 import { CoordinatorPartition } from "../coordinator/coordinator-partition.js";
 import type { CoordinatorResult } from "../coordinator/coordinator-partition.js";
 import { GroupShard } from "./group-shard.js";
-import type { GroupConfig } from "./group-shard.js";
+import type { GroupConfig, TopicView } from "./group-shard.js";
 
 export const GROUP_METADATA_TOPIC = "__consumer_offsets";
 
@@ -31,6 +31,8 @@ export class GroupCoordinator {
   constructor(private readonly broker: Broker, readonly clock: Clock, private readonly log: Logger) {
     const c = broker.config;
     this.config = {
+      consumerSessionTimeoutMs: c.int("group.consumer.session.timeout.ms"),
+      consumerHeartbeatIntervalMs: c.int("group.consumer.heartbeat.interval.ms"),
       minSessionTimeoutMs: c.int("group.min.session.timeout.ms"),
       maxSessionTimeoutMs: c.int("group.max.session.timeout.ms"),
       initialRebalanceDelayMs: c.int("group.initial.rebalance.delay.ms"),
@@ -40,6 +42,14 @@ export class GroupCoordinator {
     // A topic left by an earlier run is loaded now, in the background.
     if (broker.topic(GROUP_METADATA_TOPIC)) this.partitions = this.open(false);
   }
+
+  private readonly topicView: TopicView = {
+    byName: (name) => {
+      const t = this.broker.topic(name);
+      return t ? { id: t.id, partitions: t.partitions.length } : undefined;
+    },
+    all: () => this.broker.allTopics().map((t) => ({ name: t.name, id: t.id, partitions: t.partitions.length, internal: t.name.startsWith("__") })),
+  };
 
   partitionFor(groupId: string): number {
     return (javaHashCode(groupId) & 0x7fffffff) % this.partitionCount();
@@ -67,7 +77,7 @@ export class GroupCoordinator {
       let records = 0;
       const parts = [];
       for (const p of topic.partitions) {
-        const shard = new GroupShard(this.config, this.clock, this.log.child({ coordinator: "group", partition: p.index }));
+        const shard = new GroupShard(this.config, this.clock, this.log.child({ coordinator: "group", partition: p.index }), this.topicView);
         const cp = new CoordinatorPartition(p.index, p.log, shard, this.clock);
         shard.attach(cp);
         records += await cp.load();

@@ -15,9 +15,20 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { ClassicGroup } from "./classic-group.js";
 import { startSessions } from "./classic-protocol.js";
-import { decodeRecord, groupMetadataRecord, offsetCommitRecord } from "./records.js";
+import { ConsumerGroup, MemberState, toAssignment } from "./consumer-group.js";
+import { startConsumerSessions } from "./consumer-protocol.js";
+import { consumerGroupRecords, decodeRecord, groupMetadataRecord, offsetCommitRecord } from "./records.js";
+import type { DecodedRecord } from "./records.js";
+
+/** What the group coordinator sees of the broker's topics (for KIP-848 subscriptions). */
+export interface TopicView {
+  byName(name: string): { id: string; partitions: number } | undefined;
+  all(): { name: string; id: string; partitions: number; internal: boolean }[];
+}
 
 export interface GroupConfig {
+  consumerSessionTimeoutMs: number;
+  consumerHeartbeatIntervalMs: number;
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
   initialRebalanceDelayMs: number;
@@ -46,6 +57,10 @@ const result = <T>(response: T, records: CoordinatorRecord[] = [], replay = true
 
 export class GroupShard implements CoordinatorShard {
   readonly groups = new Map<string, ClassicGroup>();
+  /** KIP-848 groups (a group id is either classic or consumer, never both). */
+  readonly consumerGroups = new Map<string, ConsumerGroup>();
+  /** Per consumer group, the subscribed topics' partition counts its last group epoch saw (in memory). */
+  readonly consumerMetadataKeys = new Map<string, string>();
   readonly offsets = new Map<string, Map<string, CommittedOffset & { topic: string; partition: number }>>();
   /** Records made by in-memory transitions inside a step (drained by the runtime). */
   readonly pendingRecords: CoordinatorRecord[] = [];
@@ -53,7 +68,7 @@ export class GroupShard implements CoordinatorShard {
   readonly initialDelayGroups = new Set<string>();
   private _partition: CoordinatorPartition<GroupShard> | null = null;
 
-  constructor(readonly config: GroupConfig, readonly clock: Clock, readonly log: Logger) {}
+  constructor(readonly config: GroupConfig, readonly clock: Clock, readonly log: Logger, readonly topics: TopicView) {}
 
   attach(p: CoordinatorPartition<GroupShard>): void {
     this._partition = p;
@@ -69,6 +84,8 @@ export class GroupShard implements CoordinatorShard {
 
   /** The classic group, undefined when there is none ("other-type" is kept for KIP-848 groups later). */
   classicGroup(groupId: string): ClassicGroup | "other-type" | undefined {
+    // Converting between a classic and a consumer group (KIP-848's online migration) is not built.
+    if (this.consumerGroups.has(groupId)) return "other-type";
     return this.groups.get(groupId);
   }
 
@@ -89,10 +106,12 @@ export class GroupShard implements CoordinatorShard {
         if (m && m.size === 0) this.offsets.delete(r.group);
         return;
       }
-      if (!this.groups.has(r.group)) this.createClassicGroup(r.group);
+      if (!this.groups.has(r.group) && !this.consumerGroups.has(r.group)) this.createClassicGroup(r.group);
       let m = this.offsets.get(r.group);
       if (!m) this.offsets.set(r.group, (m = new Map()));
       m.set(key(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.value.offset, leaderEpoch: r.value.leaderEpoch, metadata: r.value.metadata, commitTimestamp: r.value.commitTimestamp });
+    } else if (r.type.startsWith("cg-")) {
+      this.replayConsumerGroup(r);
     } else if (r.type === "group") {
       if (r.value === null) {
         this.groups.delete(r.group);
@@ -116,9 +135,63 @@ export class GroupShard implements CoordinatorShard {
     }
   }
 
-  /** After load: session timers for the members of groups that came back Stable. */
+  private replayConsumerGroup(r: DecodedRecord): void {
+    if (r.type === "cg-metadata") {
+      if (r.epoch === null) {
+        this.consumerGroups.delete(r.group);
+        this.consumerMetadataKeys.delete(r.group);
+        return;
+      }
+      this.consumerGroup(r.group).groupEpoch = r.epoch;
+      // A simple (offsets-only) classic group of the same id becomes this consumer group.
+      const classic = this.groups.get(r.group);
+      if (classic && classic.members.size === 0) this.groups.delete(r.group);
+      return;
+    }
+    if (r.type === "cg-target-metadata") {
+      if (r.assignmentEpoch !== null) this.consumerGroup(r.group).assignmentEpoch = r.assignmentEpoch;
+      return;
+    }
+    if (r.type !== "cg-member" && r.type !== "cg-target" && r.type !== "cg-current") return;
+    const g = this.consumerGroup(r.group);
+    if (r.type === "cg-member") {
+      if (r.value === null) {
+        g.members.delete(r.memberId);
+        return;
+      }
+      const m = g.member(r.memberId);
+      Object.assign(m, {
+        instanceId: r.value.instanceId, rackId: r.value.rackId, clientId: r.value.clientId, clientHost: r.value.clientHost,
+        subscribedTopicNames: r.value.subscribedTopicNames, subscribedTopicRegex: r.value.subscribedTopicRegex,
+        rebalanceTimeoutMs: r.value.rebalanceTimeoutMs, serverAssignor: r.value.serverAssignor,
+      });
+    } else if (r.type === "cg-target") {
+      if (r.value === null) g.target.delete(r.memberId);
+      else g.target.set(r.memberId, toAssignment(r.value.topicPartitions));
+    } else if (r.type === "cg-current") {
+      if (r.value === null) {
+        const m = g.members.get(r.memberId);
+        if (m) Object.assign(m, { memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map() });
+        return;
+      }
+      const m = g.member(r.memberId);
+      Object.assign(m, {
+        memberEpoch: r.value.memberEpoch, previousMemberEpoch: r.value.previousMemberEpoch, state: r.value.state,
+        assigned: toAssignment(r.value.assignedPartitions), pendingRevocation: toAssignment(r.value.partitionsPendingRevocation),
+      });
+    }
+  }
+
+  private consumerGroup(groupId: string): ConsumerGroup {
+    let g = this.consumerGroups.get(groupId);
+    if (!g) this.consumerGroups.set(groupId, (g = new ConsumerGroup(groupId)));
+    return g;
+  }
+
+  /** After load: session timers for the members of groups that came back Stable, and of consumer groups. */
   startTimers(): void {
     for (const g of this.groups.values()) if (g.is("Stable")) startSessions(this, g);
+    for (const g of this.consumerGroups.values()) startConsumerSessions(this, g);
   }
 
   /** A group's state as JSON: members, generation, assignment (hex) and committed offsets (for tests and "why was I fenced?"). */
@@ -127,6 +200,18 @@ export class GroupShard implements CoordinatorShard {
     const offsets = [...(this.offsets.get(groupId)?.values() ?? [])]
       .map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset.toString(), leaderEpoch: o.leaderEpoch, metadata: o.metadata }))
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    const cg = this.consumerGroups.get(groupId);
+    if (cg) {
+      const hex = (a: Map<string, Set<number>>) => Object.fromEntries([...a].map(([t, ps]) => [t, [...ps].sort((x, y) => x - y)]));
+      return {
+        groupId, type: "consumer", state: cg.state, groupEpoch: cg.groupEpoch, assignmentEpoch: cg.assignmentEpoch,
+        members: [...cg.members.values()].map((m) => ({
+          memberId: m.memberId, instanceId: m.instanceId, memberEpoch: m.memberEpoch, state: m.state, subscribedTopicNames: m.subscribedTopicNames,
+          subscribedTopicRegex: m.subscribedTopicRegex, assigned: hex(m.assigned), pendingRevocation: hex(m.pendingRevocation), target: hex(cg.target.get(m.memberId) ?? new Map()),
+        })).sort((a, b) => a.memberId.localeCompare(b.memberId)),
+        offsets,
+      };
+    }
     if (!g) return offsets.length ? { groupId, offsets } : null;
     return {
       groupId, type: "classic", state: g.state, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId,
@@ -143,6 +228,17 @@ export class GroupShard implements CoordinatorShard {
   commitOffsets(req: OffsetCommitInput): CoordinatorResult<{ topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] }> {
     const all = (errorCode: number) => result({ topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) });
     if (req.groupId === "") return all(ErrorCode.INVALID_GROUP_ID);
+    const cg = this.consumerGroups.get(req.groupId);
+    if (cg) {
+      // Kafka's ConsumerGroup.validateOffsetCommit: an admin commit (no epoch) only on an empty group.
+      if (!(req.generationId < 0 && cg.members.size === 0)) {
+        const m = cg.members.get(req.memberId);
+        if (!m) return all(ErrorCode.UNKNOWN_MEMBER_ID);
+        if (req.apiVersion < 9) return all(ErrorCode.UNSUPPORTED_VERSION);
+        if (req.generationId !== m.memberEpoch) return all(ErrorCode.STALE_MEMBER_EPOCH);
+      }
+      return this.offsetRecords(req);
+    }
     let g = this.groups.get(req.groupId);
     if (!g) {
       if (req.generationId >= 0) return all(req.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
@@ -150,6 +246,10 @@ export class GroupShard implements CoordinatorShard {
     }
     const err = validateCommit(g, req);
     if (err !== ErrorCode.NONE) return all(err);
+    return this.offsetRecords(req);
+  }
+
+  private offsetRecords(req: OffsetCommitInput): CoordinatorResult<{ topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] }> {
     const now = BigInt(this.clock.now());
     const records: CoordinatorRecord[] = [];
     const topics = req.topics.map((t) => ({
@@ -205,14 +305,23 @@ export class GroupShard implements CoordinatorShard {
   listGroups(states: string[], types: string[]): { groupId: string; protocolType: string; groupState: string; groupType: string }[] {
     const wantState = new Set(states.map((x) => x.toLowerCase()));
     const wantType = new Set(types.map((x) => x.toLowerCase()));
-    return [...this.groups.values()]
-      .filter((g) => !g.is("Dead"))
-      .filter((g) => wantState.size === 0 || wantState.has(g.state.toLowerCase()))
-      .filter(() => wantType.size === 0 || wantType.has("classic"))
-      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? "", groupState: g.state, groupType: "classic" }));
+    const all = [
+      ...[...this.groups.values()].filter((g) => !g.is("Dead")).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? "", groupState: g.state as string, groupType: "classic" })),
+      ...[...this.consumerGroups.values()].map((g) => ({ groupId: g.groupId, protocolType: "consumer", groupState: g.state, groupType: "consumer" })),
+    ];
+    return all
+      .filter((g) => wantState.size === 0 || wantState.has(g.groupState.toLowerCase()))
+      .filter((g) => wantType.size === 0 || wantType.has(g.groupType));
   }
 
   deleteGroup(groupId: string): CoordinatorResult<number> {
+    const cg = this.consumerGroups.get(groupId);
+    if (cg) {
+      if (cg.members.size > 0) return result(ErrorCode.NON_EMPTY_GROUP);
+      const records = [...(this.offsets.get(groupId)?.values() ?? [])].map((o) => offsetCommitRecord(groupId, o.topic, o.partition, null));
+      records.push(consumerGroupRecords.targetMetadata(groupId, null), consumerGroupRecords.metadata(groupId, null));
+      return result(ErrorCode.NONE, records);
+    }
     const g = this.groups.get(groupId);
     if (!g || g.is("Dead")) return result(ErrorCode.GROUP_ID_NOT_FOUND);
     if (!g.is("Empty")) return result(ErrorCode.NON_EMPTY_GROUP);

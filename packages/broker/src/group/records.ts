@@ -6,7 +6,14 @@
  *             metadata, commitTimestamp } (v0-4 are read)
  *   type 2:   GroupMetadataKey { group }                     → GroupMetadataValue v3 { protocolType,
  *             generation, protocol, leader, currentStateTimestamp, members[] } (v0-4 are read)
- *   a null value is a tombstone: the offset, or the whole group, is deleted (the log is compacted).
+ *   KIP-848 consumer groups (all value version 0, flexible):
+ *   type 3: ConsumerGroupMetadataKey { groupId }                 → { epoch }
+ *   type 5: ConsumerGroupMemberMetadataKey { groupId, memberId } → the member's subscription
+ *   type 6: ConsumerGroupTargetAssignmentMetadataKey { groupId } → { assignmentEpoch }
+ *   type 7: ConsumerGroupTargetAssignmentMemberKey { groupId, memberId } → its target partitions
+ *   type 8: ConsumerGroupCurrentMemberAssignmentKey { groupId, memberId } → epoch, state, partitions
+ *   a null value is a tombstone: the offset, the member's record, or the whole group is deleted (the
+ *   log is compacted).
  * Types and versions are Kafka's, so a data directory's `__consumer_offsets` reads as Kafka's would.
  * Migration: a new value version is read by the generated codec as soon as protocol/records/ has it;
  * writers stay on v3 until every reader in the field knows the new one.
@@ -16,7 +23,21 @@ import {
   readGroupMetadataKey, readGroupMetadataValue, readOffsetCommitKey, readOffsetCommitValue,
   writeGroupMetadataKey, writeGroupMetadataValue, writeOffsetCommitKey, writeOffsetCommitValue,
 } from "@odradek/codec";
-import type { GroupMetadataValue, GroupMetadataValueInput, OffsetCommitValue } from "@odradek/codec";
+import {
+  readConsumerGroupCurrentMemberAssignmentKey, readConsumerGroupCurrentMemberAssignmentValue, readConsumerGroupMemberMetadataKey,
+  readConsumerGroupMemberMetadataValue, readConsumerGroupMetadataKey, readConsumerGroupMetadataValue,
+  readConsumerGroupTargetAssignmentMemberKey, readConsumerGroupTargetAssignmentMemberValue,
+  readConsumerGroupTargetAssignmentMetadataKey, readConsumerGroupTargetAssignmentMetadataValue,
+  writeConsumerGroupCurrentMemberAssignmentKey, writeConsumerGroupCurrentMemberAssignmentValue, writeConsumerGroupMemberMetadataKey,
+  writeConsumerGroupMemberMetadataValue, writeConsumerGroupMetadataKey, writeConsumerGroupMetadataValue,
+  writeConsumerGroupTargetAssignmentMemberKey, writeConsumerGroupTargetAssignmentMemberValue,
+  writeConsumerGroupTargetAssignmentMetadataKey, writeConsumerGroupTargetAssignmentMetadataValue,
+} from "@odradek/codec";
+import type {
+  ConsumerGroupCurrentMemberAssignmentValue, ConsumerGroupCurrentMemberAssignmentValueInput, ConsumerGroupMemberMetadataValue,
+  ConsumerGroupMemberMetadataValueInput, ConsumerGroupTargetAssignmentMemberValue, ConsumerGroupTargetAssignmentMemberValueInput,
+  GroupMetadataValue, GroupMetadataValueInput, OffsetCommitValue,
+} from "@odradek/codec";
 import type { CoordinatorRecord } from "../coordinator/coordinator-partition.js";
 
 const OFFSET_COMMIT_KEY = 1;
@@ -56,9 +77,36 @@ export function groupMetadataRecord(group: string, v: GroupMetadataValueInput | 
   };
 }
 
+/** A KIP-848 record: key type, key writer, value version 0 writer. */
+function cgRecord<K, V>(type: number, writeKey: (w: Writer, v: number, k: K) => void, key: K, writeValue: (w: Writer, v: number, x: V) => void, value: V | null): CoordinatorRecord {
+  return {
+    key: encode((w) => {
+      w.int16(type);
+      writeKey(w, 0, key);
+    }),
+    value: value === null ? null : encode((w) => {
+      w.int16(0);
+      writeValue(w, 0, value);
+    }),
+  };
+}
+
+export const consumerGroupRecords = {
+  metadata: (groupId: string, epoch: number | null) => cgRecord(3, writeConsumerGroupMetadataKey, { groupId }, writeConsumerGroupMetadataValue, epoch === null ? null : { epoch }),
+  member: (groupId: string, memberId: string, v: ConsumerGroupMemberMetadataValueInput | null) => cgRecord(5, writeConsumerGroupMemberMetadataKey, { groupId, memberId }, writeConsumerGroupMemberMetadataValue, v),
+  targetMetadata: (groupId: string, assignmentEpoch: number | null) => cgRecord(6, writeConsumerGroupTargetAssignmentMetadataKey, { groupId }, writeConsumerGroupTargetAssignmentMetadataValue, assignmentEpoch === null ? null : { assignmentEpoch }),
+  target: (groupId: string, memberId: string, v: ConsumerGroupTargetAssignmentMemberValueInput | null) => cgRecord(7, writeConsumerGroupTargetAssignmentMemberKey, { groupId, memberId }, writeConsumerGroupTargetAssignmentMemberValue, v),
+  current: (groupId: string, memberId: string, v: ConsumerGroupCurrentMemberAssignmentValueInput | null) => cgRecord(8, writeConsumerGroupCurrentMemberAssignmentKey, { groupId, memberId }, writeConsumerGroupCurrentMemberAssignmentValue, v),
+};
+
 export type DecodedRecord =
   | { type: "offset"; group: string; topic: string; partition: number; value: OffsetCommitValue | null }
   | { type: "group"; group: string; value: GroupMetadataValue | null }
+  | { type: "cg-metadata"; group: string; epoch: number | null }
+  | { type: "cg-member"; group: string; memberId: string; value: ConsumerGroupMemberMetadataValue | null }
+  | { type: "cg-target-metadata"; group: string; assignmentEpoch: number | null }
+  | { type: "cg-target"; group: string; memberId: string; value: ConsumerGroupTargetAssignmentMemberValue | null }
+  | { type: "cg-current"; group: string; memberId: string; value: ConsumerGroupCurrentMemberAssignmentValue | null }
   | { type: "unknown"; recordType: number };
 
 /** Reads one record of the log (unknown types, e.g. KIP-848 records, are reported, not thrown). */
@@ -79,5 +127,21 @@ export function decodeRecord(key: Buffer, value: Buffer | null): DecodedRecord {
     const k = readGroupMetadataKey(kr, 0);
     return { type: "group", group: k.group, value: valueOf(readGroupMetadataValue) };
   }
-  return { type: "unknown", recordType: type };
+  switch (type) {
+    case 3: return { type: "cg-metadata", group: readConsumerGroupMetadataKey(kr, 0).groupId, epoch: valueOf(readConsumerGroupMetadataValue)?.epoch ?? null };
+    case 5: {
+      const k = readConsumerGroupMemberMetadataKey(kr, 0);
+      return { type: "cg-member", group: k.groupId, memberId: k.memberId, value: valueOf(readConsumerGroupMemberMetadataValue) };
+    }
+    case 6: return { type: "cg-target-metadata", group: readConsumerGroupTargetAssignmentMetadataKey(kr, 0).groupId, assignmentEpoch: valueOf(readConsumerGroupTargetAssignmentMetadataValue)?.assignmentEpoch ?? null };
+    case 7: {
+      const k = readConsumerGroupTargetAssignmentMemberKey(kr, 0);
+      return { type: "cg-target", group: k.groupId, memberId: k.memberId, value: valueOf(readConsumerGroupTargetAssignmentMemberValue) };
+    }
+    case 8: {
+      const k = readConsumerGroupCurrentMemberAssignmentKey(kr, 0);
+      return { type: "cg-current", group: k.groupId, memberId: k.memberId, value: valueOf(readConsumerGroupCurrentMemberAssignmentValue) };
+    }
+    default: return { type: "unknown", recordType: type };
+  }
 }

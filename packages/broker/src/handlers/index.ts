@@ -30,6 +30,8 @@ import incrementalAlterConfigs from "./044-incremental-alter-configs.js";
 import deleteGroups from "./042-delete-groups.js";
 import offsetDelete from "./047-offset-delete.js";
 import describeCluster from "./060-describe-cluster.js";
+import consumerGroupHeartbeat from "./068-consumer-group-heartbeat.js";
+import consumerGroupDescribe from "./069-consumer-group-describe.js";
 
 export const HANDLERS: readonly HandlerDefinition<any>[] = [
   produce,
@@ -59,6 +61,8 @@ export const HANDLERS: readonly HandlerDefinition<any>[] = [
   incrementalAlterConfigs,
   offsetDelete,
   describeCluster,
+  consumerGroupHeartbeat,
+  consumerGroupDescribe,
 ];
 
 setAdvertisedApis(HANDLERS);

@@ -7,7 +7,7 @@
  * unbundled: ES modules have no `require`.
  */
 export const API_MODULE_COUNT = 95;
-export const DATA_SCHEMA_MODULE_COUNT = 15;
+export const DATA_SCHEMA_MODULE_COUNT = 25;
 export function loadLazyModule(i: number): unknown {
   switch (i) {
     case 0: return require("./000-produce.js");
@@ -102,20 +102,30 @@ export function loadLazyModule(i: number): unknown {
     case 93: return require("./093-streams-group-topology-description-update.js");
     case 94: return require("./094-unregister-controller.js");
     case 95: return require("./aborted-txn.js");
-    case 96: return require("./consumer-protocol-assignment.js");
-    case 97: return require("./consumer-protocol-subscription.js");
-    case 98: return require("./control-record-type-schema.js");
-    case 99: return require("./default-principal-data.js");
-    case 100: return require("./end-txn-marker.js");
-    case 101: return require("./group-metadata-key.js");
-    case 102: return require("./group-metadata-value.js");
-    case 103: return require("./kraft-version-record.js");
-    case 104: return require("./leader-change-message.js");
-    case 105: return require("./offset-commit-key.js");
-    case 106: return require("./offset-commit-value.js");
-    case 107: return require("./snapshot-footer-record.js");
-    case 108: return require("./snapshot-header-record.js");
-    case 109: return require("./voters-record.js");
+    case 96: return require("./consumer-group-current-member-assignment-key.js");
+    case 97: return require("./consumer-group-current-member-assignment-value.js");
+    case 98: return require("./consumer-group-member-metadata-key.js");
+    case 99: return require("./consumer-group-member-metadata-value.js");
+    case 100: return require("./consumer-group-metadata-key.js");
+    case 101: return require("./consumer-group-metadata-value.js");
+    case 102: return require("./consumer-group-target-assignment-member-key.js");
+    case 103: return require("./consumer-group-target-assignment-member-value.js");
+    case 104: return require("./consumer-group-target-assignment-metadata-key.js");
+    case 105: return require("./consumer-group-target-assignment-metadata-value.js");
+    case 106: return require("./consumer-protocol-assignment.js");
+    case 107: return require("./consumer-protocol-subscription.js");
+    case 108: return require("./control-record-type-schema.js");
+    case 109: return require("./default-principal-data.js");
+    case 110: return require("./end-txn-marker.js");
+    case 111: return require("./group-metadata-key.js");
+    case 112: return require("./group-metadata-value.js");
+    case 113: return require("./kraft-version-record.js");
+    case 114: return require("./leader-change-message.js");
+    case 115: return require("./offset-commit-key.js");
+    case 116: return require("./offset-commit-value.js");
+    case 117: return require("./snapshot-footer-record.js");
+    case 118: return require("./snapshot-header-record.js");
+    case 119: return require("./voters-record.js");
     default: return undefined;
   }
 }

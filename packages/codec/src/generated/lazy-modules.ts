@@ -130,6 +130,16 @@ const LAZY_MODULE_FILES: readonly (string | undefined)[] = [
   "./093-streams-group-topology-description-update.js",
   "./094-unregister-controller.js",
   "./aborted-txn.js",
+  "./consumer-group-current-member-assignment-key.js",
+  "./consumer-group-current-member-assignment-value.js",
+  "./consumer-group-member-metadata-key.js",
+  "./consumer-group-member-metadata-value.js",
+  "./consumer-group-metadata-key.js",
+  "./consumer-group-metadata-value.js",
+  "./consumer-group-target-assignment-member-key.js",
+  "./consumer-group-target-assignment-member-value.js",
+  "./consumer-group-target-assignment-metadata-key.js",
+  "./consumer-group-target-assignment-metadata-value.js",
   "./consumer-protocol-assignment.js",
   "./consumer-protocol-subscription.js",
   "./control-record-type-schema.js",
@@ -148,7 +158,7 @@ const LAZY_MODULE_FILES: readonly (string | undefined)[] = [
 /** Number of API keys (the first indices); the data schemas follow. */
 export const API_MODULE_COUNT = 95;
 /** Number of data schema modules, at indices API_MODULE_COUNT and up. */
-export const DATA_SCHEMA_MODULE_COUNT = 15;
+export const DATA_SCHEMA_MODULE_COUNT = 25;
 const preloaded: readonly unknown[] | null = requireSharesInstances()
   ? null
   : await Promise.all([
@@ -248,6 +258,16 @@ const preloaded: readonly unknown[] | null = requireSharesInstances()
       import("./093-streams-group-topology-description-update.js"),
       import("./094-unregister-controller.js"),
       import("./aborted-txn.js"),
+      import("./consumer-group-current-member-assignment-key.js"),
+      import("./consumer-group-current-member-assignment-value.js"),
+      import("./consumer-group-member-metadata-key.js"),
+      import("./consumer-group-member-metadata-value.js"),
+      import("./consumer-group-metadata-key.js"),
+      import("./consumer-group-metadata-value.js"),
+      import("./consumer-group-target-assignment-member-key.js"),
+      import("./consumer-group-target-assignment-member-value.js"),
+      import("./consumer-group-target-assignment-metadata-key.js"),
+      import("./consumer-group-target-assignment-metadata-value.js"),
       import("./consumer-protocol-assignment.js"),
       import("./consumer-protocol-subscription.js"),
       import("./control-record-type-schema.js"),

@@ -95,6 +95,16 @@ import type { DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsRequestInpu
 import type { StreamsGroupTopologyDescriptionUpdateRequest, StreamsGroupTopologyDescriptionUpdateRequestInput, StreamsGroupTopologyDescriptionUpdateResponse, StreamsGroupTopologyDescriptionUpdateResponseInput } from "./093-streams-group-topology-description-update.js";
 import type { UnregisterControllerRequest, UnregisterControllerRequestInput, UnregisterControllerResponse, UnregisterControllerResponseInput } from "./094-unregister-controller.js";
 import type { AbortedTxn, AbortedTxnInput } from "./aborted-txn.js";
+import type { ConsumerGroupCurrentMemberAssignmentKey, ConsumerGroupCurrentMemberAssignmentKeyInput } from "./consumer-group-current-member-assignment-key.js";
+import type { ConsumerGroupCurrentMemberAssignmentValue, ConsumerGroupCurrentMemberAssignmentValueInput } from "./consumer-group-current-member-assignment-value.js";
+import type { ConsumerGroupMemberMetadataKey, ConsumerGroupMemberMetadataKeyInput } from "./consumer-group-member-metadata-key.js";
+import type { ConsumerGroupMemberMetadataValue, ConsumerGroupMemberMetadataValueInput } from "./consumer-group-member-metadata-value.js";
+import type { ConsumerGroupMetadataKey, ConsumerGroupMetadataKeyInput } from "./consumer-group-metadata-key.js";
+import type { ConsumerGroupMetadataValue, ConsumerGroupMetadataValueInput } from "./consumer-group-metadata-value.js";
+import type { ConsumerGroupTargetAssignmentMemberKey, ConsumerGroupTargetAssignmentMemberKeyInput } from "./consumer-group-target-assignment-member-key.js";
+import type { ConsumerGroupTargetAssignmentMemberValue, ConsumerGroupTargetAssignmentMemberValueInput } from "./consumer-group-target-assignment-member-value.js";
+import type { ConsumerGroupTargetAssignmentMetadataKey, ConsumerGroupTargetAssignmentMetadataKeyInput } from "./consumer-group-target-assignment-metadata-key.js";
+import type { ConsumerGroupTargetAssignmentMetadataValue, ConsumerGroupTargetAssignmentMetadataValueInput } from "./consumer-group-target-assignment-metadata-value.js";
 import type { ConsumerProtocolAssignment, ConsumerProtocolAssignmentInput } from "./consumer-protocol-assignment.js";
 import type { ConsumerProtocolSubscription, ConsumerProtocolSubscriptionInput } from "./consumer-protocol-subscription.js";
 import type { ControlRecordTypeSchema, ControlRecordTypeSchemaInput } from "./control-record-type-schema.js";
@@ -125,7 +135,7 @@ export function loadApiModule(apiKey: number): boolean {
 }
 /** Loads every data schema's module now (consumer protocol, KRaft records, ...); see loadApiModule. */
 export function loadDataSchemaModules(): void {
-  for (let i = 95; i < 110; i++) lazyModule(i);
+  for (let i = 95; i < 120; i++) lazyModule(i);
 }
 
 /** Whether an API's codec has been used (so, where loading is lazy, loaded); for tests and diagnostics. */
@@ -501,34 +511,54 @@ export function writeUnregisterControllerResponse(w: Writer, version: number, v:
 // The data schemas' read and write functions, likewise.
 export function readAbortedTxn(r: Reader, version: number): AbortedTxn { return (lazyModule(95) as typeof import("./aborted-txn.js")).readAbortedTxn(r, version); }
 export function writeAbortedTxn(w: Writer, version: number, v: AbortedTxnInput): void { (lazyModule(95) as typeof import("./aborted-txn.js")).writeAbortedTxn(w, version, v); }
-export function readConsumerProtocolAssignment(r: Reader, version: number): ConsumerProtocolAssignment { return (lazyModule(96) as typeof import("./consumer-protocol-assignment.js")).readConsumerProtocolAssignment(r, version); }
-export function writeConsumerProtocolAssignment(w: Writer, version: number, v: ConsumerProtocolAssignmentInput): void { (lazyModule(96) as typeof import("./consumer-protocol-assignment.js")).writeConsumerProtocolAssignment(w, version, v); }
-export function readConsumerProtocolSubscription(r: Reader, version: number): ConsumerProtocolSubscription { return (lazyModule(97) as typeof import("./consumer-protocol-subscription.js")).readConsumerProtocolSubscription(r, version); }
-export function writeConsumerProtocolSubscription(w: Writer, version: number, v: ConsumerProtocolSubscriptionInput): void { (lazyModule(97) as typeof import("./consumer-protocol-subscription.js")).writeConsumerProtocolSubscription(w, version, v); }
-export function readControlRecordTypeSchema(r: Reader, version: number): ControlRecordTypeSchema { return (lazyModule(98) as typeof import("./control-record-type-schema.js")).readControlRecordTypeSchema(r, version); }
-export function writeControlRecordTypeSchema(w: Writer, version: number, v: ControlRecordTypeSchemaInput): void { (lazyModule(98) as typeof import("./control-record-type-schema.js")).writeControlRecordTypeSchema(w, version, v); }
-export function readDefaultPrincipalData(r: Reader, version: number): DefaultPrincipalData { return (lazyModule(99) as typeof import("./default-principal-data.js")).readDefaultPrincipalData(r, version); }
-export function writeDefaultPrincipalData(w: Writer, version: number, v: DefaultPrincipalDataInput): void { (lazyModule(99) as typeof import("./default-principal-data.js")).writeDefaultPrincipalData(w, version, v); }
-export function readEndTxnMarker(r: Reader, version: number): EndTxnMarker { return (lazyModule(100) as typeof import("./end-txn-marker.js")).readEndTxnMarker(r, version); }
-export function writeEndTxnMarker(w: Writer, version: number, v: EndTxnMarkerInput): void { (lazyModule(100) as typeof import("./end-txn-marker.js")).writeEndTxnMarker(w, version, v); }
-export function readGroupMetadataKey(r: Reader, version: number): GroupMetadataKey { return (lazyModule(101) as typeof import("./group-metadata-key.js")).readGroupMetadataKey(r, version); }
-export function writeGroupMetadataKey(w: Writer, version: number, v: GroupMetadataKeyInput): void { (lazyModule(101) as typeof import("./group-metadata-key.js")).writeGroupMetadataKey(w, version, v); }
-export function readGroupMetadataValue(r: Reader, version: number): GroupMetadataValue { return (lazyModule(102) as typeof import("./group-metadata-value.js")).readGroupMetadataValue(r, version); }
-export function writeGroupMetadataValue(w: Writer, version: number, v: GroupMetadataValueInput): void { (lazyModule(102) as typeof import("./group-metadata-value.js")).writeGroupMetadataValue(w, version, v); }
-export function readKRaftVersionRecord(r: Reader, version: number): KRaftVersionRecord { return (lazyModule(103) as typeof import("./kraft-version-record.js")).readKRaftVersionRecord(r, version); }
-export function writeKRaftVersionRecord(w: Writer, version: number, v: KRaftVersionRecordInput): void { (lazyModule(103) as typeof import("./kraft-version-record.js")).writeKRaftVersionRecord(w, version, v); }
-export function readLeaderChangeMessage(r: Reader, version: number): LeaderChangeMessage { return (lazyModule(104) as typeof import("./leader-change-message.js")).readLeaderChangeMessage(r, version); }
-export function writeLeaderChangeMessage(w: Writer, version: number, v: LeaderChangeMessageInput): void { (lazyModule(104) as typeof import("./leader-change-message.js")).writeLeaderChangeMessage(w, version, v); }
-export function readOffsetCommitKey(r: Reader, version: number): OffsetCommitKey { return (lazyModule(105) as typeof import("./offset-commit-key.js")).readOffsetCommitKey(r, version); }
-export function writeOffsetCommitKey(w: Writer, version: number, v: OffsetCommitKeyInput): void { (lazyModule(105) as typeof import("./offset-commit-key.js")).writeOffsetCommitKey(w, version, v); }
-export function readOffsetCommitValue(r: Reader, version: number): OffsetCommitValue { return (lazyModule(106) as typeof import("./offset-commit-value.js")).readOffsetCommitValue(r, version); }
-export function writeOffsetCommitValue(w: Writer, version: number, v: OffsetCommitValueInput): void { (lazyModule(106) as typeof import("./offset-commit-value.js")).writeOffsetCommitValue(w, version, v); }
-export function readSnapshotFooterRecord(r: Reader, version: number): SnapshotFooterRecord { return (lazyModule(107) as typeof import("./snapshot-footer-record.js")).readSnapshotFooterRecord(r, version); }
-export function writeSnapshotFooterRecord(w: Writer, version: number, v: SnapshotFooterRecordInput): void { (lazyModule(107) as typeof import("./snapshot-footer-record.js")).writeSnapshotFooterRecord(w, version, v); }
-export function readSnapshotHeaderRecord(r: Reader, version: number): SnapshotHeaderRecord { return (lazyModule(108) as typeof import("./snapshot-header-record.js")).readSnapshotHeaderRecord(r, version); }
-export function writeSnapshotHeaderRecord(w: Writer, version: number, v: SnapshotHeaderRecordInput): void { (lazyModule(108) as typeof import("./snapshot-header-record.js")).writeSnapshotHeaderRecord(w, version, v); }
-export function readVotersRecord(r: Reader, version: number): VotersRecord { return (lazyModule(109) as typeof import("./voters-record.js")).readVotersRecord(r, version); }
-export function writeVotersRecord(w: Writer, version: number, v: VotersRecordInput): void { (lazyModule(109) as typeof import("./voters-record.js")).writeVotersRecord(w, version, v); }
+export function readConsumerGroupCurrentMemberAssignmentKey(r: Reader, version: number): ConsumerGroupCurrentMemberAssignmentKey { return (lazyModule(96) as typeof import("./consumer-group-current-member-assignment-key.js")).readConsumerGroupCurrentMemberAssignmentKey(r, version); }
+export function writeConsumerGroupCurrentMemberAssignmentKey(w: Writer, version: number, v: ConsumerGroupCurrentMemberAssignmentKeyInput): void { (lazyModule(96) as typeof import("./consumer-group-current-member-assignment-key.js")).writeConsumerGroupCurrentMemberAssignmentKey(w, version, v); }
+export function readConsumerGroupCurrentMemberAssignmentValue(r: Reader, version: number): ConsumerGroupCurrentMemberAssignmentValue { return (lazyModule(97) as typeof import("./consumer-group-current-member-assignment-value.js")).readConsumerGroupCurrentMemberAssignmentValue(r, version); }
+export function writeConsumerGroupCurrentMemberAssignmentValue(w: Writer, version: number, v: ConsumerGroupCurrentMemberAssignmentValueInput): void { (lazyModule(97) as typeof import("./consumer-group-current-member-assignment-value.js")).writeConsumerGroupCurrentMemberAssignmentValue(w, version, v); }
+export function readConsumerGroupMemberMetadataKey(r: Reader, version: number): ConsumerGroupMemberMetadataKey { return (lazyModule(98) as typeof import("./consumer-group-member-metadata-key.js")).readConsumerGroupMemberMetadataKey(r, version); }
+export function writeConsumerGroupMemberMetadataKey(w: Writer, version: number, v: ConsumerGroupMemberMetadataKeyInput): void { (lazyModule(98) as typeof import("./consumer-group-member-metadata-key.js")).writeConsumerGroupMemberMetadataKey(w, version, v); }
+export function readConsumerGroupMemberMetadataValue(r: Reader, version: number): ConsumerGroupMemberMetadataValue { return (lazyModule(99) as typeof import("./consumer-group-member-metadata-value.js")).readConsumerGroupMemberMetadataValue(r, version); }
+export function writeConsumerGroupMemberMetadataValue(w: Writer, version: number, v: ConsumerGroupMemberMetadataValueInput): void { (lazyModule(99) as typeof import("./consumer-group-member-metadata-value.js")).writeConsumerGroupMemberMetadataValue(w, version, v); }
+export function readConsumerGroupMetadataKey(r: Reader, version: number): ConsumerGroupMetadataKey { return (lazyModule(100) as typeof import("./consumer-group-metadata-key.js")).readConsumerGroupMetadataKey(r, version); }
+export function writeConsumerGroupMetadataKey(w: Writer, version: number, v: ConsumerGroupMetadataKeyInput): void { (lazyModule(100) as typeof import("./consumer-group-metadata-key.js")).writeConsumerGroupMetadataKey(w, version, v); }
+export function readConsumerGroupMetadataValue(r: Reader, version: number): ConsumerGroupMetadataValue { return (lazyModule(101) as typeof import("./consumer-group-metadata-value.js")).readConsumerGroupMetadataValue(r, version); }
+export function writeConsumerGroupMetadataValue(w: Writer, version: number, v: ConsumerGroupMetadataValueInput): void { (lazyModule(101) as typeof import("./consumer-group-metadata-value.js")).writeConsumerGroupMetadataValue(w, version, v); }
+export function readConsumerGroupTargetAssignmentMemberKey(r: Reader, version: number): ConsumerGroupTargetAssignmentMemberKey { return (lazyModule(102) as typeof import("./consumer-group-target-assignment-member-key.js")).readConsumerGroupTargetAssignmentMemberKey(r, version); }
+export function writeConsumerGroupTargetAssignmentMemberKey(w: Writer, version: number, v: ConsumerGroupTargetAssignmentMemberKeyInput): void { (lazyModule(102) as typeof import("./consumer-group-target-assignment-member-key.js")).writeConsumerGroupTargetAssignmentMemberKey(w, version, v); }
+export function readConsumerGroupTargetAssignmentMemberValue(r: Reader, version: number): ConsumerGroupTargetAssignmentMemberValue { return (lazyModule(103) as typeof import("./consumer-group-target-assignment-member-value.js")).readConsumerGroupTargetAssignmentMemberValue(r, version); }
+export function writeConsumerGroupTargetAssignmentMemberValue(w: Writer, version: number, v: ConsumerGroupTargetAssignmentMemberValueInput): void { (lazyModule(103) as typeof import("./consumer-group-target-assignment-member-value.js")).writeConsumerGroupTargetAssignmentMemberValue(w, version, v); }
+export function readConsumerGroupTargetAssignmentMetadataKey(r: Reader, version: number): ConsumerGroupTargetAssignmentMetadataKey { return (lazyModule(104) as typeof import("./consumer-group-target-assignment-metadata-key.js")).readConsumerGroupTargetAssignmentMetadataKey(r, version); }
+export function writeConsumerGroupTargetAssignmentMetadataKey(w: Writer, version: number, v: ConsumerGroupTargetAssignmentMetadataKeyInput): void { (lazyModule(104) as typeof import("./consumer-group-target-assignment-metadata-key.js")).writeConsumerGroupTargetAssignmentMetadataKey(w, version, v); }
+export function readConsumerGroupTargetAssignmentMetadataValue(r: Reader, version: number): ConsumerGroupTargetAssignmentMetadataValue { return (lazyModule(105) as typeof import("./consumer-group-target-assignment-metadata-value.js")).readConsumerGroupTargetAssignmentMetadataValue(r, version); }
+export function writeConsumerGroupTargetAssignmentMetadataValue(w: Writer, version: number, v: ConsumerGroupTargetAssignmentMetadataValueInput): void { (lazyModule(105) as typeof import("./consumer-group-target-assignment-metadata-value.js")).writeConsumerGroupTargetAssignmentMetadataValue(w, version, v); }
+export function readConsumerProtocolAssignment(r: Reader, version: number): ConsumerProtocolAssignment { return (lazyModule(106) as typeof import("./consumer-protocol-assignment.js")).readConsumerProtocolAssignment(r, version); }
+export function writeConsumerProtocolAssignment(w: Writer, version: number, v: ConsumerProtocolAssignmentInput): void { (lazyModule(106) as typeof import("./consumer-protocol-assignment.js")).writeConsumerProtocolAssignment(w, version, v); }
+export function readConsumerProtocolSubscription(r: Reader, version: number): ConsumerProtocolSubscription { return (lazyModule(107) as typeof import("./consumer-protocol-subscription.js")).readConsumerProtocolSubscription(r, version); }
+export function writeConsumerProtocolSubscription(w: Writer, version: number, v: ConsumerProtocolSubscriptionInput): void { (lazyModule(107) as typeof import("./consumer-protocol-subscription.js")).writeConsumerProtocolSubscription(w, version, v); }
+export function readControlRecordTypeSchema(r: Reader, version: number): ControlRecordTypeSchema { return (lazyModule(108) as typeof import("./control-record-type-schema.js")).readControlRecordTypeSchema(r, version); }
+export function writeControlRecordTypeSchema(w: Writer, version: number, v: ControlRecordTypeSchemaInput): void { (lazyModule(108) as typeof import("./control-record-type-schema.js")).writeControlRecordTypeSchema(w, version, v); }
+export function readDefaultPrincipalData(r: Reader, version: number): DefaultPrincipalData { return (lazyModule(109) as typeof import("./default-principal-data.js")).readDefaultPrincipalData(r, version); }
+export function writeDefaultPrincipalData(w: Writer, version: number, v: DefaultPrincipalDataInput): void { (lazyModule(109) as typeof import("./default-principal-data.js")).writeDefaultPrincipalData(w, version, v); }
+export function readEndTxnMarker(r: Reader, version: number): EndTxnMarker { return (lazyModule(110) as typeof import("./end-txn-marker.js")).readEndTxnMarker(r, version); }
+export function writeEndTxnMarker(w: Writer, version: number, v: EndTxnMarkerInput): void { (lazyModule(110) as typeof import("./end-txn-marker.js")).writeEndTxnMarker(w, version, v); }
+export function readGroupMetadataKey(r: Reader, version: number): GroupMetadataKey { return (lazyModule(111) as typeof import("./group-metadata-key.js")).readGroupMetadataKey(r, version); }
+export function writeGroupMetadataKey(w: Writer, version: number, v: GroupMetadataKeyInput): void { (lazyModule(111) as typeof import("./group-metadata-key.js")).writeGroupMetadataKey(w, version, v); }
+export function readGroupMetadataValue(r: Reader, version: number): GroupMetadataValue { return (lazyModule(112) as typeof import("./group-metadata-value.js")).readGroupMetadataValue(r, version); }
+export function writeGroupMetadataValue(w: Writer, version: number, v: GroupMetadataValueInput): void { (lazyModule(112) as typeof import("./group-metadata-value.js")).writeGroupMetadataValue(w, version, v); }
+export function readKRaftVersionRecord(r: Reader, version: number): KRaftVersionRecord { return (lazyModule(113) as typeof import("./kraft-version-record.js")).readKRaftVersionRecord(r, version); }
+export function writeKRaftVersionRecord(w: Writer, version: number, v: KRaftVersionRecordInput): void { (lazyModule(113) as typeof import("./kraft-version-record.js")).writeKRaftVersionRecord(w, version, v); }
+export function readLeaderChangeMessage(r: Reader, version: number): LeaderChangeMessage { return (lazyModule(114) as typeof import("./leader-change-message.js")).readLeaderChangeMessage(r, version); }
+export function writeLeaderChangeMessage(w: Writer, version: number, v: LeaderChangeMessageInput): void { (lazyModule(114) as typeof import("./leader-change-message.js")).writeLeaderChangeMessage(w, version, v); }
+export function readOffsetCommitKey(r: Reader, version: number): OffsetCommitKey { return (lazyModule(115) as typeof import("./offset-commit-key.js")).readOffsetCommitKey(r, version); }
+export function writeOffsetCommitKey(w: Writer, version: number, v: OffsetCommitKeyInput): void { (lazyModule(115) as typeof import("./offset-commit-key.js")).writeOffsetCommitKey(w, version, v); }
+export function readOffsetCommitValue(r: Reader, version: number): OffsetCommitValue { return (lazyModule(116) as typeof import("./offset-commit-value.js")).readOffsetCommitValue(r, version); }
+export function writeOffsetCommitValue(w: Writer, version: number, v: OffsetCommitValueInput): void { (lazyModule(116) as typeof import("./offset-commit-value.js")).writeOffsetCommitValue(w, version, v); }
+export function readSnapshotFooterRecord(r: Reader, version: number): SnapshotFooterRecord { return (lazyModule(117) as typeof import("./snapshot-footer-record.js")).readSnapshotFooterRecord(r, version); }
+export function writeSnapshotFooterRecord(w: Writer, version: number, v: SnapshotFooterRecordInput): void { (lazyModule(117) as typeof import("./snapshot-footer-record.js")).writeSnapshotFooterRecord(w, version, v); }
+export function readSnapshotHeaderRecord(r: Reader, version: number): SnapshotHeaderRecord { return (lazyModule(118) as typeof import("./snapshot-header-record.js")).readSnapshotHeaderRecord(r, version); }
+export function writeSnapshotHeaderRecord(w: Writer, version: number, v: SnapshotHeaderRecordInput): void { (lazyModule(118) as typeof import("./snapshot-header-record.js")).writeSnapshotHeaderRecord(w, version, v); }
+export function readVotersRecord(r: Reader, version: number): VotersRecord { return (lazyModule(119) as typeof import("./voters-record.js")).readVotersRecord(r, version); }
+export function writeVotersRecord(w: Writer, version: number, v: VotersRecordInput): void { (lazyModule(119) as typeof import("./voters-record.js")).writeVotersRecord(w, version, v); }
 
 /** Kafka API keys by name. */
 export const ApiKey = {

@@ -1,0 +1,88 @@
+/**
+ * Server-side assignors of KIP-848 consumer groups (`group.consumer.assignors`: uniform, the default,
+ * and range). Input: each member's subscribed topics and the partition count of every subscribed
+ * topic (by topic id), plus the previous target (stickiness). Output: a target per member.
+ *
+ *  - uniform: every partition to one subscribed member, counts as even as the subscriptions allow;
+ *    a partition stays with its previous owner while that owner is still subscribed and not above
+ *    its fair share (Kafka's UniformAssignor is sticky the same way).
+ *  - range: per topic, the subscribed members sorted by member id get contiguous ranges, the first
+ *    `partitions % members` one partition more (co-partitioned topics line up, as with the classic
+ *    range assignor).
+ * Both are deterministic for the same input.
+ */
+import type { Assignment } from "./consumer-group.js";
+
+export interface AssignorInput {
+  members: { memberId: string; topics: string[] }[];
+  partitions: Map<string, number>;
+  previous: Map<string, Assignment>;
+}
+
+export const ASSIGNORS = ["uniform", "range"] as const;
+
+export function assign(name: string, input: AssignorInput): Map<string, Assignment> {
+  return name === "range" ? range(input) : uniform(input);
+}
+
+function empty(input: AssignorInput): Map<string, Assignment> {
+  return new Map(input.members.map((m) => [m.memberId, new Map()]));
+}
+
+function add(a: Assignment, topicId: string, p: number): void {
+  let s = a.get(topicId);
+  if (!s) a.set(topicId, (s = new Set()));
+  s.add(p);
+}
+
+function range(input: AssignorInput): Map<string, Assignment> {
+  const out = empty(input);
+  for (const [topicId, count] of [...input.partitions].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const subs = input.members.filter((m) => m.topics.includes(topicId)).map((m) => m.memberId).sort();
+    if (subs.length === 0) continue;
+    const base = Math.floor(count / subs.length);
+    const extra = count % subs.length;
+    let p = 0;
+    subs.forEach((id, i) => {
+      const n = base + (i < extra ? 1 : 0);
+      for (let k = 0; k < n; k++) add(out.get(id)!, topicId, p++);
+    });
+  }
+  return out;
+}
+
+function uniform(input: AssignorInput): Map<string, Assignment> {
+  const out = empty(input);
+  const load = new Map(input.members.map((m) => [m.memberId, 0]));
+  const subscribed = new Map(input.members.map((m) => [m.memberId, new Set(m.topics)]));
+  const all: [string, number][] = [];
+  for (const [topicId, count] of [...input.partitions].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (let p = 0; p < count; p++) if (input.members.some((m) => subscribed.get(m.memberId)!.has(topicId))) all.push([topicId, p]);
+  }
+  const fair = Math.ceil(all.length / Math.max(1, input.members.length));
+  const free: [string, number][] = [];
+  // Keep what each member had, up to its fair share.
+  for (const [topicId, p] of all) {
+    let kept = false;
+    for (const [memberId, prev] of input.previous) {
+      if (!out.has(memberId) || !prev.get(topicId)?.has(p)) continue;
+      if (subscribed.get(memberId)!.has(topicId) && load.get(memberId)! < fair) {
+        add(out.get(memberId)!, topicId, p);
+        load.set(memberId, load.get(memberId)! + 1);
+        kept = true;
+      }
+      break;
+    }
+    if (!kept) free.push([topicId, p]);
+  }
+  // The rest to the least loaded subscribed member (ties: member id order).
+  const order = input.members.map((m) => m.memberId).sort();
+  for (const [topicId, p] of free) {
+    let best: string | null = null;
+    for (const id of order) if (subscribed.get(id)!.has(topicId) && (best === null || load.get(id)! < load.get(best)!)) best = id;
+    if (best === null) continue;
+    add(out.get(best)!, topicId, p);
+    load.set(best, load.get(best)! + 1);
+  }
+  return out;
+}

@@ -1,0 +1,87 @@
+/**
+ * A KIP-848 consumer group: its state, changed only by replaying its records (records.ts types 3, 5,
+ * 6, 7, 8), live and at load, so a restart cannot differ from the live group.
+ *
+ *   groupEpoch        bumped when a member joins, leaves or changes its subscription, or the
+ *                     subscribed topics' partitions change (ConsumerGroupMetadata)
+ *   assignmentEpoch   the group epoch the target assignment was computed for (TargetAssignmentMetadata)
+ *   target            per member, the partitions the server-side assignor gave it (TargetAssignmentMember)
+ *   member            subscription (MemberMetadata) and its current assignment: member epoch, state,
+ *                     assigned partitions, partitions pending revocation (CurrentMemberAssignment)
+ * Group states (Kafka's): Empty (no members), Assigning (assignmentEpoch < groupEpoch), Reconciling
+ * (some member is not yet at the assignment epoch with its whole target), Stable, Dead (deleted).
+ * Member states: STABLE 0, UNREVOKED_PARTITIONS 1 (must give partitions up first), UNRELEASED_PARTITIONS
+ * 2 (waits for partitions another member still holds), as Kafka numbers them.
+ * Invariant: a partition is in at most one member's `assigned` or `pendingRevocation` at a time
+ * (revocation before reassignment).
+ */
+export type Assignment = Map<string, Set<number>>;
+
+export const MemberState = { STABLE: 0, UNREVOKED_PARTITIONS: 1, UNRELEASED_PARTITIONS: 2 } as const;
+
+export interface ConsumerMember {
+  memberId: string;
+  instanceId: string | null;
+  rackId: string | null;
+  clientId: string;
+  clientHost: string;
+  subscribedTopicNames: string[];
+  subscribedTopicRegex: string | null;
+  rebalanceTimeoutMs: number;
+  serverAssignor: string | null;
+  memberEpoch: number;
+  previousMemberEpoch: number;
+  state: number;
+  assigned: Assignment;
+  pendingRevocation: Assignment;
+}
+
+export class ConsumerGroup {
+  groupEpoch = 0;
+  assignmentEpoch = 0;
+  readonly members = new Map<string, ConsumerMember>();
+  readonly target = new Map<string, Assignment>();
+
+  constructor(readonly groupId: string) {}
+
+  get state(): string {
+    if (this.members.size === 0) return "Empty";
+    if (this.assignmentEpoch < this.groupEpoch) return "Assigning";
+    for (const m of this.members.values()) if (m.memberEpoch !== this.assignmentEpoch || m.state !== MemberState.STABLE) return "Reconciling";
+    return "Stable";
+  }
+
+  /** The epoch of the member holding a partition (assigned or pending revocation), or -1 when free. */
+  partitionEpoch(topicId: string, partition: number, except?: string): number {
+    for (const m of this.members.values()) {
+      if (m.memberId === except) continue;
+      if (m.assigned.get(topicId)?.has(partition) || m.pendingRevocation.get(topicId)?.has(partition)) return m.memberEpoch;
+    }
+    return -1;
+  }
+
+  member(memberId: string): ConsumerMember {
+    let m = this.members.get(memberId);
+    if (!m) {
+      m = {
+        memberId, instanceId: null, rackId: null, clientId: "", clientHost: "", subscribedTopicNames: [], subscribedTopicRegex: null,
+        rebalanceTimeoutMs: -1, serverAssignor: null, memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE,
+        assigned: new Map(), pendingRevocation: new Map(),
+      };
+      this.members.set(memberId, m);
+    }
+    return m;
+  }
+}
+
+export const toAssignment = (list: readonly { topicId: string; partitions: readonly number[] }[]): Assignment =>
+  new Map(list.filter((t) => t.partitions.length > 0).map((t) => [t.topicId, new Set(t.partitions)]));
+
+export const fromAssignment = (a: Assignment): { topicId: string; partitions: number[] }[] =>
+  [...a].filter(([, ps]) => ps.size > 0).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([topicId, ps]) => ({ topicId, partitions: [...ps].sort((x, y) => x - y) }));
+
+export function sameAssignment(a: Assignment, b: Assignment): boolean {
+  const x = fromAssignment(a);
+  const y = fromAssignment(b);
+  return JSON.stringify(x) === JSON.stringify(y);
+}

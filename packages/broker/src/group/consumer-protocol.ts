@@ -1,0 +1,295 @@
+/**
+ * KIP-848's ConsumerGroupHeartbeat (v0–1) as steps on the group's coordinator partition: each step
+ * computes records (records.ts) and the response from the current state; the runtime appends them and
+ * replays them into the state (consumer-group.ts), so the state changes only through records.
+ *
+ * One heartbeat (Kafka's order):
+ *  1. memberEpoch 0 joins (a new member, or a rejoin that drops what it had); -1 leaves; -2 is a static
+ *     member's temporary leave (treated as a leave here); >0 must match the member's epoch, or its
+ *     previous epoch while what it owns is within its assignment (a lost response), else
+ *     FENCED_MEMBER_EPOCH; an unknown member → UNKNOWN_MEMBER_ID.
+ *  2. a new member, a changed subscription (names, regex, assignor) or changed partition counts of the
+ *     subscribed topics bump the group epoch;
+ *  3. when the target assignment is older than the group epoch, the assignor computes a new one for
+ *     every member;
+ *  4. the member is reconciled toward its target: partitions it must give up are revoked first (it
+ *     keeps its epoch, state UNREVOKED_PARTITIONS) and only when its heartbeat no longer reports them
+ *     does it move to the new epoch; partitions still held by another member are withheld
+ *     (UNRELEASED_PARTITIONS) until released. Kafka's CurrentAssignmentBuilder.
+ *  5. the response carries the assignment when it changed, or when the member reported owning
+ *     something else (a full heartbeat).
+ * Timers: a member silent for `group.consumer.session.timeout.ms` is removed; a member that does not
+ * revoke within its rebalance timeout is fenced (removed), as Kafka does.
+ */
+import { randomUUID } from "node:crypto";
+import { ErrorCode } from "@odradek/codec";
+import type { CoordinatorRecord, CoordinatorResult } from "../coordinator/coordinator-partition.js";
+import { ASSIGNORS, assign } from "./assignors.js";
+import { ConsumerGroup, MemberState, fromAssignment, sameAssignment, toAssignment } from "./consumer-group.js";
+import type { Assignment, ConsumerMember } from "./consumer-group.js";
+import type { GroupShard } from "./group-shard.js";
+import { consumerGroupRecords as R } from "./records.js";
+
+export interface HeartbeatRequest {
+  groupId: string;
+  memberId: string;
+  memberEpoch: number;
+  instanceId: string | null;
+  rackId: string | null;
+  rebalanceTimeoutMs: number;
+  subscribedTopicNames: string[] | null;
+  subscribedTopicRegex: string | null;
+  serverAssignor: string | null;
+  topicPartitions: { topicId: string; partitions: number[] }[] | null;
+  clientId: string;
+  clientHost: string;
+  apiVersion: number;
+}
+
+export interface HeartbeatResponse {
+  errorCode: number;
+  errorMessage: string | null;
+  memberId: string | null;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  assignment: { topicPartitions: { topicId: string; partitions: number[] }[] } | null;
+}
+
+const LEAVE = -1;
+const STATIC_LEAVE = -2;
+
+const fail = (errorCode: number, errorMessage: string, memberId: string | null = null): CoordinatorResult<HeartbeatResponse> =>
+  ({ records: [], response: { errorCode, errorMessage, memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null } });
+
+const sessionKey = (g: string, m: string) => `cg-session:${g}:${m}`;
+const revokeKey = (g: string, m: string) => `cg-revoke:${g}:${m}`;
+
+function validate(s: GroupShard, req: HeartbeatRequest): string | null {
+  if (req.groupId === "") return "GroupId can't be empty.";
+  if (req.apiVersion >= 1 && req.memberId === "") return "MemberId can't be empty.";
+  if (req.memberEpoch === 0) {
+    if (req.rebalanceTimeoutMs === -1) return "RebalanceTimeoutMs must be provided in first request.";
+    if (req.topicPartitions === null || req.topicPartitions.length > 0) return "TopicPartitions must be empty when (re-)joining.";
+    if (req.subscribedTopicNames === null && req.subscribedTopicRegex === null) return "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.";
+  } else if (req.memberEpoch < STATIC_LEAVE) return `MemberEpoch is invalid: ${req.memberEpoch}`;
+  if (req.serverAssignor !== null && !(ASSIGNORS as readonly string[]).includes(req.serverAssignor)) return `ServerAssignor ${req.serverAssignor} is not supported. Supported assignors: ${ASSIGNORS.join(", ")}.`;
+  if (req.subscribedTopicRegex !== null) {
+    try {
+      new RegExp(req.subscribedTopicRegex);
+    } catch {
+      return `SubscribedTopicRegex ${req.subscribedTopicRegex} is not a valid regular expression.`;
+    }
+  }
+  void s;
+  return null;
+}
+
+/** The member's subscription as topic ids with their partition counts. */
+function subscribedTopics(s: GroupShard, m: Pick<ConsumerMember, "subscribedTopicNames" | "subscribedTopicRegex">): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const name of m.subscribedTopicNames) {
+    const t = s.topics.byName(name);
+    if (t) out.set(t.id, t.partitions);
+  }
+  if (m.subscribedTopicRegex !== null) {
+    const re = new RegExp(`^(?:${m.subscribedTopicRegex})$`);
+    for (const t of s.topics.all()) if (!t.internal && re.test(t.name)) out.set(t.id, t.partitions);
+  }
+  return out;
+}
+
+function metadataKey(s: GroupShard, members: Iterable<ConsumerMember>): string {
+  const all = new Map<string, number>();
+  for (const m of members) for (const [id, n] of subscribedTopics(s, m)) all.set(id, n);
+  return [...all].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, n]) => `${id}:${n}`).join(",");
+}
+
+export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): CoordinatorResult<HeartbeatResponse> {
+  const invalid = validate(s, req);
+  if (invalid) return fail(ErrorCode.INVALID_REQUEST, invalid, req.memberId || null);
+  const existing = s.groups.get(req.groupId);
+  if (existing && (existing.members.size > 0 || existing.protocolType !== null)) {
+    return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is a classic group with members; converting it to a consumer group is not supported yet.`, req.memberId || null);
+  }
+  const g = s.consumerGroups.get(req.groupId);
+  if (req.memberEpoch === LEAVE || req.memberEpoch === STATIC_LEAVE) return leaveStep(s, g, req);
+  if (!g && req.memberEpoch !== 0) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${req.memberId}.`, req.memberId);
+  const records: CoordinatorRecord[] = [];
+  // A working copy of the group's state: records describe the changes, replay applies them after.
+  const memberId = req.memberId === "" ? randomUUID() : req.memberId;
+  const old = g?.members.get(memberId);
+  let member: ConsumerMember;
+  if (req.memberEpoch === 0) {
+    member = {
+      memberId, instanceId: req.instanceId, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost,
+      subscribedTopicNames: old?.subscribedTopicNames ?? [], subscribedTopicRegex: old?.subscribedTopicRegex ?? null,
+      rebalanceTimeoutMs: req.rebalanceTimeoutMs, serverAssignor: old?.serverAssignor ?? null,
+      memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map(),
+    };
+    // A static member that joins again with a new member id replaces its old one.
+    if (req.instanceId !== null && g) {
+      for (const other of g.members.values()) {
+        if (other.instanceId === req.instanceId && other.memberId !== memberId) records.push(...removeRecords(s, g, other.memberId));
+      }
+    }
+  } else {
+    if (!old) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${memberId}.`, memberId);
+    const owned = req.topicPartitions === null ? null : toAssignment(req.topicPartitions);
+    if (req.memberEpoch !== old.memberEpoch && !(req.memberEpoch === old.previousMemberEpoch && owned !== null && within(owned, old.assigned))) {
+      return fail(ErrorCode.FENCED_MEMBER_EPOCH, `The member ${memberId} sent epoch ${req.memberEpoch}; its epoch is ${old.memberEpoch}.`, memberId);
+    }
+    member = { ...old, assigned: old.assigned, pendingRevocation: old.pendingRevocation, clientId: req.clientId, clientHost: req.clientHost };
+    if (req.rebalanceTimeoutMs !== -1) member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    if (req.rackId !== null) member.rackId = req.rackId;
+  }
+  if (req.subscribedTopicNames !== null) member.subscribedTopicNames = [...req.subscribedTopicNames].sort();
+  if (req.subscribedTopicRegex !== null) member.subscribedTopicRegex = req.subscribedTopicRegex === "" ? null : req.subscribedTopicRegex;
+  if (req.serverAssignor !== null) member.serverAssignor = req.serverAssignor;
+
+  const subscriptionChanged = !old || req.memberEpoch === 0 || old.subscribedTopicRegex !== member.subscribedTopicRegex || old.serverAssignor !== member.serverAssignor
+    || old.subscribedTopicNames.join("\0") !== member.subscribedTopicNames.join("\0") || old.instanceId !== member.instanceId || old.rackId !== member.rackId || old.rebalanceTimeoutMs !== member.rebalanceTimeoutMs;
+  const members = new Map(g?.members ?? []);
+  members.set(memberId, member);
+  if (req.instanceId !== null) for (const [id, m] of members) if (id !== memberId && m.instanceId === req.instanceId && req.memberEpoch === 0) members.delete(id);
+  let groupEpoch = g?.groupEpoch ?? 0;
+  const mdKey = metadataKey(s, members.values());
+  if (subscriptionChanged || mdKey !== (s.consumerMetadataKeys.get(req.groupId) ?? "")) {
+    if (subscriptionChanged) records.push(R.member(req.groupId, memberId, memberMetadataValue(member)));
+    groupEpoch++;
+    records.push(R.metadata(req.groupId, groupEpoch));
+    s.consumerMetadataKeys.set(req.groupId, mdKey);
+  }
+  // Target assignment.
+  let assignmentEpoch = g?.assignmentEpoch ?? 0;
+  let targets = new Map(g?.target ?? []);
+  if (assignmentEpoch < groupEpoch) {
+    const assignor = member.serverAssignor ?? [...members.values()].find((m) => m.serverAssignor !== null)?.serverAssignor ?? "uniform";
+    targets = assign(assignor, {
+      members: [...members.values()].map((m) => ({ memberId: m.memberId, topics: [...subscribedTopics(s, m).keys()] })),
+      partitions: new Map([...members.values()].flatMap((m) => [...subscribedTopics(s, m)])),
+      previous: g?.target ?? new Map(),
+    });
+    for (const [id, t] of targets) if (!g?.target.has(id) || !sameAssignment(g.target.get(id)!, t)) records.push(R.target(req.groupId, id, { topicPartitions: fromAssignment(t) }));
+    assignmentEpoch = groupEpoch;
+    records.push(R.targetMetadata(req.groupId, assignmentEpoch));
+  }
+  // Reconcile this member.
+  const owned = req.topicPartitions === null ? null : toAssignment(req.topicPartitions);
+  const next = reconcile(member, targets.get(memberId) ?? new Map(), assignmentEpoch, owned, (t, p) => partitionHeld(members, memberId, t, p));
+  const changed = next.memberEpoch !== member.memberEpoch || next.state !== member.state || !sameAssignment(next.assigned, member.assigned) || !sameAssignment(next.pendingRevocation, member.pendingRevocation) || req.memberEpoch === 0;
+  if (changed) records.push(R.current(req.groupId, memberId, currentValue(next)));
+  // Timers.
+  s.partition.schedule(sessionKey(req.groupId, memberId), s.config.consumerSessionTimeoutMs, (sh) => expire(sh, req.groupId, memberId, "session timed out"));
+  if (next.state === MemberState.UNREVOKED_PARTITIONS) {
+    if (!s.partition.hasTimer(revokeKey(req.groupId, memberId))) s.partition.schedule(revokeKey(req.groupId, memberId), Math.max(0, next.rebalanceTimeoutMs), (sh) => expire(sh, req.groupId, memberId, "did not revoke its partitions within its rebalance timeout"));
+  } else s.partition.cancel(revokeKey(req.groupId, memberId));
+  const sendAssignment = req.memberEpoch === 0 || !sameAssignment(next.assigned, member.assigned) || (owned !== null && !sameAssignment(owned, next.assigned));
+  return {
+    records,
+    response: {
+      errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: next.memberEpoch, heartbeatIntervalMs: s.config.consumerHeartbeatIntervalMs,
+      assignment: sendAssignment ? { topicPartitions: fromAssignment(next.assigned) } : null,
+    },
+  };
+}
+
+function within(a: Assignment, b: Assignment): boolean {
+  for (const [t, ps] of a) for (const p of ps) if (!b.get(t)?.has(p)) return false;
+  return true;
+}
+
+function partitionHeld(members: Map<string, ConsumerMember>, except: string, topicId: string, p: number): boolean {
+  for (const m of members.values()) {
+    if (m.memberId === except) continue;
+    if (m.assigned.get(topicId)?.has(p) || m.pendingRevocation.get(topicId)?.has(p)) return true;
+  }
+  return false;
+}
+
+/** Kafka's CurrentAssignmentBuilder for one member. */
+export function reconcile(m: ConsumerMember, target: Assignment, targetEpoch: number, owned: Assignment | null, held: (t: string, p: number) => boolean): ConsumerMember {
+  const ownsAny = (revoked: Assignment) => {
+    if (owned === null) return true;
+    for (const [t, ps] of revoked) for (const p of ps) if (owned.get(t)?.has(p)) return true;
+    return false;
+  };
+  const next = (epoch: number): ConsumerMember => {
+    const assigned: Assignment = new Map();
+    const revoke: Assignment = new Map();
+    const pending: Assignment = new Map();
+    let unreleased = false;
+    for (const t of new Set([...target.keys(), ...m.assigned.keys()])) {
+      const tg = target.get(t) ?? new Set<number>();
+      const cur = m.assigned.get(t) ?? new Set<number>();
+      const keep = new Set([...cur].filter((p) => tg.has(p)));
+      const rv = new Set([...cur].filter((p) => !keep.has(p)));
+      const add = new Set([...tg].filter((p) => !keep.has(p)));
+      for (const p of [...add]) if (held(t, p)) {
+        add.delete(p);
+        unreleased = true;
+      }
+      if (keep.size) assigned.set(t, keep);
+      if (rv.size) revoke.set(t, rv);
+      if (add.size) pending.set(t, add);
+    }
+    const base = { ...m, previousMemberEpoch: m.memberEpoch };
+    if (revoke.size > 0 && ownsAny(revoke)) return { ...base, state: MemberState.UNREVOKED_PARTITIONS, memberEpoch: epoch, assigned, pendingRevocation: revoke };
+    for (const [t, ps] of pending) {
+      const s = assigned.get(t) ?? new Set<number>();
+      for (const p of ps) s.add(p);
+      assigned.set(t, s);
+    }
+    return { ...base, state: unreleased ? MemberState.UNRELEASED_PARTITIONS : MemberState.STABLE, memberEpoch: targetEpoch, assigned, pendingRevocation: new Map() };
+  };
+  switch (m.state) {
+    case MemberState.STABLE:
+      return m.memberEpoch !== targetEpoch ? next(m.memberEpoch) : m;
+    case MemberState.UNREVOKED_PARTITIONS:
+      return ownsAny(m.pendingRevocation) ? m : next(m.memberEpoch + 1);
+    default:
+      return next(m.memberEpoch);
+  }
+}
+
+function memberMetadataValue(m: ConsumerMember) {
+  return {
+    instanceId: m.instanceId, rackId: m.rackId, clientId: m.clientId, clientHost: m.clientHost,
+    subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex,
+    rebalanceTimeoutMs: m.rebalanceTimeoutMs, serverAssignor: m.serverAssignor, classicMemberMetadata: null,
+  };
+}
+
+function currentValue(m: ConsumerMember) {
+  return {
+    memberEpoch: m.memberEpoch, previousMemberEpoch: m.previousMemberEpoch, state: m.state,
+    assignedPartitions: fromAssignment(m.assigned).map((t) => ({ ...t, assignmentEpochs: null })),
+    partitionsPendingRevocation: fromAssignment(m.pendingRevocation).map((t) => ({ ...t, assignmentEpochs: null })),
+  };
+}
+
+/** Records that remove a member (its three records) and bump the group epoch. */
+function removeRecords(s: GroupShard, g: ConsumerGroup, memberId: string): CoordinatorRecord[] {
+  s.partition.cancel(sessionKey(g.groupId, memberId));
+  s.partition.cancel(revokeKey(g.groupId, memberId));
+  return [R.current(g.groupId, memberId, null), R.target(g.groupId, memberId, null), R.member(g.groupId, memberId, null)];
+}
+
+function leaveStep(s: GroupShard, g: ConsumerGroup | undefined, req: HeartbeatRequest): CoordinatorResult<HeartbeatResponse> {
+  let memberId = req.memberId;
+  if (g && req.instanceId !== null) memberId = [...g.members.values()].find((m) => m.instanceId === req.instanceId)?.memberId ?? memberId;
+  if (!g || !g.members.has(memberId)) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${memberId}.`, memberId);
+  const records = [...removeRecords(s, g, memberId), R.metadata(g.groupId, g.groupEpoch + 1)];
+  return { records, response: { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null } };
+}
+
+function expire(s: GroupShard, groupId: string, memberId: string, why: string): CoordinatorResult<undefined> {
+  const g = s.consumerGroups.get(groupId);
+  if (!g || !g.members.has(memberId)) return { records: [], response: undefined };
+  s.log.info({ group: groupId, member: memberId, why }, "consumer group member removed");
+  return { records: [...removeRecords(s, g, memberId), R.metadata(groupId, g.groupEpoch + 1)], response: undefined };
+}
+
+/** After load: session timers for every member, as Kafka schedules them when it loads a group. */
+export function startConsumerSessions(s: GroupShard, g: ConsumerGroup): void {
+  for (const m of g.members.values()) s.partition.schedule(sessionKey(g.groupId, m.memberId), s.config.consumerSessionTimeoutMs, (sh) => expire(sh, g.groupId, m.memberId, "session timed out"));
+}

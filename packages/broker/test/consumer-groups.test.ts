@@ -1,0 +1,179 @@
+/**
+ * KIP-848 consumer groups (ConsumerGroupHeartbeat / ConsumerGroupDescribe) over real TCP with a
+ * ManualClock: epochs, server-side assignment, revocation before reassignment, fencing, session
+ * expiry, and the same state after a restart (replay of the group's records).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiKey, ErrorCode } from "@odradek/codec";
+import { ManualClock, startBroker } from "../src/index.js";
+import type { RunningBroker } from "../src/index.js";
+import { TestClient } from "./helpers.js";
+
+type TP = { topicId: string; partitions: number[] };
+const settle = () => new Promise((r) => setTimeout(r, 30));
+
+class Member {
+  epoch = 0;
+  owned: TP[] = [];
+  constructor(readonly c: TestClient, readonly groupId: string, readonly memberId: string) {}
+  async beat(extra: { subscribedTopicNames?: string[] | null; subscribedTopicRegex?: string | null; epoch?: number; owned?: TP[] | null; serverAssignor?: string | null } = {}) {
+    const epoch = extra.epoch ?? this.epoch;
+    const r = await this.c.request(ApiKey.ConsumerGroupHeartbeat, 1, {
+      groupId: this.groupId, memberId: this.memberId, memberEpoch: epoch, instanceId: null, rackId: null,
+      rebalanceTimeoutMs: epoch === 0 ? 20_000 : -1, subscribedTopicNames: extra.subscribedTopicNames ?? null,
+      subscribedTopicRegex: extra.subscribedTopicRegex ?? null, serverAssignor: extra.serverAssignor ?? null,
+      topicPartitions: extra.owned !== undefined ? extra.owned : epoch === 0 ? [] : this.owned,
+    });
+    if (r.errorCode === 0) {
+      this.epoch = r.memberEpoch;
+      if (r.assignment) this.owned = r.assignment.topicPartitions.map((t) => ({ topicId: t.topicId, partitions: [...t.partitions] }));
+    }
+    return r;
+  }
+  count(): number {
+    return this.owned.reduce((n, t) => n + t.partitions.length, 0);
+  }
+}
+
+let clock: ManualClock;
+let b: RunningBroker;
+let c: TestClient;
+let topicId: string;
+beforeAll(async () => {
+  clock = new ManualClock();
+  b = await startBroker({ clock, config: { "offsets.topic.num.partitions": "2" } });
+  c = await TestClient.connect(b.port);
+  const r = await c.request(ApiKey.CreateTopics, 7, { topics: [{ name: "kt", numPartitions: 6, replicationFactor: 1 }, { name: "kt-other", numPartitions: 2, replicationFactor: 1 }], timeoutMs: 1000 });
+  topicId = r.topics[0]!.topicId;
+});
+afterAll(async () => {
+  await c.close();
+  await b.close();
+});
+
+describe("ConsumerGroupHeartbeat", () => {
+  it("one member gets every partition; a second one gets half only after the first revoked them", async () => {
+    const a = new Member(c, "cg1", "member-a");
+    const j = await a.beat({ subscribedTopicNames: ["kt"], epoch: 0 });
+    expect(j).toMatchObject({ errorCode: 0, memberId: "member-a", memberEpoch: 1, heartbeatIntervalMs: 5000 });
+    expect(a.owned).toEqual([{ topicId, partitions: [0, 1, 2, 3, 4, 5] }]);
+    const m2 = new Member(c, "cg1", "member-b");
+    const j2 = await m2.beat({ subscribedTopicNames: ["kt"], epoch: 0 });
+    // b's target is half the partitions, but a still holds them: b gets nothing yet, at the new epoch.
+    expect(j2).toMatchObject({ errorCode: 0, memberEpoch: 2 });
+    expect(m2.count()).toBe(0);
+    // a is told to give three up and keeps its epoch until it has.
+    const r1 = await a.beat();
+    expect(r1.memberEpoch).toBe(1);
+    expect(a.count()).toBe(3);
+    const kept = a.owned;
+    // It reports owning only the three: now it moves to epoch 2; b then gets the other three.
+    const r2 = await a.beat({ owned: kept });
+    expect(r2.memberEpoch).toBe(2);
+    await m2.beat();
+    expect(m2.count()).toBe(3);
+    const all = [...a.owned[0]!.partitions, ...m2.owned[0]!.partitions].sort();
+    expect(all).toEqual([0, 1, 2, 3, 4, 5]);
+    const d = await c.request(ApiKey.ConsumerGroupDescribe, 1, { groupIds: ["cg1", "nope"], includeAuthorizedOperations: false });
+    expect(d.groups[0]).toMatchObject({ errorCode: 0, groupState: "Stable", groupEpoch: 2, assignmentEpoch: 2, assignorName: "uniform" });
+    expect(d.groups[0]!.members.map((m) => m.assignment.topicPartitions[0]!.topicName)).toEqual(["kt", "kt"]);
+    expect(d.groups[1]!.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    const lg = await c.request(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ["consumer"] });
+    expect(lg.groups).toContainEqual({ groupId: "cg1", protocolType: "consumer", groupState: "Stable", groupType: "consumer" });
+  });
+
+  it("a wrong epoch is fenced, an unknown member refused, v1 needs a member id", async () => {
+    const a = new Member(c, "cg2", "m");
+    await a.beat({ subscribedTopicNames: ["kt"], epoch: 0 });
+    expect((await a.beat({ epoch: 7 })).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
+    expect((await new Member(c, "cg2", "ghost").beat({ epoch: 3 })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    const noId = await new Member(c, "cg2", "").beat({ subscribedTopicNames: ["kt"], epoch: 0 });
+    expect(noId).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "MemberId can't be empty." });
+  });
+
+  it("regex subscriptions, the range assignor, and leaving", async () => {
+    const a = new Member(c, "cg3", "a");
+    const m2 = new Member(c, "cg3", "b");
+    await a.beat({ subscribedTopicRegex: "kt.*", serverAssignor: "range", epoch: 0 });
+    expect(a.count()).toBe(8);
+    await m2.beat({ subscribedTopicRegex: "kt.*", serverAssignor: "range", epoch: 0 });
+    await a.beat();
+    await a.beat({ owned: a.owned });
+    await m2.beat();
+    expect([a.count(), m2.count()]).toEqual([4, 4]);
+    // range: a (first by member id) gets kt 0-2 and kt-other 0.
+    expect(a.owned.map((t) => t.partitions)).toEqual(expect.arrayContaining([[0, 1, 2], [0]]));
+    const left = await m2.beat({ epoch: -1 });
+    expect(left).toMatchObject({ errorCode: 0, memberEpoch: -1 });
+    await a.beat();
+    expect(a.count()).toBe(8);
+  });
+
+  it("a silent member expires after the session timeout and its partitions move", async () => {
+    const a = new Member(c, "cg4", "a");
+    const m2 = new Member(c, "cg4", "b");
+    await a.beat({ subscribedTopicNames: ["kt"], epoch: 0 });
+    await m2.beat({ subscribedTopicNames: ["kt"], epoch: 0 });
+    await a.beat();
+    await a.beat({ owned: a.owned });
+    await m2.beat();
+    expect(m2.count()).toBe(3);
+    for (let i = 0; i < 10; i++) {
+      clock.advance(5_000);
+      await a.beat();
+      await settle();
+    }
+    expect((await m2.beat()).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(a.count()).toBe(6);
+  });
+
+  it("offsets from a consumer-group member need its current epoch (STALE_MEMBER_EPOCH)", async () => {
+    const a = new Member(c, "cg5", "a");
+    await a.beat({ subscribedTopicNames: ["kt"], epoch: 0 });
+    const commit = (epoch: number, version = 9) => c.request(ApiKey.OffsetCommit, version, { groupId: "cg5", generationIdOrMemberEpoch: epoch, memberId: "a", groupInstanceId: null, topics: [{ name: "kt", partitions: [{ partitionIndex: 0, committedOffset: 4n, committedLeaderEpoch: -1, committedMetadata: null }] }] }).then((r) => r.topics[0]!.partitions[0]!.errorCode);
+    expect(await commit(a.epoch)).toBe(0);
+    expect(await commit(a.epoch + 1)).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+    expect(await commit(a.epoch, 8)).toBe(ErrorCode.UNSUPPORTED_VERSION);
+  });
+});
+
+describe("replay of consumer groups", () => {
+  it("a restart brings back epochs, members and assignments", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "odradek-cg-"));
+    try {
+      const clock1 = new ManualClock();
+      let broker = await startBroker({ dataDir: dir, clock: clock1, config: { "offsets.topic.num.partitions": "1" } });
+      let client = await TestClient.connect(broker.port);
+      await client.request(ApiKey.CreateTopics, 7, { topics: [{ name: "rk", numPartitions: 4, replicationFactor: 1 }], timeoutMs: 1000 });
+      const a = new Member(client, "rg", "a");
+      const m2 = new Member(client, "rg", "b");
+      await a.beat({ subscribedTopicNames: ["rk"], epoch: 0 });
+      await m2.beat({ subscribedTopicNames: ["rk"], epoch: 0 });
+      await a.beat();
+      const live = await broker.broker.groups.dump("rg");
+      expect(live).toMatchObject({ type: "consumer", state: "Reconciling", groupEpoch: 2 });
+      await client.close();
+      await broker.close();
+      broker = await startBroker({ dataDir: dir, clock: new ManualClock(clock1.now()), config: { "offsets.topic.num.partitions": "1" } });
+      client = await TestClient.connect(broker.port);
+      expect(await broker.broker.groups.dump("rg")).toEqual(live);
+      // The reconciliation goes on where it was: a revokes, b gets the rest.
+      const a2 = new Member(client, "rg", "a");
+      a2.epoch = a.epoch;
+      a2.owned = a.owned;
+      await a2.beat({ owned: a.owned });
+      const b2 = new Member(client, "rg", "b");
+      b2.epoch = m2.epoch;
+      await b2.beat();
+      expect(a2.count() + b2.count()).toBe(4);
+      expect(await broker.broker.groups.dump("rg")).toMatchObject({ state: "Stable" });
+      await client.close();
+      await broker.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
