@@ -88,6 +88,7 @@ describe("FindCoordinator", () => {
     expect(v6.coordinators.map((c) => [c.key, c.errorCode])).toEqual([["a", 0], ["b", 0], ["", ErrorCode.INVALID_REQUEST]]);
     const md = await admin.request(ApiKey.Metadata, 12, { topics: [{ name: "__consumer_offsets", topicId: "AAAAAAAAAAAAAAAAAAAAAA" }], allowAutoTopicCreation: false });
     expect(md.topics[0]!.partitions).toHaveLength(4);
+    expect(md.topics[0]!.isInternal).toBe(true);
     const txn = await admin.request(ApiKey.FindCoordinator, 6, { keyType: 1, coordinatorKeys: ["t"] });
     expect(txn.coordinators[0]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   });

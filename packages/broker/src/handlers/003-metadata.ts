@@ -11,12 +11,17 @@
  * legal topic name → INVALID_TOPIC_EXCEPTION; otherwise UNKNOWN_TOPIC_OR_PARTITION.
  * v13 adds a top-level error code (KIP-1102), for REBOOTSTRAP_REQUIRED; a single broker never asks a
  * client to rebootstrap, so it is 0 (NONE), as a lone Kafka 4.4 node answers.
+ * `__consumer_offsets` (created by the group coordinator) is reported internal, as Kafka does.
  * Omitted: authorized operations (no ACLs: returned as Kafka's "not requested" value).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import type { MetadataResponseMetadataResponseTopicInput } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import { TopicExistsError, invalidTopicName } from "../broker.js";
+import { GROUP_METADATA_TOPIC } from "../group/group-coordinator.js";
+
+/** Topics Kafka reports as internal (`is_internal`): the coordinators' logs. */
+const INTERNAL_TOPICS = new Set([GROUP_METADATA_TOPIC]);
 import type { Broker, Topic } from "../broker.js";
 
 const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
@@ -27,7 +32,7 @@ export function describeTopic(broker: Broker, t: Topic): MetadataResponseMetadat
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.id,
-    isInternal: false,
+    isInternal: INTERNAL_TOPICS.has(t.name),
     partitions: t.partitions.map((p) => ({
       errorCode: ErrorCode.NONE,
       partitionIndex: p.index,
