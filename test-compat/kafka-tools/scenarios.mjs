@@ -225,6 +225,20 @@ const scenarios = {
     check(row, `--describe has no row for ${T}: ${out.trim()}`);
     const cols = row.trim().split(/\s+/);
     eq(cols.slice(1, 6), [T, '0', '7', '10', '3'], 'GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG');
+    // --reset-offsets on the (now empty) group: each lands where Kafka puts it, --describe shows it.
+    const current = async () => {
+      const d = (await tool('consumer.group.ConsumerGroupCommand', ['--describe', '--group', G])).out;
+      return d.split('\n').find((l) => l.startsWith(`${G} `) && l.includes(` ${T} `))?.trim().split(/\s+/)[3];
+    };
+    const reset = (args) => tool('consumer.group.ConsumerGroupCommand', ['--reset-offsets', '--group', G, '--topic', T, ...args, '--execute']);
+    await reset(['--to-earliest']);
+    eq(await current(), '0', 'offset after --to-earliest');
+    await reset(['--shift-by', '4']);
+    eq(await current(), '4', 'offset after --shift-by 4');
+    await reset(['--to-datetime', '2000-01-01T00:00:00.000']);
+    eq(await current(), '0', 'offset after --to-datetime 2000-01-01');
+    await reset(['--to-latest']);
+    eq(await current(), '10', 'offset after --to-latest');
     const st = await tool('consumer.group.ConsumerGroupCommand', ['--describe', '--group', G, '--state']);
     check(/\bEmpty\b/.test(st.out), `group state: ${st.out.trim()}`);
     await tool('consumer.group.ConsumerGroupCommand', ['--delete', '--group', G]);

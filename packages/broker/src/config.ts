@@ -115,6 +115,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "offsets.topic.num.partitions", type: "int", default: "50", min: 1, readOnly: true },
   { name: "offsets.topic.segment.bytes", type: "int", default: "104857600", min: 1, readOnly: true },
   { name: "offsets.retention.minutes", type: "int", default: "10080", min: 1, readOnly: true },
+  { name: "offsets.retention.check.interval.ms", type: "long", default: "600000", min: 1, readOnly: true },
   { name: "offsets.commit.timeout.ms", type: "int", default: "5000", min: 1, readOnly: true },
   { name: "offset.metadata.max.bytes", type: "int", default: "4096", readOnly: true },
   { name: "group.min.session.timeout.ms", type: "int", default: "6000", readOnly: true },

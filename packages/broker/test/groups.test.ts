@@ -318,3 +318,35 @@ describe("replay: a restart rebuilds the groups and offsets the live coordinator
     await broker.close();
   });
 });
+
+describe("offsets.retention.minutes on the clock", () => {
+  it("expires manual-commit offsets and an Empty group's offsets after the retention, then deletes the group", async () => {
+    const clk = new ManualClock();
+    const broker = await startBroker({ clock: clk, config: { "offsets.topic.num.partitions": "1", "offsets.retention.minutes": "60" } });
+    const client = await TestClient.connect(broker.port);
+    try {
+      await client.request(ApiKey.CreateTopics, 7, { topics: [{ name: "ret", numPartitions: 1, replicationFactor: 1 }], timeoutMs: 1000 });
+      const commit = (groupId: string) => client.request(ApiKey.OffsetCommit, 9, { groupId, generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics: [{ name: "ret", partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+      await commit("manual-old");
+      const m = await Member.connect(broker, "emptied");
+      await m.joinFully();
+      await m.sync([{ memberId: m.memberId, assignment: meta("a") }]);
+      await m.commit("ret", [[0, 5n]]);
+      await m.leave();
+      await m.close();
+      clk.advance(50 * 60_000);
+      await commit("manual-new");
+      await settle();
+      expect(await broker.broker.groups.dump("manual-old")).toMatchObject({ offsets: [{ offset: "3" }] });
+      // 61 minutes after the first commits (the check runs every 10 minutes): the old ones are gone.
+      clk.advance(11 * 60_000);
+      await settle();
+      expect(await broker.broker.groups.dump("manual-old")).toBeNull(); // no offsets left: the group goes too
+      expect(await broker.broker.groups.dump("emptied")).toBeNull();
+      expect(await broker.broker.groups.dump("manual-new")).toMatchObject({ offsets: [{ offset: "3" }] });
+    } finally {
+      await client.close();
+      await broker.close();
+    }
+  });
+});

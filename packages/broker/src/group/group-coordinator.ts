@@ -31,6 +31,8 @@ export class GroupCoordinator {
   constructor(private readonly broker: Broker, readonly clock: Clock, private readonly log: Logger) {
     const c = broker.config;
     this.config = {
+      offsetsRetentionMs: c.int("offsets.retention.minutes") * 60_000,
+      offsetsRetentionCheckIntervalMs: c.int("offsets.retention.check.interval.ms"),
       consumerSessionTimeoutMs: c.int("group.consumer.session.timeout.ms"),
       consumerHeartbeatIntervalMs: c.int("group.consumer.heartbeat.interval.ms"),
       minSessionTimeoutMs: c.int("group.min.session.timeout.ms"),

@@ -27,6 +27,8 @@ export interface TopicView {
 }
 
 export interface GroupConfig {
+  offsetsRetentionMs: number;
+  offsetsRetentionCheckIntervalMs: number;
   consumerSessionTimeoutMs: number;
   consumerHeartbeatIntervalMs: number;
   minSessionTimeoutMs: number;
@@ -188,8 +190,43 @@ export class GroupShard implements CoordinatorShard {
     return g;
   }
 
+  /**
+   * Offset expiry (`offsets.retention.minutes`, checked every `offsets.retention.check.interval.ms`),
+   * Kafka's rule: a group without a protocol type (manual commits) loses each offset once it is older
+   * than the retention; an Empty classic group or an empty consumer group loses all its offsets once it
+   * has been empty (classic: since its state changed; consumer: since the commit) for the retention.
+   * A group left Empty with no offsets is then deleted (tombstone), as Kafka cleans it up.
+   */
+  expireOffsets(): CoordinatorResult<number> {
+    const now = this.clock.now();
+    const retention = this.config.offsetsRetentionMs;
+    const records: CoordinatorRecord[] = [];
+    for (const [groupId, offsets] of this.offsets) {
+      const classic = this.groups.get(groupId);
+      const consumer = this.consumerGroups.get(groupId);
+      let base: ((o: CommittedOffset) => number) | null = null;
+      if (classic && classic.protocolType === null) base = (o) => Number(o.commitTimestamp);
+      else if (classic?.is("Empty")) base = () => classic.stateTimestamp;
+      else if (consumer && consumer.members.size === 0) base = (o) => Number(o.commitTimestamp);
+      if (!base) continue;
+      let left = offsets.size;
+      for (const o of offsets.values()) {
+        if (now - base(o) >= retention) {
+          records.push(offsetCommitRecord(groupId, o.topic, o.partition, null));
+          left--;
+        }
+      }
+      if (left === 0 && classic?.is("Empty")) records.push(groupMetadataRecord(groupId, null));
+      if (left === 0 && consumer) records.push(consumerGroupRecords.targetMetadata(groupId, null), consumerGroupRecords.metadata(groupId, null));
+    }
+    if (records.length) this.log.info({ tombstones: records.length }, "expired committed offsets (offsets.retention.minutes)");
+    this.partition.schedule("offsets-expiry", this.config.offsetsRetentionCheckIntervalMs, (s) => s.expireOffsets());
+    return result(records.length, records);
+  }
+
   /** After load: session timers for the members of groups that came back Stable, and of consumer groups. */
   startTimers(): void {
+    this.partition.schedule("offsets-expiry", this.config.offsetsRetentionCheckIntervalMs, (s) => s.expireOffsets());
     for (const g of this.groups.values()) if (g.is("Stable")) startSessions(this, g);
     for (const g of this.consumerGroups.values()) startConsumerSessions(this, g);
   }

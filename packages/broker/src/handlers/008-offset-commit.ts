@@ -8,8 +8,8 @@
  * with a generation → GROUP_ID_NOT_FOUND from v9, ILLEGAL_GENERATION before. Per partition: an
  * unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION (by id, v10: UNKNOWN_TOPIC_ID); metadata
  * above `offset.metadata.max.bytes` → OFFSET_METADATA_TOO_LARGE. The leader epoch (v6+) and metadata
- * are kept. Omitted: `retention_time_ms` (v2–4) and `offsets.retention.minutes` expiry (offsets are
- * kept until deleted).
+ * are kept. `offsets.retention.minutes` expires offsets as Kafka does (group-shard.ts). Omitted:
+ * `retention_time_ms` (v2–4).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
