@@ -93,7 +93,8 @@ function subscribedTopics(s: GroupShard, m: Pick<ConsumerMember, "subscribedTopi
   }
   if (m.subscribedTopicRegex !== null) {
     const re = new RegExp(`^(?:${m.subscribedTopicRegex})$`);
-    for (const t of s.topics.all()) if (!t.internal && re.test(t.name)) out.set(t.id, t.partitions);
+    // Like Kafka, an internal topic the pattern matches is included (clients filter it if they wish).
+    for (const t of s.topics.all()) if (re.test(t.name)) out.set(t.id, t.partitions);
   }
   return out;
 }
