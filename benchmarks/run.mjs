@@ -229,6 +229,16 @@ async function round(kind, r) {
         });
       }
     }
+    if (!cfg.skip.has("group") && res.produce["p8-none-acks1"]) {
+      // A consumer group reading the 8-partition topic: the classic protocol and KIP-848's.
+      for (const protocol of ["classic", "consumer"]) {
+        await section(kind, `${tag} ConsumerPerformance group ${protocol}`, async () => {
+          const out = await loads.groupConsumer({ bootstrap: b.bootstrap, topic: "tp-p8-none-acks1", records: cfg.records, protocol });
+          res.clients[`group-${protocol}`] = out;
+          log(`${kind} ${tag}: ConsumerPerformance 8p group.protocol=${protocol}: ${f1(out.mbPerSec)} MB/s, group formed in ${out.rebalanceMs} ms`);
+        });
+      }
+    }
     if (!cfg.skip.has("latency")) {
       for (const acks of ["1", "all"]) {
         await section(kind, `${tag} produce latency acks=${acks}`, async () => {

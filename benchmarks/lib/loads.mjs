@@ -2,6 +2,7 @@
 // parsed from its own output:
 //   ProducerPerformance, EndToEndLatency  Kafka 4.4's tools (kafka-tools jar), Java client defaults
 //   AssignConsumer                        benchmarks/java/AssignConsumer.java (assign(), no group)
+//   ConsumerPerformance                   Kafka 4.4's tool, a consumer group (classic or KIP-848 protocol)
 //   kcat -P / kcat -C                     librdkafka
 //   loads/kafkajs-produce.mjs             kafkajs 2.2.4
 import { execFileSync } from "node:child_process";
@@ -82,6 +83,33 @@ export async function assignConsumer({ bootstrap, topic, records, props = {} }) 
   if (res.code !== 0 || !line) throw fail("AssignConsumer", res);
   const r = JSON.parse(line);
   return { ...r, mbPerSec: r.bytes / r.seconds / 1e6, recordsPerSec: r.records / r.seconds, wallSeconds: res.seconds };
+}
+
+/**
+ * Kafka's ConsumerPerformance in a fresh group (`group.protocol` classic or consumer): joins, reads
+ * `records` records from the beginning, commits. Its CSV line (with --hide-header): start.time,
+ * end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms,
+ * fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec (MB = 1024*1024 bytes).
+ */
+export async function groupConsumer({ bootstrap, topic, records, protocol, recordSize = 1024 }) {
+  const group = `bench-${protocol}-${topic}-${Date.now()}`;
+  const args = [
+    ...javaArgs(),
+    "org.apache.kafka.tools.ConsumerPerformance",
+    "--bootstrap-server", bootstrap, "--topic", topic, "--num-records", String(records), "--group", group, "--hide-header", "--timeout", "120000",
+    "--command-property", `group.protocol=${protocol}`, "--command-property", "auto.offset.reset=earliest",
+  ];
+  const res = await run("java", args, { timeoutMs: 600_000 });
+  const line = res.stdout.split("\n").map((l) => l.split(",").map((x) => x.trim())).find((c) => c.length >= 10 && /^\d+$/.test(c[4] ?? ""));
+  if (res.code !== 0 || !line) throw fail("ConsumerPerformance", res);
+  const consumed = Number(line[4]);
+  if (consumed < records) throw fail(`ConsumerPerformance read ${consumed} of ${records}`, res);
+  const fetchSeconds = Number(line[7]) / 1000;
+  return {
+    records: consumed, bytes: consumed * recordSize, rebalanceMs: Number(line[6]),
+    // Throughput over the fetch time (after the group formed); the join time is its own figure.
+    mbPerSec: (consumed * recordSize) / fetchSeconds / 1e6, recordsPerSec: consumed / fetchSeconds, wallSeconds: res.seconds,
+  };
 }
 
 /**

@@ -118,6 +118,8 @@ function rows(agg) {
   add("kcat-p", "produce MB/s, kcat (librdkafka), 8 partitions, acks=1, none", "MB/s", "higher", g("clients.kcat-produce-none-acks1.mbPerSec"), { short: "kcat produce MB/s", limit: lb, summary: true });
   add("kcat-p-lz4", "produce MB/s, kcat (librdkafka), 8 partitions, acks=all, lz4", "MB/s", "higher", g("clients.kcat-produce-lz4-acksall.mbPerSec"), { short: "kcat produce MB/s acks=all lz4", limit: lb });
   add("kcat-c", "consume MB/s, kcat (librdkafka), 8 partitions, none", "MB/s", "higher", g("clients.kcat-consume-none.mbPerSec"), { short: "kcat consume MB/s", limit: lb, summary: true });
+  add("group-classic", "consume MB/s, ConsumerPerformance in a group (classic protocol), 8 partitions, none", "MB/s", "higher", g("clients.group-classic.mbPerSec"), { short: "group consume MB/s classic", limit: lb, summary: true });
+  add("group-848", "consume MB/s, ConsumerPerformance in a group (KIP-848 protocol), 8 partitions, none", "MB/s", "higher", g("clients.group-consumer.mbPerSec"), { short: "group consume MB/s 848", limit: lb, summary: true });
   add("kafkajs-p", "produce MB/s, kafkajs, 8 partitions, acks=1, none", "MB/s", "higher", g("clients.kafkajs-produce-acks1.mbPerSec"), { short: "kafkajs produce MB/s", limit: lb, summary: true });
   add("kafkajs-p-all", "produce MB/s, kafkajs, 8 partitions, acks=all, none", "MB/s", "higher", g("clients.kafkajs-produce-acksall.mbPerSec"), { short: "kafkajs produce MB/s acks=all", limit: lb });
   for (const acks of ["1", "all"]) {
