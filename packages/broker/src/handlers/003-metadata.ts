@@ -21,7 +21,7 @@ import { TopicExistsError, invalidTopicName } from "../broker.js";
 import { GROUP_METADATA_TOPIC } from "../group/group-coordinator.js";
 
 /** Topics Kafka reports as internal (`is_internal`): the coordinators' logs. */
-const INTERNAL_TOPICS = new Set([GROUP_METADATA_TOPIC]);
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([GROUP_METADATA_TOPIC]);
 import type { Broker, Topic } from "../broker.js";
 
 const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";

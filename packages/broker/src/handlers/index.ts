@@ -28,8 +28,13 @@ import describeLogDirs from "./035-describe-log-dirs.js";
 import createPartitions from "./037-create-partitions.js";
 import incrementalAlterConfigs from "./044-incremental-alter-configs.js";
 import deleteGroups from "./042-delete-groups.js";
+import electLeaders from "./043-elect-leaders.js";
+import alterPartitionReassignments from "./045-alter-partition-reassignments.js";
+import listPartitionReassignments from "./046-list-partition-reassignments.js";
 import offsetDelete from "./047-offset-delete.js";
 import describeCluster from "./060-describe-cluster.js";
+import listConfigResources from "./074-list-config-resources.js";
+import describeTopicPartitions from "./075-describe-topic-partitions.js";
 import consumerGroupHeartbeat from "./068-consumer-group-heartbeat.js";
 import consumerGroupDescribe from "./069-consumer-group-describe.js";
 
@@ -58,11 +63,16 @@ export const HANDLERS: readonly HandlerDefinition<any>[] = [
   describeLogDirs,
   createPartitions,
   deleteGroups,
+  electLeaders,
   incrementalAlterConfigs,
+  alterPartitionReassignments,
+  listPartitionReassignments,
   offsetDelete,
   describeCluster,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
+  listConfigResources,
+  describeTopicPartitions,
 ];
 
 setAdvertisedApis(HANDLERS);
