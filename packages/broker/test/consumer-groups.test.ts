@@ -140,6 +140,26 @@ describe("ConsumerGroupHeartbeat", () => {
   });
 });
 
+describe("static members (KIP-345 with KIP-848)", () => {
+  it("a static member leaves with -2, keeps its partitions, and comes back under a new id without a rebalance", async () => {
+    const beat = (memberId: string, memberEpoch: number, extra: Record<string, unknown> = {}) => c.request(ApiKey.ConsumerGroupHeartbeat, 1, {
+      groupId: "cg-static", memberId, memberEpoch, instanceId: "inst-1", rackId: null, rebalanceTimeoutMs: memberEpoch === 0 ? 20_000 : -1,
+      subscribedTopicNames: memberEpoch === 0 ? ["kt"] : null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: memberEpoch === 0 ? [] : null, ...extra,
+    });
+    const j = await beat("s-old", 0);
+    expect(j.assignment!.topicPartitions[0]!.partitions).toEqual([0, 1, 2, 3, 4, 5]);
+    const inUse = await beat("s-new", 0);
+    expect(inUse.errorCode).toBe(ErrorCode.UNRELEASED_INSTANCE_ID);
+    const left = await beat("s-old", -2);
+    expect(left).toMatchObject({ errorCode: 0, memberId: "s-old", memberEpoch: -2 });
+    expect(await b.broker.groups.dump("cg-static")).toMatchObject({ groupEpoch: 1, members: [{ memberId: "s-old", memberEpoch: -2, assigned: { [topicId]: [0, 1, 2, 3, 4, 5] } }] });
+    const back = await beat("s-new", 0);
+    expect(back).toMatchObject({ errorCode: 0, memberId: "s-new", memberEpoch: 1 });
+    expect(back.assignment!.topicPartitions[0]!.partitions).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(await b.broker.groups.dump("cg-static")).toMatchObject({ groupEpoch: 1, members: [{ memberId: "s-new", memberEpoch: 1 }] });
+  });
+});
+
 describe("replay of consumer groups", () => {
   it("a restart brings back epochs, members and assignments", async () => {
     const dir = mkdtempSync(join(tmpdir(), "odradek-cg-"));

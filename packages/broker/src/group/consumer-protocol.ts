@@ -4,8 +4,10 @@
  * replays them into the state (consumer-group.ts), so the state changes only through records.
  *
  * One heartbeat (Kafka's order):
- *  1. memberEpoch 0 joins (a new member, or a rejoin that drops what it had); -1 leaves; -2 is a static
- *     member's temporary leave (treated as a leave here); >0 must match the member's epoch, or its
+ *  1. memberEpoch 0 joins (a new member, or a rejoin that drops what it had; a static member whose
+ *     instance left with -2 takes over that member's subscription, target and partitions, and one
+ *     whose instance is still in use gets UNRELEASED_INSTANCE_ID); -1 leaves; -2 is a static member's
+ *     temporary leave (it keeps its partitions until its session expires); >0 must match the member's epoch, or its
  *     previous epoch while what it owns is within its assignment (a lost response), else
  *     FENCED_MEMBER_EPOCH; an unknown member → UNKNOWN_MEMBER_ID.
  *  2. a new member, a changed subscription (names, regex, assignor) or changed partition counts of the
@@ -118,20 +120,31 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
   const records: CoordinatorRecord[] = [];
   // A working copy of the group's state: records describe the changes, replay applies them after.
   const memberId = req.memberId === "" ? randomUUID() : req.memberId;
-  const old = g?.members.get(memberId);
+  let old = g?.members.get(memberId);
   let member: ConsumerMember;
+  /** The target of a static member this join replaces (it moves to the new member id). */
+  let inheritedTarget: Assignment | undefined;
+  let replaced: string | null = null;
   if (req.memberEpoch === 0) {
-    member = {
-      memberId, instanceId: req.instanceId, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost,
-      subscribedTopicNames: old?.subscribedTopicNames ?? [], subscribedTopicRegex: old?.subscribedTopicRegex ?? null,
-      rebalanceTimeoutMs: req.rebalanceTimeoutMs, serverAssignor: old?.serverAssignor ?? null,
-      memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map(),
-    };
-    // A static member that joins again with a new member id replaces its old one.
-    if (req.instanceId !== null && g) {
-      for (const other of g.members.values()) {
-        if (other.instanceId === req.instanceId && other.memberId !== memberId) records.push(...removeRecords(s, g, other.memberId));
+    const staticOld = req.instanceId === null ? undefined : [...(g?.members.values() ?? [])].find((m) => m.instanceId === req.instanceId && m.memberId !== memberId);
+    if (staticOld) {
+      // KIP-345 with KIP-848: the instance's previous member must have left with -2 (a temporary
+      // leave); the new member id takes over its subscription, target and partitions.
+      if (staticOld.memberEpoch !== STATIC_LEAVE) {
+        return fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${staticOld.memberId} with instance id ${req.instanceId} is not released: it must leave with epoch -2 first.`, memberId);
       }
+      records.push(...removeRecords(s, g!, staticOld.memberId));
+      replaced = staticOld.memberId;
+      inheritedTarget = g!.target.get(staticOld.memberId);
+      old = staticOld;
+      member = { ...staticOld, memberId, memberEpoch: 0, previousMemberEpoch: 0, pendingRevocation: new Map(), clientId: req.clientId, clientHost: req.clientHost, rebalanceTimeoutMs: req.rebalanceTimeoutMs };
+    } else {
+      member = {
+        memberId, instanceId: req.instanceId, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost,
+        subscribedTopicNames: old?.subscribedTopicNames ?? [], subscribedTopicRegex: old?.subscribedTopicRegex ?? null,
+        rebalanceTimeoutMs: req.rebalanceTimeoutMs, serverAssignor: old?.serverAssignor ?? null,
+        memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map(),
+      };
     }
   } else {
     if (!old) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${memberId}.`, memberId);
@@ -147,11 +160,16 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
   if (req.subscribedTopicRegex !== null) member.subscribedTopicRegex = req.subscribedTopicRegex === "" ? null : req.subscribedTopicRegex;
   if (req.serverAssignor !== null) member.serverAssignor = req.serverAssignor;
 
-  const subscriptionChanged = !old || req.memberEpoch === 0 || old.subscribedTopicRegex !== member.subscribedTopicRegex || old.serverAssignor !== member.serverAssignor
+  const subscriptionChanged = !old || (req.memberEpoch === 0 && replaced === null) || old.subscribedTopicRegex !== member.subscribedTopicRegex || old.serverAssignor !== member.serverAssignor
     || old.subscribedTopicNames.join("\0") !== member.subscribedTopicNames.join("\0") || old.instanceId !== member.instanceId || old.rackId !== member.rackId || old.rebalanceTimeoutMs !== member.rebalanceTimeoutMs;
   const members = new Map(g?.members ?? []);
+  if (replaced !== null) members.delete(replaced);
   members.set(memberId, member);
-  if (req.instanceId !== null) for (const [id, m] of members) if (id !== memberId && m.instanceId === req.instanceId && req.memberEpoch === 0) members.delete(id);
+  if (replaced !== null) {
+    // The replacing member's records: its subscription, and the target it inherits.
+    records.push(R.member(req.groupId, memberId, memberMetadataValue(member)));
+    if (inheritedTarget) records.push(R.target(req.groupId, memberId, { topicPartitions: fromAssignment(inheritedTarget) }));
+  }
   let groupEpoch = g?.groupEpoch ?? 0;
   const mdKey = metadataKey(s, members.values());
   if (subscriptionChanged || mdKey !== (s.consumerMetadataKeys.get(req.groupId) ?? "")) {
@@ -163,6 +181,10 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
   // Target assignment.
   let assignmentEpoch = g?.assignmentEpoch ?? 0;
   let targets = new Map(g?.target ?? []);
+  if (replaced !== null) {
+    targets.delete(replaced);
+    if (inheritedTarget) targets.set(memberId, inheritedTarget);
+  }
   if (assignmentEpoch < groupEpoch) {
     const assignor = member.serverAssignor ?? [...members.values()].find((m) => m.serverAssignor !== null)?.serverAssignor ?? "uniform";
     targets = assign(assignor, {
@@ -279,6 +301,13 @@ function leaveStep(s: GroupShard, g: ConsumerGroup | undefined, req: HeartbeatRe
   let memberId = req.memberId;
   if (g && req.instanceId !== null) memberId = [...g.members.values()].find((m) => m.instanceId === req.instanceId)?.memberId ?? memberId;
   if (!g || !g.members.has(memberId)) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${memberId}.`, memberId);
+  const m = g.members.get(memberId)!;
+  if (req.memberEpoch === STATIC_LEAVE && m.instanceId !== null) {
+    // A static member's temporary leave: it keeps its partitions (epoch -2) until it comes back under
+    // a new member id or its session times out; the group does not rebalance meanwhile.
+    const leaving = { ...m, memberEpoch: STATIC_LEAVE, pendingRevocation: new Map() };
+    return { records: [R.current(g.groupId, memberId, currentValue(leaving))], response: { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: STATIC_LEAVE, heartbeatIntervalMs: 0, assignment: null } };
+  }
   const records = [...removeRecords(s, g, memberId), R.metadata(g.groupId, g.groupEpoch + 1)];
   return { records, response: { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null } };
 }

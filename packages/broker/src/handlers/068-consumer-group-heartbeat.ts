@@ -6,8 +6,7 @@
  * v1 requires a member id chosen by the client (INVALID_REQUEST without); v0 gets one from the broker.
  * Omitted (SKIPPED.md): the online migration between a classic group and a consumer group (a classic
  * group with members answers GROUP_ID_NOT_FOUND, a consumer group refuses classic joins with
- * INCONSISTENT_GROUP_PROTOCOL); a static member's -2 leave is a full leave (its assignment is not
- * held for its return); rack-aware assignment.
+ * INCONSISTENT_GROUP_PROTOCOL); rack-aware assignment.
  */
 import { ApiKey } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
