@@ -184,7 +184,7 @@ async function section(kind, label, fn) {
 }
 
 async function round(kind, r) {
-  const res = { kind, round: r, produce: {}, consume: {}, latency: {}, e2e: {}, clients: {}, rtt: {} };
+  const res = { kind, round: r, produce: {}, consume: {}, latency: {}, e2e: {}, clients: {}, rtt: {}, rebalance: {} };
   const dir = join(work, `${kind}-r${r}`);
   const prep = await prepare(kind, dir, brokerConfig);
   const b = await start(prep);
@@ -238,6 +238,17 @@ async function round(kind, r) {
           log(`${kind} ${tag}: ConsumerPerformance 8p group.protocol=${protocol}: ${f1(out.mbPerSec)} MB/s, group formed in ${out.rebalanceMs} ms`);
         });
       }
+    }
+    if (!cfg.skip.has("rebalance")) {
+      // 10 members forming a group over 100 partitions, then one leaving: until every partition is owned again.
+      await section(kind, `${tag} group rebalance`, async () => {
+        await createTopic(b, "rebalance-100", 100);
+        for (const protocol of ["classic", "consumer"]) {
+          const out = await loads.rebalance({ bootstrap: b.bootstrap, topic: "rebalance-100", partitions: 100, members: 10, protocol });
+          res.rebalance[protocol] = out;
+          log(`${kind} ${tag}: group.protocol=${protocol}, 10 members over 100 partitions: formed in ${out.formMs} ms, after a leave ${out.leaveMs} ms`);
+        }
+      });
     }
     if (!cfg.skip.has("latency")) {
       for (const acks of ["1", "all"]) {

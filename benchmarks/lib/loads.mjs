@@ -3,6 +3,7 @@
 //   ProducerPerformance, EndToEndLatency  Kafka 4.4's tools (kafka-tools jar), Java client defaults
 //   AssignConsumer                        benchmarks/java/AssignConsumer.java (assign(), no group)
 //   ConsumerPerformance                   Kafka 4.4's tool, a consumer group (classic or KIP-848 protocol)
+//   RebalanceBench                        benchmarks/java/RebalanceBench.java: 10 members over 100 partitions
 //   kcat -P / kcat -C                     librdkafka
 //   loads/kafkajs-produce.mjs             kafkajs 2.2.4
 import { execFileSync } from "node:child_process";
@@ -61,18 +62,26 @@ export async function producerPerformance({ bootstrap, topic, records, recordSiz
   };
 }
 
-let consumerClasses = null;
-function compileConsumer() {
-  if (consumerClasses) return consumerClasses;
+/** Compiles benchmarks/java/NAME.java into the cache when its class is missing or older; returns the class dir. */
+function compileJava(name) {
   const out = join(CACHE, "java");
-  const src = join(BENCH, "java/AssignConsumer.java");
-  const cls = join(out, "AssignConsumer.class");
+  const src = join(BENCH, `java/${name}.java`);
+  const cls = join(out, `${name}.class`);
   if (!existsSync(cls) || statSync(cls).mtimeMs < statSync(src).mtimeMs) {
     mkdirSync(out, { recursive: true });
     execFileSync("javac", ["-d", out, "-cp", `${kafkaLibs()}/*`, src], { stdio: "inherit" });
   }
-  consumerClasses = out;
   return out;
+}
+const compileConsumer = () => compileJava("AssignConsumer");
+
+/** benchmarks/java/RebalanceBench.java: a group of `members` forming over `partitions`, then one leaving (ms). */
+export async function rebalance({ bootstrap, topic, partitions, members, protocol }) {
+  const args = [...javaArgs([compileJava("RebalanceBench")]), "RebalanceBench", bootstrap, topic, String(partitions), String(members), protocol];
+  const res = await run("java", args, { timeoutMs: 300_000 });
+  const line = res.stdout.split("\n").find((l) => l.startsWith("{"));
+  if (res.code !== 0 || !line) throw fail("RebalanceBench", res);
+  return { ...JSON.parse(line), wallSeconds: res.seconds };
 }
 
 /** Reads `records` records from every partition of `topic` from the beginning (Java client, assign()). */

@@ -44,6 +44,11 @@ export function aggregate(data) {
         };
       }
     }
+    a.rebalance = {};
+    for (const protocol of ["classic", "consumer"]) {
+      const runs = rs.map((r) => r.rebalance?.[protocol]).filter(Boolean);
+      if (runs.length) a.rebalance[protocol] = { formMs: med(runs.map((x) => x.formMs)), leaveMs: med(runs.map((x) => x.leaveMs)), n: runs.length };
+    }
     for (const field of ["latency", "e2e", "rtt"]) {
       for (const k of keys(field)) {
         const runs = rs.map((r) => r[field]?.[k]).filter(Boolean);
@@ -119,6 +124,10 @@ function rows(agg) {
   add("kcat-p-lz4", "produce MB/s, kcat (librdkafka), 8 partitions, acks=all, lz4", "MB/s", "higher", g("clients.kcat-produce-lz4-acksall.mbPerSec"), { short: "kcat produce MB/s acks=all lz4", limit: lb });
   add("kcat-c", "consume MB/s, kcat (librdkafka), 8 partitions, none", "MB/s", "higher", g("clients.kcat-consume-none.mbPerSec"), { short: "kcat consume MB/s", limit: lb, summary: true });
   add("group-classic", "consume MB/s, ConsumerPerformance in a group (classic protocol), 8 partitions, none", "MB/s", "higher", g("clients.group-classic.mbPerSec"), { short: "group consume MB/s classic", limit: lb, summary: true });
+  add("rebal-classic-form", "group of 10 forming over 100 partitions, classic protocol (ms, lower is better)", "ms", "lower", g("rebalance.classic.formMs"), { short: "rebalance form classic ms", summary: true });
+  add("rebal-classic-leave", "one of 10 leaving, until 100 partitions are owned again, classic protocol (ms, lower is better)", "ms", "lower", g("rebalance.classic.leaveMs"), { short: "rebalance leave classic ms" });
+  add("rebal-848-form", "group of 10 forming over 100 partitions, KIP-848 protocol (ms, lower is better)", "ms", "lower", g("rebalance.consumer.formMs"), { short: "rebalance form 848 ms", summary: true });
+  add("rebal-848-leave", "one of 10 leaving, until 100 partitions are owned again, KIP-848 protocol (ms, lower is better)", "ms", "lower", g("rebalance.consumer.leaveMs"), { short: "rebalance leave 848 ms" });
   add("group-848", "consume MB/s, ConsumerPerformance in a group (KIP-848 protocol), 8 partitions, none", "MB/s", "higher", g("clients.group-consumer.mbPerSec"), { short: "group consume MB/s 848", limit: lb, summary: true });
   add("kafkajs-p", "produce MB/s, kafkajs, 8 partitions, acks=1, none", "MB/s", "higher", g("clients.kafkajs-produce-acks1.mbPerSec"), { short: "kafkajs produce MB/s", limit: lb, summary: true });
   add("kafkajs-p-all", "produce MB/s, kafkajs, 8 partitions, acks=all, none", "MB/s", "higher", g("clients.kafkajs-produce-acksall.mbPerSec"), { short: "kafkajs produce MB/s acks=all", limit: lb });
