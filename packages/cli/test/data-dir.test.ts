@@ -6,16 +6,13 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { ApiKey } from "@odradek/codec";
 import { TestClient, parseBatches } from "../../broker/test/helpers.js";
-import { bin, run } from "./helpers.js";
+import { bin, kafka, run } from "./helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "odradek-datadir-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const kafka = (port: number) => new Kafka({ brokers: [`127.0.0.1:${port}`], clientId: "data-dir-test", logLevel: logLevel.NOTHING, retry: { retries: 3 } });
 
 async function timed(args: string[], command?: string[]): Promise<{ code: number | null; ms: number; err: string }> {
   const t0 = performance.now();

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Kafka, logLevel } from "kafkajs";
 
 export const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "odradek.js");
 
@@ -39,3 +40,7 @@ export function run(args: string[], options: { cwd?: string; command?: string[];
   const port = async () => Number(/:(\d+) in/.exec(await ready)![1]);
   return { child, ready, exit, out: () => stdout, err: () => stderr, port };
 }
+
+/** A kafkajs client of the broker on `port`, quiet, with few retries (a test sees failures at once). */
+export const kafka = (port: number, retries = 3): Kafka =>
+  new Kafka({ brokers: [`127.0.0.1:${port}`], clientId: "odradek-cli-test", logLevel: logLevel.NOTHING, retry: { retries } });

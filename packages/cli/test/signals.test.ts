@@ -7,9 +7,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
-import { bin, run } from "./helpers.js";
+import { bin, kafka, run } from "./helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "odradek-signals-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -41,7 +40,7 @@ describe("signals", () => {
   it("a second SIGINT exits at once (130); a repeated SIGTERM does not cut the clean stop short", async () => {
     const p = run(["--port", "0", "--data-dir", join(root, "twice")]);
     const port = await p.port();
-    const admin = new Kafka({ brokers: [`127.0.0.1:${port}`], clientId: "signals-test", logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    const admin = kafka(port, 0).admin();
     await admin.connect();
     // A clean stop waits for the topic change in flight: creating 4,000 partition logs takes seconds.
     void admin.createTopics({ topics: [{ topic: "big", numPartitions: 4000 }], timeout: 60_000 }).catch(() => {});
