@@ -71,6 +71,9 @@ export interface LogDirLock {
   release(): void;
 }
 
+/** Directories this process holds (a lock naming our pid but not in here is an earlier process's). */
+const lockedHere = new Set<string>();
+
 /** Words for an OS error met while preparing the directory. */
 function describe(code: string | undefined, e: unknown): string {
   switch (code) {
@@ -218,6 +221,8 @@ export function lockLogDir(dirArg: string, log?: { warn(obj: object, msg: string
   ensureDirectory(dir);
   const path = join(dir, LOCK_FILE);
   const line = `${process.pid} ${procStartTime(process.pid)} ${bootId()} ${hostname()}\n`;
+  // Held by this very process (a second broker in one process: Kafka's OverlappingFileLockException).
+  if (lockedHere.has(dir)) throw new LogDirLockedError(dir, parseHolder(line)!);
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, line);
@@ -273,10 +278,12 @@ export function lockLogDir(dirArg: string, log?: { warn(obj: object, msg: string
       // already gone
     }
   }
+  lockedHere.add(dir);
   let released = false;
   const release = (): void => {
     if (released) return;
     released = true;
+    lockedHere.delete(dir);
     process.removeListener("exit", release);
     try {
       if (readOrNull(path) === line) unlinkSync(path);
