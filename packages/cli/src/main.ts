@@ -93,6 +93,9 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  // The reader of stdout may be gone by the stopped line (a closed terminal, a launcher that exited):
+  // EPIPE there must not turn a clean stop into a crash.
+  process.stdout.on("error", () => {});
   watchLauncher((pid) => {
     log.warn({ pid }, "the npx/pnpm process that started this broker exited: stopping");
     stop("launcher exited");
