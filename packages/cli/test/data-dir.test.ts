@@ -27,11 +27,18 @@ async function timed(args: string[], command?: string[]): Promise<{ code: number
  * Exit code, stderr and elapsed ms of a broker that is expected to refuse to start. `ms` is less the
  * time `odradek --help` takes just before (the same start-up: Node, the bundle, flag parsing), which is
  * ~200 ms on an idle machine but several times that on a loaded one; the refusal itself must fit in 1 s.
+ * On a shared machine a load spike can hit one run and not the other, so a run over 1 s is repeated
+ * (up to 3 times) and the fastest counts: a busy loop or a hang fails every run.
  */
 async function refused(args: string[], command?: string[]): Promise<{ code: number | null; ms: number; err: string }> {
-  const startUp = (await timed(["--help"], command)).ms;
-  const r = await timed(["--port", "0", ...args], command);
-  return { ...r, ms: Math.max(0, r.ms - Math.max(0, startUp - 200)) };
+  let best: { code: number | null; ms: number; err: string } | undefined;
+  for (let i = 0; i < 3 && (best === undefined || best.ms >= 1000); i++) {
+    const startUp = (await timed(["--help"], command)).ms;
+    const r = await timed(["--port", "0", ...args], command);
+    const ms = Math.max(0, r.ms - Math.max(0, startUp - 200));
+    if (best === undefined || ms < best.ms) best = { ...r, ms };
+  }
+  return best!;
 }
 
 function expectOneLine(r: { code: number | null; ms: number; err: string }, path: string, cause: RegExp): void {
