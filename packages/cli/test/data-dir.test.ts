@@ -9,10 +9,13 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ApiKey } from "@odradek/codec";
 import { TestClient, parseBatches } from "../../broker/test/helpers.js";
-import { bin, kafka, run } from "./helpers.js";
+import { bin, kafka, run, killLeftovers } from "./helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "odradek-datadir-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  killLeftovers();
+  rmSync(root, { recursive: true, force: true });
+});
 
 async function timed(args: string[], command?: string[]): Promise<{ code: number | null; ms: number; err: string }> {
   const t0 = performance.now();

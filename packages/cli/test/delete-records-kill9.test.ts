@@ -8,10 +8,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { kafka, run } from "./helpers.js";
+import { kafka, run, killLeftovers } from "./helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "odradek-dr-kill9-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  killLeftovers();
+  rmSync(root, { recursive: true, force: true });
+});
 
 const PARTITIONS = 20;
 const ROUNDS = 8;

@@ -19,10 +19,19 @@ export interface Run {
   port(): Promise<number>;
 }
 
+const spawned = new Set<ChildProcess>();
+
+/** Kills (SIGKILL) every process `run` started that still runs: a failed test leaves no broker behind. */
+export function killLeftovers(): void {
+  for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  spawned.clear();
+}
+
 /** Spawns `odradek args` (or `command` when given: [file, ...args] that ends by running the executable). */
 export function run(args: string[], options: { cwd?: string; command?: string[]; detached?: boolean } = {}): Run {
   const [file, ...pre] = options.command ?? [process.execPath, bin];
   const child = spawn(file!, [...pre, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: options.cwd, detached: options.detached });
+  spawned.add(child);
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -8,10 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { bin, kafka, run } from "./helpers.js";
+import { bin, kafka, run, killLeftovers } from "./helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "odradek-signals-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  killLeftovers();
+  rmSync(root, { recursive: true, force: true });
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const alive = (pid: number): boolean => {
   try {
