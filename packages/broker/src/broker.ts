@@ -21,8 +21,8 @@
 import { randomBytes } from "node:crypto";
 import { resolve as resolvePath } from "node:path";
 import fastq from "fastq";
-import { LOG_IO_CONCURRENCY, LogManager, MemoryFileSystem, MetadataStore, NodeFileSystem, loadOrCreateMetaProperties, mapLimit } from "@odradek/storage";
-import type { FileSystem, UnifiedLog, Logger as StorageLogger } from "@odradek/storage";
+import { LOG_IO_CONCURRENCY, LogManager, MemoryFileSystem, MetadataStore, NodeFileSystem, loadOrCreateMetaProperties, lockLogDir, mapLimit } from "@odradek/storage";
+import type { FileSystem, LogDirLock, UnifiedLog, Logger as StorageLogger } from "@odradek/storage";
 import { BrokerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { FetchSessionCache } from "./fetch-sessions.js";
@@ -108,6 +108,8 @@ export class Broker {
   /** Set once listening: what Metadata advertises. */
   advertised: { host: string; port: number } = { host: "127.0.0.1", port: 0 };
   readonly startedAt = Date.now();
+  /** The data directory's `.lock` (null in memory). */
+  private lock: LogDirLock | null = null;
 
   private constructor(
     config: BrokerConfig,
@@ -131,10 +133,25 @@ export class Broker {
     this.fetchSessions = new FetchSessionCache(config.int("max.incremental.fetch.session.cache.slots"));
   }
 
-  /** Opens (recovering) the data directory, or an empty in-memory one when `dataDir` is null. */
+  /**
+   * Opens (recovering) the data directory, or an empty in-memory one when `dataDir` is null. The
+   * directory's `.lock` is taken first, before anything in it is read (storage's log-dir-lock.ts), and
+   * held until close. @throws LogDirError, LogDirLockedError
+   */
   static async open(config: BrokerConfig, dataDir: string | null, log: Logger, clock: Clock = systemClock): Promise<Broker> {
-    const fs: FileSystem = dataDir ? new NodeFileSystem() : new MemoryFileSystem(1, { keepDurableCopies: false });
     const dir = dataDir ? resolvePath(dataDir) : MEMORY_DATA_DIR;
+    const lock = dataDir ? lockLogDir(dir, storageLogger(log)) : null;
+    try {
+      const b = await Broker.load(config, dataDir ? new NodeFileSystem() : new MemoryFileSystem(1, { keepDurableCopies: false }), dataDir ? dir : null, dir, log, clock);
+      b.lock = lock;
+      return b;
+    } catch (e) {
+      lock?.release();
+      throw e;
+    }
+  }
+
+  private static async load(config: BrokerConfig, fs: FileSystem, dataDir: string | null, dir: string, log: Logger, clock: Clock): Promise<Broker> {
     const configured = config.explicit.get("node.id") ?? config.explicit.get("broker.id");
     const nodeId = configured !== undefined && Number(configured) >= 0 ? Number(configured) : 1;
     const meta = await loadOrCreateMetaProperties(fs, dir, nodeId);
@@ -148,7 +165,7 @@ export class Broker {
       topicConfigs: (topic) => logConfigsFor(config, topicConfigs.get(topic) ?? new Map()),
       ...logSchedule(config),
     });
-    const b = new Broker(config, dataDir ? dir : null, log, nodeId, meta.clusterId, metadata, logs, topicConfigs, clock);
+    const b = new Broker(config, dataDir, log, nodeId, meta.clusterId, metadata, logs, topicConfigs, clock);
     for (const [name, t] of metadata.topics()) {
       const topic: Topic = { name, id: t.topicId, partitions: [], configs: topicConfigs.get(name)! };
       topic.partitions.push(...(await openPartitions(logs, name, 0, t.partitions)));
@@ -339,10 +356,11 @@ export class Broker {
     });
   }
 
-  /** Flushes and closes every log and checkpoints (a clean shutdown). */
+  /** Flushes and closes every log, checkpoints and releases the data directory's lock (a clean shutdown). */
   async close(): Promise<void> {
     await this.groups.close();
     await this.admin.drained();
     await this.logs.close();
+    this.lock?.release();
   }
 }

@@ -8,8 +8,10 @@
  * else `./.data/odradek` relative to the working directory. Prints one line on stdout once the
  * listener is bound: `odradek ready on HOST:PORT in N ms` (N measured from process start). Logs are
  * JSON lines on stderr in pino's format (logger.ts); level from `ODRADEK_LOG_LEVEL` (default info).
- * Exit codes: 0 after SIGINT/SIGTERM (in-flight requests answered, logs flushed), 1 when the
- * broker cannot start (e.g. port in use), 2 for bad flags or configuration (an unknown log level too).
+ * Exit codes: 0 after SIGINT/SIGTERM (in-flight requests answered, logs flushed; one line
+ * `odradek stopped after N s (SIGNAL)` on stdout), 130 on a second SIGINT, 1 when the broker cannot
+ * start (port in use; a data directory that is locked by another broker, cannot be created or written:
+ * one line naming the path and the cause), 2 for bad flags or configuration (an unknown log level too).
  *
  * This module only exports `main`; bin/odradek.js runs it, from the one-file bundle when the build
  * made one (scripts/bundle.mjs) and from dist/ otherwise. After the ready line, the codec modules of
@@ -22,6 +24,7 @@ import { USAGE, parseArgs } from "./args.js";
 import type { CliOptions } from "./args.js";
 import { createJsonLogger, isLevelName, LEVELS } from "./logger.js";
 import { warmUpCodecModules } from "./warm-up.js";
+import { watchLauncher } from "./launcher-watch.js";
 import type { RunningBroker } from "@odradek/broker";
 
 function defaultDataDir(config: Map<string, string>): string {
@@ -56,13 +59,22 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
   const dataDir = opts.memory ? null : opts.dataDir !== undefined ? resolve(opts.dataDir) : defaultDataDir(opts.config);
   const hasListener = opts.config.has("listeners");
   // Signal handlers go in before anything slow, so a signal during start-up is a clean stop too.
+  // SIGTERM and SIGINT stop cleanly (listener closed, in-flight requests answered, logs flushed and
+  // closed, the data directory's lock released), then one line `odradek stopped after N s (SIGNAL)`
+  // and exit 0. A second SIGINT exits at once (130); a repeated SIGTERM (a launcher passing the signal
+  // on while it exits itself) does not cut the clean stop short. The launcher watch (launcher-watch.ts)
+  // stops the broker the same way when an npx/pnpm parent goes away.
   let running: RunningBroker | undefined;
   let stopRequested: string | undefined;
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) process.exit(130);
+    if (stopping) {
+      if (signal === "SIGINT") process.exit(130);
+      return;
+    }
     if (!running) {
-      stopRequested = signal;
+      if (stopRequested !== undefined && signal === "SIGINT") process.exit(130);
+      stopRequested ??= signal;
       return;
     }
     stopping = true;
@@ -71,6 +83,7 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
       .close()
       .then(() => {
         log.flush();
+        process.stdout.write(`odradek stopped after ${process.uptime().toFixed(1)} s (${signal})\n`);
         process.exit(0);
       })
       .catch((err: unknown) => {
@@ -80,6 +93,13 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  // The reader of stdout may be gone by the stopped line (a closed terminal, a launcher that exited):
+  // EPIPE there must not turn a clean stop into a crash.
+  process.stdout.on("error", () => {});
+  watchLauncher((pid) => {
+    log.warn({ pid }, "the npx/pnpm process that started this broker exited: stopping");
+    stop("launcher exited");
+  });
   try {
     running = await startBroker({
       host: opts.host,

@@ -2,35 +2,13 @@
  * The `odradek` executable as a child process: ready line, a client request, SIGTERM → exit 0;
  * bad flags and bad config → exit 2.
  */
-import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../src/args.js";
-
-const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "odradek.js");
-
-function run(args: string[], cwd?: string) {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const ready = new Promise<string>((resolve, reject) => {
-    const check = () => {
-      const line = stdout.split("\n").find((l) => l.includes("ready"));
-      if (line) resolve(line);
-    };
-    child.stdout.on("data", check);
-    void exit.then((code) => reject(new Error(`exited ${code} before ready: ${stderr}`)));
-  });
-  ready.catch(() => {}); // awaited only by tests that expect a start
-  return { child, ready, exit, out: () => stdout, err: () => stderr };
-}
+import { bin, run } from "./helpers.js";
 
 /** Sends ApiVersions v0 and resolves with the error code of the answer. */
 function apiVersions(port: number): Promise<number> {

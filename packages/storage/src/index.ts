@@ -14,6 +14,8 @@ export type { PartitionLog, AppendOptions, AppendResult, AppendError, ReadOption
 export { UnifiedLog } from "./log/unified-log.js";
 export type { UnifiedLogParams } from "./log/unified-log.js";
 export { LogManager } from "./log/log-manager.js";
+export { lockLogDir, LogDirError, LogDirLockedError, LOCK_FILE } from "./log/log-dir-lock.js";
+export type { LogDirLock, LockHolder } from "./log/log-dir-lock.js";
 export { mapLimit, LOG_IO_CONCURRENCY } from "./map-limit.js";
 export type { LogManagerOptions } from "./log/log-manager.js";
 export { LogCleaner } from "./log/log-cleaner.js";

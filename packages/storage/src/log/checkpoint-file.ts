@@ -7,12 +7,14 @@
  *   <count>
  *   <topic> <partition> <offset>      one line per partition
  *
- * Written atomically (temp file, fsync, rename, fsync dir). A file that does not parse is reported and
+ * Written atomically (temp file, fsync, rename, fsync dir) by one CoalescingFileWriter per file: `write()`
+ * renders the entries when its write starts, so concurrent requests share one write and the newest
+ * state wins. A file that does not parse is reported and
  * treated as empty: every log is then recovered from its first segment, which is slow but correct.
  * Migration: a new version number on the first line; readers refuse versions they do not know.
  */
 import type { FileSystem } from "../fs/file-system.js";
-import { writeFileAtomic } from "../fs/file-system.js";
+import { CoalescingFileWriter } from "../fs/coalescing-file-writer.js";
 import { CorruptLogError } from "../errors.js";
 
 export const RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
@@ -24,12 +26,26 @@ const VERSION = 0;
 export type PartitionOffsets = Map<string, number>;
 export const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
-export class OffsetCheckpointFile {
-  constructor(private readonly fs: FileSystem, readonly path: string) {}
+export interface CheckpointEntry {
+  topic: string;
+  partition: number;
+  offset: number;
+}
 
-  async write(offsets: Iterable<{ topic: string; partition: number; offset: number }>): Promise<void> {
-    const lines = [...offsets].map((e) => `${e.topic} ${e.partition} ${e.offset}`);
-    await writeFileAtomic(this.fs, this.path, `${VERSION}\n${lines.length}\n${lines.map((l) => l + "\n").join("")}`);
+export class OffsetCheckpointFile {
+  private readonly writer: CoalescingFileWriter;
+
+  /** `entries` gives the state to write; it is read when a write starts (see CoalescingFileWriter). */
+  constructor(private readonly fs: FileSystem, readonly path: string, entries: () => Iterable<CheckpointEntry> = () => []) {
+    this.writer = new CoalescingFileWriter(fs, path, () => {
+      const lines = [...entries()].map((e) => `${e.topic} ${e.partition} ${e.offset}\n`);
+      return `${VERSION}\n${lines.length}\n${lines.join("")}`;
+    });
+  }
+
+  /** Resolves once the entries as of this call (or newer) are durable. */
+  write(): Promise<void> {
+    return this.writer.request();
   }
 
   /** The offsets by tpKey; an empty map when the file is missing. @throws CorruptLogError */

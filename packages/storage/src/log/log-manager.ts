@@ -68,9 +68,14 @@ export class LogManager {
     this.defaults = options.defaults ?? defaultLogConfig;
     this.topicConfigs = options.topicConfigs ?? (() => ({}));
     this.time = options.time ?? Date.now;
-    this.recoveryCheckpoint = new OffsetCheckpointFile(this.fs, joinPath(this.dataDir, RECOVERY_POINT_CHECKPOINT));
-    this.startCheckpoint = new OffsetCheckpointFile(this.fs, joinPath(this.dataDir, LOG_START_OFFSET_CHECKPOINT));
-    this.cleanerCheckpoint = new OffsetCheckpointFile(this.fs, joinPath(this.dataDir, CLEANER_OFFSET_CHECKPOINT));
+    const entries = (offset: (l: UnifiedLog) => number | undefined) => () =>
+      this.allLogs().flatMap((l) => {
+        const o = offset(l);
+        return o === undefined ? [] : [{ topic: l.topic, partition: l.partition, offset: o }];
+      });
+    this.recoveryCheckpoint = new OffsetCheckpointFile(this.fs, joinPath(this.dataDir, RECOVERY_POINT_CHECKPOINT), entries((l) => l.recoveryPoint));
+    this.startCheckpoint = new OffsetCheckpointFile(this.fs, joinPath(this.dataDir, LOG_START_OFFSET_CHECKPOINT), entries((l) => l.logStartOffset));
+    this.cleanerCheckpoint = new OffsetCheckpointFile(this.fs, joinPath(this.dataDir, CLEANER_OFFSET_CHECKPOINT), entries((l) => this.cleaner.cleanedOffset(l)));
     this.cleaner = new LogCleaner({ fs: this.fs, logger: this.logger, time: this.time, maxMapEntries: options.cleanerMaxMapEntries });
   }
 
@@ -136,7 +141,11 @@ export class LogManager {
       recoveryPoint,
       logStartOffset,
       time: this.time,
-      onLogStartOffsetChange: () => void this.checkpointLogStartOffsets().catch((e: unknown) => this.logger.error({ err: (e as Error).message }, "log start offset checkpoint failed")),
+      onLogStartOffsetChange: () => {
+        const durable = this.checkpointLogStartOffsets();
+        durable.catch((e: unknown) => this.logger.error({ err: (e as Error).message }, "log start offset checkpoint failed"));
+        return durable;
+      },
     });
     this.logs.set(tpKey(topic, partition), log);
     return log;
@@ -182,19 +191,16 @@ export class LogManager {
     for (const log of this.logs.values()) if (log.topic === topic) log.config = config;
   }
 
-  async checkpointRecoveryPoints(): Promise<void> {
-    await this.recoveryCheckpoint.write(this.allLogs().map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint })));
+  /** Each checkpoint has one writer (OffsetCheckpointFile): these resolve once the state as of the call is durable. */
+  checkpointRecoveryPoints(): Promise<void> {
+    return this.recoveryCheckpoint.write();
   }
-  async checkpointLogStartOffsets(): Promise<void> {
-    await this.startCheckpoint.write(this.allLogs().map((l) => ({ topic: l.topic, partition: l.partition, offset: l.logStartOffset })));
+  checkpointLogStartOffsets(): Promise<void> {
+    return this.startCheckpoint.write();
   }
   async checkpointCleanerOffsets(): Promise<void> {
-    const entries = this.allLogs().flatMap((l) => {
-      const offset = this.cleaner.cleanedOffset(l);
-      return offset === undefined ? [] : [{ topic: l.topic, partition: l.partition, offset }];
-    });
-    if (entries.length === 0 && !this.cleanerCheckpointed) return;
-    await this.cleanerCheckpoint.write(entries);
+    if (!this.cleanerCheckpointed && this.allLogs().every((l) => this.cleaner.cleanedOffset(l) === undefined)) return;
+    await this.cleanerCheckpoint.write();
     this.cleanerCheckpointed = true;
   }
   async checkpoint(): Promise<void> {

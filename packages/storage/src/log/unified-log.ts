@@ -52,8 +52,11 @@ export interface UnifiedLogParams {
   logStartOffset?: number;
   /** Clock (ms), injectable for tests. */
   time?: () => number;
-  /** Called after the log start offset moved (the LogManager checkpoints it). */
-  onLogStartOffsetChange?: (offset: number) => void;
+  /**
+   * Called after the log start offset moved (the LogManager checkpoints it); the promise, if any,
+   * resolves once the new offset is durable (advanceLogStartOffset waits for it).
+   */
+  onLogStartOffsetChange?: (offset: number) => Promise<void> | void;
 }
 
 type Task = () => Promise<unknown>;
@@ -94,7 +97,7 @@ export class UnifiedLog implements PartitionLog {
   private failure: KafkaStorageError | null = null;
   /** The appends of the group queued last, which later appends join until it starts or is sealed. */
   private openGroup: PendingAppend[] | null = null;
-  private readonly onLogStartOffsetChange: ((offset: number) => void) | undefined;
+  private readonly onLogStartOffsetChange: ((offset: number) => Promise<void> | void) | undefined;
   /** What the validator reads of this log (one object, read at each append). */
   private readonly validation: ValidationContext;
   /** Work started by a roll, not yet done (see afterRoll); never rejects. */
@@ -488,16 +491,24 @@ export class UnifiedLog implements PartitionLog {
     }
   }
 
-  advanceLogStartOffset(offset: number): Promise<{ error?: "OFFSET_OUT_OF_RANGE"; logStartOffset: number }> {
-    return this.serial(async () => {
+  /**
+   * DeleteRecords: resolves once the new log start offset is durable (onLogStartOffsetChange's promise,
+   * awaited outside the log's queue so appends go on meanwhile), so an acknowledged deletion survives a
+   * crash. @throws what the checkpoint write threw
+   */
+  async advanceLogStartOffset(offset: number): Promise<{ error?: "OFFSET_OUT_OF_RANGE"; logStartOffset: number }> {
+    let durable: Promise<void> | void = undefined;
+    const result = await this.serial(async () => {
       if (offset > this.highWatermark || offset < 0) return { error: "OFFSET_OUT_OF_RANGE" as const, logStartOffset: this._logStartOffset };
       if (offset > this._logStartOffset) {
         this._logStartOffset = offset;
-        this.onLogStartOffsetChange?.(offset);
+        durable = this.onLogStartOffsetChange?.(offset);
         await this.deleteSegmentsLocked((seg, next) => next !== undefined && next.baseOffset <= this._logStartOffset, "log start offset");
       }
       return { logStartOffset: this._logStartOffset };
     });
+    await durable;
+    return result;
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * MetadataStore: broker metadata that must survive restarts, in `<dataDir>/odradek-metadata.json`,
- * rewritten whole and atomically on every change (temp file, fsync, rename, fsync dir; writes are
- * serialised through one queue). Small by nature: topics and a counter.
+ * rewritten whole and atomically on every change (temp file, fsync, rename, fsync dir) by its one
+ * writer (CoalescingFileWriter; changes are also serialised through one queue). Small by nature: topics
+ * and a counter.
  *
  *   {
  *     "version": 1,
@@ -17,7 +18,8 @@
 import { randomUUID } from "node:crypto";
 import fastq from "fastq";
 import type { FileSystem } from "../fs/file-system.js";
-import { joinPath, writeFileAtomic } from "../fs/file-system.js";
+import { joinPath } from "../fs/file-system.js";
+import { CoalescingFileWriter } from "../fs/coalescing-file-writer.js";
 import { CorruptLogError } from "../errors.js";
 
 export const METADATA_FILE = "odradek-metadata.json";
@@ -47,7 +49,11 @@ export class MetadataStore {
   private blockEnd = 0;
   private readonly queue = fastq.promise((task: () => Promise<unknown>) => task(), 1);
 
-  private constructor(private readonly fs: FileSystem, readonly path: string) {}
+  private readonly writer: CoalescingFileWriter;
+
+  private constructor(fs: FileSystem, readonly path: string) {
+    this.writer = new CoalescingFileWriter(fs, path, () => JSON.stringify(this.data, null, 1) + "\n");
+  }
 
   static async open(fs: FileSystem, dataDir: string): Promise<MetadataStore> {
     await fs.mkdir(dataDir);
@@ -68,7 +74,7 @@ export class MetadataStore {
   }
 
   private save(): Promise<void> {
-    return writeFileAtomic(this.fs, this.path, JSON.stringify(this.data, null, 1) + "\n");
+    return this.writer.request();
   }
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     return this.queue.push(fn) as Promise<T>;
