@@ -60,7 +60,7 @@ function startConsumer(bootstrap: string, group: string, topic: string, seen: Se
 async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
+    if (Date.now() > end) throw new Error(`gave up waiting after ${ms} ms: ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -89,13 +89,13 @@ describe("kafkajs consumer groups across consumer and broker crashes", () => {
       const seen = new Set<string>();
       const [a, b, c] = [0, 1, 2].map(() => startConsumer(broker.bootstrap, "g-orders", "orders", seen));
       await Promise.all([a!.running, b!.running, c!.running]);
-      await until("some progress", () => seen.size > 3000);
+      await until("some progress", () => seen.size > 3000, 120_000);
       a!.child.kill("SIGTERM"); // leaves cleanly
       await a!.exited;
       b!.child.kill("SIGKILL"); // dies without leaving
       const d = startConsumer(broker.bootstrap, "g-orders", "orders", seen);
-      await until("every record processed", () => seen.size === 30_000, 90_000);
-      await until("committed offsets at the high watermarks", () => committedEqualsEnd(admin, "g-orders", "orders"), 30_000);
+      await until("every record processed", () => seen.size === 30_000, 180_000);
+      await until("committed offsets at the high watermarks", () => committedEqualsEnd(admin, "g-orders", "orders"), 60_000);
       for (const x of [c!, d]) x.child.kill("SIGTERM");
       await Promise.all([c!.exited, d.exited]);
       const before = await admin.fetchOffsets({ groupId: "g-orders", topics: ["orders"] });
@@ -116,7 +116,7 @@ describe("kafkajs consumer groups across consumer and broker crashes", () => {
       await p2.disconnect();
       const fresh = new Set<string>();
       const e = startConsumer(broker.bootstrap, "g-orders", "orders", fresh);
-      await until("the 600 new records", () => fresh.size >= 600, 60_000);
+      await until("the 600 new records", () => fresh.size >= 600, 120_000);
       await new Promise((r) => setTimeout(r, 1000));
       expect(fresh.size).toBe(600);
       const resumedAt = new Map(before[0]!.partitions.map((p) => [p.partition, Number(p.offset)]));
@@ -124,7 +124,7 @@ describe("kafkajs consumer groups across consumer and broker crashes", () => {
         const [p, o] = x.split(":").map(Number);
         expect(o!).toBeGreaterThanOrEqual(resumedAt.get(p!)!);
       }
-      await until("committed at the new end", () => committedEqualsEnd(admin, "g-orders", "orders"), 30_000);
+      await until("committed at the new end", () => committedEqualsEnd(admin, "g-orders", "orders"), 60_000);
       e.child.kill("SIGTERM");
       await e.exited;
       await admin.disconnect();
@@ -132,5 +132,5 @@ describe("kafkajs consumer groups across consumer and broker crashes", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 600_000);
 });
