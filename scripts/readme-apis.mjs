@@ -4,9 +4,9 @@
 // protocol/), the handler registry (@odradek/broker's HANDLERS: each handler's own version range) and, for
 // what is not served, the group it belongs to in packages/broker/SKIPPED.md ("## Whole APIs not
 // advertised": a label followed by API keys in parentheses, e.g. "SASL (17, 36)" or "Consumer groups:
-// FindCoordinator (10), ..."). An unserved key that SKIPPED.md does not name falls into its last,
-// catch-all group ("KRaft/inter-broker APIs"), or "controller only" when Kafka serves it on the
-// controller listener alone.
+// FindCoordinator (10), ..."); a labelled bullet's sentences after its list become the row's "what it
+// means". An unserved key that SKIPPED.md does not name is "controller only" when Kafka serves it on the
+// controller listener alone, else "other APIs".
 // Reads the packages' dist/ (run after `tsc -b`; `pnpm test` builds first).
 //
 //   node scripts/readme-apis.mjs            rewrite README.md
@@ -23,15 +23,14 @@ const { HANDLERS } = await import(join(root, "packages/broker/dist/index.js"));
 const START = "<!-- apis:start -->";
 const END = "<!-- apis:end -->";
 
-/** Group label per API key from SKIPPED.md's list of whole APIs not advertised; plus the catch-all label. */
+/** Group label per API key, and notes per label, from SKIPPED.md's list of whole APIs not advertised. */
 export function skippedGroups(text) {
   const section = /^## Whole APIs not advertised\n([\s\S]*?)(?=^## )/m.exec(text)?.[1] ?? "";
   const bullets = section.split(/^- /m).slice(1).map((b) => b.replace(/\s+/g, " ").trim());
   const byKey = new Map();
   const notes = new Map();
-  let catchAll;
   for (const bullet of bullets) {
-    const prefix = /^([A-Z][\w -]*): /.exec(bullet);
+    const prefix = /^([A-Z][^:()]*): /.exec(bullet);
     // Items "Label (keys)", comma-separated; with a "Label: " prefix, every key belongs to that label.
     for (const m of bullet.matchAll(/([A-Za-z][\w /-]*?)\s*\(([\d–\-\/, ]+)\)/g)) {
       const label = prefix ? prefix[1] : m[1].trim();
@@ -44,17 +43,15 @@ export function skippedGroups(text) {
     // After a labelled bullet's list of APIs (its first sentence) come notes on what that means for clients.
     const end = bullet.search(/\)\.\s/);
     if (prefix && end > 0) notes.set(prefix[1], bullet.slice(end + 3).trim());
-    const last = /,\s*([^,()]+?)\.?$/.exec(bullet.split(/\. /)[0] ?? "");
-    if (!prefix && last && !/\(/.test(last[1])) catchAll = last[1].trim();
   }
-  return { byKey, notes, catchAll: catchAll ?? "other APIs" };
+  return { byKey, notes };
 }
 
 const range = (min, max) => (min === max ? `${min}` : `${min}–${max}`);
 
 export function renderTables(skippedText) {
   const served = new Map(HANDLERS.map((h) => [h.apiKey, h]));
-  const { byKey, notes, catchAll } = skippedGroups(skippedText);
+  const { byKey, notes } = skippedGroups(skippedText);
   const works = ["| key | API | odradek serves | Kafka 4.4 |", "|--:|---|---|---|"];
   const groups = new Map();
   for (const def of API_DEFINITIONS) {
@@ -69,7 +66,7 @@ export function renderTables(skippedText) {
       works.push(`| ${def.apiKey} | ${def.name} | ${ours} | ${kafka} |`);
       continue;
     }
-    const group = byKey.get(def.apiKey) ?? (def.listeners.includes("broker") ? catchAll : "controller only (KRaft quorum)");
+    const group = byKey.get(def.apiKey) ?? (def.listeners.includes("broker") ? "other APIs" : "controller only (KRaft quorum)");
     if (!groups.has(group)) groups.set(group, []);
     groups.get(group).push(`${def.name} (${def.apiKey})`);
   }
