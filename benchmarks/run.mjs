@@ -94,7 +94,7 @@ function gitInfo() {
 if (cfg.build && cfg.brokers.includes("odradek")) {
   log("building odradek (native modules, tsc -b packages/cli, the CLI bundle)");
   try {
-    execFileSync(process.execPath, [join(ROOT, "scripts/build-native.mjs")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    execFileSync(process.execPath, [join(ROOT, "packages/codec/scripts/build-native.mjs")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     execFileSync(join(ROOT, "node_modules/.bin/tsc"), ["-b", "packages/cli"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     execFileSync(process.execPath, [join(ROOT, "packages/cli/scripts/bundle.mjs")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   } catch (e) {

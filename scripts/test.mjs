@@ -20,7 +20,7 @@ const run = (cmd, args) => {
 // Real clients the tests drive (kcat from Debian's packages): installed when missing and possible.
 run("bash", [join(root, "scripts", "ci-tools.sh")]);
 run(process.execPath, [join(root, "scripts", "generate-codec.mjs"), "--check"]);
-run(process.execPath, [join(root, "scripts", "build-native.mjs")]);
+run(process.execPath, [join(root, "packages", "codec", "scripts", "build-native.mjs")]);
 run(bin("tsc"), ["-b", "packages/cli"]);
 run(process.execPath, [join(root, "packages", "cli", "scripts", "bundle.mjs")]);
 

@@ -11,10 +11,14 @@
 //   - codec/dist/generated/lazy-modules.js is replaced by lazy-modules.bundled.js (generated beside it):
 //     literal require() calls that esbuild resolves, so each API's codec is still evaluated on first
 //     use, from inside the bundle (no file to open later, so no EMFILE either).
-//   - `import.meta.url` of each module becomes the URL of that module's original dist/ file, computed
-//     from the bundle's own directory, so createRequire() resolves optional and native dependencies
-//     (snappy, lz4-napi, @mongodb-js/zstd, fzstd, @node-rs/crc32, native/build/crc32c.node) exactly as
-//     unbundled. The bundle is therefore not relocatable: it is built in place, beside dist/.
+//   - `import.meta.url` of each module becomes the URL of that module's original dist/ file, found at
+//     run time: the file's path inside its package, joined to the directory of that package as the
+//     bundle's require() resolves `<package>/package.json` (the bundle's own package: two levels up).
+//     createRequire() therefore resolves optional and native dependencies (snappy, lz4-napi,
+//     @mongodb-js/zstd, fzstd, @node-rs/crc32, native/build/crc32c.node) exactly as unbundled, in the
+//     workspace and in an npm install alike (node_modules/odradek beside node_modules/@odradek/codec).
+//   - The entry is dist/index.js: `main` for bin/odradek.js, and the whole public API, so the bundle is
+//     also the package's CommonJS entry (`require("odradek")`).
 //   - Line 1 is `// odradek-bundle <sha256 prefix of the rest> <tsbuildinfo files>`: bin/odradek.js names
 //     the code cache after the hash, so a rebuilt bundle never meets an old cache (old caches are
 //     removed here), and it runs dist/main.js instead when one of those `tsc -b` build-info files
@@ -40,6 +44,20 @@ try {
 }
 
 const FILE_URL_FN = "__odradekModuleUrl";
+const ownPackage = JSON.parse(readFileSync(join(cliDir, "package.json"), "utf8")).name;
+/** The package a dist/ file belongs to (nearest package.json above it) and the file's path inside it. */
+function packageOf(file) {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    let name;
+    try {
+      name = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name;
+    } catch {
+      continue;
+    }
+    return { name, rel: relative(dir, file).split("\\").join("/") };
+  }
+  throw new Error(`odradek bundle: no package.json above ${file}`);
+}
 // Built-in modules that some module of the bundle imports at its top but that a start does not always
 // need: the bundle gets a stand-in with one getter per export, which loads the real module on first
 // access (esbuild's CommonJS output reads an import's properties at use, never at load). node:crypto
@@ -71,14 +89,14 @@ const bundlePlugin = {
     build.onLoad({ filter: /\.js$/ }, (args) => {
       const text = readFileSync(args.path, "utf8");
       if (!text.includes("import.meta.url")) return undefined;
-      const rel = relative(outDir, args.path).split("\\").join("/");
-      return { contents: text.replaceAll("import.meta.url", `${FILE_URL_FN}(${JSON.stringify(rel)})`), loader: "js" };
+      const { name, rel } = packageOf(args.path);
+      return { contents: text.replaceAll("import.meta.url", `${FILE_URL_FN}(${JSON.stringify(name)}, ${JSON.stringify(rel)})`), loader: "js" };
     });
   },
 };
 
 const result = await esbuild.build({
-  entryPoints: [join(cliDir, "dist", "main.js")],
+  entryPoints: [join(cliDir, "dist", "index.js")],
   bundle: true,
   platform: "node",
   format: "cjs",
@@ -89,7 +107,18 @@ const result = await esbuild.build({
   charset: "ascii",
   logLevel: "warning",
   banner: {
-    js: `function ${FILE_URL_FN}(rel) { return require("node:url").pathToFileURL(require("node:path").join(__dirname, rel)).href; }`,
+    js: [
+      `var __odradekPackageDirs = new Map();`,
+      `function ${FILE_URL_FN}(pkg, rel) {`,
+      `  const path = require("node:path");`,
+      `  let dir = __odradekPackageDirs.get(pkg);`,
+      `  if (dir === undefined) {`,
+      `    dir = pkg === ${JSON.stringify(ownPackage)} ? path.join(__dirname, "..", "..") : path.dirname(require.resolve(pkg + "/package.json"));`,
+      `    __odradekPackageDirs.set(pkg, dir);`,
+      `  }`,
+      `  return require("node:url").pathToFileURL(path.join(dir, rel)).href;`,
+      `}`,
+    ].join("\n"),
   },
   plugins: [bundlePlugin],
   metafile: true,

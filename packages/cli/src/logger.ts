@@ -84,8 +84,10 @@ function writeAll(fd: number, line: string): void {
   }
 }
 
-export function createJsonLogger(options: { level: LevelName; name: string; fd?: number }): JsonLogger {
+/** `rewrite`, when given, turns each finished JSON line into what is written (log-format.ts). */
+export function createJsonLogger(options: { level: LevelName; name: string; fd?: number; rewrite?: (line: string) => string }): JsonLogger {
   const fd = options.fd ?? 2;
+  const rewrite = options.rewrite;
   const threshold = LEVELS[options.level];
   const head = `,"name":${JSON.stringify(options.name)}`;
 
@@ -114,7 +116,8 @@ export function createJsonLogger(options: { level: LevelName; name: string; fd?:
               if (s.length > 2) fields = "," + s.slice(1, -1);
             }
             const m = text === undefined ? "" : `,"msg":${JSON.stringify(String(text))}`;
-            writeAll(fd, `{"level":${level},"time":${Date.now()}${head}${bindingsText()}${fields}${m}}\n`);
+            const line = `{"level":${level},"time":${Date.now()}${head}${bindingsText()}${fields}${m}}\n`;
+            writeAll(fd, rewrite ? rewrite(line) : line);
           };
     return {
       trace: at(LEVELS.trace),

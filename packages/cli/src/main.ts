@@ -6,8 +6,11 @@
  * Config precedence (later wins): Kafka defaults < `--config` file < `--set` < `--host`/`--port`/
  * `--data-dir`. Without `--data-dir`, the first entry of `log.dirs` (or `log.dir` when set) is used,
  * else `./.data/odradek` relative to the working directory. Prints one line on stdout once the
- * listener is bound: `odradek ready on HOST:PORT in N ms` (N measured from process start). Logs are
- * JSON lines on stderr in pino's format (logger.ts); level from `ODRADEK_LOG_LEVEL` (default info).
+ * listener is bound: `odradek ready on HOST:PORT in N ms` (N measured from process start). Logs go to
+ * stderr: JSON lines in pino's format (logger.ts), or one readable line per record when stderr is a
+ * terminal or `--log-format pretty` (log-format.ts); level from `ODRADEK_LOG_LEVEL` (default info).
+ * An unknown config key is a warning naming the nearest known one, an error with `--strict-config`
+ * (config-check.ts). `--help` lists every flag and environment variable (args.ts).
  * Exit codes: 0 after SIGINT/SIGTERM (in-flight requests answered, logs flushed; one line
  * `odradek stopped after N s (SIGNAL)` on stdout), 130 on a second SIGINT, 1 when the broker cannot
  * start (port in use; a data directory that is locked by another broker, cannot be created or written:
@@ -20,9 +23,12 @@
  */
 import { resolve } from "node:path";
 import { ConfigError, HANDLERS, startBroker } from "@odradek/broker";
-import { USAGE, parseArgs } from "./args.js";
+import { USAGE, UsageError, parseArgs } from "./args.js";
 import type { CliOptions } from "./args.js";
-import { createJsonLogger, isLevelName, LEVELS } from "./logger.js";
+import { checkConfigKeys } from "./config-check.js";
+import { createCliLogger } from "./log-format.js";
+import { isLevelName, LEVELS } from "./logger.js";
+import { versionLine } from "./version.js";
 import { warmUpCodecModules } from "./warm-up.js";
 import { watchLauncher } from "./launcher-watch.js";
 import type { RunningBroker } from "@odradek/broker";
@@ -43,11 +49,11 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
   try {
     opts = parseArgs(argv);
   } catch (err) {
-    process.stderr.write(`odradek: ${(err as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`odradek: ${(err as Error).message}\n${err instanceof UsageError ? `${USAGE}\n` : ""}`);
     process.exit(2);
   }
-  if (opts.help) {
-    process.stdout.write(`${USAGE}\n`);
+  if (opts.help || opts.version) {
+    process.stdout.write(`${opts.help ? USAGE : versionLine()}\n`);
     return;
   }
   const level = process.env["ODRADEK_LOG_LEVEL"] ?? "info";
@@ -55,7 +61,8 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
     process.stderr.write(`odradek: ODRADEK_LOG_LEVEL=${level} is not one of ${Object.keys(LEVELS).join(", ")}\n`);
     process.exit(2);
   }
-  const log = createJsonLogger({ level, name: "odradek", fd: 2 });
+  const log = createCliLogger({ level, name: "odradek", fd: 2, format: opts.logFormat });
+  if (!checkConfigKeys(opts.config, opts.configOrigins, opts.strictConfig, log)) process.exit(2);
   const dataDir = opts.memory ? null : opts.dataDir !== undefined ? resolve(opts.dataDir) : defaultDataDir(opts.config);
   const hasListener = opts.config.has("listeners");
   // Signal handlers go in before anything slow, so a signal during start-up is a clean stop too.

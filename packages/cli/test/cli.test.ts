@@ -7,7 +7,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseArgs } from "../src/args.js";
+import { parseArgs, USAGE } from "../src/args.js";
+import { nearestConfigName } from "../src/config-check.js";
+import { formatPretty } from "../src/log-format.js";
 import { bin, run } from "./helpers.js";
 
 /** Sends ApiVersions v0 and resolves with the error code of the answer. */
@@ -107,5 +109,80 @@ describe("odradek CLI", () => {
     expect(o.config.get("log.segment.bytes")).toBe("1048576");
     expect(() => parseArgs(["--port", "70000"])).toThrow();
     expect(() => parseArgs(["--set", "novalue"])).toThrow();
+  });
+
+  it("prints its version with --version and exits 0", async () => {
+    const p = run(["--version"]);
+    expect(await p.exit).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(dirname(bin), "..", "package.json"), "utf8")) as { version: string };
+    expect(p.out().trim()).toBe(`odradek ${pkg.version} (Node.js ${process.version}, ${process.platform}-${process.arch})`);
+  });
+
+  it("--help names every flag args.ts accepts and every ODRADEK_* variable the packages read", () => {
+    const root = join(dirname(bin), "..", "..");
+    const flags = [...readFileSync(join(root, "cli", "src", "args.ts"), "utf8").matchAll(/case "(--[a-z-]+)":/g)].map((m) => m[1]!);
+    expect(flags).toContain("--log-format");
+    for (const f of flags) expect(USAGE).toContain(f);
+    const vars = new Set<string>();
+    for (const pkg of readdirSync(root)) {
+      const walk = (dir: string): void => {
+        for (const e of readdirSync(dir, { withFileTypes: true })) {
+          if (e.isDirectory()) walk(join(dir, e.name));
+          else if (e.name.endsWith(".ts") && !e.name.endsWith(".test.ts"))
+            for (const m of readFileSync(join(dir, e.name), "utf8").matchAll(/process\.env\[?\.?"?(ODRADEK_[A-Z0-9_]+)/g)) vars.add(m[1]!);
+        }
+      };
+      if (existsSync(join(root, pkg, "src"))) walk(join(root, pkg, "src"));
+    }
+    expect([...vars].sort()).toEqual(expect.arrayContaining(["ODRADEK_CRC32C", "ODRADEK_LOG_LEVEL"]));
+    for (const v of vars) expect(USAGE).toContain(v);
+  });
+
+  it("writes one readable line per record with --log-format pretty", async () => {
+    const p = run(["--memory", "--port", "0", "--log-format", "pretty"]);
+    await p.ready;
+    p.child.kill("SIGTERM");
+    expect(await p.exit).toBe(0);
+    const lines = p.err().trim().split("\n");
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines) expect(l).toMatch(/^\d\d:\d\d:\d\d\.\d{3} (INFO |WARN ) \S/);
+    expect(p.err()).toMatch(/listening host=127\.0\.0\.1 port=\d+/);
+    expect(formatPretty(`{"level":50,"time":0,"name":"odradek","err":{"type":"Error","message":"boom","stack":"x"},"msg":"failed"}\n`, false)).toMatch(
+      /^\d\d:\d\d:00\.000 ERROR failed err="Error: boom"\n$/,
+    );
+  });
+
+  it("warns about an unknown config key, naming the nearest known one; --strict-config makes it one error line and exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "odradek-cli-"));
+    const props = join(dir, "server.properties");
+    writeFileSync(props, "log.retention.msx=1000\n");
+    const p = run(["--memory", "--port", "0", "--config", props, "--set", "num.partitons=2"]);
+    await p.ready;
+    p.child.kill("SIGTERM");
+    expect(await p.exit).toBe(0);
+    const warnings = p.err().trim().split("\n").map((l) => JSON.parse(l) as { level: number; msg: string }).filter((r) => r.level === 40);
+    expect(warnings.map((w) => w.msg)).toEqual([
+      `unknown config log.retention.msx (${props}): did you mean log.retention.ms?; ignored`,
+      "unknown config num.partitons (--set): did you mean num.partitions?; ignored",
+    ]);
+    const s = run(["--memory", "--port", "0", "--config", props, "--strict-config"]);
+    expect(await s.exit).toBe(2);
+    expect(s.err()).toBe(`odradek: unknown config log.retention.msx (${props}): did you mean log.retention.ms? (--strict-config)\n`);
+    expect(nearestConfigName("num.network.threads")).toBeUndefined(); // a Kafka key this broker does not use: no wild guess
+    expect(nearestConfigName("retention.msec")).toBe("retention.ms");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses a config file that is not text (NUL bytes, invalid UTF-8) with one line and exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "odradek-cli-"));
+    writeFileSync(join(dir, "binary"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00]));
+    writeFileSync(join(dir, "latin1"), Buffer.from("log.dirs=/tmp/caf\xe9\n", "latin1"));
+    const b = run(["--memory", "--port", "0", "--config", join(dir, "binary")]);
+    expect(await b.exit).toBe(2);
+    expect(b.err()).toBe(`odradek: --config: ${join(dir, "binary")} is not a text file (NUL byte at offset 7); expected a Kafka server.properties\n`);
+    const l = run(["--memory", "--port", "0", "--config", join(dir, "latin1")]);
+    expect(await l.exit).toBe(2);
+    expect(l.err()).toBe(`odradek: --config: ${join(dir, "latin1")} is not UTF-8 text; expected a Kafka server.properties\n`);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -5,7 +5,7 @@
  * Three implementations with the same contract, the first that loads is used for ranges of
  * NATIVE_MIN_BYTES or more (below that the cost of an N-API call dominates and the table wins):
  * - "cpu": our own Node-API module (`native/crc32c.c`: the SSE 4.2 / ARMv8 CRC instruction), built at
- *   install by `scripts/build-native.mjs` when a C compiler and Node's headers are there. 16 KiB in
+ *   install by `scripts/build-native.mjs` (this package's `install` script) when a C compiler and Node's headers are there. 16 KiB in
  *   ~2 us (8 GB/s) here, against ~5 us for `@node-rs/crc32` — a Produce checks every batch's CRC, and
  *   the storage bench's CRC-checked append is bounded by it (`benchmarks/codec/crc32c.mjs`);
  * - "node-rs": `@node-rs/crc32` (Rust, prebuilt binary shipped in the npm package), 3.3–4 GB/s here;

@@ -3,15 +3,17 @@
 // the CPU's CRC-32C instruction behind Node-API) with the system C compiler and Node's own headers.
 // Optional: when no compiler or no headers are found, or the build fails, it says so in one line and
 // exits 0 — the codec then uses @node-rs/crc32 or its TypeScript table. Skips an up-to-date build.
-// Runs from the root `postinstall`. Env: CC (default cc), NODE_INCLUDE_DIR (where node_api.h is).
+// Runs as this package's `install` script (so `npm install @odradek/codec` builds it too; npm runs it, and
+// an install without a compiler still succeeds) and from the workspace root's `postinstall`.
+// Env: CC (default cc), NODE_INCLUDE_DIR (where node_api.h is).
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const src = join(root, "packages/codec/native/crc32c.c");
-const out = join(root, "packages/codec/native/build/crc32c.node");
+const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
+const src = join(pkg, "native/crc32c.c");
+const out = join(pkg, "native/build/crc32c.node");
 
 const includeDirs = [process.env.NODE_INCLUDE_DIR, join(dirname(process.execPath), "..", "include", "node"), "/usr/include/node", "/usr/local/include/node"];
 const include = includeDirs.find((d) => d && existsSync(join(d, "node_api.h")));
@@ -31,4 +33,4 @@ if (r.status !== 0) {
   console.log(`build-native: ${cc} failed (${why}); CRC-32C uses @node-rs/crc32`);
   process.exit(0);
 }
-console.log(`build-native: built ${out.slice(root.length + 1)}`);
+console.log(`build-native: built ${out}`);
