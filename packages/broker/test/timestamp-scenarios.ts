@@ -19,7 +19,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ApiKey, MAX_TIMESTAMP_OFFSET, buildRecordBatch, updateBatchCrc, writeInt64 } from "@odradek/codec";
+import { ApiKey, CompressionCodec, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, computeBatchCrc, readBatchHeader, buildRecordBatch, updateBatchCrc, writeInt64 } from "@odradek/codec";
 import { TestClient } from "./helpers.js";
 
 /** 2017-01-01T00:00:00Z, a fixture date. */
@@ -28,7 +28,7 @@ const RECORDS_PER_BATCH = 4;
 /** ~6 KB a batch: past index.interval.bytes (4096), so time index entries appear between batches. */
 const VALUE = Buffer.alloc(1500, 0x61);
 
-type Kind = "librdkafka" | "kafkajs" | "java-old" | "java-zero" | "franz-future" | "understated";
+type Kind = "librdkafka" | "librdkafka-lz4" | "kafkajs" | "java-old" | "java-zero" | "franz-future" | "understated";
 
 interface Times {
   now: number;
@@ -40,7 +40,8 @@ function stamps(kind: Kind, b: number, t: Times): number[] {
   // out of order within a batch: the max is the second record
   const at = (base: number) => [1, 3, 0, 2].map((d) => base + b * 10 + d);
   switch (kind) {
-    case "librdkafka": return Array(RECORDS_PER_BATCH).fill(-1);
+    case "librdkafka":
+    case "librdkafka-lz4": return Array(RECORDS_PER_BATCH).fill(-1);
     case "kafkajs": return at(t.now);
     case "java-old": return at(OLD);
     case "java-zero": return Array(RECORDS_PER_BATCH).fill(0);
@@ -52,8 +53,9 @@ function stamps(kind: Kind, b: number, t: Times): number[] {
 /** One batch as `kind` builds it. */
 export function clientBatch(kind: Kind, b: number, t: Times): Buffer {
   const ts = stamps(kind, b, t);
-  const batch = buildRecordBatch({ baseTimestamp: ts[0]!, records: ts.map((timestamp, i) => ({ key: `k${b}-${i}`, value: VALUE, timestamp })) });
-  const headerMax = kind === "librdkafka" ? Math.max(0, ...ts) : kind === "understated" ? 0 : Math.max(...ts);
+  const compression = kind === "librdkafka-lz4" ? CompressionCodec.lz4 : CompressionCodec.none;
+  const batch = buildRecordBatch({ compression, baseTimestamp: ts[0]!, records: ts.map((timestamp, i) => ({ key: `k${b}-${i}`, value: VALUE, timestamp })) });
+  const headerMax = kind.startsWith("librdkafka") ? Math.max(0, ...ts) : kind === "understated" ? 0 : Math.max(...ts);
   writeInt64(batch, headerMax, MAX_TIMESTAMP_OFFSET);
   updateBatchCrc(batch, 0);
   return batch;
@@ -62,6 +64,7 @@ export function clientBatch(kind: Kind, b: number, t: Times): Buffer {
 /** Topics and the kinds of their batches, in produce order. `r-` topics keep Kafka's default retention (7 days); the others retention.ms=-1. */
 export const SCENARIOS: Record<string, Kind[]> = {
   librdkafka: ["librdkafka", "librdkafka", "librdkafka", "librdkafka"],
+  "librdkafka-lz4": ["librdkafka-lz4", "librdkafka-lz4", "kafkajs", "librdkafka-lz4"],
   kafkajs: ["kafkajs", "kafkajs", "kafkajs", "kafkajs"],
   "java-old": ["java-old", "java-old", "java-old", "java-old"],
   "java-zero": ["java-zero", "java-zero"],
@@ -193,4 +196,31 @@ export function timeIndexes(logDir: string, t: Times): Record<string, Record<str
     out[name] = segs;
   }
   return out;
+}
+
+/** Per topic, each stored batch as Fetch returns it: "baseOffset max=<label> crc=ok|bad attributes=<n>" (the bytes depend on the run's clock, so the CRC is checked, not shown). */
+export async function storedHeaders(port: number, t: Times): Promise<Record<string, string[]>> {
+  const c = await TestClient.connect(port);
+  try {
+    const out: Record<string, string[]> = {};
+    for (const name of Object.keys(SCENARIOS)) {
+      const r = await c.request(ApiKey.Fetch, 12, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 24, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic: name, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 24, currentLeaderEpoch: -1, logStartOffset: -1n }] }], forgottenTopicsData: [],
+      });
+      const p = r.responses[0]!.partitions[0]!;
+      const records = (p.records ?? Buffer.alloc(0)) as Buffer;
+      const rows: string[] = [];
+      for (let pos = 0; pos + 61 <= records.length;) {
+        const h = readBatchHeader(records, pos);
+        rows.push(`${h.baseOffset} max=${label(h.maxTimestamp, t)} crc=${computeBatchCrc(records, pos, h.batchLength) === h.crc ? "ok" : "bad"} attributes=${h.attributes}`);
+        pos += LOG_OVERHEAD + h.batchLength;
+      }
+      // after retention the fetch may start past 0: Kafka answers OFFSET_OUT_OF_RANGE, shown as such
+      out[name] = p.errorCode !== 0 ? [`error ${p.errorCode}`] : rows;
+    }
+    return out;
+  } finally {
+    await c.close();
+  }
 }

@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { startBroker } from "../src/index.js";
-import { listOffsetsByTime, logStartOffsets, produceScenarios, timeIndexes } from "./timestamp-scenarios.js";
+import { listOffsetsByTime, logStartOffsets, produceScenarios, storedHeaders, timeIndexes } from "./timestamp-scenarios.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "../../..");
@@ -28,6 +28,8 @@ const RETENTION_CHECK_MS = 1000;
 interface Seen {
   listOffsets: Record<string, Record<string, string>>;
   logStartOffsets: Record<string, number>;
+  /** Batch headers as stored and served (max timestamp, CRC, attributes). */
+  headers: Record<string, string[]>;
   timeIndexes: Record<string, Record<string, string[]>>;
 }
 
@@ -40,11 +42,12 @@ const times = () => {
 async function observe(port: number, logDir: () => string, stop: () => Promise<void>): Promise<Seen> {
   const t = times();
   await produceScenarios(port, t);
+  const headers = await storedHeaders(port, t);
   await new Promise((r) => setTimeout(r, RETENTION_CHECK_MS * 3));
   const starts = await logStartOffsets(port);
   const listOffsets = await listOffsetsByTime(port, t);
   await stop();
-  return { listOffsets, logStartOffsets: starts, timeIndexes: timeIndexes(logDir(), t) };
+  return { listOffsets, logStartOffsets: starts, headers, timeIndexes: timeIndexes(logDir(), t) };
 }
 
 async function observeOdradek(): Promise<Seen> {
@@ -96,6 +99,7 @@ describe("timestamps, segments, time index, ListOffsets and retention as Kafka 4
   it.skipIf(!existsSync(fixturePath))("odradek shows what Kafka 4.4 showed for the same batches", async () => {
     const kafka = JSON.parse(readFileSync(fixturePath, "utf8")) as Seen;
     const ours = await observeOdradek();
+    expect(ours.headers).toEqual(kafka.headers);
     expect(ours.timeIndexes).toEqual(kafka.timeIndexes);
     expect(ours.listOffsets).toEqual(kafka.listOffsets);
     // Retention deleted exactly what Kafka deleted (an expired active segment too, after a roll).
@@ -110,6 +114,7 @@ describe.skipIf(unavailable !== null)(`the same against a live Kafka 4.4${unavai
     if (process.env.ODRADEK_WRITE_FIXTURES === "1") writeFileSync(fixturePath, JSON.stringify(kafka, null, 2) + "\n");
     const ours = await observeOdradek();
     if (process.env.ODRADEK_DUMP) writeFileSync(process.env.ODRADEK_DUMP, JSON.stringify({ kafka, ours }, null, 2));
+    expect(ours.headers).toEqual(kafka.headers);
     expect(ours.timeIndexes).toEqual(kafka.timeIndexes);
     expect(ours.listOffsets).toEqual(kafka.listOffsets);
     expect(ours.logStartOffsets).toEqual(kafka.logStartOffsets);
