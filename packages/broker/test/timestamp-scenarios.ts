@@ -203,7 +203,8 @@ export async function storedHeaders(port: number, t: Times): Promise<Record<stri
   const c = await TestClient.connect(port);
   try {
     const out: Record<string, string[]> = {};
-    for (const name of Object.keys(SCENARIOS)) {
+    // not the r- topics: a retention check may run at any moment after their produce
+    for (const name of Object.keys(SCENARIOS).filter((n) => !n.startsWith("r-"))) {
       const r = await c.request(ApiKey.Fetch, 12, {
         replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 24, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
         topics: [{ topic: name, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 24, currentLeaderEpoch: -1, logStartOffset: -1n }] }], forgottenTopicsData: [],
@@ -216,7 +217,6 @@ export async function storedHeaders(port: number, t: Times): Promise<Record<stri
         rows.push(`${h.baseOffset} max=${label(h.maxTimestamp, t)} crc=${computeBatchCrc(records, pos, h.batchLength) === h.crc ? "ok" : "bad"} attributes=${h.attributes}`);
         pos += LOG_OVERHEAD + h.batchLength;
       }
-      // after retention the fetch may start past 0: Kafka answers OFFSET_OUT_OF_RANGE, shown as such
       out[name] = p.errorCode !== 0 ? [`error ${p.errorCode}`] : rows;
     }
     return out;

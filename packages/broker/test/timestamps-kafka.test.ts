@@ -43,7 +43,7 @@ async function observe(port: number, logDir: () => string, stop: () => Promise<v
   const t = times();
   await produceScenarios(port, t);
   const headers = await storedHeaders(port, t);
-  await new Promise((r) => setTimeout(r, RETENTION_CHECK_MS * 3));
+  await new Promise((r) => setTimeout(r, RETENTION_CHECK_MS * 5)); // several checks, also on a loaded machine
   const starts = await logStartOffsets(port);
   const listOffsets = await listOffsetsByTime(port, t);
   await stop();
