@@ -10,6 +10,7 @@ import type { BrokerConfig } from "./config.js";
 const LOG_CONFIG_KEYS = [
   "segment.bytes",
   "segment.ms",
+  "segment.jitter.ms",
   "segment.index.bytes",
   "index.interval.bytes",
   "retention.ms",

@@ -4,8 +4,9 @@
  * When it runs (the rest of the time the batch is stored as sent, untouched: the produce hot path
  * treats batches as opaque bytes, STYLE 8, where Kafka also reads every compressed batch):
  *  - the topic is compacted (`cleanup.policy` contains compact): every record needs a key;
- *  - CreateTime, and the header's max timestamp is more than `message.timestamp.after.max.ms` ahead
- *    or the topic sets `message.timestamp.before.max.ms` (see timestampsSuspect);
+ *  - CreateTime, and the records' max timestamp (the header's when it is plausible) is more than
+ *    `message.timestamp.after.max.ms` ahead, or the topic sets `message.timestamp.before.max.ms`
+ *    (see timestampsSuspect);
  *  - the topic's `compression.type` names a codec (not `producer`) other than the batch's: the batch
  *    is rebuilt with that codec (`uncompressed` = none), keeping producer id, epoch, base sequence,
  *    transactional flag, base timestamp, and every record's timestamp, key, value and headers.
@@ -28,6 +29,7 @@ import {
   CorruptRecordError,
   ErrorCode,
   TimestampType,
+  batchRecordTimestamps,
   buildRecordBatchAsync,
   compressionOf,
   isTransactional,
@@ -71,14 +73,27 @@ const asLong = (ms: number): bigint => (ms >= 2 ** 63 ? LONG_MAX : BigInt(ms));
 const javaLong = (v: bigint): bigint => BigInt.asIntN(64, v);
 
 /**
- * Whether a CreateTime timestamp may be out of range. The header's max timestamp bounds every record
- * from above, so `after.max.ms` (default 1 h) costs nothing; nothing in the header bounds them from
- * below (the base timestamp is the first record's, deltas may be negative), so a `before.max.ms` other
- * than its default Long.MAX_VALUE has every batch read, as Kafka reads every batch.
+ * Whether a CreateTime timestamp may be out of range. A real client's header max timestamp bounds every
+ * record from above, so `after.max.ms` (default 1 h) costs nothing; a header that cannot be a real
+ * client's (librdkafka's max of 0 over records without a timestamp, a base below 0, a max below the
+ * base) bounds nothing, and then the records' max is read (a varint walk when uncompressed, the same
+ * rule as the storage validator's). Nothing in the header bounds them from below (the base timestamp
+ * is the first record's, deltas may be negative), so a `before.max.ms` other than its default
+ * Long.MAX_VALUE has every batch read, as Kafka reads every batch.
  */
-function timestampsSuspect(h: RecordBatchHeader, policy: ValidationPolicy): boolean {
+function timestampsSuspect(batch: Buffer, h: RecordBatchHeader, policy: ValidationPolicy): boolean {
   if (policy.logAppendTime) return false;
-  return h.maxTimestamp - policy.nowMs > policy.timestampAfterMaxMs || asLong(policy.timestampBeforeMaxMs) !== LONG_MAX;
+  if (asLong(policy.timestampBeforeMaxMs) !== LONG_MAX) return true;
+  const plausible = h.baseTimestamp >= 0 && h.maxTimestamp > 0 && h.maxTimestamp >= h.baseTimestamp;
+  let max = h.maxTimestamp;
+  if (!plausible) {
+    try {
+      max = batchRecordTimestamps(batch, h).maxTimestamp;
+    } catch {
+      return true; // validateRecords reports it
+    }
+  }
+  return max - policy.nowMs > policy.timestampAfterMaxMs;
 }
 
 /** The codec the topic wants for this batch, or null to keep the producer's. */
@@ -88,8 +103,8 @@ function targetCodec(h: RecordBatchHeader, compressionType: string): number | nu
 }
 
 /** Whether `validateRecords` has anything to do for this batch (the common case is no). */
-export function needsRecordValidation(h: RecordBatchHeader, policy: ValidationPolicy): boolean {
-  return policy.compacted || timestampsSuspect(h, policy) || targetCodec(h, policy.compressionType) !== null ||
+export function needsRecordValidation(batch: Buffer, h: RecordBatchHeader, policy: ValidationPolicy): boolean {
+  return policy.compacted || timestampsSuspect(batch, h, policy) || targetCodec(h, policy.compressionType) !== null ||
     (policy.logAppendTime && timestampType(h.attributes) === TimestampType.LogAppendTime);
 }
 

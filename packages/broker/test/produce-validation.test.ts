@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gzipSync } from "node:zlib";
-import { ApiKey, CompressionCodec, buildRecordBatch, compressionOf, crc32c, readBatchHeader, readRecords } from "@odradek/codec";
+import { ApiKey, CompressionCodec, MAX_TIMESTAMP_OFFSET, buildRecordBatch, compressionOf, crc32c, readBatchHeader, readRecords, updateBatchCrc, writeInt64 } from "@odradek/codec";
 import { startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
 import { TestClient, buildBatch } from "./helpers.js";
@@ -153,6 +153,16 @@ describe("record errors (KIP-467)", () => {
     // Kafka prints now - Long.MAX_VALUE and now + 1 h, both from the same clock reading
     expect(BigInt(m![2]!) + 2n ** 63n - 1n + 3_600_000n).toBe(BigInt(m![3]!));
     expect(Number(m![1])).toBe(now + 7_200_000);
+  });
+
+  it("reads the records when the header cannot bound them: records 2 h ahead under a header max of 0 (INVALID_TIMESTAMP)", async () => {
+    const now = Date.now();
+    const batch = buildBatch([{ value: Buffer.from("a") }, { value: Buffer.from("b"), timestampDelta: 7_200_000 }], { baseTimestamp: BigInt(now) });
+    writeInt64(batch, 0, MAX_TIMESTAMP_OFFSET);
+    updateBatchCrc(batch, 0);
+    const r = await produce("plain-2", batch);
+    expect(r.errorCode).toBe(32);
+    expect(r.recordErrors.map((e) => e.batchIndex)).toEqual([1]);
   });
 
   it("reports key and timestamp errors together in batch order, as INVALID_TIMESTAMP", async () => {

@@ -97,7 +97,7 @@ async function appendPartition(topic: Topic, policy: ProducePolicy, index: numbe
   const checked = check(policy, index, records, acks);
   if (!("batchLength" in checked)) return checked;
   let batch = records!;
-  if (needsRecordValidation(checked, policy)) {
+  if (needsRecordValidation(batch, checked, policy)) {
     const v = await validateRecords(batch, checked, policy, `${topic.name}-${index}`);
     if ("errorCode" in v) return { ...fail(index, v.errorCode, v.message), logStartOffset: BigInt(p.log.logStartOffset), recordErrors: v.recordErrors ?? [] };
     batch = v.batch;

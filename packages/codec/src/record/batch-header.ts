@@ -226,6 +226,22 @@ export function setLogAppendTime(buf: Buffer, pos: number, timestampMs: number):
   buf.writeUInt32BE(computeBatchCrc(buf, pos, batchLength), pos + CRC_OFFSET);
 }
 
+/**
+ * Kafka's setMaxTimestamp(CreateTime, ts) for a v2 batch: the header's max timestamp becomes `timestampMs`
+ * (the records' max, as the validator derives it) and the LogAppendTime bit is cleared, then the CRC is
+ * recomputed; nothing is written when both already hold. The whole batch must lie within `buf`.
+ * @returns whether the batch changed
+ */
+export function setCreateTimeMaxTimestamp(buf: Buffer, pos: number, timestampMs: number): boolean {
+  const batchLength = wholeBatchLength(buf, pos);
+  const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
+  if ((attributes & TIMESTAMP_TYPE_MASK) === 0 && readInt64(buf, pos + MAX_TIMESTAMP_OFFSET) === timestampMs) return false;
+  buf.writeInt16BE(attributes & ~TIMESTAMP_TYPE_MASK, pos + ATTRIBUTES_OFFSET);
+  writeInt64(buf, timestampMs, pos + MAX_TIMESTAMP_OFFSET);
+  buf.writeUInt32BE(computeBatchCrc(buf, pos, batchLength), pos + CRC_OFFSET);
+  return true;
+}
+
 /** batchLength of a batch that must lie whole within `buf`. */
 function wholeBatchLength(buf: Buffer, pos: number): number {
   if (pos < 0 || buf.length - pos < RECORD_BATCH_OVERHEAD) {

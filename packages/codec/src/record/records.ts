@@ -124,3 +124,50 @@ export async function readRecordsAsync(batch: Buffer, pos = 0, options: ReadReco
   const data = await decompress(codec, batch.subarray(start, end), options);
   return decodeRecords(data, header.recordCount);
 }
+
+/** The largest record timestamp of a batch and the index (0-based) of the first record holding it. */
+export interface RecordTimestamps {
+  /** -1 (Kafka's NO_TIMESTAMP) when no record has a larger one. */
+  maxTimestamp: number;
+  /** -1 when maxTimestamp is -1. */
+  indexOfMaxTimestamp: number;
+}
+
+/**
+ * The max timestamp of `count` records in `data[start, end)` (uncompressed), as Kafka's LogValidator
+ * derives it: each record's timestamp is `baseTimestamp + timestampDelta`, the max starts at -1 and
+ * moves only on a strictly larger timestamp. Reads each record's length, attributes and timestamp
+ * delta and skips the rest (no keys, values or headers decoded). A record running past `end`, or
+ * fewer records than `count`, is a CorruptRecordError.
+ */
+export function scanRecordTimestamps(data: Buffer, count: number, baseTimestamp: number, start = 0, end = data.length): RecordTimestamps {
+  const c: Cursor = { buf: data, pos: start, end };
+  let maxTimestamp = -1;
+  let indexOfMaxTimestamp = -1;
+  for (let i = 0; i < count; i++) {
+    const length = readVarint(c);
+    const next = c.pos + length;
+    if (length < 2 || next > end) throw new CorruptRecordError(`record ${i} of length ${length} at ${c.pos} runs past the batch`);
+    c.pos++; // attributes
+    const ts = baseTimestamp + readVarlong(c);
+    if (ts > maxTimestamp) {
+      maxTimestamp = ts;
+      indexOfMaxTimestamp = i;
+    }
+    c.pos = next;
+  }
+  return { maxTimestamp, indexOfMaxTimestamp };
+}
+
+/**
+ * scanRecordTimestamps over the whole batch at `pos` (its header already read as `h`), decompressing
+ * a compressed batch synchronously (as Kafka's validator reads every compressed batch).
+ */
+export function batchRecordTimestamps(batch: Buffer, h: RecordBatchHeader, pos = 0, options: ReadRecordsOptions = {}): RecordTimestamps {
+  const start = pos + RECORDS_OFFSET;
+  const end = pos + LOG_OVERHEAD + h.batchLength;
+  const codec = compressionOf(h.attributes);
+  if (codec === 0) return scanRecordTimestamps(batch, h.recordCount, h.baseTimestamp, start, end);
+  const data = decompressSync(codec, batch.subarray(start, end), options);
+  return scanRecordTimestamps(data, h.recordCount, h.baseTimestamp);
+}

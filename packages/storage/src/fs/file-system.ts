@@ -48,8 +48,8 @@ export interface FileSystem {
   mkdir(path: string): Promise<void>;
   /** Removes a directory and everything under it. */
   rmrf(path: string): Promise<void>;
-  /** null when the path does not exist. */
-  stat(path: string): Promise<{ size: number; isDirectory: boolean } | null>;
+  /** null when the path does not exist; `mtimeMs` when the file system keeps it. */
+  stat(path: string): Promise<{ size: number; isDirectory: boolean; mtimeMs?: number } | null>;
   /** fsync of a directory: makes creations, renames and unlinks in it durable. */
   syncDir(path: string): Promise<void>;
 }

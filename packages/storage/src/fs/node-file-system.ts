@@ -151,10 +151,10 @@ export class NodeFileSystem implements FileSystem {
   rmrf(path: string): Promise<void> {
     return rm(path, { recursive: true, force: true });
   }
-  async stat(path: string): Promise<{ size: number; isDirectory: boolean } | null> {
+  async stat(path: string): Promise<{ size: number; isDirectory: boolean; mtimeMs?: number } | null> {
     try {
       const s = this.inline ? statSync(path) : await stat(path);
-      return { size: s.size, isDirectory: s.isDirectory() };
+      return { size: s.size, isDirectory: s.isDirectory(), mtimeMs: Math.floor(s.mtimeMs) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw e;

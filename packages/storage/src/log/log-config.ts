@@ -9,6 +9,8 @@ export type CleanupPolicy = (typeof CleanupPolicy)[keyof typeof CleanupPolicy];
 export interface LogConfig {
   segmentBytes: number;
   segmentMs: number;
+  /** Up to this much is taken off segment.ms, drawn once per segment (Kafka's segment.jitter.ms). */
+  segmentJitterMs: number;
   segmentIndexBytes: number;
   indexIntervalBytes: number;
   /** -1 = unlimited. */
@@ -28,6 +30,7 @@ export interface LogConfig {
 export const defaultLogConfig: LogConfig = {
   segmentBytes: 1024 * 1024 * 1024,
   segmentMs: 7 * 24 * 3600 * 1000,
+  segmentJitterMs: 0,
   segmentIndexBytes: 10 * 1024 * 1024,
   indexIntervalBytes: 4096,
   retentionMs: 7 * 24 * 3600 * 1000,
@@ -53,6 +56,7 @@ export function parseLogConfig(configs: Readonly<Record<string, string | null | 
     switch (k) {
       case "segment.bytes": c.segmentBytes = num(v); break;
       case "segment.ms": c.segmentMs = num(v); break;
+      case "segment.jitter.ms": c.segmentJitterMs = num(v); break;
       case "segment.index.bytes": c.segmentIndexBytes = num(v); break;
       case "index.interval.bytes": c.indexIntervalBytes = num(v); break;
       case "retention.ms": c.retentionMs = num(v); break;

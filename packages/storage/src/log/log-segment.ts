@@ -3,6 +3,13 @@
  * baseOffset and partitionLeaderEpoch patched, nothing else added: Kafka's DumpLogSegments reads it),
  * with its sparse OffsetIndex and TimeIndex.
  *
+ * Timestamps (Kafka 4.4's LogSegment): `maxTimestampSoFar` is the largest batch max timestamp and
+ * `offsetOfMaxTimestampSoFar` the *last* offset of the first batch holding it (Kafka's shallow offset);
+ * each time index entry is that pair. segment.ms measures from the first batch's max timestamp when it
+ * is >= 0, against the incoming append's max timestamp; otherwise from the segment's creation, against
+ * the clock (timeWaitedForRoll). Retention reads `largestTimestamp`: maxTimestampSoFar, or the log
+ * file's last modification when no batch carries a timestamp.
+ *
  * Invariants: `size` bytes of the file are whole, CRC-valid batches (bytes past `size` are a failed or
  * torn write, cut on recovery or rollback); batch offsets increase strictly and are >= baseOffset;
  * only the active (last) segment of a log is appended to. Reads take a reference (`acquire`) so a
@@ -41,6 +48,15 @@ export interface BatchLocation {
 export interface SegmentConfig {
   indexIntervalBytes: number;
   segmentIndexBytes: number;
+  segmentMs?: number;
+  segmentJitterMs?: number;
+}
+
+/** Kafka's LogConfig.randomSegmentJitter: uniform in [0, min(segment.jitter.ms, segment.ms)), 0 without jitter. */
+function randomSegmentJitter(c: SegmentConfig): number {
+  const jitter = c.segmentJitterMs ?? 0;
+  if (jitter <= 0) return 0;
+  return Math.floor(Math.random() * Math.min(jitter, c.segmentMs ?? jitter));
 }
 
 const SCAN_CHUNK = 64 * 1024;
@@ -52,8 +68,14 @@ export class LogSegment {
   maxTimestampSoFar = -1;
   offsetOfMaxTimestampSoFar = -1;
   private bytesSinceLastIndexEntry = 0;
-  /** ms; the timestamp segment.ms is measured from (first batch's max timestamp, else creation). */
-  rollingBasedTimestamp: number;
+  /** The first batch's max timestamp (Kafka's rollingBasedTimestamp); null while the segment is empty. */
+  private firstBatchMaxTimestamp: number | null = null;
+  /** ms; when this object was created (Kafka's `created`: the clock at open, also for a loaded segment). */
+  readonly created: number;
+  /** ms; the log file's last modification (from the file system at open, then the clock of each append). */
+  lastModified: number;
+  /** Subtracted from segment.ms for this segment (segment.jitter.ms, drawn once per segment). */
+  readonly rollJitterMs: number;
   /** Bytes appended since the last fsync of the log file. */
   unflushed = false;
   private readers = 0;
@@ -73,7 +95,9 @@ export class LogSegment {
     createdMs: number,
   ) {
     this.size = size;
-    this.rollingBasedTimestamp = createdMs;
+    this.created = createdMs;
+    this.lastModified = createdMs;
+    this.rollJitterMs = randomSegmentJitter(config);
   }
 
   static paths(dir: string, baseOffset: number, suffix = ""): { log: string; index: string; timeIndex: string } {
@@ -92,12 +116,38 @@ export class LogSegment {
     const oi = await OffsetIndex.open(fs, p.index, baseOffset, config.segmentIndexBytes, options.loadIndexes);
     const ti = await TimeIndex.open(fs, p.timeIndex, baseOffset, config.segmentIndexBytes, options.loadIndexes);
     const seg = new LogSegment(fs, dir, baseOffset, p.log, log, oi, ti, size, config, options.nowMs);
+    if (size > 0) {
+      seg.lastModified = (await fs.stat(p.log))?.mtimeMs ?? options.nowMs;
+      await seg.loadFirstBatchTimestamp();
+    }
     if (options.loadIndexes) {
       const last = ti.lastEntry;
       seg.maxTimestampSoFar = last.timestamp;
       seg.offsetOfMaxTimestampSoFar = last.offset;
     }
     return seg;
+  }
+
+  /** Reads the first batch's max timestamp from the file (Kafka loads it lazily; one 61-byte read here). */
+  private async loadFirstBatchTimestamp(): Promise<void> {
+    this.firstBatchMaxTimestamp = null;
+    if (this.size < RECORD_BATCH_OVERHEAD) return;
+    const head = await this.readBytes(0, RECORD_BATCH_OVERHEAD);
+    if (head.length === RECORD_BATCH_OVERHEAD) this.firstBatchMaxTimestamp = readBatchHeader(head, 0).maxTimestamp;
+  }
+
+  /**
+   * Kafka's timeWaitedForRoll: `messageTimestamp` (the incoming append's max timestamp) minus the first
+   * batch's max timestamp when that is >= 0, else the time since the segment was created.
+   */
+  timeWaitedForRoll(now: number, messageTimestamp: number): number {
+    const ts = this.firstBatchMaxTimestamp ?? -1;
+    return ts >= 0 ? messageTimestamp - ts : now - this.created;
+  }
+
+  /** Kafka's largestTimestamp (what retention.ms compares): the max timestamp, else the last modification. */
+  get largestTimestamp(): number {
+    return this.maxTimestampSoFar >= 0 ? this.maxTimestampSoFar : this.lastModified;
   }
 
   get fd(): number | null {
@@ -121,12 +171,12 @@ export class LogSegment {
    * On a write failure the file is cut back to its previous size, so nothing partial remains, and the
    * error is rethrown.
    */
-  async append(buffer: Buffer, batches: readonly AppendedBatch[]): Promise<void> {
-    return this.appendv([buffer], batches);
+  async append(buffer: Buffer, batches: readonly AppendedBatch[], nowMs?: number): Promise<void> {
+    return this.appendv([buffer], batches, nowMs);
   }
 
   /** As append, for buffers written back to back with one writev (`pos` counts from the first). */
-  async appendv(buffers: readonly Buffer[], batches: readonly AppendedBatch[]): Promise<void> {
+  async appendv(buffers: readonly Buffer[], batches: readonly AppendedBatch[], nowMs?: number): Promise<void> {
     const start = this.size;
     let length = 0;
     for (const b of buffers) length += b.length;
@@ -136,14 +186,15 @@ export class LogSegment {
       await this.log.truncate(start).catch(() => {});
       throw e;
     }
-    this.recordWritten(start, length, batches);
+    this.recordWritten(start, length, batches, nowMs);
   }
 
   /** Bookkeeping after `length` bytes holding `batches` were written at `start`: indexes, then size. */
-  private recordWritten(start: number, length: number, batches: readonly AppendedBatch[]): void {
+  private recordWritten(start: number, length: number, batches: readonly AppendedBatch[], nowMs: number | undefined): void {
     this.unflushed = true;
-    if (start === 0 && batches[0]) this.rollingBasedTimestamp = batches[0].maxTimestamp >= 0 ? batches[0].maxTimestamp : this.rollingBasedTimestamp;
-    for (const b of batches) this.indexBatch(start + b.pos, b.size, b.baseOffset, b.maxTimestamp);
+    if (nowMs !== undefined) this.lastModified = nowMs;
+    if (start === 0 && batches[0]) this.firstBatchMaxTimestamp = batches[0].maxTimestamp;
+    for (const b of batches) this.indexBatch(start + b.pos, b.size, b.baseOffset, b.lastOffset, b.maxTimestamp);
     this.size = start + length;
   }
 
@@ -156,10 +207,10 @@ export class LogSegment {
    * As append, written on the calling thread (requires canAppendSync). On a write failure nothing is
    * recorded (size unchanged) and the error is rethrown; the caller cuts the file back with `rollbackTo`.
    */
-  appendSync(buffer: Buffer, batches: readonly AppendedBatch[]): void {
+  appendSync(buffer: Buffer, batches: readonly AppendedBatch[], nowMs?: number): void {
     const start = this.size;
     this.log.writeSync!(buffer, start);
-    this.recordWritten(start, buffer.length, batches);
+    this.recordWritten(start, buffer.length, batches, nowMs);
   }
 
   /** Cuts the file back to `size` after a failed write (bytes past it are a torn write). */
@@ -167,11 +218,14 @@ export class LogSegment {
     if (size === this.size) await this.log.truncate(size);
   }
 
-  /** Index bookkeeping for a batch at `position` (append and recovery). */
-  private indexBatch(position: number, size: number, baseOffset: number, maxTimestamp: number): void {
+  /**
+   * Index bookkeeping for a batch at `position` (append and recovery). The time index pairs the max
+   * timestamp so far with the last offset of the batch that first reached it (Kafka 4.4).
+   */
+  private indexBatch(position: number, size: number, baseOffset: number, lastOffset: number, maxTimestamp: number): void {
     if (maxTimestamp > this.maxTimestampSoFar) {
       this.maxTimestampSoFar = maxTimestamp;
-      this.offsetOfMaxTimestampSoFar = baseOffset;
+      this.offsetOfMaxTimestampSoFar = lastOffset;
     }
     if (this.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
       this.offsetIndex.append(baseOffset, position);
@@ -470,7 +524,7 @@ export class LogSegment {
           reason = `batch at position ${valid} has offset ${h.baseOffset} below ${next_}`;
           break;
         }
-        this.indexBatch(valid, size, h.baseOffset, h.maxTimestamp);
+        this.indexBatch(valid, size, h.baseOffset, h.baseOffset + h.lastOffsetDelta, h.maxTimestamp);
         onBatch?.(h);
         next_ = h.baseOffset + h.lastOffsetDelta + 1;
         valid += size;
@@ -482,6 +536,7 @@ export class LogSegment {
     const truncatedBytes = fileSize - valid;
     if (truncatedBytes > 0) await this.log.truncate(valid);
     this.size = valid;
+    await this.loadFirstBatchTimestamp();
     return { truncatedBytes, nextOffset: next_, reason };
   }
 
@@ -503,10 +558,11 @@ export class LogSegment {
     await this.scanBatches(0, this.size, (b) => {
       if (b.maxTimestamp > this.maxTimestampSoFar) {
         this.maxTimestampSoFar = b.maxTimestamp;
-        this.offsetOfMaxTimestampSoFar = b.baseOffset;
+        this.offsetOfMaxTimestampSoFar = b.lastOffset;
       }
       return true;
     });
+    await this.loadFirstBatchTimestamp();
     this.bytesSinceLastIndexEntry = this.size - this.offsetIndex.lookup(Number.MAX_SAFE_INTEGER).position;
     this.unflushed = true;
     return removed;

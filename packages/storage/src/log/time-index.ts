@@ -3,9 +3,11 @@
  *
  *   entry (12 bytes, big-endian): timestamp int64 (ms) | relativeOffset int32
  *
- * An entry (t, o), as in Kafka: t is the largest timestamp seen in the segment up to and including the
- * batch starting at o. Entries are added with
- * the offset index entries, only when the max timestamp grew; both columns increase strictly. A lookup
+ * An entry (t, o), as in Kafka 4.4: t is the largest batch max timestamp seen in the segment so far and
+ * o the last offset of the first batch that reached it. Entries are added with the offset index
+ * entries and when the segment stops being active, only when t exceeds the last entry's timestamp
+ * (-1 for an empty index: a segment whose records carry no timestamp has no entry); both columns
+ * increase strictly. A lookup
  * for t gives the largest entry with timestamp <= t; the scan for the first batch whose maxTimestamp
  * >= t starts at that entry's offset. Version: Kafka's layout, no version byte (see OffsetIndex).
  */
@@ -40,10 +42,10 @@ export class TimeIndex extends AbstractIndex {
     return this._entries === 0 ? { timestamp: -1, offset: this.baseOffset } : { timestamp: this.timestampOf(this._entries - 1), offset: this.keyOf(this._entries - 1) };
   }
 
-  /** Adds (timestamp, offset) when both are above the last entry's. */
+  /** Adds (timestamp, offset) when both are above the last entry's (an empty index's timestamp is -1). */
   maybeAppend(timestamp: number, offset: number): void {
     const last = this.lastEntry;
-    if (this._entries > 0 && (timestamp <= last.timestamp || offset <= last.offset)) return;
+    if (timestamp <= last.timestamp || (this._entries > 0 && offset <= last.offset)) return;
     if (this.isFull) return;
     this.pushEntry((b, p) => {
       writeInt64(b, timestamp, p);

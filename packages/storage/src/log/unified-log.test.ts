@@ -61,7 +61,8 @@ describe.each(fsFactories)("UnifiedLog conformance ($name fs)", (factory) => {
   it("rolls segments by segment.bytes, indexes sparsely, and reads across segments after reopen", async () => {
     const log = await open({ segmentBytes: 4000, indexIntervalBytes: 500 });
     for (let i = 0; i < 60; i++) await log.append(batchOf(2, { valueSize: 100, timestamp: 1000 + i }));
-    expect(log.segments.size).toBeGreaterThan(5);
+    // ~17 KB in 4,000-byte segments (old timestamps do not roll by segment.ms, as in Kafka)
+    expect(log.segments.size).toBe(5);
     await log.flush(); // waits for the snapshots and fsyncs that rolls start off the queue
     const names = await fs.readdir(`${root}/t-0`);
     expect(names).toContain("00000000000000000000.log");

@@ -224,7 +224,7 @@ export class UnifiedLog implements PartitionLog {
    */
   private appendInline(records: Buffer, options: AppendOptions): Promise<AppendResult> | null {
     const seg = this.segments.active;
-    if (!seg.canAppendSync || this.shouldRoll(0, records.length, options.nowMs ?? this.time())) return null;
+    if (!seg.canAppendSync) return null;
     let prepared: AppendResult | ValidatedAppend;
     try {
       prepared = validateAndAssignOffsets(records, options, this._logEndOffset, NO_PRODUCERS, this.validation);
@@ -232,9 +232,12 @@ export class UnifiedLog implements PartitionLog {
       return Promise.reject(e);
     }
     if (!("headers" in prepared)) return Promise.resolve(prepared);
+    const now = options.nowMs ?? this.time();
+    // A roll goes through the queue, which validates again: offsets and timestamps come out the same.
+    if (this.shouldRoll(0, records.length, now, prepared.maxTimestamp)) return null;
     const start = seg.size;
     try {
-      seg.appendSync(records, prepared.batches);
+      seg.appendSync(records, prepared.batches, now);
     } catch (e) {
       const err = this.fail("append failed, rolled back", e);
       this.enqueue(() => seg.rollbackTo(start)).catch(() => {});
@@ -266,6 +269,7 @@ export class UnifiedLog implements PartitionLog {
     let next = this._logEndOffset;
     let producers: ReadonlyMap<number, ProducerStateEntry> = new Map();
     let i = 0;
+    let writeNow = this.time();
     const write = async (): Promise<void> => {
       if (chunk.length === 0) return;
       const done = chunk;
@@ -280,7 +284,7 @@ export class UnifiedLog implements PartitionLog {
         at += p.records.length;
       }
       try {
-        await this.segments.active.appendv(bufs, batches);
+        await this.segments.active.appendv(bufs, batches, writeNow);
       } catch (e) {
         throw this.fail("append failed, rolled back", e);
       }
@@ -298,12 +302,13 @@ export class UnifiedLog implements PartitionLog {
         }
         const p: Prepared = { ...prepared, a };
         const now = a.options.nowMs ?? this.time();
-        if (this.shouldRoll(bytes, a.records.length, now)) {
+        if (this.shouldRoll(bytes, a.records.length, now, p.maxTimestamp)) {
           await write();
           this.logger.debug({ segment: this.segments.active.baseOffset, maxTimestamp: p.batches[0]?.maxTimestamp }, "rolling segment");
           await this.roll(now);
         }
         chunk.push(p);
+        writeNow = now;
         bytes += a.records.length;
         next = p.next;
         producers = p.producers;
@@ -317,13 +322,15 @@ export class UnifiedLog implements PartitionLog {
   }
 
   /**
-   * Whether `size` more bytes, after `pending` bytes not yet written, go to a new segment (segment.bytes,
-   * segment.ms, a full index); never for the first bytes of a segment.
+   * Kafka's LogSegment.shouldRoll: whether `size` more bytes whose largest timestamp is `maxTimestamp`,
+   * after `pending` bytes not yet written, go to a new segment: segment.bytes; segment.ms less this
+   * segment's jitter, measured by timeWaitedForRoll (from the first batch's timestamp, against the
+   * append's, or from creation, against the clock); a full index. Never for the first bytes of a segment.
    */
-  private shouldRoll(pending: number, size: number, now: number): boolean {
+  private shouldRoll(pending: number, size: number, now: number, maxTimestamp: number): boolean {
     const seg = this.segments.active;
     if (seg.size + pending === 0) return false;
-    return seg.size + pending + size > this.config.segmentBytes || now - seg.rollingBasedTimestamp > this.config.segmentMs || seg.isFull;
+    return seg.size + pending + size > this.config.segmentBytes || seg.timeWaitedForRoll(now, maxTimestamp) > this.config.segmentMs - seg.rollJitterMs || seg.isFull;
   }
 
   /** Closes the active segment and starts a new one at the log end offset; snapshots producer state. */
@@ -420,17 +427,21 @@ export class UnifiedLog implements PartitionLog {
     if (timestamp === ListOffsetsTimestamp.EARLIEST) return { timestamp: -1, offset: this._logStartOffset, leaderEpoch: -1 };
     if (timestamp === ListOffsetsTimestamp.LATEST) return { timestamp: -1, offset: this._logEndOffset, leaderEpoch: this.latestEpoch };
     if (timestamp === ListOffsetsTimestamp.MAX_TIMESTAMP) {
+      // The first segment with the largest max timestamp (-1 when no record has one, as in Kafka 4.4,
+      // which then answers with the first record and timestamp -1), and in it the first record holding it.
       let best: LogSegment | null = null;
       for (const seg of this.segments.values()) {
-        if (seg.maxTimestampSoFar >= 0 && (!best || seg.maxTimestampSoFar > best.maxTimestampSoFar) && seg.offsetOfMaxTimestampSoFar >= this._logStartOffset) best = seg;
+        if (seg.size > 0 && (!best || seg.maxTimestampSoFar > best.maxTimestampSoFar)) best = seg;
       }
       if (!best) return null;
-      return this.withSegment(best, (seg) => seg.findRecordByTimestamp(seg.maxTimestampSoFar, Math.max(seg.offsetOfMaxTimestampSoFar, this._logStartOffset)));
+      return this.withSegment(best, (seg) => seg.findRecordByTimestamp(seg.maxTimestampSoFar, Math.max(seg.baseOffset, this._logStartOffset)));
     }
+    // Kafka 4.4: only the first segment whose largestTimestamp (the last modification when no record
+    // has a timestamp) reaches the target is searched.
     for (const seg of this.segments.values()) {
-      if (seg.maxTimestampSoFar < timestamp || seg.size === 0) continue;
-      const found = await this.withSegment(seg, (s) => s.findRecordByTimestamp(timestamp, this._logStartOffset));
-      if (found) return found;
+      if (seg.largestTimestamp < timestamp) continue;
+      if (seg.size === 0) return null;
+      return this.withSegment(seg, (s) => s.findRecordByTimestamp(timestamp, this._logStartOffset));
     }
     return null;
   }
@@ -545,7 +556,15 @@ export class UnifiedLog implements PartitionLog {
       if (!this.config.cleanupPolicy.includes("delete")) return 0;
       let n = 0;
       if (this.config.retentionMs >= 0) {
-        n += await this.deleteSegmentsLocked((seg) => now - (seg.maxTimestampSoFar >= 0 ? seg.maxTimestampSoFar : seg.rollingBasedTimestamp) > this.config.retentionMs, "retention.ms");
+        const expired = (seg: LogSegment): boolean => now - seg.largestTimestamp > this.config.retentionMs;
+        // As Kafka 4.4: when every segment has expired, the active one too (not empty), a new segment is
+        // rolled first so that all of them go (the log start offset moves to the log end offset).
+        const active = this.segments.active;
+        if (active.size > 0 && this.segments.values().every(expired)) {
+          await this.settleBackground();
+          await this.roll(now);
+        }
+        n += await this.deleteSegmentsLocked(expired, "retention.ms");
       }
       if (this.config.retentionBytes >= 0) {
         let excess = this.segments.sizeInBytes - this.config.retentionBytes;

@@ -18,6 +18,8 @@ export {
   setBaseOffset,
   setPartitionLeaderEpoch,
   setLogAppendTime,
+  setCreateTimeMaxTimestamp,
+  batchRecordTimestamps,
   updateBatchCrc,
   compressionOf,
   isTransactional,
