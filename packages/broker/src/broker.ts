@@ -18,6 +18,7 @@
  *   delete) is removed on start.
  * - Each partition log serialises its own appends (storage's per-log queue); handlers never lock.
  */
+import { ZERO_UUID } from "@odradek/codec";
 import { randomBytes } from "node:crypto";
 import { resolve as resolvePath } from "node:path";
 import fastq from "fastq";
@@ -47,7 +48,6 @@ export interface Topic {
 /** A topic name that is taken (existing or being created). */
 export class TopicExistsError extends Error {}
 
-const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 export const MAX_TOPIC_NAME_LENGTH = 249;
 /** Where `--memory` keeps its (in-memory) data directory. */

@@ -5,3 +5,4 @@ export { Writer } from "./primitives/writer.js";
 export * from "./frame.js";
 export * from "./generated/index.js";
 export * from "./record/index.js";
+export { ZERO_UUID } from "./uuid.js";

@@ -21,7 +21,7 @@
  * Omitted: follower fetches (replica id >= 0 is treated as a consumer), diverging epoch,
  * rack-aware replica selection, throttling.
  */
-import { ApiKey, ErrorCode } from "@odradek/codec";
+import { ApiKey, ErrorCode, ZERO_UUID } from "@odradek/codec";
 import type { FetchRequest, FetchResponseFetchableTopicResponseInput, FetchResponsePartitionDataInput } from "@odradek/codec";
 import { KafkaStorageError, LogClosedError } from "@odradek/storage";
 import type { ReadResult } from "@odradek/storage";
@@ -31,7 +31,6 @@ import type { Broker } from "../broker.js";
 import { FetchSessionCache, FINAL_EPOCH, INITIAL_EPOCH, partitionKey } from "../fetch-sessions.js";
 import type { FetchSession, SessionPartition } from "../fetch-sessions.js";
 
-const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
 const READ_COMMITTED = 1;
 
 export function checkLeaderEpoch(requested: number, current: number): number {

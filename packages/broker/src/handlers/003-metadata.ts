@@ -14,7 +14,7 @@
  * `__consumer_offsets` (created by the group coordinator) is reported internal, as Kafka does.
  * Omitted: authorized operations (no ACLs: returned as Kafka's "not requested" value).
  */
-import { ApiKey, ErrorCode } from "@odradek/codec";
+import { ApiKey, ErrorCode, ZERO_UUID } from "@odradek/codec";
 import type { MetadataResponseMetadataResponseTopicInput } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import { TopicExistsError, invalidTopicName } from "../broker.js";
@@ -24,7 +24,6 @@ import { GROUP_METADATA_TOPIC } from "../group/group-coordinator.js";
 export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([GROUP_METADATA_TOPIC]);
 import type { Broker, Topic } from "../broker.js";
 
-const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
 const AUTH_OPS_NOT_REQUESTED = -2147483648;
 
 export function describeTopic(broker: Broker, t: Topic): MetadataResponseMetadataResponseTopicInput {

@@ -7,7 +7,7 @@
  * without transactions. v10: a topic id that is not known → UNKNOWN_TOPIC_ID on its partitions.
  * An empty group id → INVALID_GROUP_ID (v8+: per group).
  */
-import { ApiKey, ErrorCode } from "@odradek/codec";
+import { ApiKey, ErrorCode, ZERO_UUID } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import type { RequestContext } from "../registry.js";
 import type { CommittedOffset } from "../group/group-shard.js";
@@ -51,7 +51,7 @@ export default defineHandler({
         groupId: g.groupId,
         errorCode: r.errorCode,
         topics: r.topics.map((t, i) => {
-          const id = g.topics?.[i]?.topicId ?? b.topic(t.name)?.id ?? "AAAAAAAAAAAAAAAAAAAAAA";
+          const id = g.topics?.[i]?.topicId ?? b.topic(t.name)?.id ?? ZERO_UUID;
           const unknown = byId && unknownIds.has(id);
           return { name: unknown ? "" : t.name, topicId: id, partitions: t.partitions.map((p) => partitionOut(p, unknown ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.NONE)) };
         }),

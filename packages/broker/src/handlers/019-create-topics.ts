@@ -15,14 +15,13 @@
  * log stays open, the topic is not in the metadata) and answered UNKNOWN_SERVER_ERROR for that topic.
  * Omitted: `timeout_ms` (creation is immediate), create-topic policies.
  */
-import { ApiKey, ErrorCode } from "@odradek/codec";
+import { ApiKey, ErrorCode, ZERO_UUID } from "@odradek/codec";
 import type { CreateTopicsResponseCreatableTopicResultInput } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import { mapSeq } from "../map-seq.js";
 import { TopicExistsError, invalidTopicName } from "../broker.js";
 import { describeTopicConfigs, invalidTopicConfig } from "../config-describe.js";
 
-const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
 const BROKER_COUNT = 1;
 
 export default defineHandler({

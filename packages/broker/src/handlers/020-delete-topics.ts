@@ -7,12 +7,11 @@
  * topic of the same name gets a new id.
  * Omitted: `delete.topic.enable=false` (always enabled), `timeout_ms`.
  */
-import { ApiKey, ErrorCode } from "@odradek/codec";
+import { ApiKey, ErrorCode, ZERO_UUID } from "@odradek/codec";
 import type { DeleteTopicsResponseDeletableTopicResultInput } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import { mapSeq } from "../map-seq.js";
 
-const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
 
 export default defineHandler({
   apiKey: ApiKey.DeleteTopics,

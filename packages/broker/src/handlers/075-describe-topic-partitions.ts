@@ -9,11 +9,10 @@
  * An unknown topic → UNKNOWN_TOPIC_OR_PARTITION with the zero id. Authorized operations: every
  * topic operation (3576: no authorizer), as Kafka reports them without one.
  */
-import { ApiKey, ErrorCode } from "@odradek/codec";
+import { ApiKey, ErrorCode, ZERO_UUID } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import { INTERNAL_TOPICS } from "./003-metadata.js";
 
-const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
 /** READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS (Kafka's AclOperation bits). */
 const ALL_TOPIC_OPERATIONS = 3576;
 
