@@ -351,18 +351,23 @@ export class GroupShard implements CoordinatorShard {
       .filter((g) => wantType.size === 0 || wantType.has(g.groupType));
   }
 
+  /** A tombstone for every committed offset of the group. */
+  private offsetTombstones(groupId: string): CoordinatorRecord[] {
+    return [...(this.offsets.get(groupId)?.values() ?? [])].map((o) => offsetCommitRecord(groupId, o.topic, o.partition, null));
+  }
+
   deleteGroup(groupId: string): CoordinatorResult<number> {
     const cg = this.consumerGroups.get(groupId);
     if (cg) {
       if (cg.members.size > 0) return result(ErrorCode.NON_EMPTY_GROUP);
-      const records = [...(this.offsets.get(groupId)?.values() ?? [])].map((o) => offsetCommitRecord(groupId, o.topic, o.partition, null));
+      const records = this.offsetTombstones(groupId);
       records.push(consumerGroupRecords.targetMetadata(groupId, null), consumerGroupRecords.metadata(groupId, null));
       return result(ErrorCode.NONE, records);
     }
     const g = this.groups.get(groupId);
     if (!g || g.is("Dead")) return result(ErrorCode.GROUP_ID_NOT_FOUND);
     if (!g.is("Empty")) return result(ErrorCode.NON_EMPTY_GROUP);
-    const records = [...(this.offsets.get(groupId)?.values() ?? [])].map((o) => offsetCommitRecord(groupId, o.topic, o.partition, null));
+    const records = this.offsetTombstones(groupId);
     records.push(groupMetadataRecord(groupId, null));
     return result(ErrorCode.NONE, records);
   }
