@@ -44,7 +44,8 @@ function fieldLines(fields, depth, out) {
     if (f.default !== undefined) attrs.push(`default=${defaultText(f.default)}`);
     if (f.ignorable) attrs.push("ignorable");
     if (f.mapKey) attrs.push("mapKey");
-    return { f, cols: [f.name, f.type, f.versions, attrs.join(" ")] };
+    // A tagged-only field may leave out "versions": Kafka's generator then takes its taggedVersions.
+    return { f, cols: [f.name, f.type, f.versions ?? f.taggedVersions, attrs.join(" ")] };
   });
   const w0 = Math.max(...rows.map((r) => r.cols[0].length));
   const w1 = Math.max(...rows.map((r) => r.cols[1].length));

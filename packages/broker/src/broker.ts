@@ -31,6 +31,7 @@ import { logConfigsFor, logSchedule } from "./log-configs.js";
 import { systemClock } from "./clock.js";
 import type { Clock } from "./clock.js";
 import { GroupCoordinator } from "./group/group-coordinator.js";
+import { TxnCoordinator } from "./txn/txn-coordinator.js";
 
 export interface PartitionState {
   readonly index: number;
@@ -105,6 +106,8 @@ export class Broker {
   readonly fetchSessions: FetchSessionCache;
   /** Consumer groups and committed offsets (`__consumer_offsets`). */
   readonly groups!: GroupCoordinator;
+  /** Transactions (`__transaction_state`) and their markers. */
+  readonly txns!: TxnCoordinator;
   /** Set once listening: what Metadata advertises. */
   advertised: { host: string; port: number } = { host: "127.0.0.1", port: 0 };
   readonly startedAt = Date.now();
@@ -176,6 +179,7 @@ export class Broker {
     for (const l of orphans) log.warn({ topic: l.topic, partition: l.partition }, "removing a partition log whose topic no longer exists");
     await logs.deleteLogs(orphans);
     (b as { groups: GroupCoordinator }).groups = new GroupCoordinator(b, clock, log);
+    (b as { txns: TxnCoordinator }).txns = new TxnCoordinator(b, clock, log.child({ coordinator: "transaction" }));
     return b;
   }
 
@@ -358,6 +362,7 @@ export class Broker {
 
   /** Flushes and closes every log, checkpoints and releases the data directory's lock (a clean shutdown). */
   async close(): Promise<void> {
+    await this.txns.close();
     await this.groups.close();
     await this.admin.drained();
     await this.logs.close();

@@ -35,6 +35,11 @@ export const FEATURES: readonly Feature[] = [
 
 export const FINALIZED_FEATURES_EPOCH = 0n;
 
+/** The level a feature is finalized at (0 when not enabled or unknown). */
+export function finalizedLevel(name: string): number {
+  return FEATURES.find((f) => f.name === name)?.finalized ?? 0;
+}
+
 /** ApiVersions' supported and finalized feature lists for one request version. */
 export function featureLists(apiVersion: number): {
   supportedFeatures: { name: string; minVersion: number; maxVersion: number }[];

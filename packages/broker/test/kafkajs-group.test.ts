@@ -7,7 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,8 +24,10 @@ afterAll(() => {
 });
 
 function startBroker(dataDir: string): Promise<{ child: ChildProcess; bootstrap: string }> {
-  const child = spawn(process.execPath, [cli, "--port", "0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [cli, "--port", "0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ODRADEK_LOG_LEVEL: process.env.ODRADEK_GROUP_CRASH_LOG ? "debug" : "info" } });
   children.push(child);
+  // ODRADEK_GROUP_CRASH_LOG=file: the broker's log goes there (to see what a stalled rebalance waited on).
+  if (process.env.ODRADEK_GROUP_CRASH_LOG) child.stderr!.pipe(createWriteStream(process.env.ODRADEK_GROUP_CRASH_LOG, { flags: "a" }));
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {

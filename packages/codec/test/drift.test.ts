@@ -33,7 +33,18 @@ interface OurField {
 
 function readRef(path: string): RefMessage {
   const text = readFileSync(path, "utf8").split("\n").filter((l) => !l.trim().startsWith("//")).join("\n");
-  return JSON.parse(text) as RefMessage;
+  const j = JSON.parse(text) as RefMessage;
+  // A tagged-only field may leave out "versions" (TransactionLogValue): Kafka's generator then uses its
+  // taggedVersions, as our importer does.
+  const fill = (fs: RefField[] | undefined): void => {
+    for (const f of fs ?? []) {
+      f.versions ??= f.taggedVersions!;
+      fill(f.fields);
+    }
+  };
+  fill(j.fields);
+  for (const c of j.commonStructs ?? []) fill(c.fields);
+  return j;
 }
 
 type Range = { min: number; max: number };

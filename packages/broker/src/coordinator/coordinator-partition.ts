@@ -21,7 +21,7 @@
  * `replay: false` step changed is not rolled back (Kafka reverts a timeline snapshot): noted in SKIPPED.md.
  */
 import fastq from "fastq";
-import { batchPositions, buildRecordBatch, isControl, readRecords } from "@odradek/codec";
+import { ControlRecordType, batchPositions, buildRecordBatch, isControl, isTransactional, parseControlRecordKey, readRecords } from "@odradek/codec";
 import type { Clock, Timer } from "../clock.js";
 
 export interface CoordinatorRecord {
@@ -35,6 +35,11 @@ export interface CoordinatorResult<T> {
   response: T;
   /** Apply the records through the shard's replay once appended (default true). */
   replay?: boolean;
+  /**
+   * Written as a transactional batch of this producer (TxnOffsetCommit): replayed through
+   * `replayTransactional` and made visible, or dropped, by the transaction's marker.
+   */
+  transactional?: { producerId: number; producerEpoch: number };
 }
 
 export interface CoordinatorShard {
@@ -44,13 +49,18 @@ export interface CoordinatorShard {
    * while another request was handled): written with that step's records, never replayed live.
    */
   drainRecords?(): CoordinatorRecord[];
+  /** A record of an open transaction (held until its marker; see CoordinatorResult.transactional). */
+  replayTransactional?(record: CoordinatorRecord, offset: number, producerId: number): void;
+  /** A transaction marker: the producer's pending records become visible (commit) or are dropped. */
+  replayEndTransaction?(producerId: number, commit: boolean, offset: number): void;
 }
 
 /** What the runtime needs of a partition log (the broker's UnifiedLog fits). */
 export interface CoordinatorLog {
   readonly logStartOffset: number;
   readonly highWatermark: number;
-  append(batch: Buffer, options: { leaderEpoch: number; crcChecked: boolean }): Promise<{ error?: string; errorMessage?: string }>;
+  append(batch: Buffer, options: { leaderEpoch: number; crcChecked: boolean; origin?: "coordinator" }): Promise<{ error?: string; errorMessage?: string }>;
+  appendTxnMarker(marker: { producerId: number; producerEpoch: number; coordinatorEpoch: number; commit: boolean }, options?: { origin?: "coordinator" }): Promise<{ baseOffset: number; error?: string; errorMessage?: string }>;
   read(offset: number, options: { maxBytes: number }): Promise<{ records: Buffer[]; release: () => void }>;
 }
 
@@ -80,12 +90,22 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
           for (const b of batchPositions(chunk, { allowPartial: true })) {
             if (b.partial) break;
             const next = b.header.baseOffset + b.header.lastOffsetDelta + 1;
-            // Control batches (transaction markers) hold no coordinator records.
-            if (!isControl(b.header.attributes)) {
+            const h = b.header;
+            if (isControl(h.attributes)) {
+              // A transaction marker: its record's key says commit (1) or abort (0).
               for (const rec of readRecords(chunk, b.pos)) {
-                const at = b.header.baseOffset + rec.offsetDelta;
+                const type = parseControlRecordKey(rec.key)?.type;
+                if (h.baseOffset >= offset && (type === ControlRecordType.commit || type === ControlRecordType.abort)) {
+                  this.shard.replayEndTransaction?.(h.producerId, type === ControlRecordType.commit, h.baseOffset);
+                }
+              }
+            } else {
+              const txn = isTransactional(h.attributes);
+              for (const rec of readRecords(chunk, b.pos)) {
+                const at = h.baseOffset + rec.offsetDelta;
                 if (at < offset || !rec.key) continue;
-                this.shard.replay({ key: rec.key, value: rec.value }, at);
+                if (txn) this.shard.replayTransactional?.({ key: rec.key, value: rec.value }, at, h.producerId);
+                else this.shard.replay({ key: rec.key, value: rec.value }, at);
                 n++;
               }
             }
@@ -105,9 +125,27 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
     return this.queue.push(async () => {
       const result = step(this.shard);
       const extra = this.shard.drainRecords?.() ?? [];
-      if (result.records.length + extra.length > 0) await this.write([...result.records, ...extra], result.replay ?? true ? result.records.length : 0);
+      if (result.transactional) {
+        if (result.records.length > 0) await this.writeTransactional(result.records, result.transactional);
+        if (extra.length > 0) await this.write(extra, 0);
+      } else if (result.records.length + extra.length > 0) {
+        await this.write([...result.records, ...extra], result.replay ?? true ? result.records.length : 0);
+      }
       return result.response;
     }) as Promise<T>;
+  }
+
+  /**
+   * Writes a transaction marker to this partition (on its queue, after every operation before it) and
+   * hands it to the shard: the producer's pending records become visible or are dropped.
+   */
+  writeMarker(producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch = 0): Promise<void> {
+    if (this.closed) return Promise.reject(new CoordinatorWriteError("the coordinator is shutting down"));
+    return this.queue.push(async () => {
+      const r = await this.log.appendTxnMarker({ producerId, producerEpoch, coordinatorEpoch, commit }, { origin: "coordinator" });
+      if (r.error) throw new CoordinatorWriteError(`writing a transaction marker failed: ${r.error}${r.errorMessage ? ` (${r.errorMessage})` : ""}`);
+      this.shard.replayEndTransaction?.(producerId, commit, r.baseOffset);
+    }) as Promise<void>;
   }
 
   /** Runs `step` on the queue after `ms` on the clock; replaces a timer with the same key. */
@@ -136,6 +174,19 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     await this.queue.drained();
+  }
+
+  /** Appends `records` as one transactional batch of the producer, then hands them to replayTransactional. */
+  private async writeTransactional(records: CoordinatorRecord[], p: { producerId: number; producerEpoch: number }): Promise<void> {
+    const now = this.clock.now();
+    const batch = buildRecordBatch({
+      records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })), baseTimestamp: now,
+      producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: -1, transactional: true,
+    });
+    const base = this.log.highWatermark;
+    const r = await this.log.append(batch, { leaderEpoch: 0, crcChecked: true, origin: "coordinator" });
+    if (r.error) throw new CoordinatorWriteError(`appending to the coordinator log failed: ${r.error}${r.errorMessage ? ` (${r.errorMessage})` : ""}`);
+    for (let i = 0; i < records.length; i++) this.shard.replayTransactional?.(records[i]!, base + i, p.producerId);
   }
 
   /** Appends `records` as one batch, then replays the first `replayed` of them into the shard. */

@@ -122,6 +122,7 @@ export function join(s: GroupShard, req: JoinRequest): CoordinatorResult<Deferre
     if (req.groupInstanceId !== null && known.groupInstanceId !== req.groupInstanceId) return done(joinError(ErrorCode.FENCED_INSTANCE_ID, req.memberId));
     result = joinKnown(s, g, known, req);
   }
+  s.log.debug({ group: req.groupId, member: req.memberId, state: g.state, generation: g.generationId, members: g.members.size, pending: g.pendingMembers.size }, "join received");
   return none({ wait: result });
 }
 
@@ -288,6 +289,7 @@ export function sync(s: GroupShard, req: SyncRequest): CoordinatorResult<Deferre
   const m = g.members.get(req.memberId);
   if (!m) return done(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
   if (req.groupInstanceId !== null && m.groupInstanceId !== req.groupInstanceId) return done(syncError(ErrorCode.FENCED_INSTANCE_ID));
+  s.log.debug({ group: req.groupId, member: req.memberId, generation: req.generationId, state: g.state, leader: g.leaderId === m.memberId }, "sync received");
   if (req.generationId !== g.generationId) return done(syncError(ErrorCode.ILLEGAL_GENERATION));
   if ((req.protocolType !== null && req.protocolType !== g.protocolType) || (req.protocolName !== null && req.protocolName !== g.protocolName)) {
     return done(syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
@@ -326,7 +328,10 @@ export function heartbeat(s: GroupShard, req: { groupId: string; generationId: n
   const m = g.members.get(req.memberId);
   if (!m) return none(ErrorCode.UNKNOWN_MEMBER_ID);
   if (req.groupInstanceId !== null && m.groupInstanceId !== req.groupInstanceId) return none(ErrorCode.FENCED_INSTANCE_ID);
-  if (req.generationId !== g.generationId) return none(ErrorCode.ILLEGAL_GENERATION);
+  if (req.generationId !== g.generationId) {
+    s.log.debug({ group: req.groupId, member: req.memberId, generation: req.generationId, current: g.generationId }, "heartbeat with an old generation");
+    return none(ErrorCode.ILLEGAL_GENERATION);
+  }
   if (g.is("Empty")) return none(ErrorCode.UNKNOWN_MEMBER_ID);
   resetSession(s, g, m);
   return none(g.is("PreparingRebalance") ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE);

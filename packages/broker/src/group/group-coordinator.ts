@@ -113,6 +113,12 @@ export class GroupCoordinator {
     return p ? p.run(step) : null;
   }
 
+  /** A transaction marker for `__consumer_offsets` partition `partition` (TxnOffsetCommit's offsets become visible or are dropped). */
+  async writeMarker(partition: number, producerId: number, producerEpoch: number, commit: boolean): Promise<void> {
+    const parts = await this.loaded(false);
+    await parts[partition]?.writeMarker(producerId, producerEpoch, commit);
+  }
+
   /** Runs a read-only look at every partition (ListGroups). */
   async all<T>(fn: (shard: GroupShard) => T): Promise<T[]> {
     const parts = await this.loaded(false);

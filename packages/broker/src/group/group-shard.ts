@@ -19,6 +19,7 @@ import { ConsumerGroup, MemberState, toAssignment } from "./consumer-group.js";
 import { startConsumerSessions } from "./consumer-protocol.js";
 import { consumerGroupRecords, decodeRecord, groupMetadataRecord, offsetCommitRecord } from "./records.js";
 import type { DecodedRecord } from "./records.js";
+import { PendingTxnOffsets } from "./txn-offsets.js";
 
 /** What the group coordinator sees of the broker's topics (for KIP-848 subscriptions). */
 export interface TopicView {
@@ -63,7 +64,9 @@ export class GroupShard implements CoordinatorShard {
   readonly consumerGroups = new Map<string, ConsumerGroup>();
   /** Per consumer group, the subscribed topics' partition counts its last group epoch saw (in memory). */
   readonly consumerMetadataKeys = new Map<string, string>();
-  readonly offsets = new Map<string, Map<string, CommittedOffset & { topic: string; partition: number }>>();
+  readonly offsets = new Map<string, Map<string, CommittedOffset & { topic: string; partition: number; recordOffset: number }>>();
+  /** Offsets of open transactions (TxnOffsetCommit), visible once their commit marker is written. */
+  readonly pendingTxnOffsets = new PendingTxnOffsets();
   /** Records made by in-memory transitions inside a step (drained by the runtime). */
   readonly pendingRecords: CoordinatorRecord[] = [];
   /** Groups whose first rebalance is in its `group.initial.rebalance.delay.ms`. */
@@ -99,7 +102,7 @@ export class GroupShard implements CoordinatorShard {
 
   // ---- replay ----
 
-  replay(record: CoordinatorRecord): void {
+  replay(record: CoordinatorRecord, offset = -1): void {
     const r = decodeRecord(record.key, record.value);
     if (r.type === "offset") {
       if (r.value === null) {
@@ -111,7 +114,7 @@ export class GroupShard implements CoordinatorShard {
       if (!this.groups.has(r.group) && !this.consumerGroups.has(r.group)) this.createClassicGroup(r.group);
       let m = this.offsets.get(r.group);
       if (!m) this.offsets.set(r.group, (m = new Map()));
-      m.set(key(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.value.offset, leaderEpoch: r.value.leaderEpoch, metadata: r.value.metadata, commitTimestamp: r.value.commitTimestamp });
+      m.set(key(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.value.offset, leaderEpoch: r.value.leaderEpoch, metadata: r.value.metadata, commitTimestamp: r.value.commitTimestamp, recordOffset: offset });
     } else if (r.type.startsWith("cg-")) {
       this.replayConsumerGroup(r);
     } else if (r.type === "group") {
@@ -134,6 +137,30 @@ export class GroupShard implements CoordinatorShard {
       g.leaderId = r.value.leader;
       g.state = g.members.size > 0 ? "Stable" : "Empty";
       this.groups.set(r.group, g);
+    }
+  }
+
+  replayTransactional(record: CoordinatorRecord, offset: number, producerId: number): void {
+    const r = decodeRecord(record.key, record.value);
+    // Only offset commits are written transactionally (TxnOffsetCommit); a tombstone there is not expected.
+    if (r.type !== "offset" || r.value === null) return;
+    this.pendingTxnOffsets.add(producerId, r.group, {
+      topic: r.topic, partition: r.partition, offset: r.value.offset, leaderEpoch: r.value.leaderEpoch,
+      metadata: r.value.metadata, commitTimestamp: r.value.commitTimestamp, recordOffset: offset,
+    });
+  }
+
+  replayEndTransaction(producerId: number, commit: boolean): void {
+    const pending = this.pendingTxnOffsets.take(producerId);
+    if (!commit) return;
+    for (const [group, offsets] of pending) {
+      if (!this.groups.has(group) && !this.consumerGroups.has(group)) this.createClassicGroup(group);
+      let m = this.offsets.get(group);
+      if (!m) this.offsets.set(group, (m = new Map()));
+      for (const [k, o] of offsets) {
+        const current = m.get(k);
+        if (!current || current.recordOffset < o.recordOffset) m.set(k, o);
+      }
     }
   }
 
@@ -286,6 +313,22 @@ export class GroupShard implements CoordinatorShard {
     return this.offsetRecords(req);
   }
 
+  /**
+   * TxnOffsetCommit: the same checks as a commit (Kafka's validateTransactionalOffsetCommit: member,
+   * instance and generation/member epoch when given), the records written as the producer's
+   * transactional batch and held until the marker (txn-offsets.ts).
+   */
+  txnCommitOffsets(req: OffsetCommitInput, producerId: number, producerEpoch: number): ReturnType<GroupShard["commitOffsets"]> {
+    // Without member and generation (v0-2, or a producer not in the group) Kafka checks nothing more.
+    const anonymous = req.generationId < 0 && req.memberId === "" && req.groupInstanceId === null;
+    if (anonymous && req.groupId !== "") {
+      if (!this.groups.has(req.groupId) && !this.consumerGroups.has(req.groupId)) this.createClassicGroup(req.groupId);
+      return { ...this.offsetRecords(req), transactional: { producerId, producerEpoch } };
+    }
+    const r = this.commitOffsets({ ...req, apiVersion: Math.max(req.apiVersion, 9) });
+    return { ...r, transactional: { producerId, producerEpoch } };
+  }
+
   private offsetRecords(req: OffsetCommitInput): CoordinatorResult<{ topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] }> {
     const now = BigInt(this.clock.now());
     const records: CoordinatorRecord[] = [];
@@ -301,22 +344,28 @@ export class GroupShard implements CoordinatorShard {
     return result({ topics }, records);
   }
 
-  /** Committed offsets of a group: the named partitions (-1 where none), or all when `topics` is null. */
-  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): { errorCode: number; topics: { name: string; partitions: (CommittedOffset & { partitionIndex: number })[] }[] } {
+  /**
+   * Committed offsets of a group: the named partitions (-1 where none), or all when `topics` is null.
+   * `requireStable`: a partition with an offset of an open transaction answers UNSTABLE_OFFSET_COMMIT
+   * (offset -1), as Kafka's does; without it the committed offset is answered.
+   */
+  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable = false): { errorCode: number; topics: { name: string; partitions: (CommittedOffset & { partitionIndex: number; errorCode?: number })[] }[] } {
     const m = this.offsets.get(groupId);
     const none = { offset: -1n, leaderEpoch: -1, metadata: "", commitTimestamp: -1n };
+    const stable = <T extends CommittedOffset & { partitionIndex: number }>(topic: string, p: T): T & { errorCode?: number } =>
+      requireStable && this.pendingTxnOffsets.isPending(groupId, topic, p.partitionIndex) ? { ...p, ...none, errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT } : p;
     if (topics === null) {
       const byTopic = new Map<string, (CommittedOffset & { partitionIndex: number })[]>();
       for (const o of m?.values() ?? []) {
         let list = byTopic.get(o.topic);
         if (!list) byTopic.set(o.topic, (list = []));
-        list.push({ ...o, partitionIndex: o.partition });
+        list.push(stable(o.topic, { ...o, partitionIndex: o.partition }));
       }
       return { errorCode: ErrorCode.NONE, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions: partitions.sort((a, b) => a.partitionIndex - b.partitionIndex) })) };
     }
     return {
       errorCode: ErrorCode.NONE,
-      topics: topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ ...(m?.get(key(t.name, p)) ?? none), partitionIndex: p })) })),
+      topics: topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => stable(t.name, { ...(m?.get(key(t.name, p)) ?? none), partitionIndex: p })) })),
     };
   }
 

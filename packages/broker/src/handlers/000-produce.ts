@@ -25,16 +25,20 @@
  *  - compacted topics, timestamps possibly out of range, and a topic `compression.type`
  *    other than the batch's codec: records checked one by one and the batch recompressed
  *    (see log-validator.ts).
- * Omitted (see SKIPPED.md): transactional batches (INVALID_TXN_STATE until transactions exist);
- * throttling.
+ *  - transactional batches: admitted only into the producer's open transaction (see `admitter`); a
+ *    control batch from a client is refused by the log (markers come from the coordinator only).
+ * Omitted (see SKIPPED.md): throttling.
  * The log (`@odradek/storage`) assigns offsets, checks producer state, applies LogAppendTime and
  * `flush.messages`; the response is sent once the append is in the log (and synced when asked).
  */
-import { ApiKey, ErrorCode, CorruptRecordError, LOG_OVERHEAD, MAGIC_OFFSET, RECORD_BATCH_OVERHEAD, isTransactional, validateBatch } from "@odradek/codec";
+import { ApiKey, ErrorCode, CorruptRecordError, LOG_OVERHEAD, MAGIC_OFFSET, RECORD_BATCH_OVERHEAD, isControl, isTransactional, validateBatch } from "@odradek/codec";
 import type { ProduceResponsePartitionProduceResponseInput, ProduceRequest, RecordBatchHeader } from "@odradek/codec";
 import { KafkaStorageError, LogClosedError } from "@odradek/storage";
 import { defineHandler } from "../registry.js";
+import type { RequestContext } from "../registry.js";
 import type { Broker, Topic } from "../broker.js";
+import { topicPartitionKey } from "../txn/txn-records.js";
+import { transactionVersion } from "../txn/txn-versions.js";
 import { needsRecordValidation, validateRecords } from "../log-validator.js";
 import type { ValidationPolicy } from "../log-validator.js";
 
@@ -87,15 +91,49 @@ function check(policy: ProducePolicy, index: number, records: Buffer | null, ack
     throw e;
   }
   if (h.recordCount <= 0 || h.lastOffsetDelta !== h.recordCount - 1) return fail(index, ErrorCode.INVALID_RECORD, "record batch holds no records or its last offset delta does not match its count");
-  if (isTransactional(h.attributes)) return fail(index, ErrorCode.INVALID_TXN_STATE, "transactions are not supported yet");
   return h;
 }
 
-async function appendPartition(topic: Topic, policy: ProducePolicy, index: number, records: Buffer | null, acks: number): Promise<PartitionResult> {
+/**
+ * A transactional batch is admitted only into the producer's open transaction: under transactions
+ * version 1 the partition must have been added (AddPartitionsToTxn; KIP-890 part 1 verification, when
+ * `transaction.partition.verification.enable`), under version 2 (v12+) it is added here. Errors as
+ * Kafka's produce path maps them: fenced or unknown producer → INVALID_PRODUCER_EPOCH, the previous
+ * transaction still completing → NOT_ENOUGH_REPLICAS (retriable for every client), not in the
+ * transaction → INVALID_TXN_STATE.
+ */
+type Admit = (topic: string, partition: number, h: RecordBatchHeader) => Promise<{ errorCode: number; message?: string } | null>;
+
+function admitter(ctx: RequestContext, transactionalId: string | null): Admit {
+  const b = ctx.broker;
+  const tv = transactionVersion(12, ctx.apiVersion);
+  return async (topic, partition, h) => {
+    if (transactionalId === null) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message: "a transactional batch needs the request's transactional id" };
+    const tp = topicPartitionKey(topic, partition);
+    let r;
+    if (tv >= 2) r = await b.txns.addPartitions(transactionalId, h.producerId, h.producerEpoch, [tp], tv);
+    else if (b.config.bool("transaction.partition.verification.enable")) r = await b.txns.verify(transactionalId, h.producerId, h.producerEpoch, tp);
+    else return null;
+    switch (r.errorCode) {
+      case ErrorCode.NONE: return null;
+      case ErrorCode.PRODUCER_FENCED:
+      case ErrorCode.INVALID_PRODUCER_ID_MAPPING: return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: r.message };
+      case ErrorCode.CONCURRENT_TRANSACTIONS:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE: return { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, message: r.message };
+      default: return { errorCode: r.errorCode, message: r.message };
+    }
+  };
+}
+
+async function appendPartition(topic: Topic, policy: ProducePolicy, index: number, records: Buffer | null, acks: number, admit: Admit): Promise<PartitionResult> {
   const p = topic.partitions[index];
   if (!p) return fail(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const checked = check(policy, index, records, acks);
   if (!("batchLength" in checked)) return checked;
+  if (isTransactional(checked.attributes) && !isControl(checked.attributes)) {
+    const refused = await admit(topic.name, index, checked);
+    if (refused) return fail(index, refused.errorCode, refused.message ?? null);
+  }
   let batch = records!;
   if (needsRecordValidation(batch, checked, policy)) {
     const v = await validateRecords(batch, checked, policy, `${topic.name}-${index}`);
@@ -134,9 +172,7 @@ export default defineHandler({
     if (req.acks !== -1 && req.acks !== 0 && req.acks !== 1) {
       return req.acks === 0 ? null : errorAll(req, ErrorCode.INVALID_REQUIRED_ACKS);
     }
-    if (req.transactionalId !== null) {
-      return req.acks === 0 ? null : errorAll(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported yet");
-    }
+    const admit = admitter(ctx, req.transactionalId);
     // Partitions append concurrently; each partition's log keeps its own appends in order.
     const byId = ctx.apiVersion >= TOPIC_IDS_FROM;
     const responses = await Promise.all(req.topicData.map(async (td) => {
@@ -148,7 +184,7 @@ export default defineHandler({
         topicId: td.topicId,
         partitionResponses: await Promise.all(td.partitionData.map(async (pd) => {
           if (!topic || !policy) return fail(pd.index, unknown);
-          const r = await appendPartition(topic, policy, pd.index, pd.records, req.acks);
+          const r = await appendPartition(topic, policy, pd.index, pd.records, req.acks, admit);
           if (r.errorCode === ErrorCode.NONE) b.notifyAppend(topic.name, pd.index);
           else ctx.log.debug({ topic: topic.name, partition: pd.index, errorCode: r.errorCode, msg: r.errorMessage }, "produce rejected");
           return r;

@@ -120,7 +120,8 @@ async function readOnce(b: Broker, targets: readonly Target[], req: FetchRequest
         highWatermark: BigInt(r.highWatermark),
         lastStableOffset: BigInt(r.lastStableOffset),
         logStartOffset: BigInt(r.logStartOffset),
-        abortedTransactions,
+        // READ_COMMITTED: the aborted transactions overlapping what is returned, in offset order (the log's list).
+        abortedTransactions: abortedTransactions === null ? null : (r.abortedTransactions ?? EMPTY_ABORTED).map((a) => ({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) })),
         preferredReadReplica: -1,
         records: r.error ? EMPTY_RECORDS : r.records,
       },

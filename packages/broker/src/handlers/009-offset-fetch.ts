@@ -3,8 +3,8 @@
  *
  * Behaviour: the committed offset, leader epoch (v5+) and metadata of each named partition, -1 where
  * the group has none (also for a group that does not exist); `topics` null (v2+) = every partition
- * the group has offsets for. `require_stable` (v7+) has nothing to wait for: offsets are never pending
- * without transactions. v10: a topic id that is not known → UNKNOWN_TOPIC_ID on its partitions.
+ * the group has offsets for. `require_stable` (v7+): a partition with an offset committed by an open
+ * transaction (TxnOffsetCommit) answers UNSTABLE_OFFSET_COMMIT until its marker is written. v10: a topic id that is not known → UNKNOWN_TOPIC_ID on its partitions.
  * An empty group id → INVALID_GROUP_ID (v8+: per group).
  */
 import { ApiKey, ErrorCode, ZERO_UUID } from "@odradek/codec";
@@ -13,16 +13,16 @@ import type { RequestContext } from "../registry.js";
 import type { CommittedOffset } from "../group/group-shard.js";
 
 type Topics = { name: string; partitionIndexes: number[] }[] | null;
-type Fetched = { errorCode: number; topics: { name: string; partitions: (CommittedOffset & { partitionIndex: number })[] }[] };
+type Fetched = { errorCode: number; topics: { name: string; partitions: (CommittedOffset & { partitionIndex: number; errorCode?: number })[] }[] };
 
-async function fetchGroup(ctx: RequestContext, groupId: string, topics: Topics): Promise<Fetched> {
+async function fetchGroup(ctx: RequestContext, groupId: string, topics: Topics, requireStable: boolean): Promise<Fetched> {
   if (groupId === "") return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
-  const r = await ctx.broker.groups.run(groupId, (s) => ({ records: [], response: s.fetchOffsets(groupId, topics) }), false);
+  const r = await ctx.broker.groups.run(groupId, (s) => ({ records: [], response: s.fetchOffsets(groupId, topics, requireStable) }), false);
   const none = { offset: -1n, leaderEpoch: -1, metadata: "", commitTimestamp: -1n };
   return r ?? { errorCode: ErrorCode.NONE, topics: (topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ ...none, partitionIndex })) })) };
 }
 
-const partitionOut = (p: CommittedOffset & { partitionIndex: number }, errorCode: number = ErrorCode.NONE) => ({
+const partitionOut = (p: CommittedOffset & { partitionIndex: number; errorCode?: number }, errorCode: number = p.errorCode ?? ErrorCode.NONE) => ({
   partitionIndex: p.partitionIndex, committedOffset: p.offset, committedLeaderEpoch: p.leaderEpoch, metadata: p.offset < 0n ? "" : p.metadata, errorCode,
 });
 
@@ -33,7 +33,7 @@ export default defineHandler({
   async handle(ctx, req) {
     const b = ctx.broker;
     if (ctx.apiVersion < 8) {
-      const r = await fetchGroup(ctx, req.groupId, req.topics);
+      const r = await fetchGroup(ctx, req.groupId, req.topics, ctx.apiVersion >= 7 && req.requireStable);
       return { throttleTimeMs: 0, errorCode: r.errorCode, topics: r.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => partitionOut(p)) })) };
     }
     const byId = ctx.apiVersion >= 10;
@@ -46,7 +46,7 @@ export default defineHandler({
         if (name === undefined) unknownIds.add(t.topicId);
         return { name: name ?? `\0${t.topicId}`, partitionIndexes: t.partitionIndexes };
       });
-      const r = await fetchGroup(ctx, g.groupId, topics);
+      const r = await fetchGroup(ctx, g.groupId, topics, req.requireStable);
       groups.push({
         groupId: g.groupId,
         errorCode: r.errorCode,

@@ -3,8 +3,8 @@
  *
  * Behaviour: key type 0 (group) → this broker, once `__consumer_offsets` exists (it is created on the
  * first request, as Kafka does) and its partitions are loaded; an empty group id → INVALID_REQUEST.
- * Key type 1 (transaction) → TRANSACTIONAL_ID_AUTHORIZATION_FAILED until transactions are built (a
- * fatal error in clients, not one they retry forever); key type 2 (share) → INVALID_REQUEST (share
+ * Key type 1 (transaction) → this broker once `__transaction_state` exists (created on the first
+ * request, as Kafka does) and is loaded; an empty transactional id → INVALID_REQUEST. Key type 2 (share) → INVALID_REQUEST (share
  * groups not built); any other key type → INVALID_REQUEST.
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
@@ -15,7 +15,11 @@ const GROUP = 0;
 const TRANSACTION = 1;
 
 async function find(ctx: RequestContext, key: string, keyType: number): Promise<{ errorCode: number; errorMessage: string | null }> {
-  if (keyType === TRANSACTION) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: "transactions are not supported yet" };
+  if (keyType === TRANSACTION) {
+    if (key === "") return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "the transactional id is empty" };
+    await ctx.broker.txns.ensureReady();
+    return { errorCode: ErrorCode.NONE, errorMessage: null };
+  }
   if (keyType !== GROUP) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `key type ${keyType} is not supported (share groups are not built yet)` };
   if (key === "") return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "the group id is empty" };
   await ctx.broker.groups.ensureReady();

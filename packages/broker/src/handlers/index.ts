@@ -22,6 +22,11 @@ import deleteTopics from "./020-delete-topics.js";
 import deleteRecords from "./021-delete-records.js";
 import initProducerId from "./022-init-producer-id.js";
 import offsetForLeaderEpoch from "./023-offset-for-leader-epoch.js";
+import addPartitionsToTxn from "./024-add-partitions-to-txn.js";
+import addOffsetsToTxn from "./025-add-offsets-to-txn.js";
+import endTxn from "./026-end-txn.js";
+import writeTxnMarkers from "./027-write-txn-markers.js";
+import txnOffsetCommit from "./028-txn-offset-commit.js";
 import describeConfigs from "./032-describe-configs.js";
 import alterConfigs from "./033-alter-configs.js";
 import describeLogDirs from "./035-describe-log-dirs.js";
@@ -33,6 +38,9 @@ import alterPartitionReassignments from "./045-alter-partition-reassignments.js"
 import listPartitionReassignments from "./046-list-partition-reassignments.js";
 import offsetDelete from "./047-offset-delete.js";
 import describeCluster from "./060-describe-cluster.js";
+import describeProducers from "./061-describe-producers.js";
+import describeTransactions from "./065-describe-transactions.js";
+import listTransactions from "./066-list-transactions.js";
 import listConfigResources from "./074-list-config-resources.js";
 import describeTopicPartitions from "./075-describe-topic-partitions.js";
 import consumerGroupHeartbeat from "./068-consumer-group-heartbeat.js";
@@ -58,6 +66,11 @@ export const HANDLERS: readonly HandlerDefinition<any>[] = [
   deleteRecords,
   initProducerId,
   offsetForLeaderEpoch,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  writeTxnMarkers,
+  txnOffsetCommit,
   describeConfigs,
   alterConfigs,
   describeLogDirs,
@@ -69,6 +82,9 @@ export const HANDLERS: readonly HandlerDefinition<any>[] = [
   listPartitionReassignments,
   offsetDelete,
   describeCluster,
+  describeProducers,
+  describeTransactions,
+  listTransactions,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
   listConfigResources,

@@ -117,6 +117,8 @@ export * from "./request-header.js";
 export * from "./response-header.js";
 export type { SnapshotFooterRecord, SnapshotFooterRecordInput } from "./snapshot-footer-record.js";
 export type { SnapshotHeaderRecord, SnapshotHeaderRecordInput } from "./snapshot-header-record.js";
+export type { TransactionLogKey, TransactionLogKeyInput } from "./transaction-log-key.js";
+export type { TransactionLogValue, TransactionLogValueInput, TransactionLogValuePartitionsSchema, TransactionLogValuePartitionsSchemaInput } from "./transaction-log-value.js";
 export type { VotersRecord, VotersRecordInput, VotersRecordVoter, VotersRecordVoterInput, VotersRecordEndpoint, VotersRecordEndpointInput, VotersRecordKRaftVersionFeature, VotersRecordKRaftVersionFeatureInput } from "./voters-record.js";
 export * from "./registry.js";
 export * from "./errors.js";

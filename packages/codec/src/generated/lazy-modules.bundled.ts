@@ -7,7 +7,7 @@
  * unbundled: ES modules have no `require`.
  */
 export const API_MODULE_COUNT = 95;
-export const DATA_SCHEMA_MODULE_COUNT = 25;
+export const DATA_SCHEMA_MODULE_COUNT = 27;
 export function loadLazyModule(i: number): unknown {
   switch (i) {
     case 0: return require("./000-produce.js");
@@ -125,7 +125,9 @@ export function loadLazyModule(i: number): unknown {
     case 116: return require("./offset-commit-value.js");
     case 117: return require("./snapshot-footer-record.js");
     case 118: return require("./snapshot-header-record.js");
-    case 119: return require("./voters-record.js");
+    case 119: return require("./transaction-log-key.js");
+    case 120: return require("./transaction-log-value.js");
+    case 121: return require("./voters-record.js");
     default: return undefined;
   }
 }

@@ -153,12 +153,14 @@ const LAZY_MODULE_FILES: readonly (string | undefined)[] = [
   "./offset-commit-value.js",
   "./snapshot-footer-record.js",
   "./snapshot-header-record.js",
+  "./transaction-log-key.js",
+  "./transaction-log-value.js",
   "./voters-record.js",
 ];
 /** Number of API keys (the first indices); the data schemas follow. */
 export const API_MODULE_COUNT = 95;
 /** Number of data schema modules, at indices API_MODULE_COUNT and up. */
-export const DATA_SCHEMA_MODULE_COUNT = 25;
+export const DATA_SCHEMA_MODULE_COUNT = 27;
 const preloaded: readonly unknown[] | null = requireSharesInstances()
   ? null
   : await Promise.all([
@@ -281,6 +283,8 @@ const preloaded: readonly unknown[] | null = requireSharesInstances()
       import("./offset-commit-value.js"),
       import("./snapshot-footer-record.js"),
       import("./snapshot-header-record.js"),
+      import("./transaction-log-key.js"),
+      import("./transaction-log-value.js"),
       import("./voters-record.js"),
     ]);
 /** Module `i` (see the index above), loaded now if it was not; undefined for a key without an API. */

@@ -118,6 +118,8 @@ import type { OffsetCommitKey, OffsetCommitKeyInput } from "./offset-commit-key.
 import type { OffsetCommitValue, OffsetCommitValueInput } from "./offset-commit-value.js";
 import type { SnapshotFooterRecord, SnapshotFooterRecordInput } from "./snapshot-footer-record.js";
 import type { SnapshotHeaderRecord, SnapshotHeaderRecordInput } from "./snapshot-header-record.js";
+import type { TransactionLogKey, TransactionLogKeyInput } from "./transaction-log-key.js";
+import type { TransactionLogValue, TransactionLogValueInput } from "./transaction-log-value.js";
 import type { VotersRecord, VotersRecordInput } from "./voters-record.js";
 
 const lazyModules: unknown[] = [];
@@ -135,7 +137,7 @@ export function loadApiModule(apiKey: number): boolean {
 }
 /** Loads every data schema's module now (consumer protocol, KRaft records, ...); see loadApiModule. */
 export function loadDataSchemaModules(): void {
-  for (let i = 95; i < 120; i++) lazyModule(i);
+  for (let i = 95; i < 122; i++) lazyModule(i);
 }
 
 /** Whether an API's codec has been used (so, where loading is lazy, loaded); for tests and diagnostics. */
@@ -557,8 +559,12 @@ export function readSnapshotFooterRecord(r: Reader, version: number): SnapshotFo
 export function writeSnapshotFooterRecord(w: Writer, version: number, v: SnapshotFooterRecordInput): void { (lazyModule(117) as typeof import("./snapshot-footer-record.js")).writeSnapshotFooterRecord(w, version, v); }
 export function readSnapshotHeaderRecord(r: Reader, version: number): SnapshotHeaderRecord { return (lazyModule(118) as typeof import("./snapshot-header-record.js")).readSnapshotHeaderRecord(r, version); }
 export function writeSnapshotHeaderRecord(w: Writer, version: number, v: SnapshotHeaderRecordInput): void { (lazyModule(118) as typeof import("./snapshot-header-record.js")).writeSnapshotHeaderRecord(w, version, v); }
-export function readVotersRecord(r: Reader, version: number): VotersRecord { return (lazyModule(119) as typeof import("./voters-record.js")).readVotersRecord(r, version); }
-export function writeVotersRecord(w: Writer, version: number, v: VotersRecordInput): void { (lazyModule(119) as typeof import("./voters-record.js")).writeVotersRecord(w, version, v); }
+export function readTransactionLogKey(r: Reader, version: number): TransactionLogKey { return (lazyModule(119) as typeof import("./transaction-log-key.js")).readTransactionLogKey(r, version); }
+export function writeTransactionLogKey(w: Writer, version: number, v: TransactionLogKeyInput): void { (lazyModule(119) as typeof import("./transaction-log-key.js")).writeTransactionLogKey(w, version, v); }
+export function readTransactionLogValue(r: Reader, version: number): TransactionLogValue { return (lazyModule(120) as typeof import("./transaction-log-value.js")).readTransactionLogValue(r, version); }
+export function writeTransactionLogValue(w: Writer, version: number, v: TransactionLogValueInput): void { (lazyModule(120) as typeof import("./transaction-log-value.js")).writeTransactionLogValue(w, version, v); }
+export function readVotersRecord(r: Reader, version: number): VotersRecord { return (lazyModule(121) as typeof import("./voters-record.js")).readVotersRecord(r, version); }
+export function writeVotersRecord(w: Writer, version: number, v: VotersRecordInput): void { (lazyModule(121) as typeof import("./voters-record.js")).writeVotersRecord(w, version, v); }
 
 /** Kafka API keys by name. */
 export const ApiKey = {

@@ -1,0 +1,71 @@
+/**
+ * TxnOffsetCommit (key 28), v0–6 (v6 names topics by id).
+ *
+ * Behaviour (Kafka's): offsets committed as part of a transaction. The group's `__consumer_offsets`
+ * partition must be in the open transaction (added by AddOffsetsToTxn; under transactions version 2,
+ * v5+, it is added here implicitly): otherwise the transaction coordinator's error (INVALID_TXN_STATE,
+ * PRODUCER_FENCED — INVALID_PRODUCER_EPOCH before v3 —, INVALID_PRODUCER_ID_MAPPING) on every
+ * partition. The group checks are OffsetCommit's (member, instance, generation or member epoch when
+ * given, v3+). The offsets are written as the producer's transactional batch and stay invisible
+ * (OffsetFetch with require_stable: UNSTABLE_OFFSET_COMMIT) until the commit marker; an abort drops them.
+ * Unknown topics/partitions → UNKNOWN_TOPIC_OR_PARTITION (by id: UNKNOWN_TOPIC_ID).
+ */
+import { ApiKey, ErrorCode } from "@odradek/codec";
+import { defineHandler } from "../registry.js";
+import { GROUP_METADATA_TOPIC } from "../group/group-coordinator.js";
+import { topicPartitionKey } from "../txn/txn-records.js";
+import { fencedFor, transactionVersion } from "../txn/txn-versions.js";
+
+export default defineHandler({
+  apiKey: ApiKey.TxnOffsetCommit,
+  minVersion: 0,
+  maxVersion: 6,
+  async handle(ctx, req) {
+    const b = ctx.broker;
+    const byId = ctx.apiVersion >= 6;
+    const all = (errorCode: number) => ({
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+    });
+    if (req.groupId === "") return all(ErrorCode.INVALID_GROUP_ID);
+    await b.groups.ensureReady();
+    const pid = Number(req.producerId);
+    const offsetsPartition = topicPartitionKey(GROUP_METADATA_TOPIC, b.groups.partitionFor(req.groupId));
+    const tv = transactionVersion(5, ctx.apiVersion);
+    const check = tv >= 2
+      ? await b.txns.addPartitions(req.transactionalId, pid, req.producerEpoch, [offsetsPartition], tv)
+      : b.config.bool("transaction.partition.verification.enable")
+        ? await b.txns.verify(req.transactionalId, pid, req.producerEpoch, offsetsPartition)
+        : { errorCode: ErrorCode.NONE };
+    if (check.errorCode !== ErrorCode.NONE) {
+      ctx.log.debug({ transactionalId: req.transactionalId, errorCode: check.errorCode, why: check.message }, "TxnOffsetCommit refused");
+      return all(fencedFor(check.errorCode, ctx.apiVersion, 3));
+    }
+    const answered = new Map<number, { partitionIndex: number; errorCode: number }[]>();
+    const valid: { name: string; at: number; partitions: (typeof req.topics)[number]["partitions"] }[] = [];
+    req.topics.forEach((t, at) => {
+      const topic = byId ? b.topicById(t.topicId) : b.topic(t.name);
+      const bad: { partitionIndex: number; errorCode: number }[] = [];
+      const ok = t.partitions.filter((p) => {
+        if (topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions.length) return true;
+        bad.push({ partitionIndex: p.partitionIndex, errorCode: !topic && byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+        return false;
+      });
+      answered.set(at, bad);
+      if (topic && ok.length > 0) valid.push({ name: topic.name, at, partitions: ok });
+    });
+    const r = (await b.groups.run(req.groupId, (s) => s.txnCommitOffsets({
+      groupId: req.groupId,
+      generationId: req.generationIdOrMemberEpoch,
+      memberId: req.memberId,
+      groupInstanceId: req.groupInstanceId,
+      apiVersion: ctx.apiVersion,
+      topics: valid.map((v) => ({ name: v.name, partitions: v.partitions })),
+    }, pid, req.producerEpoch)))!;
+    r.topics.forEach((t, i) => answered.get(valid[i]!.at)!.push(...t.partitions));
+    return { throttleTimeMs: 0, topics: req.topics.map((t, at) => ({ name: t.name, topicId: t.topicId, partitions: answered.get(at)! })) };
+  },
+  errorResponse(req, errorCode) {
+    return { topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
+  },
+});
