@@ -1,12 +1,13 @@
 /**
  * File names in a partition directory `<topic>-<partition>/`, Kafka's: `<20-digit base offset>.log`,
- * `.index`, `.timeindex`, `.snapshot` (producer state), with the transient suffixes `.cleaned` (a
+ * `.index`, `.timeindex`, `.txnindex` (aborted transactions), `.snapshot` (producer state), with the transient suffixes `.cleaned` (a
  * segment being written by the cleaner), `.swap` (a cleaned segment about to replace originals) and
  * `.deleted` (a segment being removed).
  */
 export const LOG_SUFFIX = ".log";
 export const INDEX_SUFFIX = ".index";
 export const TIME_INDEX_SUFFIX = ".timeindex";
+export const TXN_INDEX_SUFFIX = ".txnindex";
 export const SNAPSHOT_SUFFIX = ".snapshot";
 export const CLEANED_SUFFIX = ".cleaned";
 export const SWAP_SUFFIX = ".swap";

@@ -4,26 +4,32 @@
  * 1. Leftovers of interrupted operations: `*.cleaned` and `*.deleted` files are removed (a cleaning
  *    that had not reached its swap, a deletion that had); `<base>.log.swap` replaces `<base>.log` (the
  *    cleaner had finished writing and syncing it: the swap completes) and that segment's indexes are
- *    rebuilt; `*.index.swap`, `*.timeindex.swap`, `*.tmp` and index files without a `.log` are removed.
+ *    rebuilt; other `*.swap`, `*.tmp` and index files without a `.log` are removed.
  * 2. Segments from the one holding the recovery point onwards are validated batch by batch (length,
  *    CRC-32C); the first invalid byte truncates the segment there and every later segment is deleted
  *    (reported through the logger). A segment that ends before the next one's base offset is normal
  *    (compaction) and kept: a roll syncs a segment before the next one is created, so it cannot
- *    have lost an unsynced tail. Earlier segments keep their indexes unless missing or failing
- *    their sanity check, in which case they are rebuilt too.
- * 3. Producer state: the newest snapshot at or below the log end offset, then replay of later batches.
+ *    have lost an unsynced tail. Earlier segments keep their indexes (`.index`, `.timeindex`,
+ *    `.txnindex`) unless one is missing or fails its sanity check, in which case they are rebuilt too.
+ * 3. Producer state: the newest snapshot at or below the first segment to recover (or the recovery
+ *    point when none is), then every later batch in order: replayed from the file for a kept segment,
+ *    applied during validation for a recovered one, whose `.txnindex` is refilled from the aborted
+ *    transactions its markers complete (the producer state at that point gives their first offsets and
+ *    LSOs). So a transaction open at a crash is open again after recovery, at the same first offset.
+ *    A data directory from before `.txnindex` files existed is validated whole once.
  */
 import type { FileSystem } from "../fs/file-system.js";
 import { joinPath } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
-import type { RecordBatchHeader } from "../record/batch.js";
+import { isControl } from "../record/batch.js";
+import { readEndTxnMarker } from "../record/control.js";
 import { LogSegment } from "./log-segment.js";
 import type { SegmentConfig } from "./log-segment.js";
 import { LogSegments } from "./log-segments.js";
 import { ProducerStateManager } from "./producer-state-manager.js";
-import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, offsetFromFileName, SWAP_SUFFIX, TIME_INDEX_SUFFIX } from "./log-files.js";
+import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, offsetFromFileName, SWAP_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX } from "./log-files.js";
 
-const MAX_KEPT_PRODUCER_BATCHES = 100_000;
+const INDEX_SUFFIXES = [INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX];
 
 export interface LoadedLog {
   segments: LogSegments;
@@ -57,8 +63,7 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
       const live = path.slice(0, -SWAP_SUFFIX.length);
       await fs.rename(path, live);
       const base = live.slice(0, -LOG_SUFFIX.length);
-      await fs.unlink(base + INDEX_SUFFIX).catch(() => {});
-      await fs.unlink(base + TIME_INDEX_SUFFIX).catch(() => {});
+      for (const suffix of INDEX_SUFFIXES) await fs.unlink(base + suffix).catch(() => {});
       logger.info({ file: name }, "completed an interrupted segment swap");
     } else if (name.endsWith(SWAP_SUFFIX)) {
       await fs.unlink(path);
@@ -67,25 +72,20 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
   const names = await fs.readdir(dir);
   const logBases = new Set(names.filter((n) => n.endsWith(LOG_SUFFIX)).map((n) => offsetFromFileName(n)).filter((o): o is number => o !== null));
   for (const n of names) {
-    if (n.endsWith(INDEX_SUFFIX) || n.endsWith(TIME_INDEX_SUFFIX)) {
+    if (INDEX_SUFFIXES.some((suffix) => n.endsWith(suffix))) {
       const o = offsetFromFileName(n);
       if (o === null || !logBases.has(o)) await fs.unlink(joinPath(dir, n));
     }
   }
   const bases = [...logBases].sort((a, b) => a - b);
-  const segments = new LogSegments();
-  // Producer batches seen by recovery, replayed in step 3 without reading the segment again (null:
-  // too many to keep, scan instead).
-  const seen = new Map<LogSegment, RecordBatchHeader[] | null>();
-  let truncatedBytes = 0;
-  let logEndOffset = 0;
 
-  // 2. segments
+  // 2. which segments to recover
+  const opened: { seg: LogSegment; recover: boolean; needsRecovery: boolean }[] = [];
   for (let i = 0; i < bases.length; i++) {
     const base = bases[i]!;
     const next = bases[i + 1];
     const paths = LogSegment.paths(dir, base);
-    const indexesPresent = names.includes(paths.index.slice(dir.length + 1)) && names.includes(paths.timeIndex.slice(dir.length + 1));
+    const indexesPresent = [paths.index, paths.timeIndex, paths.txnIndex].every((f) => names.includes(f.slice(dir.length + 1)));
     // The last segment is clean when it ends exactly at the recovery point with a whole batch (a clean
     // shutdown, or nothing written since the last flush); a closed one when the recovery point is past it.
     let needsRecovery = next === undefined ? p.recoveryPoint <= base : next > p.recoveryPoint;
@@ -96,42 +96,57 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
       try {
         seg.offsetIndex.sanityCheck();
         seg.timeIndex.sanityCheck();
+        seg.txnIndex.sanityCheck();
       } catch (e) {
         logger.warn({ segment: paths.log, err: (e as Error).message }, "rebuilding a corrupt index");
         recover = true;
       }
     }
-    if (recover) {
-      if (!needsRecovery) logger.warn({ segment: paths.log }, "index missing or corrupt, rebuilding");
-      let producerBatches: RecordBatchHeader[] | null = [];
-      const r = await seg.recover((h) => {
-        if (h.producerId < 0 || !producerBatches) return;
-        if (producerBatches.length >= MAX_KEPT_PRODUCER_BATCHES) producerBatches = null;
-        else producerBatches.push(h);
-      });
-      seen.set(seg, producerBatches);
-      logEndOffset = r.nextOffset;
-      // A segment may end before the next one begins: compaction removes batches, even a segment's
-      // last ones. It is not a sign of loss: a roll syncs the old segment before the next one exists.
-      if (r.truncatedBytes > 0) {
-        truncatedBytes += r.truncatedBytes;
-        logger.warn({ segment: paths.log, truncatedBytes: r.truncatedBytes, reason: r.reason }, "truncated a torn or corrupt log tail");
-        await seg.flush();
-        segments.add(seg);
-        for (const later of bases.slice(i + 1)) {
-          const lp = LogSegment.paths(dir, later);
-          logger.warn({ segment: lp.log }, "deleting a segment after a corrupt one");
-          for (const f of [lp.log, lp.index, lp.timeIndex]) await fs.unlink(f).catch(() => {});
-        }
-        break;
-      }
-      await seg.flush();
-    } else {
+    if (recover && !needsRecovery) logger.warn({ segment: paths.log }, "index missing or corrupt, rebuilding");
+    opened.push({ seg, recover, needsRecovery });
+  }
+
+  // 3. producer state from the newest snapshot at or below the first segment to recover (its
+  // transaction index is rebuilt with the producer state at its base), then segment by segment:
+  // recovered ones are validated batch by batch (their indexes rebuilt), the others replayed.
+  const firstRecover = opened.find((o) => o.recover);
+  const segments = new LogSegments();
+  const producerState = new ProducerStateManager(fs, dir);
+  const clean = !firstRecover && opened.length > 0;
+  const snapshotBound = firstRecover ? firstRecover.seg.baseOffset : clean ? p.recoveryPoint : 0;
+  const from = (await producerState.loadLatestSnapshot(snapshotBound)) ?? bases[0] ?? 0;
+  let truncatedBytes = 0;
+  let logEndOffset = 0;
+  for (let i = 0; i < opened.length; i++) {
+    const { seg, recover } = opened[i]!;
+    const next = bases[i + 1];
+    if (!recover) {
+      if (next === undefined || next > from) await replaySegment(seg, from, producerState);
       // A clean last segment ends at the recovery point (endsCleanlyAt checked it).
       logEndOffset = next ?? p.recoveryPoint;
       await seg.onBecomeInactive();
+      segments.add(seg);
+      continue;
     }
+    const r = await seg.recover((h, batch) => {
+      if (h.producerId < 0 || h.baseOffset < from) return;
+      const completed = producerState.update(h, isControl(h.attributes) ? readEndTxnMarker(batch, 0, h) : undefined);
+      if (completed?.isAborted) seg.txnIndex.append(completed);
+    });
+    logEndOffset = r.nextOffset;
+    await seg.flush();
     segments.add(seg);
+    // A segment may end before the next one begins: compaction removes batches, even a segment's
+    // last ones. It is not a sign of loss: a roll syncs the old segment before the next one exists.
+    if (r.truncatedBytes > 0) {
+      truncatedBytes += r.truncatedBytes;
+      logger.warn({ segment: seg.logPath, truncatedBytes: r.truncatedBytes, reason: r.reason }, "truncated a torn or corrupt log tail");
+      for (const later of opened.slice(i + 1)) {
+        logger.warn({ segment: later.seg.logPath }, "deleting a segment after a corrupt one");
+        await later.seg.deleteFiles();
+      }
+      break;
+    }
   }
 
   let logStartOffset = p.logStartOffset;
@@ -144,22 +159,21 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
     logStartOffset = Math.max(logStartOffset, segments.first!.baseOffset);
   }
   if (logStartOffset > logEndOffset) logStartOffset = logEndOffset;
-
-  // 3. producer state
-  const producerState = new ProducerStateManager(fs, dir);
-  const from = (await producerState.loadLatestSnapshot(logEndOffset)) ?? segments.first!.baseOffset;
-  for (const seg of segments.from(from)) {
-    const kept = seen.get(seg);
-    if (kept) {
-      for (const h of kept) if (h.baseOffset >= from) producerState.update(h);
-      continue;
-    }
-    await seg.scanBatches(0, seg.size, (loc, h) => {
-      if (loc.baseOffset >= from && h.producerId >= 0) producerState.update(h);
-      return true;
-    });
-  }
+  await producerState.deleteSnapshotsFrom(logEndOffset);
   return { segments, logStartOffset, logEndOffset, recoveryPoint: logEndOffset, producerState, truncatedBytes };
+}
+
+/** Replays the batches of `seg` at or after `from` into the producer state (markers complete transactions). */
+export async function replaySegment(seg: LogSegment, from: number, producerState: ProducerStateManager): Promise<void> {
+  await seg.scanBatches(
+    0,
+    seg.size,
+    (loc, h, batch) => {
+      if (loc.baseOffset >= from && h.producerId >= 0) producerState.update(h, batch ? readEndTxnMarker(batch, 0, h) : undefined);
+      return true;
+    },
+    true,
+  );
 }
 
 /** Whether the segment's last whole batch ends at the end of the file and before `offset`. */

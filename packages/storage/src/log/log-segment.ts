@@ -1,7 +1,8 @@
 /**
  * LogSegment: one `<base>.log` file of record batches exactly as appended (v2 batches back to back,
  * baseOffset and partitionLeaderEpoch patched, nothing else added: Kafka's DumpLogSegments reads it),
- * with its sparse OffsetIndex and TimeIndex.
+ * with its sparse OffsetIndex and TimeIndex and its TransactionIndex (aborted transactions whose
+ * marker is in this segment).
  *
  * Timestamps (Kafka 4.4's LogSegment): `maxTimestampSoFar` is the largest batch max timestamp and
  * `offsetOfMaxTimestampSoFar` the *last* offset of the first batch holding it (Kafka's shallow offset);
@@ -19,12 +20,13 @@ import type { FileHandle, FileSystem } from "../fs/file-system.js";
 import { joinPath } from "../fs/file-system.js";
 import { CorruptRecordError } from "@odradek/codec";
 import type { RecordBatchHeader } from "../record/batch.js";
-import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, MIN_BATCH_LENGTH, readBatchHeader, readInt64, validateBatch } from "../record/batch.js";
+import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, MIN_BATCH_LENGTH, isControl, readBatchHeader, readInt64, validateBatch } from "../record/batch.js";
 import { recordsOf, recordTimestamp } from "../record/records.js";
 import type { TimestampAndOffset } from "./partition-log.js";
 import { OffsetIndex } from "./offset-index.js";
 import { TimeIndex } from "./time-index.js";
-import { filenamePrefixFromOffset, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX } from "./log-files.js";
+import { TransactionIndex } from "./transaction-index.js";
+import { filenamePrefixFromOffset, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX } from "./log-files.js";
 
 /** One batch of an append, already offset-assigned. */
 export interface AppendedBatch {
@@ -90,6 +92,7 @@ export class LogSegment {
     private log: FileHandle,
     readonly offsetIndex: OffsetIndex,
     readonly timeIndex: TimeIndex,
+    readonly txnIndex: TransactionIndex,
     size: number,
     private readonly config: SegmentConfig,
     createdMs: number,
@@ -100,9 +103,9 @@ export class LogSegment {
     this.rollJitterMs = randomSegmentJitter(config);
   }
 
-  static paths(dir: string, baseOffset: number, suffix = ""): { log: string; index: string; timeIndex: string } {
+  static paths(dir: string, baseOffset: number, suffix = ""): { log: string; index: string; timeIndex: string; txnIndex: string } {
     const p = joinPath(dir, filenamePrefixFromOffset(baseOffset));
-    return { log: p + LOG_SUFFIX + suffix, index: p + INDEX_SUFFIX + suffix, timeIndex: p + TIME_INDEX_SUFFIX + suffix };
+    return { log: p + LOG_SUFFIX + suffix, index: p + INDEX_SUFFIX + suffix, timeIndex: p + TIME_INDEX_SUFFIX + suffix, txnIndex: p + TXN_INDEX_SUFFIX + suffix };
   }
 
   /**
@@ -115,7 +118,8 @@ export class LogSegment {
     const size = await log.size();
     const oi = await OffsetIndex.open(fs, p.index, baseOffset, config.segmentIndexBytes, options.loadIndexes);
     const ti = await TimeIndex.open(fs, p.timeIndex, baseOffset, config.segmentIndexBytes, options.loadIndexes);
-    const seg = new LogSegment(fs, dir, baseOffset, p.log, log, oi, ti, size, config, options.nowMs);
+    const xi = await TransactionIndex.open(fs, p.txnIndex, baseOffset, options.loadIndexes);
+    const seg = new LogSegment(fs, dir, baseOffset, p.log, log, oi, ti, xi, size, config, options.nowMs);
     if (size > 0) {
       seg.lastModified = (await fs.stat(p.log))?.mtimeMs ?? options.nowMs;
       await seg.loadFirstBatchTimestamp();
@@ -247,9 +251,10 @@ export class LogSegment {
 
   /**
    * Calls `fn` with each batch header from `position` up to `end`, in order, until it returns false.
-   * Headers only: reads 64 KiB chunks and never checks CRCs.
+   * Headers only: reads 64 KiB chunks and never checks CRCs. With `controlBodies`, a control batch
+   * comes with its whole bytes (`batch`, a view valid during the call) for its marker.
    */
-  async scanBatches(position: number, end: number, fn: (loc: BatchLocation, h: RecordBatchHeader) => boolean): Promise<void> {
+  async scanBatches(position: number, end: number, fn: (loc: BatchLocation, h: RecordBatchHeader, batch?: Buffer) => boolean, controlBodies = false): Promise<void> {
     // Reads grow from 64 KiB (an index lookup lands within index.interval.bytes of its target) to
     // 1 MiB for long scans, into one reused buffer.
     let chunk: Buffer = Buffer.allocUnsafe(0);
@@ -269,7 +274,17 @@ export class LogSegment {
       const h = readBatchHeader(chunk.subarray(0, chunkLen), pos - chunkStart);
       const size = h.batchLength + LOG_OVERHEAD;
       if (pos + size > end) return;
-      if (!fn({ position: pos, size, baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp, leaderEpoch: h.partitionLeaderEpoch }, h)) return;
+      let batch: Buffer | undefined;
+      if (controlBodies && isControl(h.attributes)) {
+        if (pos + size > chunkStart + chunkLen) {
+          if (chunk.length < size) chunk = Buffer.allocUnsafe(size);
+          chunkLen = await this.log.read(chunk, 0, Math.min(chunk.length, end - pos), pos);
+          chunkStart = pos;
+          if (chunkLen < size) return;
+        }
+        batch = chunk.subarray(pos - chunkStart, pos - chunkStart + size);
+      }
+      if (!fn({ position: pos, size, baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp, leaderEpoch: h.partitionLeaderEpoch }, h, batch)) return;
       pos += size;
     }
   }
@@ -445,13 +460,15 @@ export class LogSegment {
   }
 
   /**
-   * Validates every batch (length, CRC-32C), rebuilds both indexes and cuts the file after the last
-   * valid batch. `onBatch` sees each valid batch header in order (producer state rebuild).
+   * Validates every batch (length, CRC-32C), rebuilds the offset and time indexes, empties the
+   * transaction index (`onBatch` refills it: it sees each valid batch in order, with its bytes valid
+   * during the call, for the producer state rebuild) and cuts the file after the last valid batch.
    * @returns bytes truncated (a torn or corrupt tail) and the next offset
    */
-  async recover(onBatch?: (h: RecordBatchHeader) => void): Promise<{ truncatedBytes: number; nextOffset: number; reason: string | null }> {
+  async recover(onBatch?: (h: RecordBatchHeader, batch: Buffer) => void): Promise<{ truncatedBytes: number; nextOffset: number; reason: string | null }> {
     this.offsetIndex.reset();
     this.timeIndex.reset();
+    this.txnIndex.reset();
     this.maxTimestampSoFar = -1;
     this.offsetOfMaxTimestampSoFar = -1;
     this.bytesSinceLastIndexEntry = 0;
@@ -525,7 +542,7 @@ export class LogSegment {
           break;
         }
         this.indexBatch(valid, size, h.baseOffset, h.baseOffset + h.lastOffsetDelta, h.maxTimestamp);
-        onBatch?.(h);
+        onBatch?.(h, buf.subarray(at, at + size));
         next_ = h.baseOffset + h.lastOffsetDelta + 1;
         valid += size;
         if (valid >= curStart + curLen && valid < fileSize) await moveTo(valid);
@@ -550,6 +567,7 @@ export class LogSegment {
     const removed = this.size - loc.position;
     this.offsetIndex.truncateTo(loc.baseOffset);
     this.timeIndex.truncateTo(loc.baseOffset);
+    this.txnIndex.truncateTo(loc.baseOffset);
     await this.log.truncate(loc.position);
     this.size = loc.position;
     // Max timestamp and index spacing restart from what is left.
@@ -573,6 +591,7 @@ export class LogSegment {
     if (this.maxTimestampSoFar >= 0) this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
     await this.offsetIndex.trim();
     await this.timeIndex.trim();
+    await this.txnIndex.trim();
   }
 
   /** fdatasync of the log file only (the active segment's indexes are not trusted after a crash). */
@@ -587,10 +606,11 @@ export class LogSegment {
     await this.log.sync();
     await this.offsetIndex.flush();
     await this.timeIndex.flush();
+    await this.txnIndex.flush();
     this.unflushed = false;
   }
 
-  /** Renames the three files from one suffix to another ('' for the live names). */
+  /** Renames the four files from one suffix to another ('' for the live names). */
   async changeFileSuffixes(from: string, to: string): Promise<void> {
     const target = LogSegment.paths(this.dir, this.baseOffset, to);
     const strip = (p: string): string => (from && p.endsWith(from) ? p.slice(0, -from.length) : p);
@@ -598,6 +618,7 @@ export class LogSegment {
     this.logPath = target.log;
     await this.offsetIndex.renameTo(strip(this.offsetIndex.path) + to);
     await this.timeIndex.renameTo(strip(this.timeIndex.path) + to);
+    await this.txnIndex.renameTo(strip(this.txnIndex.path) + to);
   }
 
   async close(): Promise<void> {
@@ -606,6 +627,7 @@ export class LogSegment {
     await this.onBecomeInactive().catch(() => {});
     await this.offsetIndex.close().catch(() => {});
     await this.timeIndex.close().catch(() => {});
+    await this.txnIndex.close().catch(() => {});
     await this.log.close();
   }
 
@@ -616,6 +638,7 @@ export class LogSegment {
       await this.log.close().catch(() => {});
       await this.offsetIndex.deleteFile();
       await this.timeIndex.deleteFile();
+      await this.txnIndex.deleteFile();
       await this.fs.unlink(this.logPath).catch(() => {});
     };
     if (this.readers > 0) this.deletePending = del;

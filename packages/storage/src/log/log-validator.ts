@@ -20,8 +20,10 @@ import { TIMESTAMP_TYPE_FLAG, compressionOf } from "../record/batch.js";
 import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, batchRecordTimestamps, readBatchHeader, setBaseOffset, setCreateTimeMaxTimestamp, setLogAppendTime, setPartitionLeaderEpoch, validateBatch } from "../record/batch.js";
 import type { LogConfig } from "./log-config.js";
 import type { AppendedBatch } from "./log-segment.js";
+import { isControl } from "../record/batch.js";
+import { readEndTxnMarker } from "../record/control.js";
 import { ProducerStateManager } from "./producer-state-manager.js";
-import type { ProducerStateEntry } from "./producer-state-manager.js";
+import type { EndTxnMarker, ProducerStateEntry } from "./producer-state-manager.js";
 import type { AppendOptions, AppendResult } from "./partition-log.js";
 
 /** The header of a batch that must lie whole within `buf` (its CRC already checked by the caller). */
@@ -53,6 +55,8 @@ export interface ValidationContext {
   readonly producerState: ProducerStateManager;
   readonly logStartOffset: number;
   readonly messageTimestampType: LogConfig["messageTimestampType"];
+  /** `<topic>-<partition>`, for messages. */
+  readonly name: string;
   now(): number;
 }
 
@@ -68,6 +72,8 @@ export interface ValidatedAppend {
   /** The largest timestamp of the append (Kafka's LogAppendInfo.maxTimestamp; -1 = none): what segment.ms rolls on. */
   maxTimestamp: number;
   epoch: number;
+  /** Per batch (as `headers`), the marker of a control batch. */
+  markers: (EndTxnMarker | null | undefined)[];
   /** Producer state after the append (for the next append of the group). */
   producers: ReadonlyMap<number, ProducerStateEntry>;
   result: (logStartOffset: number) => AppendResult;
@@ -100,6 +106,10 @@ export function validateAndAssignOffsets(
       if (h.recordCount === 0 || h.lastOffsetDelta !== h.recordCount - 1) {
         return rejected("INVALID_RECORD", `batch at ${pos} has ${h.recordCount} records and last offset delta ${h.lastOffsetDelta}`);
       }
+      // Kafka's LogValidator.validateBatch for AppendOrigin.CLIENT (InvalidRecordException).
+      if (isControl(h.attributes) && (options.origin ?? "client") === "client") {
+        return rejected("INVALID_RECORD", `Clients are not allowed to write control records in topic partition ${log.name}`);
+      }
       headers.push(h);
       positions.push(pos);
       pos += h.batchLength + LOG_OVERHEAD;
@@ -115,17 +125,29 @@ export function validateAndAssignOffsets(
   // Producer state on the offsets about to be assigned.
   const firstOffset = next;
   let pending: Map<number, ProducerStateEntry> | null = null;
-  for (const h of headers) {
+  const markers: (EndTxnMarker | null | undefined)[] = [];
+  for (let k = 0; k < headers.length; k++) {
+    const h = headers[k]!;
     h.baseOffset = next;
+    let marker: EndTxnMarker | null | undefined;
+    if (isControl(h.attributes)) {
+      try {
+        marker = markers[k] = readEndTxnMarker(records, positions[k]!, h);
+      } catch (e) {
+        if (e instanceof CorruptRecordError || e instanceof CompressionError) return rejected("CORRUPT_MESSAGE", e.message);
+        throw e;
+      }
+    }
     if (options.producerCheck !== false && h.producerId >= 0) {
       pending ??= new Map(producers);
-      const c = log.producerState.check(h, pending);
+      const c = log.producerState.check(h, pending, marker, log.name);
       if (c.kind === "duplicate") {
         if (headers.length === 1) return { baseOffset: c.firstOffset, lastOffset: c.lastOffset, logAppendTime: -1, logStartOffset: log.logStartOffset, duplicateOf: { firstOffset: c.firstOffset, lastOffset: c.lastOffset } };
         return rejected("OUT_OF_ORDER_SEQUENCE_NUMBER", "a duplicate batch inside a multi-batch append");
       }
       if (c.kind === "error") return rejected(c.error, c.message);
-      pending.set(h.producerId, ProducerStateManager.apply(pending.get(h.producerId) ?? log.producerState.activeProducers.get(h.producerId), h));
+      const entry = ProducerStateManager.apply(pending.get(h.producerId) ?? log.producerState.activeProducers.get(h.producerId), h, marker);
+      if (entry) pending.set(h.producerId, entry);
     }
     next += h.lastOffsetDelta + 1;
   }
@@ -155,5 +177,5 @@ export function validateAndAssignOffsets(
     batches.push({ pos: p, size: h.batchLength + LOG_OVERHEAD, baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp });
   });
   const lastOffset = next - 1;
-  return { records, headers, batches, next, count, maxTimestamp, epoch, producers: pending ?? producers, result: (logStartOffset) => ({ baseOffset: firstOffset, lastOffset, logAppendTime, logStartOffset }) };
+  return { records, headers, batches, next, count, maxTimestamp, epoch, markers, producers: pending ?? producers, result: (logStartOffset) => ({ baseOffset: firstOffset, lastOffset, logAppendTime, logStartOffset }) };
 }

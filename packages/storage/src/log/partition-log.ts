@@ -17,9 +17,44 @@ export interface AppendOptions {
   crcChecked?: boolean;
   /** Clock override for LogAppendTime and segment.ms (tests). */
   nowMs?: number;
+  /**
+   * Kafka's AppendOrigin: "client" (Produce; the default) may not write control batches
+   * (INVALID_RECORD, as Kafka's LogValidator); "coordinator" is an internal writer (markers, the
+   * coordinators' own logs).
+   */
+  origin?: "client" | "coordinator";
 }
 
+/** ProducerError includes INVALID_TXN_STATE and TRANSACTION_COORDINATOR_FENCED (transactions). */
 export type AppendError = ProducerError | "CORRUPT_MESSAGE" | "UNSUPPORTED_FOR_MESSAGE_FORMAT" | "INVALID_RECORD";
+
+/** What the transaction coordinator writes to end a transaction on a partition (WriteTxnMarkers). */
+export interface TxnMarker {
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  /** true: COMMIT, false: ABORT. */
+  commit: boolean;
+}
+
+/** An aborted transaction of a read_committed read (FetchResponse's AbortedTransaction). */
+export interface AbortedTransaction {
+  producerId: number;
+  firstOffset: number;
+}
+
+/** One producer of DescribeProducers v0 (Kafka's ProducerStateEntry as the admin API shows it). */
+export interface ActiveProducer {
+  producerId: number;
+  producerEpoch: number;
+  /** Of its last data batch, -1 when none is known. */
+  lastSequence: number;
+  lastTimestamp: number;
+  /** -1 when no marker was written for it yet. */
+  coordinatorEpoch: number;
+  /** First offset of its open transaction, -1 when none. */
+  currentTxnStartOffset: number;
+}
 
 export interface AppendResult {
   /** Offsets assigned to the append (of the original append when `duplicateOf` is set); -1 on error. */
@@ -46,7 +81,7 @@ export interface ReadOptions {
   maxBytes: number;
   /** Return the first batch even when it is larger than maxBytes (Kafka's rule; default true). */
   minOneBatch?: boolean;
-  /** READ_COMMITTED reads stop at the last stable offset (seam: equal to the HW for now). */
+  /** READ_COMMITTED reads stop at the last stable offset and report the aborted transactions. */
   isolation?: "READ_UNCOMMITTED" | "READ_COMMITTED";
   /** Return a file slice (with a release function) instead of reading the bytes. */
   asSlice?: boolean;
@@ -65,6 +100,11 @@ export interface ReadResult {
   /** Must be called once a slice has been sent (no-op for unpooled buffers; see ReadOptions.pooled). */
   release: () => void;
   bytes: number;
+  /**
+   * READ_COMMITTED only (undefined otherwise): every aborted transaction overlapping [offset, end of
+   * the returned batches), in the order of their markers (Kafka's collectAbortedTransactions).
+   */
+  abortedTransactions?: AbortedTransaction[];
   highWatermark: number;
   lastStableOffset: number;
   logStartOffset: number;
@@ -87,9 +127,18 @@ export interface PartitionLog {
   readonly logEndOffset: number;
   /** = log end offset on this single-replica broker. */
   readonly highWatermark: number;
+  /** min(first offset of the oldest open transaction, high watermark). */
   readonly lastStableOffset: number;
   /** Appends whole v2 batches (the buffer is taken over: offsets are patched in place). */
   append(records: Buffer, options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Writes one COMMIT or ABORT marker (a control batch, origin "coordinator") for the producer,
+   * completing its open transaction here, if any. Errors: INVALID_PRODUCER_EPOCH (older epoch than
+   * the producer's), TRANSACTION_COORDINATOR_FENCED (older coordinator epoch than its last marker's).
+   */
+  appendTxnMarker(marker: TxnMarker, options?: Omit<AppendOptions, "origin">): Promise<AppendResult>;
+  /** The producers this partition knows (DescribeProducers). */
+  producers(): ActiveProducer[];
   read(offset: number, options: ReadOptions): Promise<ReadResult>;
   /** ListOffsets: a timestamp >= 0 or a ListOffsetsTimestamp; null when no batch qualifies. */
   offsetForTimestamp(timestamp: number): Promise<TimestampAndOffset | null>;

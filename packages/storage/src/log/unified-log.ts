@@ -5,14 +5,13 @@
  * One owner per partition: every mutation (append, truncate, advance, roll, retention, segment swap,
  * flush, close) runs through a serial fastq queue, never concurrently. Appends that arrive while the
  * log is busy join one group: validated and answered one by one, written with one writev and, under
- * flush.messages, one fsync (see appendGroupLocked). Reads do not queue: they see
- * the sizes of segments at the time they start, hold a reference on the segment they read (so
- * retention or the cleaner closes it only when the read is done), and never see a partial batch,
- * since `size` moves only after a write completes.
+ * flush.messages, one fsync (see appendGroupLocked). Reads do not queue (log-read.ts).
  *
  * Offsets: logStartOffset <= every served offset < logEndOffset; highWatermark = logEndOffset
- * (single replica); lastStableOffset = the first unstable offset of an open transaction, or the HW
- * (seam: ProducerStateManager.firstUnstableOffset). recoveryPoint: every byte below it has been
+ * (single replica); lastStableOffset = min(first offset of the oldest open transaction, HW).
+ * Transactions: a marker (appendTxnMarker) is appended like any batch; once written, the transaction
+ * it completes leaves the producer state and, when aborted, gets an entry in the `.txnindex` of the
+ * segment it was written to (the active one). recoveryPoint: every byte below it has been
  * fsynced; the loader validates only what lies after it.
  *
  * Disk faults: a failed write is rolled back (the segment cut to its previous size) and the append
@@ -35,9 +34,11 @@ import { loadLog } from "./log-loader.js";
 import { ProducerStateManager } from "./producer-state-manager.js";
 import type { ProducerStateEntry } from "./producer-state-manager.js";
 import { ListOffsetsTimestamp } from "./partition-log.js";
-import type { AppendOptions, AppendResult, PartitionLog, ReadOptions, ReadResult, TimestampAndOffset } from "./partition-log.js";
+import type { ActiveProducer, AppendOptions, AppendResult, PartitionLog, ReadOptions, ReadResult, TimestampAndOffset, TxnMarker } from "./partition-log.js";
 import { DELETED_SUFFIX } from "./log-files.js";
-import { readBufferPool } from "./read-buffer-pool.js";
+import { readLog } from "./log-read.js";
+import { replaySegment } from "./log-loader.js";
+import { buildControlBatch } from "@odradek/codec";
 
 export interface UnifiedLogParams {
   fs: FileSystem;
@@ -75,7 +76,6 @@ interface PendingAppend {
 interface Prepared extends ValidatedAppend {
   a: PendingAppend;
 }
-const noRelease = (): void => {};
 const NO_PRODUCERS: ReadonlyMap<number, ProducerStateEntry> = new Map();
 
 export class UnifiedLog implements PartitionLog {
@@ -131,6 +131,7 @@ export class UnifiedLog implements PartitionLog {
       get messageTimestampType() {
         return log.config.messageTimestampType;
       },
+      name: this.name,
       now: () => log.time(),
     };
   }
@@ -160,7 +161,7 @@ export class UnifiedLog implements PartitionLog {
     return this._logEndOffset;
   }
   get lastStableOffset(): number {
-    return this.producerState.firstUnstableOffset() ?? this.highWatermark;
+    return Math.min(this.producerState.firstUnstableOffset() ?? this.highWatermark, this.highWatermark);
   }
   get recoveryPoint(): number {
     return this._recoveryPoint;
@@ -216,6 +217,20 @@ export class UnifiedLog implements PartitionLog {
     });
   }
 
+  appendTxnMarker(marker: TxnMarker, options: Omit<AppendOptions, "origin"> = {}): Promise<AppendResult> {
+    const batch = buildControlBatch({ ...marker, timestamp: options.nowMs ?? this.time() });
+    return this.append(batch, { ...options, origin: "coordinator", crcChecked: true, producerCheck: true });
+  }
+
+  producers(): ActiveProducer[] {
+    const out: ActiveProducer[] = [];
+    for (const e of this.producerState.activeProducers.values()) {
+      const last = e.batches[e.batches.length - 1];
+      out.push({ producerId: e.producerId, producerEpoch: e.producerEpoch, lastSequence: last ? last.lastSeq : -1, lastTimestamp: e.lastTimestamp, coordinatorEpoch: e.coordinatorEpoch, currentTxnStartOffset: e.currentTxnFirstOffset ?? -1 });
+    }
+    return out;
+  }
+
   /**
    * The synchronous path, taken when nothing of this log is queued or running: validate, write on the
    * calling thread, index and update producer state in one call, as one queued append would. null when
@@ -249,9 +264,15 @@ export class UnifiedLog implements PartitionLog {
     return this.enqueue(() => this.flushLocked()).then(() => result);
   }
 
-  /** The log's state after `p` was written: producer state, leader epoch, log end, unflushed count. */
+  /**
+   * The log's state after `p` was written: producer state (an aborted transaction a marker completes
+   * goes into the active segment's `.txnindex`, where the marker is), leader epoch, log end, unflushed count.
+   */
   private recordAppended(p: ValidatedAppend): void {
-    for (const h of p.headers) this.producerState.update(h);
+    p.headers.forEach((h, k) => {
+      const completed = this.producerState.update(h, p.markers[k]);
+      if (completed?.isAborted) this.segments.active.txnIndex.append(completed);
+    });
     this.latestEpoch = p.epoch;
     this._logEndOffset = p.next;
     this.unflushedMessages += p.count;
@@ -371,51 +392,9 @@ export class UnifiedLog implements PartitionLog {
     if (this.failure) throw this.failure;
   }
 
-  async read(offset: number, options: ReadOptions): Promise<ReadResult> {
-    if (this.failure) throw this.failure;
-    const hw = this.highWatermark;
-    const base = { records: [] as Buffer[], release: noRelease, bytes: 0, highWatermark: hw, lastStableOffset: this.lastStableOffset, logStartOffset: this._logStartOffset, logEndOffset: this._logEndOffset };
-    if (offset < this._logStartOffset || offset > hw) return { ...base, error: "OFFSET_OUT_OF_RANGE" };
-    if (offset === hw) return base;
-    for (const seg of this.segments.from(offset)) {
-      const maxPosition = seg.size;
-      seg.acquire();
-      let keep = false;
-      try {
-        let taken: Buffer | null = null;
-        const alloc = options.pooled && !options.asSlice ? (n: number): Buffer => (taken = readBufferPool.take(n)) : undefined;
-        const r = await seg.read(offset, options.maxBytes, maxPosition, options.minOneBatch ?? true, !options.asSlice, alloc);
-        const pooled = taken as Buffer | null;
-        if (pooled && r?.bytes?.buffer !== pooled.buffer) readBufferPool.give(pooled);
-        if (!r) continue;
-        if (r.length === 0) return base;
-        if (options.asSlice) {
-          keep = true;
-          let released = false;
-          return { ...base, bytes: r.length, slice: { fd: seg.fd, path: seg.logPath, position: r.position, length: r.length }, release: () => {
-            if (!released) {
-              released = true;
-              seg.release();
-            }
-          } };
-        }
-        const bytes = r.bytes ?? (await seg.readBytes(r.position, r.length));
-        if (pooled && bytes.buffer === pooled.buffer) {
-          let given = false;
-          const release = (): void => {
-            if (!given) {
-              given = true;
-              readBufferPool.give(pooled);
-            }
-          };
-          return { ...base, records: [bytes], bytes: bytes.length, release };
-        }
-        return { ...base, records: [bytes], bytes: bytes.length };
-      } finally {
-        if (!keep) seg.release();
-      }
-    }
-    return base;
+  read(offset: number, options: ReadOptions): Promise<ReadResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    return readLog(this, offset, options);
   }
 
   /**
@@ -480,6 +459,7 @@ export class UnifiedLog implements PartitionLog {
           // Cut stale entries from the files.
           await last.offsetIndex.trim();
           await last.timeIndex.trim();
+          await last.txnIndex.trim();
           this._logEndOffset = await last.readNextOffset();
         }
         this._recoveryPoint = Math.min(this._recoveryPoint, this._logEndOffset);
@@ -494,12 +474,7 @@ export class UnifiedLog implements PartitionLog {
   private async reloadProducerState(): Promise<void> {
     await this.producerState.deleteSnapshotsFrom(this._logEndOffset);
     const from = (await this.producerState.loadLatestSnapshot(this._logEndOffset)) ?? this.segments.first!.baseOffset;
-    for (const seg of this.segments.from(from)) {
-      await seg.scanBatches(0, seg.size, (loc, h) => {
-        if (loc.baseOffset >= from && h.producerId >= 0) this.producerState.update(h);
-        return true;
-      });
-    }
+    for (const seg of this.segments.from(from)) await replaySegment(seg, from, this.producerState);
   }
 
   /**
