@@ -26,9 +26,9 @@ export const FEATURES: readonly Feature[] = [
   { name: "metadata.version", minSupported: 7, maxSupported: 33, finalized: 33 },
   // KIP-848 consumer groups (ConsumerGroupHeartbeat/Describe) are served.
   { name: "group.version", minSupported: 0, maxSupported: 1, finalized: 1 },
-  // Not built yet: KIP-890 transactions (issue "Transactions"), KIP-932 share groups, KIP-1071
-  // streams groups.
-  { name: "transaction.version", minSupported: 0, maxSupported: 0, finalized: 0 },
+  // Transactions, both versions (txn/): 2 = KIP-890 (implicit adds, an epoch bump per EndTxn), Kafka 4.4's level.
+  { name: "transaction.version", minSupported: 0, maxSupported: 2, finalized: 2 },
+  // Not built yet: KIP-932 share groups, KIP-1071 streams groups.
   { name: "share.version", minSupported: 0, maxSupported: 0, finalized: 0 },
   { name: "streams.version", minSupported: 0, maxSupported: 0, finalized: 0 },
 ];

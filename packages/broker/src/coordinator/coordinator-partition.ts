@@ -60,7 +60,7 @@ export interface CoordinatorLog {
   readonly logStartOffset: number;
   readonly highWatermark: number;
   append(batch: Buffer, options: { leaderEpoch: number; crcChecked: boolean; origin?: "coordinator" }): Promise<{ error?: string; errorMessage?: string }>;
-  appendTxnMarker(marker: { producerId: number; producerEpoch: number; coordinatorEpoch: number; commit: boolean }, options?: { origin?: "coordinator" }): Promise<{ baseOffset: number; error?: string; errorMessage?: string }>;
+  appendTxnMarker(marker: { producerId: number; producerEpoch: number; coordinatorEpoch: number; commit: boolean }): Promise<{ baseOffset: number; error?: string; errorMessage?: string }>;
   read(offset: number, options: { maxBytes: number }): Promise<{ records: Buffer[]; release: () => void }>;
 }
 
@@ -142,7 +142,7 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
   writeMarker(producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch = 0): Promise<void> {
     if (this.closed) return Promise.reject(new CoordinatorWriteError("the coordinator is shutting down"));
     return this.queue.push(async () => {
-      const r = await this.log.appendTxnMarker({ producerId, producerEpoch, coordinatorEpoch, commit }, { origin: "coordinator" });
+      const r = await this.log.appendTxnMarker({ producerId, producerEpoch, coordinatorEpoch, commit });
       if (r.error) throw new CoordinatorWriteError(`writing a transaction marker failed: ${r.error}${r.errorMessage ? ` (${r.errorMessage})` : ""}`);
       this.shard.replayEndTransaction?.(producerId, commit, r.baseOffset);
     }) as Promise<void>;

@@ -30,7 +30,7 @@ export default defineHandler({
           else if (t.name === GROUP_METADATA_TOPIC) {
             await b.groups.writeMarker(p, Number(m.producerId), m.producerEpoch, m.transactionResult).catch(() => (errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER));
           } else {
-            const r = await part.log.appendTxnMarker({ producerId: Number(m.producerId), producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult }, { origin: "coordinator" });
+            const r = await part.log.appendTxnMarker({ producerId: Number(m.producerId), producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult });
             if (r.error) errorCode = ErrorCode[r.error as keyof typeof ErrorCode] ?? ErrorCode.UNKNOWN_SERVER_ERROR;
             else b.notifyAppend(t.name, p);
           }

@@ -200,7 +200,7 @@ export class TxnCoordinator {
     }
     const p = this.broker.partition(topic, partition);
     if (!p) return; // the topic was deleted: nothing to mark (Kafka drops such markers too)
-    const r = await p.log.appendTxnMarker({ producerId: job.producerId, producerEpoch: job.producerEpoch, coordinatorEpoch: 0, commit: job.commit }, { origin: "coordinator" });
+    const r = await p.log.appendTxnMarker({ producerId: job.producerId, producerEpoch: job.producerEpoch, coordinatorEpoch: 0, commit: job.commit });
     if (r.error) throw new Error(`marker for ${tp}: ${r.error}${r.errorMessage ? ` (${r.errorMessage})` : ""}`);
     this.broker.notifyAppend(topic, partition);
   }

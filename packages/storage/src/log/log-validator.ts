@@ -140,7 +140,7 @@ export function validateAndAssignOffsets(
     }
     if (options.producerCheck !== false && h.producerId >= 0) {
       pending ??= new Map(producers);
-      const c = log.producerState.check(h, pending, marker, log.name);
+      const c = log.producerState.check(h, pending, marker, log.name, options.origin ?? "client");
       if (c.kind === "duplicate") {
         if (headers.length === 1) return { baseOffset: c.firstOffset, lastOffset: c.lastOffset, logAppendTime: -1, logStartOffset: log.logStartOffset, duplicateOf: { firstOffset: c.firstOffset, lastOffset: c.lastOffset } };
         return rejected("OUT_OF_ORDER_SEQUENCE_NUMBER", "a duplicate batch inside a multi-batch append");

@@ -100,7 +100,7 @@ export class ProducerStateManager {
    * `marker` is the content of a control batch. `pending` holds state updates of earlier batches of
    * the same append, not yet applied; `where` names the partition in messages.
    */
-  check(h: RecordBatchHeader, pending?: ReadonlyMap<number, ProducerStateEntry>, marker?: EndTxnMarker | null, where = ""): ProducerCheck {
+  check(h: RecordBatchHeader, pending?: ReadonlyMap<number, ProducerStateEntry>, marker?: EndTxnMarker | null, where = "", origin: "client" | "coordinator" = "client"): ProducerCheck {
     if (h.producerId < 0) return { kind: "ok" };
     const e = pending?.get(h.producerId) ?? this.producers.get(h.producerId);
     if (!e) return { kind: "ok" };
@@ -113,6 +113,9 @@ export class ProducerStateManager {
       }
       return { kind: "ok" };
     }
+    // A coordinator's own transactional writes (TxnOffsetCommit in __consumer_offsets) carry no
+    // sequence: Kafka checks sequences for client appends only.
+    if (origin === "coordinator") return this.checkTxnState(e, h, where);
     const firstSeq = h.baseSequence;
     const lastSeq = lastSeqOf(h);
     if (h.producerEpoch > e.producerEpoch) {
