@@ -31,12 +31,21 @@
  * A batch left empty is dropped, unless it is the last batch of an active producer (as Kafka): then its
  * header is kept with no records (Kafka's empty header, uncompressed) so the producer's last sequence
  * survives a rebuild of producer state from the log.
- * Not yet: control batches and transactional aborts (seam: `isControl` batches are kept verbatim).
+ *
+ * Transactions (Kafka's cleaner, see cleaned-transaction-metadata.ts): the cleanable range also ends
+ * at the first unstable offset (an open transaction's data is never cleaned); data of aborted
+ * transactions is removed whole and never enters the offset map; markers whose transaction has no data
+ * left get a delete horizon and go after delete.retention.ms; a rewritten segment's `.txnindex` holds
+ * the aborts whose data it still had in this pass. A control batch that is its producer's last
+ * (no data batch known, same epoch) is kept for fencing, as Kafka keeps it.
  */
 import type { FileSystem } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
 import type { RecordBatchHeader } from "../record/batch.js";
 import { hasDeleteHorizon, isControl } from "../record/batch.js";
+import { readEndTxnMarker } from "../record/control.js";
+import { CleanedTransactionMetadata } from "./cleaned-transaction-metadata.js";
+import type { AbortedTxn } from "./transaction-index.js";
 import { rebuildBatch, recordsOf } from "../record/records.js";
 import type { LogSegment } from "./log-segment.js";
 import type { UnifiedLog } from "./unified-log.js";
@@ -46,9 +55,10 @@ import { CleanedSegmentWriter } from "./cleaned-segment-writer.js";
 /** Whether `h` is the newest batch of its (idempotent) producer, whose header must outlive its records. */
 function isProducersLastBatch(log: UnifiedLog, h: RecordBatchHeader): boolean {
   if (h.producerId < 0) return false;
-  const batches = log.producerState.activeProducers.get(h.producerId)?.batches;
-  const last = batches?.[batches.length - 1];
-  return last !== undefined && last.lastOffset === h.baseOffset + h.lastOffsetDelta;
+  const entry = log.producerState.activeProducers.get(h.producerId);
+  const last = entry?.batches[entry.batches.length - 1];
+  if (!last) return entry !== undefined && isControl(h.attributes) && h.producerEpoch === entry.producerEpoch;
+  return last.lastOffset === h.baseOffset + h.lastOffsetDelta;
 }
 
 export interface CleanerStats {
@@ -92,7 +102,7 @@ export class LogCleaner {
     const cleanable: LogSegment[] = [];
     for (const seg of log.closedSegments()) {
       const end = log.segments.next(seg)?.baseOffset ?? Infinity;
-      if (end > log.recoveryPoint) break;
+      if (end > log.recoveryPoint || end > log.lastStableOffset) break;
       cleanable.push(seg);
     }
     const last = cleanable[cleanable.length - 1];
@@ -105,13 +115,18 @@ export class LogCleaner {
       // Offset map over the dirty segments, whole segments while they fit (a segment holds at most
       // next base - base offsets).
       const map = new Map<string, number>();
+      const mapTxns = new CleanedTransactionMetadata(log.segments.values());
       let mapEnd = firstDirty;
       for (const seg of cleanable) {
         const end = log.segments.next(seg)!.baseOffset;
         if (end <= firstDirty) continue;
         if (mapEnd > firstDirty && map.size + (end - seg.baseOffset) > this.maxMapEntries) break;
         for await (const { h, bytes } of seg.batches()) {
-          if (isControl(h.attributes)) continue;
+          if (isControl(h.attributes)) {
+            mapTxns.onControlBatchRead(h, readEndTxnMarker(bytes, 0, h));
+            continue;
+          }
+          if (mapTxns.onBatchRead(h)) continue;
           for (const r of await recordsOf(bytes, h)) {
             if (r.key) map.set(r.key.toString("latin1"), h.baseOffset + r.offsetDelta);
           }
@@ -121,8 +136,9 @@ export class LogCleaner {
       // With nothing dirty (a pass for tombstones whose horizon may have passed), the whole range.
       const range = mapEnd > firstDirty ? cleanable.filter((s) => s.baseOffset < mapEnd) : cleanable;
       let tombstonesLeft = false;
+      const txns = new CleanedTransactionMetadata(log.segments.values());
       for (const seg of range) {
-        if (await this.cleanSegment(log, seg, map, now, stats)) tombstonesLeft = true;
+        if (await this.cleanSegment(log, seg, map, txns, now, stats)) tombstonesLeft = true;
       }
       if (tombstonesLeft) this.pendingTombstones.add(log);
       else this.pendingTombstones.delete(log);
@@ -139,14 +155,39 @@ export class LogCleaner {
    * batches before it copied as they are) and swapped in at the end; a segment where nothing changes
    * is left alone. Returns whether tombstones remain in it.
    */
-  private async cleanSegment(log: UnifiedLog, seg: LogSegment, map: ReadonlyMap<string, number>, now: number, stats: CleanerStats): Promise<boolean> {
+  private async cleanSegment(log: UnifiedLog, seg: LogSegment, map: ReadonlyMap<string, number>, txns: CleanedTransactionMetadata, now: number, stats: CleanerStats): Promise<boolean> {
     const deleteRetentionMs = log.config.deleteRetentionMs;
-    let out: CleanedSegmentWriter | null = null;
+    // Started at the first batch that changes (the batches before it copied as they are).
+    const w: { out: CleanedSegmentWriter | null } = { out: null };
     let tombstonesLeft = false;
+    const aborts: AbortedTxn[] = [];
+    const startOutput = async (position: number): Promise<void> => {
+      if (w.out) return;
+      w.out = await CleanedSegmentWriter.open(this.p.fs, log.dir, seg.baseOffset, log.config, this.p.time());
+      await w.out.copy(seg, 0, position);
+    };
     try {
       for await (const { h, bytes, position } of seg.batches()) {
         let keep: Buffer | null = bytes;
-        if (!isControl(h.attributes)) {
+        if (isControl(h.attributes)) {
+          const marker = readEndTxnMarker(bytes, 0, h);
+          const { canDiscard, indexEntry } = txns.onControlBatchRead(h, marker);
+          if (indexEntry) aborts.push(indexEntry);
+          if (canDiscard && !isProducersLastBatch(log, h)) {
+            // A marker whose transaction has no data left: stamped with a horizon, removed after it.
+            const horizon = hasDeleteHorizon(h.attributes) ? h.baseTimestamp : -1;
+            if (horizon < 0 || now >= horizon) {
+              keep = horizon < 0 && h.recordCount > 0 ? await rebuildBatch(h, await recordsOf(bytes, h), now + deleteRetentionMs) : null;
+              if (horizon < 0) tombstonesLeft = true;
+              await startOutput(position);
+            } else tombstonesLeft = true;
+          }
+        } else if (txns.onBatchRead(h)) {
+          // Data of an aborted transaction: removed whole (the header stays when it is the producer's last).
+          stats.recordsRemoved += h.recordCount;
+          keep = isProducersLastBatch(log, h) ? await rebuildBatch(h, []) : null;
+          await startOutput(position);
+        } else {
           const horizon = hasDeleteHorizon(h.attributes) ? h.baseTimestamp : -1;
           const records = await recordsOf(bytes, h);
           const kept = records.filter((r) => {
@@ -162,21 +203,20 @@ export class LogCleaner {
           if (removed > 0 || markHorizon) {
             stats.recordsRemoved += removed;
             keep = kept.length > 0 || isProducersLastBatch(log, h) ? await rebuildBatch(h, kept, markHorizon ? now + deleteRetentionMs : horizon) : null;
-            if (!out) {
-              out = await CleanedSegmentWriter.open(this.p.fs, log.dir, seg.baseOffset, log.config, this.p.time());
-              await out.copy(seg, 0, position);
-            }
+            await startOutput(position);
           }
         }
-        if (out && keep) await out.add(keep);
+        if (w.out && keep) await w.out.add(keep);
       }
-      if (!out) return tombstonesLeft;
-      const cleaned = await out.finish();
-      out = null;
+      const writer = w.out;
+      if (!writer) return tombstonesLeft;
+      for (const t of aborts) writer.segment.txnIndex.append(t);
+      const cleaned = await writer.finish();
+      w.out = null;
       if (await log.replaceSegment(seg, cleaned, CLEANED_SUFFIX, SWAP_SUFFIX)) stats.segmentsRewritten++;
       return tombstonesLeft;
     } finally {
-      if (out) await out.abort();
+      if (w.out) await w.out.abort();
     }
   }
 }
