@@ -244,6 +244,34 @@ const scenarios = {
     await tool('consumer.group.ConsumerGroupCommand', ['--delete', '--group', G]);
     check(!(await tool('consumer.group.ConsumerGroupCommand', ['--list'])).out.split('\n').includes(G), 'group still listed');
   },
+  // kafka-transactions (TransactionsCommand) on a transaction left open by a killed transactional
+  // ProducerPerformance: list, describe, describe-producers, find-hanging (none: the coordinator
+  // knows it), then abort by start offset (WriteTxnMarkers): the partition's open transaction closes.
+  async transactions() {
+    await create(T, 1);
+    const txn = (args, o) => tool('TransactionsCommand', args, o);
+    const table = (out) => {
+      const [head, ...rows] = out.trim().split('\n').map((l) => l.trim().split(/\t/).map((c) => c.trim()));
+      return rows.filter((r) => r.length > 1).map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
+    };
+    const id = `${T}-tx`;
+    const pp = spawn(toolSh, ['org.apache.kafka.tools.ProducerPerformance', '--topic', T, '--num-records', '1000000', '--record-size', '10',
+      '--throughput', '50', '--transactional-id', id, '--transaction-duration-ms', '600000', '--command-property', `bootstrap.servers=${B}`], { stdio: 'ignore' });
+    try {
+      await eventually(async () => table((await txn(['list'])).out).find((r) => r.TransactionalId === id)?.TransactionState, 'Ongoing', 'list: the open transaction', 30000);
+      await sleep(1000);
+    } finally {
+      pp.kill('SIGKILL');
+    }
+    const d = table((await txn(['describe', '--transactional-id', id])).out)[0];
+    eq([d?.TransactionState, d?.TopicPartitions], ['Ongoing', `${T}-0`], 'describe: state and partitions');
+    const prod = table((await txn(['describe-producers', '--topic', T, '--partition', '0'])).out);
+    eq(prod.map((p) => [p.ProducerId, p.CurrentTransactionStartOffset]), [[d.ProducerId, '0']], 'describe-producers: the producer and its open transaction at offset 0');
+    eq(table((await txn(['find-hanging', '--topic', T])).out), [], 'find-hanging: none (the coordinator knows the transaction)');
+    await txn(['abort', '--topic', T, '--partition', '0', '--start-offset', '0']);
+    const after = table((await txn(['describe-producers', '--topic', T, '--partition', '0'])).out);
+    eq(after.map((p) => p.CurrentTransactionStartOffset), ['None'], 'describe-producers after abort: no open transaction');
+  },
 };
 
 async function produceAcks(acks) {

@@ -45,14 +45,15 @@ describe("ApiVersions", () => {
       expect(byKey.get(ApiKey.Metadata)).toMatchObject({ minVersion: 0, maxVersion: 13 });
       expect(byKey.get(ApiKey.ApiVersions)).toMatchObject({ minVersion: 0, maxVersion: 5 });
       expect(byKey.get(ApiKey.InitProducerId)).toMatchObject({ minVersion: 0, maxVersion: 5 });
-      expect(byKey.has(ApiKey.AddPartitionsToTxn)).toBe(false); // not implemented, not advertised
+      expect(byKey.get(ApiKey.EndTxn)).toMatchObject({ minVersion: 0, maxVersion: 5 });
+      expect(byKey.has(ApiKey.ShareFetch)).toBe(false); // not implemented, not advertised
       if (v >= 3) {
-        expect(r.finalizedFeatures).toEqual([{ name: "metadata.version", minVersionLevel: 33, maxVersionLevel: 33 }, { name: "group.version", minVersionLevel: 1, maxVersionLevel: 1 }]);
+        expect(r.finalizedFeatures).toEqual([{ name: "metadata.version", minVersionLevel: 33, maxVersionLevel: 33 }, { name: "group.version", minVersionLevel: 1, maxVersionLevel: 1 }, { name: "transaction.version", minVersionLevel: 2, maxVersionLevel: 2 }]);
         expect(r.finalizedFeaturesEpoch).toBe(0n);
         const supported = new Map(r.supportedFeatures.map((f) => [f.name, f]));
         expect(supported.get("metadata.version")).toMatchObject({ minVersion: 7, maxVersion: 33 });
-        // Not built yet: level 0 only; v0-3 leave out features whose minimum is 0 (KAFKA-17011).
-        expect(supported.get("transaction.version")).toEqual(v >= 4 ? { name: "transaction.version", minVersion: 0, maxVersion: 0 } : undefined);
+        // v0-3 leave out features whose minimum is 0 (KAFKA-17011).
+        expect(supported.get("transaction.version")).toEqual(v >= 4 ? { name: "transaction.version", minVersion: 0, maxVersion: 2 } : undefined);
         expect(supported.has("share.version")).toBe(v >= 4);
       }
     }

@@ -216,14 +216,15 @@ describe("ListOffsets, DeleteRecords, OffsetForLeaderEpoch", () => {
 });
 
 describe("idempotent producers", () => {
-  it("allocates distinct producer ids and rejects transactional ids", async () => {
+  it("allocates distinct producer ids; a transactional id gets its own id at epoch 0", async () => {
     const a = await c.request(ApiKey.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1n, producerEpoch: -1 });
     const b = await c.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60000 });
     expect(a.errorCode).toBe(0);
     expect(b.producerId).not.toBe(a.producerId);
     expect(a.producerEpoch).toBe(0);
     const t = await c.request(ApiKey.InitProducerId, 4, { transactionalId: "tx", transactionTimeoutMs: 60000, producerId: -1n, producerEpoch: -1 });
-    expect(t.errorCode).not.toBe(0);
+    expect([t.errorCode, t.producerEpoch]).toEqual([0, 0]);
+    expect([a.producerId, b.producerId]).not.toContain(t.producerId);
   });
 
   it("deduplicates retried batches and rejects sequence gaps", async () => {

@@ -47,10 +47,10 @@ async function sendRaw(apiKey: number, apiVersion: number, clientId: string): Pr
 describe("unserved APIs are visible", () => {
   it("an unserved API key: one warning naming client id, address, API and version; the connection closes", async () => {
     lines.length = 0;
-    await sendRaw(ApiKey.AddPartitionsToTxn, 5, "my-producer");
+    await sendRaw(ApiKey.CreateAcls, 3, "my-producer");
     const warns = lines.filter((l) => l.level === "warn");
     expect(warns).toHaveLength(1);
-    expect(warns[0]!.obj).toMatchObject({ clientId: "my-producer", api: "AddPartitionsToTxn", apiKey: 24, apiVersion: 5, served: "not served", reason: "AddPartitionsToTxn is not served by this broker" });
+    expect(warns[0]!.obj).toMatchObject({ clientId: "my-producer", api: "CreateAcls", apiKey: 30, apiVersion: 3, served: "not served", reason: "CreateAcls is not served by this broker" });
     expect(String(warns[0]!.bindings.remote)).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
