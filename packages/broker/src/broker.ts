@@ -32,6 +32,7 @@ import { systemClock } from "./clock.js";
 import type { Clock } from "./clock.js";
 import { GroupCoordinator } from "./group/group-coordinator.js";
 import { TxnCoordinator } from "./txn/txn-coordinator.js";
+import { Shares } from "./share/shares.js";
 
 export interface PartitionState {
   readonly index: number;
@@ -108,6 +109,8 @@ export class Broker {
   readonly groups!: GroupCoordinator;
   /** Transactions (`__transaction_state`) and their markers. */
   readonly txns!: TxnCoordinator;
+  /** Share groups' share-partitions and sessions (KIP-932). */
+  readonly shares!: Shares;
   /** Set once listening: what Metadata advertises. */
   advertised: { host: string; port: number } = { host: "127.0.0.1", port: 0 };
   readonly startedAt = Date.now();
@@ -180,6 +183,7 @@ export class Broker {
     await logs.deleteLogs(orphans);
     (b as { groups: GroupCoordinator }).groups = new GroupCoordinator(b, clock, log);
     (b as { txns: TxnCoordinator }).txns = new TxnCoordinator(b, clock, log.child({ coordinator: "transaction" }));
+    (b as { shares: Shares }).shares = new Shares(b, clock, log);
     return b;
   }
 
@@ -363,6 +367,7 @@ export class Broker {
   /** Flushes and closes every log, checkpoints and releases the data directory's lock (a clean shutdown). */
   async close(): Promise<void> {
     await this.txns.close();
+    await this.shares.close();
     await this.groups.close();
     await this.admin.drained();
     await this.logs.close();

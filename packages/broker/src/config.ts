@@ -134,6 +134,14 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "group.consumer.session.timeout.ms", type: "int", default: "45000", min: 1, readOnly: true },
   { name: "group.consumer.heartbeat.interval.ms", type: "int", default: "5000", min: 1, readOnly: true },
   { name: "group.consumer.assignors", type: "list", default: "uniform,range", readOnly: true },
+  { name: "group.share.session.timeout.ms", type: "int", default: "45000", min: 1, readOnly: true },
+  { name: "group.share.heartbeat.interval.ms", type: "int", default: "5000", min: 1, readOnly: true },
+  { name: "group.share.max.size", type: "int", default: "200", min: 1, readOnly: true },
+  { name: "group.share.record.lock.duration.ms", type: "int", default: "30000", min: 1000, readOnly: true },
+  { name: "group.share.delivery.count.limit", type: "int", default: "5", min: 2, readOnly: true },
+  { name: "group.share.partition.max.record.locks", type: "int", default: "2000", min: 100, readOnly: true },
+  { name: "share.coordinator.state.topic.num.partitions", type: "int", default: "50", min: 1, readOnly: true },
+  { name: "share.coordinator.state.topic.segment.bytes", type: "int", default: "104857600", min: 1, readOnly: true },
   { name: "process.roles", type: "list", default: "broker,controller", readOnly: true },
 ];
 

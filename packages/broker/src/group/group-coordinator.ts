@@ -26,6 +26,8 @@ export function javaHashCode(s: string): number {
 
 export class GroupCoordinator {
   private partitions: Promise<CoordinatorPartition<GroupShard>[]> | null = null;
+  /** Set by the broker: a share-group member expired (its share sessions and locks are released). */
+  onShareMemberGone: ((groupId: string, memberId: string) => void) | null = null;
   private readonly config: GroupConfig;
 
   constructor(private readonly broker: Broker, readonly clock: Clock, private readonly log: Logger) {
@@ -40,6 +42,9 @@ export class GroupCoordinator {
       initialRebalanceDelayMs: c.int("group.initial.rebalance.delay.ms"),
       maxSize: c.int("group.max.size"),
       maxMetadataBytes: c.int("offset.metadata.max.bytes"),
+      shareSessionTimeoutMs: c.int("group.share.session.timeout.ms"),
+      shareHeartbeatIntervalMs: c.int("group.share.heartbeat.interval.ms"),
+      shareMaxSize: c.int("group.share.max.size"),
     };
     // A topic left by an earlier run is loaded now, in the background.
     if (broker.topic(GROUP_METADATA_TOPIC)) this.partitions = this.open(false);
@@ -80,6 +85,7 @@ export class GroupCoordinator {
       const parts = [];
       for (const p of topic.partitions) {
         const shard = new GroupShard(this.config, this.clock, this.log.child({ coordinator: "group", partition: p.index }), this.topicView);
+        shard.onShareMemberGone = (groupId, memberId) => this.onShareMemberGone?.(groupId, memberId);
         const cp = new CoordinatorPartition(p.index, p.log, shard, this.clock);
         shard.attach(cp);
         records += await cp.load();

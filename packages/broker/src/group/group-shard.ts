@@ -20,6 +20,7 @@ import { startConsumerSessions } from "./consumer-protocol.js";
 import { consumerGroupRecords, decodeRecord, groupMetadataRecord, offsetCommitRecord } from "./records.js";
 import type { DecodedRecord } from "./records.js";
 import { PendingTxnOffsets } from "./txn-offsets.js";
+import type { ShareGroup } from "../share/share-group.js";
 
 /** What the group coordinator sees of the broker's topics (for KIP-848 subscriptions). */
 export interface TopicView {
@@ -37,6 +38,9 @@ export interface GroupConfig {
   initialRebalanceDelayMs: number;
   maxSize: number;
   maxMetadataBytes: number;
+  shareSessionTimeoutMs: number;
+  shareHeartbeatIntervalMs: number;
+  shareMaxSize: number;
 }
 
 export interface CommittedOffset {
@@ -67,6 +71,11 @@ export class GroupShard implements CoordinatorShard {
   readonly offsets = new Map<string, Map<string, CommittedOffset & { topic: string; partition: number; recordOffset: number }>>();
   /** Offsets of open transactions (TxnOffsetCommit), visible once their commit marker is written. */
   readonly pendingTxnOffsets = new PendingTxnOffsets();
+  /** KIP-932 share groups (membership in memory; share/share-group.ts). */
+  readonly shareGroups = new Map<string, ShareGroup>();
+  readonly shareMetadataKeys = new Map<string, string>();
+  /** Called when a share-group member expires (its acquired records are released). */
+  onShareMemberGone: ((groupId: string, memberId: string) => void) | null = null;
   /** Records made by in-memory transitions inside a step (drained by the runtime). */
   readonly pendingRecords: CoordinatorRecord[] = [];
   /** Groups whose first rebalance is in its `group.initial.rebalance.delay.ms`. */
@@ -90,7 +99,7 @@ export class GroupShard implements CoordinatorShard {
   /** The classic group, undefined when there is none ("other-type" is kept for KIP-848 groups later). */
   classicGroup(groupId: string): ClassicGroup | "other-type" | undefined {
     // Converting between a classic and a consumer group (KIP-848's online migration) is not built.
-    if (this.consumerGroups.has(groupId)) return "other-type";
+    if (this.consumerGroups.has(groupId) || this.shareGroups.has(groupId)) return "other-type";
     return this.groups.get(groupId);
   }
 
@@ -394,6 +403,7 @@ export class GroupShard implements CoordinatorShard {
     const all = [
       ...[...this.groups.values()].filter((g) => !g.is("Dead")).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? "", groupState: g.state as string, groupType: "classic" })),
       ...[...this.consumerGroups.values()].map((g) => ({ groupId: g.groupId, protocolType: "consumer", groupState: g.state, groupType: "consumer" })),
+      ...[...this.shareGroups.values()].map((g) => ({ groupId: g.groupId, protocolType: "share", groupState: g.state as string, groupType: "share" })),
     ];
     return all
       .filter((g) => wantState.size === 0 || wantState.has(g.groupState.toLowerCase()))

@@ -45,6 +45,10 @@ import listConfigResources from "./074-list-config-resources.js";
 import describeTopicPartitions from "./075-describe-topic-partitions.js";
 import consumerGroupHeartbeat from "./068-consumer-group-heartbeat.js";
 import consumerGroupDescribe from "./069-consumer-group-describe.js";
+import shareGroupHeartbeat from "./076-share-group-heartbeat.js";
+import shareGroupDescribe from "./077-share-group-describe.js";
+import shareFetch from "./078-share-fetch.js";
+import shareAcknowledge from "./079-share-acknowledge.js";
 
 export const HANDLERS: readonly HandlerDefinition<any>[] = [
   produce,
@@ -87,6 +91,10 @@ export const HANDLERS: readonly HandlerDefinition<any>[] = [
   listTransactions,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
+  shareGroupHeartbeat,
+  shareGroupDescribe,
+  shareFetch,
+  shareAcknowledge,
   listConfigResources,
   describeTopicPartitions,
 ];

@@ -115,6 +115,8 @@ export type { OffsetCommitKey, OffsetCommitKeyInput } from "./offset-commit-key.
 export type { OffsetCommitValue, OffsetCommitValueInput } from "./offset-commit-value.js";
 export * from "./request-header.js";
 export * from "./response-header.js";
+export type { ShareSnapshotKey, ShareSnapshotKeyInput } from "./share-snapshot-key.js";
+export type { ShareSnapshotValue, ShareSnapshotValueInput, ShareSnapshotValueStateBatch, ShareSnapshotValueStateBatchInput } from "./share-snapshot-value.js";
 export type { SnapshotFooterRecord, SnapshotFooterRecordInput } from "./snapshot-footer-record.js";
 export type { SnapshotHeaderRecord, SnapshotHeaderRecordInput } from "./snapshot-header-record.js";
 export type { TransactionLogKey, TransactionLogKeyInput } from "./transaction-log-key.js";

@@ -7,7 +7,7 @@
  * unbundled: ES modules have no `require`.
  */
 export const API_MODULE_COUNT = 95;
-export const DATA_SCHEMA_MODULE_COUNT = 27;
+export const DATA_SCHEMA_MODULE_COUNT = 29;
 export function loadLazyModule(i: number): unknown {
   switch (i) {
     case 0: return require("./000-produce.js");
@@ -123,11 +123,13 @@ export function loadLazyModule(i: number): unknown {
     case 114: return require("./leader-change-message.js");
     case 115: return require("./offset-commit-key.js");
     case 116: return require("./offset-commit-value.js");
-    case 117: return require("./snapshot-footer-record.js");
-    case 118: return require("./snapshot-header-record.js");
-    case 119: return require("./transaction-log-key.js");
-    case 120: return require("./transaction-log-value.js");
-    case 121: return require("./voters-record.js");
+    case 117: return require("./share-snapshot-key.js");
+    case 118: return require("./share-snapshot-value.js");
+    case 119: return require("./snapshot-footer-record.js");
+    case 120: return require("./snapshot-header-record.js");
+    case 121: return require("./transaction-log-key.js");
+    case 122: return require("./transaction-log-value.js");
+    case 123: return require("./voters-record.js");
     default: return undefined;
   }
 }

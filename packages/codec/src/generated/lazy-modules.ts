@@ -151,6 +151,8 @@ const LAZY_MODULE_FILES: readonly (string | undefined)[] = [
   "./leader-change-message.js",
   "./offset-commit-key.js",
   "./offset-commit-value.js",
+  "./share-snapshot-key.js",
+  "./share-snapshot-value.js",
   "./snapshot-footer-record.js",
   "./snapshot-header-record.js",
   "./transaction-log-key.js",
@@ -160,7 +162,7 @@ const LAZY_MODULE_FILES: readonly (string | undefined)[] = [
 /** Number of API keys (the first indices); the data schemas follow. */
 export const API_MODULE_COUNT = 95;
 /** Number of data schema modules, at indices API_MODULE_COUNT and up. */
-export const DATA_SCHEMA_MODULE_COUNT = 27;
+export const DATA_SCHEMA_MODULE_COUNT = 29;
 const preloaded: readonly unknown[] | null = requireSharesInstances()
   ? null
   : await Promise.all([
@@ -281,6 +283,8 @@ const preloaded: readonly unknown[] | null = requireSharesInstances()
       import("./leader-change-message.js"),
       import("./offset-commit-key.js"),
       import("./offset-commit-value.js"),
+      import("./share-snapshot-key.js"),
+      import("./share-snapshot-value.js"),
       import("./snapshot-footer-record.js"),
       import("./snapshot-header-record.js"),
       import("./transaction-log-key.js"),

@@ -116,6 +116,8 @@ import type { KRaftVersionRecord, KRaftVersionRecordInput } from "./kraft-versio
 import type { LeaderChangeMessage, LeaderChangeMessageInput } from "./leader-change-message.js";
 import type { OffsetCommitKey, OffsetCommitKeyInput } from "./offset-commit-key.js";
 import type { OffsetCommitValue, OffsetCommitValueInput } from "./offset-commit-value.js";
+import type { ShareSnapshotKey, ShareSnapshotKeyInput } from "./share-snapshot-key.js";
+import type { ShareSnapshotValue, ShareSnapshotValueInput } from "./share-snapshot-value.js";
 import type { SnapshotFooterRecord, SnapshotFooterRecordInput } from "./snapshot-footer-record.js";
 import type { SnapshotHeaderRecord, SnapshotHeaderRecordInput } from "./snapshot-header-record.js";
 import type { TransactionLogKey, TransactionLogKeyInput } from "./transaction-log-key.js";
@@ -137,7 +139,7 @@ export function loadApiModule(apiKey: number): boolean {
 }
 /** Loads every data schema's module now (consumer protocol, KRaft records, ...); see loadApiModule. */
 export function loadDataSchemaModules(): void {
-  for (let i = 95; i < 122; i++) lazyModule(i);
+  for (let i = 95; i < 124; i++) lazyModule(i);
 }
 
 /** Whether an API's codec has been used (so, where loading is lazy, loaded); for tests and diagnostics. */
@@ -555,16 +557,20 @@ export function readOffsetCommitKey(r: Reader, version: number): OffsetCommitKey
 export function writeOffsetCommitKey(w: Writer, version: number, v: OffsetCommitKeyInput): void { (lazyModule(115) as typeof import("./offset-commit-key.js")).writeOffsetCommitKey(w, version, v); }
 export function readOffsetCommitValue(r: Reader, version: number): OffsetCommitValue { return (lazyModule(116) as typeof import("./offset-commit-value.js")).readOffsetCommitValue(r, version); }
 export function writeOffsetCommitValue(w: Writer, version: number, v: OffsetCommitValueInput): void { (lazyModule(116) as typeof import("./offset-commit-value.js")).writeOffsetCommitValue(w, version, v); }
-export function readSnapshotFooterRecord(r: Reader, version: number): SnapshotFooterRecord { return (lazyModule(117) as typeof import("./snapshot-footer-record.js")).readSnapshotFooterRecord(r, version); }
-export function writeSnapshotFooterRecord(w: Writer, version: number, v: SnapshotFooterRecordInput): void { (lazyModule(117) as typeof import("./snapshot-footer-record.js")).writeSnapshotFooterRecord(w, version, v); }
-export function readSnapshotHeaderRecord(r: Reader, version: number): SnapshotHeaderRecord { return (lazyModule(118) as typeof import("./snapshot-header-record.js")).readSnapshotHeaderRecord(r, version); }
-export function writeSnapshotHeaderRecord(w: Writer, version: number, v: SnapshotHeaderRecordInput): void { (lazyModule(118) as typeof import("./snapshot-header-record.js")).writeSnapshotHeaderRecord(w, version, v); }
-export function readTransactionLogKey(r: Reader, version: number): TransactionLogKey { return (lazyModule(119) as typeof import("./transaction-log-key.js")).readTransactionLogKey(r, version); }
-export function writeTransactionLogKey(w: Writer, version: number, v: TransactionLogKeyInput): void { (lazyModule(119) as typeof import("./transaction-log-key.js")).writeTransactionLogKey(w, version, v); }
-export function readTransactionLogValue(r: Reader, version: number): TransactionLogValue { return (lazyModule(120) as typeof import("./transaction-log-value.js")).readTransactionLogValue(r, version); }
-export function writeTransactionLogValue(w: Writer, version: number, v: TransactionLogValueInput): void { (lazyModule(120) as typeof import("./transaction-log-value.js")).writeTransactionLogValue(w, version, v); }
-export function readVotersRecord(r: Reader, version: number): VotersRecord { return (lazyModule(121) as typeof import("./voters-record.js")).readVotersRecord(r, version); }
-export function writeVotersRecord(w: Writer, version: number, v: VotersRecordInput): void { (lazyModule(121) as typeof import("./voters-record.js")).writeVotersRecord(w, version, v); }
+export function readShareSnapshotKey(r: Reader, version: number): ShareSnapshotKey { return (lazyModule(117) as typeof import("./share-snapshot-key.js")).readShareSnapshotKey(r, version); }
+export function writeShareSnapshotKey(w: Writer, version: number, v: ShareSnapshotKeyInput): void { (lazyModule(117) as typeof import("./share-snapshot-key.js")).writeShareSnapshotKey(w, version, v); }
+export function readShareSnapshotValue(r: Reader, version: number): ShareSnapshotValue { return (lazyModule(118) as typeof import("./share-snapshot-value.js")).readShareSnapshotValue(r, version); }
+export function writeShareSnapshotValue(w: Writer, version: number, v: ShareSnapshotValueInput): void { (lazyModule(118) as typeof import("./share-snapshot-value.js")).writeShareSnapshotValue(w, version, v); }
+export function readSnapshotFooterRecord(r: Reader, version: number): SnapshotFooterRecord { return (lazyModule(119) as typeof import("./snapshot-footer-record.js")).readSnapshotFooterRecord(r, version); }
+export function writeSnapshotFooterRecord(w: Writer, version: number, v: SnapshotFooterRecordInput): void { (lazyModule(119) as typeof import("./snapshot-footer-record.js")).writeSnapshotFooterRecord(w, version, v); }
+export function readSnapshotHeaderRecord(r: Reader, version: number): SnapshotHeaderRecord { return (lazyModule(120) as typeof import("./snapshot-header-record.js")).readSnapshotHeaderRecord(r, version); }
+export function writeSnapshotHeaderRecord(w: Writer, version: number, v: SnapshotHeaderRecordInput): void { (lazyModule(120) as typeof import("./snapshot-header-record.js")).writeSnapshotHeaderRecord(w, version, v); }
+export function readTransactionLogKey(r: Reader, version: number): TransactionLogKey { return (lazyModule(121) as typeof import("./transaction-log-key.js")).readTransactionLogKey(r, version); }
+export function writeTransactionLogKey(w: Writer, version: number, v: TransactionLogKeyInput): void { (lazyModule(121) as typeof import("./transaction-log-key.js")).writeTransactionLogKey(w, version, v); }
+export function readTransactionLogValue(r: Reader, version: number): TransactionLogValue { return (lazyModule(122) as typeof import("./transaction-log-value.js")).readTransactionLogValue(r, version); }
+export function writeTransactionLogValue(w: Writer, version: number, v: TransactionLogValueInput): void { (lazyModule(122) as typeof import("./transaction-log-value.js")).writeTransactionLogValue(w, version, v); }
+export function readVotersRecord(r: Reader, version: number): VotersRecord { return (lazyModule(123) as typeof import("./voters-record.js")).readVotersRecord(r, version); }
+export function writeVotersRecord(w: Writer, version: number, v: VotersRecordInput): void { (lazyModule(123) as typeof import("./voters-record.js")).writeVotersRecord(w, version, v); }
 
 /** Kafka API keys by name. */
 export const ApiKey = {
