@@ -32,6 +32,10 @@ import electLeaders from "./043-elect-leaders.js";
 import alterPartitionReassignments from "./045-alter-partition-reassignments.js";
 import listPartitionReassignments from "./046-list-partition-reassignments.js";
 import offsetDelete from "./047-offset-delete.js";
+import describeClientQuotas from "./048-describe-client-quotas.js";
+import alterClientQuotas from "./049-alter-client-quotas.js";
+import describeQuorum from "./055-describe-quorum.js";
+import updateFeatures from "./057-update-features.js";
 import describeCluster from "./060-describe-cluster.js";
 import listConfigResources from "./074-list-config-resources.js";
 import describeTopicPartitions from "./075-describe-topic-partitions.js";
@@ -68,6 +72,10 @@ export const HANDLERS: readonly HandlerDefinition<any>[] = [
   alterPartitionReassignments,
   listPartitionReassignments,
   offsetDelete,
+  describeClientQuotas,
+  alterClientQuotas,
+  describeQuorum,
+  updateFeatures,
   describeCluster,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
