@@ -1,6 +1,6 @@
 // Kafka's own command-line tools (kafka-tools 4.4.0: TopicCommand, ConfigCommand, ConsoleProducer,
 // ConsoleConsumer, GetOffsetShell, DeleteRecordsCommand, ConsumerGroupCommand,
-// BrokerApiVersionsCommand) as a client, run through scripts/kafka/tool.sh (the Maven Central jars).
+// BrokerApiVersionsCommand, MetadataQuorumCommand, FeatureCommand) as a client, run through scripts/kafka/tool.sh (the Maven Central jars).
 //   node scenarios.mjs --bootstrap HOST:PORT --scenario NAME --topic T
 // Exit 0 = pass; otherwise the last stderr line is the reason; exit 3 = not supported.
 // Each tool run is a JVM start (~1–3 s); this client is not part of --subset ci.
@@ -271,6 +271,44 @@ const scenarios = {
     await txn(['abort', '--topic', T, '--partition', '0', '--start-offset', '0']);
     const after = table((await txn(['describe-producers', '--topic', T, '--partition', '0'])).out);
     eq(after.map((p) => p.CurrentTransactionStartOffset), ['None'], 'describe-producers after abort: no open transaction');
+  },
+  // kafka-metadata-quorum, kafka-features and kafka-configs' client quotas: what one node answers.
+  // Features are only dry-run or refused here (a real downgrade would disturb other scenarios).
+  async 'admin-kraft'() {
+    const quorum = (arg) => tool('MetadataQuorumCommand', ['describe', arg]);
+    const st = (await quorum('--status')).out;
+    for (const k of ['ClusterId', 'LeaderId', 'LeaderEpoch', 'HighWatermark', 'MaxFollowerLag', 'MaxFollowerLagTimeMs', 'CurrentVoters', 'CurrentObservers']) check(new RegExp(`^${k}:\\s+\\S`, 'm').test(st), `--status has no ${k}: ${st.trim()}`);
+    const leader = /^LeaderId:\s+(\d+)/m.exec(st)[1];
+    check(/^MaxFollowerLag:\s+0$/m.test(st) && /^CurrentObservers:\s+\[\]$/m.test(st), `--status: ${st.trim()}`);
+    check(new RegExp(`^CurrentVoters:\\s+\\[\\{"id": ${leader}, .*"endpoints": \\["\\w+://`, 'm').test(st), `--status voters: ${st.trim()}`);
+    const rep = (await quorum('--replication')).out.trim().split('\n');
+    eq(rep[0].split('\t').map((c) => c.trim()).filter(Boolean), ['NodeId', 'DirectoryId', 'LogEndOffset', 'Lag', 'LastFetchTimestamp', 'LastCaughtUpTimestamp', 'Status'], '--replication header');
+    const row = rep[1].split('\t').map((c) => c.trim());
+    eq([row.length >= 7, row[0], row[3], row[6]], [true, leader, '0', 'Leader'], '--replication leader row');
+    const features = (args, o) => tool('FeatureCommand', args, o);
+    const desc = (await features(['describe'])).out;
+    check(/^Feature: metadata\.version\s+SupportedMinVersion: 3\.3-IV3\s+SupportedMaxVersion: 4\.4-IV2\s+FinalizedVersionLevel: 4\.4-IV2\s+Epoch: \d+/m.test(desc), `describe: ${desc.trim()}`);
+    check(/^Feature: group\.version\s+SupportedMinVersion: 0\s+SupportedMaxVersion: 1\s+FinalizedVersionLevel: 1\s/m.test(desc), `describe: ${desc.trim()}`);
+    eq((await features(['downgrade', '--feature', 'group.version=0', '--dry-run'])).out.trim(), 'group.version can be downgraded to 0.', 'downgrade --dry-run');
+    eq((await features(['upgrade', '--feature', 'group.version=1', '--dry-run'])).out.trim(), 'group.version can be upgraded to 1.', 'upgrade --dry-run');
+    const foo = await features(['upgrade', '--feature', 'foo=1'], { ok: false });
+    check(foo.code === 1 && foo.out.includes('Could not upgrade foo to 1. The update failed for all features since the following feature had an error: Invalid update version 1 for feature foo. Local controller') && foo.out.includes('does not support this feature.'), `upgrade foo=1: ${foo.out.trim()}`);
+    const two = await features(['upgrade', '--feature', 'group.version=2'], { ok: false });
+    check(two.code === 1 && two.out.includes('only supports versions 0-1'), `upgrade group.version=2: ${two.out.trim()}`);
+    // client quotas on a client id of this run's own
+    const configs = (args, o) => tool('ConfigCommand', args, o);
+    const C = `${T}-client`;
+    eq((await configs(['--alter', '--entity-type', 'clients', '--entity-name', C, '--add-config', 'producer_byte_rate=500,consumer_byte_rate=600'])).out.trim(), `Completed updating config for client ${C}.`, 'alter clients');
+    const quota = async () => (await configs(['--describe', '--entity-type', 'clients', '--entity-name', C])).out.trim();
+    await eventually(quota, `Quota configs for client-id '${C}' are consumer_byte_rate=600.0, producer_byte_rate=500.0`, 'describe clients');
+    await configs(['--alter', '--entity-type', 'clients', '--entity-name', C, '--delete-config', 'producer_byte_rate']);
+    await eventually(quota, `Quota configs for client-id '${C}' are consumer_byte_rate=600.0`, 'describe after --delete-config');
+    const ip = `10.${Math.floor(Math.random() * 250)}.0.${Math.floor(Math.random() * 250)}`;
+    await configs(['--alter', '--entity-type', 'ips', '--entity-name', ip, '--add-config', 'connection_creation_rate=10']);
+    await eventually(async () => (await configs(['--describe', '--entity-type', 'ips', '--entity-name', ip])).out.trim(), `Quota configs for ip '${ip}' are connection_creation_rate=10.0`, 'describe ips');
+    await configs(['--alter', '--entity-type', 'clients', '--entity-name', C, '--delete-config', 'consumer_byte_rate']);
+    await configs(['--alter', '--entity-type', 'ips', '--entity-name', ip, '--delete-config', 'connection_creation_rate']);
+    await eventually(quota, '', 'describe after deleting the last quota');
   },
 };
 

@@ -33,6 +33,8 @@ import type { Clock } from "./clock.js";
 import { GroupCoordinator } from "./group/group-coordinator.js";
 import { TxnCoordinator } from "./txn/txn-coordinator.js";
 import { Shares } from "./share/shares.js";
+import { FeatureControl } from "./features.js";
+import { ClientQuotaControl } from "./client-quotas.js";
 
 export interface PartitionState {
   readonly index: number;
@@ -111,6 +113,12 @@ export class Broker {
   readonly txns!: TxnCoordinator;
   /** Share groups' share-partitions and sessions (KIP-932). */
   readonly shares!: Shares;
+  /** Finalized feature levels (ApiVersions, UpdateFeatures). */
+  readonly features: FeatureControl;
+  /** Client quotas (Describe/AlterClientQuotas); stored, not enforced. */
+  readonly clientQuotas: ClientQuotaControl;
+  /** meta.properties' `directory.id`: the voter's directory id in DescribeQuorum. */
+  readonly directoryId: string;
   /** Set once listening: what Metadata advertises. */
   advertised: { host: string; port: number } = { host: "127.0.0.1", port: 0 };
   readonly startedAt = Date.now();
@@ -123,6 +131,7 @@ export class Broker {
     log: Logger,
     nodeId: number,
     clusterId: string,
+    directoryId: string,
     metadata: MetadataStore,
     logs: LogManager,
     /** Each topic's own configs, as the LogManager reads them (the same Map objects as Topic.configs). */
@@ -134,7 +143,10 @@ export class Broker {
     this.log = log;
     this.nodeId = nodeId;
     this.clusterId = clusterId;
+    this.directoryId = directoryId;
     this.metadata = metadata;
+    this.features = new FeatureControl(nodeId, metadata, () => metadata.quorum().changes);
+    this.clientQuotas = new ClientQuotaControl(metadata);
     this.logs = logs;
     this.fetchSessions = new FetchSessionCache(config.int("max.incremental.fetch.session.cache.slots"));
   }
@@ -162,6 +174,7 @@ export class Broker {
     const nodeId = configured !== undefined && Number(configured) >= 0 ? Number(configured) : 1;
     const meta = await loadOrCreateMetaProperties(fs, dir, nodeId);
     const metadata = await MetadataStore.open(fs, dir);
+    await metadata.beginLeaderEpoch();
     const topicConfigs = new Map<string, Map<string, string>>();
     for (const [name, t] of metadata.topics()) topicConfigs.set(name, new Map(Object.entries(t.configs)));
     const logs = await LogManager.open({
@@ -171,7 +184,7 @@ export class Broker {
       topicConfigs: (topic) => logConfigsFor(config, topicConfigs.get(topic) ?? new Map()),
       ...logSchedule(config),
     });
-    const b = new Broker(config, dataDir, log, nodeId, meta.clusterId, metadata, logs, topicConfigs, clock);
+    const b = new Broker(config, dataDir, log, nodeId, meta.clusterId, meta.directoryId, metadata, logs, topicConfigs, clock);
     for (const [name, t] of metadata.topics()) {
       const topic: Topic = { name, id: t.topicId, partitions: [], configs: topicConfigs.get(name)! };
       topic.partitions.push(...(await openPartitions(logs, name, 0, t.partitions)));
@@ -315,6 +328,16 @@ export class Broker {
       for (const [k, v] of configs) t.configs.set(k, v);
       this.logs.updateTopicConfig(t.name);
     });
+  }
+
+  /**
+   * The KRaft quorum of `__cluster_metadata` as DescribeQuorum reports it: this node is its one voter
+   * and leader; the epoch begins anew at each start and the metadata offset counts the changes
+   * written (MetadataStore's header).
+   */
+  quorum(): { leaderEpoch: number; highWatermark: number } {
+    const q = this.metadata.quorum();
+    return { leaderEpoch: q.leaderEpoch, highWatermark: q.changes };
   }
 
   /** A producer id never handed out before (persisted in blocks). */

@@ -2,7 +2,7 @@
  * Config validation and description shared by CreateTopics, DescribeConfigs, AlterConfigs and
  * IncrementalAlterConfigs, so that all four agree on names, values, sources and synonyms.
  */
-import { CONFIG_TYPE_ID, ConfigSource, BROKER_CONFIGS, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, validateValue } from "./config.js";
+import { CONFIG_TYPE_ID, ConfigSource, BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, validateValue } from "./config.js";
 import type { BrokerConfig } from "./config.js";
 import type { Broker } from "./broker.js";
 
@@ -38,17 +38,16 @@ export function describeTopicConfigs(config: BrokerConfig, overrides: ReadonlyMa
     const own = overrides.get(def.name);
     const synonyms: ConfigDescription["synonyms"] = [];
     if (own !== undefined) synonyms.push({ name: def.name, value: own, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
-    for (const syn of def.synonyms) {
-      const v = config.explicit.get(syn);
-      if (v !== undefined) synonyms.push({ name: syn, value: v.trim(), source: ConfigSource.STATIC_BROKER_CONFIG });
-    }
-    synonyms.push({ name: def.synonyms[def.synonyms.length - 1]!, value: brokerDefault.source === ConfigSource.DEFAULT_CONFIG ? brokerDefault.value : defaultOfBrokerConfig(def.synonyms[def.synonyms.length - 1]!), source: ConfigSource.DEFAULT_CONFIG });
+    synonyms.push(...brokerSynonyms(config, def.synonyms));
+    // Kafka takes the source from the first synonym left: with only `log.retention.hours` set, retention.ms
+    // has its value but no synonyms and source DEFAULT_CONFIG (Kafka 4.4, probed).
+    const source = synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
     out.push({
       name: def.name,
       value: own ?? brokerDefault.value,
       readOnly: false,
-      isDefault: own === undefined && brokerDefault.source === ConfigSource.DEFAULT_CONFIG,
-      configSource: own !== undefined ? ConfigSource.DYNAMIC_TOPIC_CONFIG : brokerDefault.source,
+      isDefault: source === ConfigSource.DEFAULT_CONFIG,
+      configSource: source,
       isSensitive: false,
       synonyms: includeSynonyms ? synonyms : [],
       configType: CONFIG_TYPE_ID[def.type],
@@ -58,8 +57,25 @@ export function describeTopicConfigs(config: BrokerConfig, overrides: ReadonlyMa
   return out;
 }
 
-function defaultOfBrokerConfig(name: string): string | null {
-  return BROKER_CONFIGS.find((d) => d.name === name)?.default ?? null;
+/**
+ * A topic config's broker synonyms as Kafka lists them: the ones set in the broker's config, then the
+ * ones with a default, each in synonym order with its own value (`log.retention.hours=168`, never
+ * converted), then everything before the first entry for the primary synonym is dropped. So a fresh
+ * topic's `retention.ms` has none (`log.retention.ms` has no default) while `max.message.bytes` has
+ * `message.max.bytes`'s default.
+ */
+function brokerSynonyms(config: BrokerConfig, names: readonly string[]): ConfigDescription["synonyms"] {
+  const out: ConfigDescription["synonyms"] = [];
+  for (const name of names) {
+    const v = config.explicit.get(name);
+    if (v !== undefined) out.push({ name, value: v.trim(), source: ConfigSource.STATIC_BROKER_CONFIG });
+  }
+  for (const name of names) {
+    const d = BROKER_CONFIG_BY_NAME.get(name)?.default ?? null;
+    if (d !== null) out.push({ name, value: d, source: ConfigSource.DEFAULT_CONFIG });
+  }
+  const first = out.findIndex((s) => s.name === names[0]);
+  return first < 0 ? [] : out.slice(first);
 }
 
 export function describeBrokerConfigs(broker: Broker, keys: readonly string[] | null, includeSynonyms: boolean): ConfigDescription[] {

@@ -65,7 +65,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "listeners", type: "list", default: "PLAINTEXT://127.0.0.1:9092", readOnly: true },
   { name: "advertised.listeners", type: "list", default: null, readOnly: true },
   { name: "log.dirs", type: "list", default: null, readOnly: true },
-  { name: "log.dir", type: "string", default: "/tmp/kafka-logs", readOnly: true },
+  { name: "log.dir", type: "list", default: "/tmp/kafka-logs", readOnly: true },
   { name: "num.partitions", type: "int", default: "1", min: 1 },
   { name: "default.replication.factor", type: "int", default: "1", min: 1 },
   { name: "auto.create.topics.enable", type: "boolean", default: "true", readOnly: true },
@@ -143,11 +143,19 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "share.coordinator.state.topic.num.partitions", type: "int", default: "50", min: 1, readOnly: true },
   { name: "share.coordinator.state.topic.segment.bytes", type: "int", default: "104857600", min: 1, readOnly: true },
   { name: "process.roles", type: "list", default: "broker,controller", readOnly: true },
+  // Broker synonyms of topic configs that are described but have no effect (tiered storage, KIP-405;
+  // the decompression bound, KIP-1255).
+  { name: "log.local.retention.bytes", type: "long", default: "-2", min: -2, readOnly: true },
+  { name: "log.local.retention.ms", type: "long", default: "-2", min: -2, readOnly: true },
+  { name: "log.remote.copy.lag.bytes", type: "long", default: "-1", readOnly: true },
+  { name: "log.remote.copy.lag.ms", type: "long", default: "0", readOnly: true },
+  { name: "max.decompressed.message.bytes", type: "int", default: "2147483639", readOnly: true },
 ];
 
 /**
  * Topic configs: name, type, default, and the broker synonyms in precedence order (the first that is
- * set supplies the default; the last carries Kafka's default).
+ * set supplies the default; the first is the primary one). Kafka 4.4's whole list (its answers list them in hash-map order);
+ * some have no broker synonym.
  */
 export interface TopicConfigDef extends ConfigDef {
   readonly synonyms: readonly string[];
@@ -160,11 +168,17 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { name: "compression.lz4.level", type: "int", default: "9", synonyms: ["compression.lz4.level"] },
   { name: "compression.zstd.level", type: "int", default: "3", synonyms: ["compression.zstd.level"] },
   { name: "delete.retention.ms", type: "long", default: "86400000", min: 0, synonyms: ["log.cleaner.delete.retention.ms"] },
+  { name: "errors.deadletterqueue.group.enable", type: "boolean", default: "false", synonyms: [] },
   { name: "file.delete.delay.ms", type: "long", default: "60000", min: 0, synonyms: ["log.segment.delete.delay.ms"] },
   { name: "flush.messages", type: "long", default: LONG_MAX, min: 1, synonyms: ["log.flush.interval.messages"] },
   { name: "flush.ms", type: "long", default: LONG_MAX, min: 0, synonyms: ["log.flush.interval.ms", "log.flush.scheduler.interval.ms"] },
+  { name: "follower.replication.throttled.replicas", type: "list", default: "", synonyms: [] },
   { name: "index.interval.bytes", type: "int", default: "4096", min: 0, synonyms: ["log.index.interval.bytes"] },
+  { name: "leader.replication.throttled.replicas", type: "list", default: "", synonyms: [] },
+  { name: "local.retention.bytes", type: "long", default: "-2", min: -2, synonyms: ["log.local.retention.bytes"] },
+  { name: "local.retention.ms", type: "long", default: "-2", min: -2, synonyms: ["log.local.retention.ms"] },
   { name: "max.compaction.lag.ms", type: "long", default: LONG_MAX, min: 1, synonyms: ["log.cleaner.max.compaction.lag.ms"] },
+  { name: "max.decompressed.message.bytes", type: "int", default: "2147483639", synonyms: ["max.decompressed.message.bytes"] },
   { name: "max.message.bytes", type: "int", default: "1048588", min: 0, synonyms: ["message.max.bytes"] },
   { name: "message.timestamp.after.max.ms", type: "long", default: "3600000", min: 0, synonyms: ["log.message.timestamp.after.max.ms"] },
   { name: "message.timestamp.before.max.ms", type: "long", default: LONG_MAX, min: 0, synonyms: ["log.message.timestamp.before.max.ms"] },
@@ -173,6 +187,11 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { name: "min.compaction.lag.ms", type: "long", default: "0", min: 0, synonyms: ["log.cleaner.min.compaction.lag.ms"] },
   { name: "min.insync.replicas", type: "int", default: "1", min: 1, synonyms: ["min.insync.replicas"] },
   { name: "preallocate", type: "boolean", default: "false", synonyms: ["log.preallocate"] },
+  { name: "remote.copy.lag.bytes", type: "long", default: "-1", synonyms: ["log.remote.copy.lag.bytes"] },
+  { name: "remote.copy.lag.ms", type: "long", default: "0", synonyms: ["log.remote.copy.lag.ms"] },
+  { name: "remote.log.copy.disable", type: "boolean", default: "false", synonyms: [] },
+  { name: "remote.log.delete.on.disable", type: "boolean", default: "false", synonyms: [] },
+  { name: "remote.storage.enable", type: "boolean", default: "false", synonyms: [] },
   { name: "retention.bytes", type: "long", default: "-1", synonyms: ["log.retention.bytes"] },
   { name: "retention.ms", type: "long", default: "604800000", min: -1, synonyms: ["log.retention.ms", "log.retention.minutes", "log.retention.hours"] },
   { name: "segment.bytes", type: "int", default: "1073741824", min: 14, synonyms: ["log.segment.bytes"] },

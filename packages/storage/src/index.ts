@@ -32,7 +32,7 @@ export { encodeProducerSnapshot, decodeProducerSnapshot } from "./log/producer-s
 export { OffsetCheckpointFile, RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT } from "./log/checkpoint-file.js";
 export { partitionDirName, parsePartitionDirName, filenamePrefixFromOffset } from "./log/log-files.js";
 export { MetadataStore, PRODUCER_ID_BLOCK_SIZE, newTopicId } from "./metadata/metadata-store.js";
-export type { TopicMetadata } from "./metadata/metadata-store.js";
+export type { ClientQuotaEntry, TopicMetadata } from "./metadata/metadata-store.js";
 export { loadOrCreateMetaProperties } from "./metadata/meta-properties.js";
 export type { MetaProperties } from "./metadata/meta-properties.js";
 /** Test and benchmark helper until the codec exports its builder (uncompressed v2 batches only). */

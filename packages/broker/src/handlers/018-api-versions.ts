@@ -6,7 +6,8 @@
  * answers it with UNSUPPORTED_VERSION and a v0 body (network/connection.ts), as Kafka does.
  * v3+ bodies carry the client's software name/version (KIP-511), kept for the connection (request
  * timings name it), and the answer carries the features of
- * features.ts (supported and finalized; v0–3 leave out supported features whose minimum is 0).
+ * features.ts (supported, and finalized at their current levels with the metadata offset as epoch;
+ * v0–3 leave out supported features whose minimum is 0).
  * v5 (KIP-1242) carries the cluster id and node id the client means to reach; as Kafka 4.4 answers:
  * both given and either one not ours → REBOOTSTRAP_REQUIRED, only one of the two given →
  * INVALID_REQUEST, each with an empty API list and no features; neither given → the normal answer.
@@ -14,7 +15,6 @@
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import type { HandlerDefinition } from "../registry.js";
-import { FINALIZED_FEATURES_EPOCH, featureLists } from "../features.js";
 
 /** Set by handlers/index.ts once all handlers are known. */
 let advertised: { apiKey: number; minVersion: number; maxVersion: number }[] = [];
@@ -49,7 +49,7 @@ export default defineHandler({
         return { errorCode, apiKeys: [], throttleTimeMs: 0 };
       }
     }
-    return { errorCode: ErrorCode.NONE, apiKeys: advertised, throttleTimeMs: 0, finalizedFeaturesEpoch: FINALIZED_FEATURES_EPOCH, ...featureLists(ctx.apiVersion) };
+    return { errorCode: ErrorCode.NONE, apiKeys: advertised, throttleTimeMs: 0, finalizedFeaturesEpoch: ctx.broker.features.epoch, ...ctx.broker.features.lists(ctx.apiVersion) };
   },
   errorResponse(_req, errorCode) {
     return { errorCode, apiKeys: advertised };

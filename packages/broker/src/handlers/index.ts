@@ -37,6 +37,10 @@ import electLeaders from "./043-elect-leaders.js";
 import alterPartitionReassignments from "./045-alter-partition-reassignments.js";
 import listPartitionReassignments from "./046-list-partition-reassignments.js";
 import offsetDelete from "./047-offset-delete.js";
+import describeClientQuotas from "./048-describe-client-quotas.js";
+import alterClientQuotas from "./049-alter-client-quotas.js";
+import describeQuorum from "./055-describe-quorum.js";
+import updateFeatures from "./057-update-features.js";
 import describeCluster from "./060-describe-cluster.js";
 import describeProducers from "./061-describe-producers.js";
 import describeTransactions from "./065-describe-transactions.js";
@@ -49,6 +53,9 @@ import shareGroupHeartbeat from "./076-share-group-heartbeat.js";
 import shareGroupDescribe from "./077-share-group-describe.js";
 import shareFetch from "./078-share-fetch.js";
 import shareAcknowledge from "./079-share-acknowledge.js";
+import describeShareGroupOffsets from "./090-describe-share-group-offsets.js";
+import alterShareGroupOffsets from "./091-alter-share-group-offsets.js";
+import deleteShareGroupOffsets from "./092-delete-share-group-offsets.js";
 
 export const HANDLERS: readonly HandlerDefinition<any>[] = [
   produce,
@@ -85,6 +92,10 @@ export const HANDLERS: readonly HandlerDefinition<any>[] = [
   alterPartitionReassignments,
   listPartitionReassignments,
   offsetDelete,
+  describeClientQuotas,
+  alterClientQuotas,
+  describeQuorum,
+  updateFeatures,
   describeCluster,
   describeProducers,
   describeTransactions,
@@ -95,6 +106,9 @@ export const HANDLERS: readonly HandlerDefinition<any>[] = [
   shareGroupDescribe,
   shareFetch,
   shareAcknowledge,
+  describeShareGroupOffsets,
+  alterShareGroupOffsets,
+  deleteShareGroupOffsets,
   listConfigResources,
   describeTopicPartitions,
 ];

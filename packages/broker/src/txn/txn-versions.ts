@@ -10,10 +10,11 @@
  * introduced it: InitProducerId < 4, AddPartitionsToTxn / AddOffsetsToTxn / EndTxn < 2, TxnOffsetCommit < 3.
  */
 import { ErrorCode } from "@odradek/codec";
-import { finalizedLevel } from "../features.js";
+import type { FeatureControl } from "../features.js";
 
-export function transactionVersion(minRequestVersionForV2: number, apiVersion: number): number {
-  const finalized = finalizedLevel("transaction.version");
+/** `features`: the broker's finalized levels (UpdateFeatures may change `transaction.version` at run time). */
+export function transactionVersion(features: FeatureControl, minRequestVersionForV2: number, apiVersion: number): number {
+  const finalized = features.level("transaction.version");
   if (finalized >= 2 && apiVersion >= minRequestVersionForV2) return 2;
   return finalized >= 1 ? 1 : 0;
 }

@@ -8,8 +8,19 @@
  *     "version": 1,
  *     "topics": { "<name>": { "topicId": "<22-char base64url UUID>", "partitions": <n>,
  *                             "configs": { "<kafka config key>": "<value>" } } },
- *     "nextProducerIdBlock": <first producer id not yet handed to any block>
+ *     "nextProducerIdBlock": <first producer id not yet handed to any block>,
+ *     "features": { "<feature>": <finalized level> },            (optional: UpdateFeatures' levels)
+ *     "clientQuotas": [ { "entity": { "user"|"client-id"|"ip": "<name>" | null },
+ *                         "values": { "<quota key>": <number> } } ],   (optional)
+ *     "leaderEpoch": <starts of this data directory>,             (optional)
+ *     "changes": <number of changes written so far>              (optional)
  *   }
+ *
+ * `leaderEpoch` and `changes` stand in for KRaft's metadata log: the broker is the one voter of its
+ * quorum, a new leader epoch begins at each start (`beginLeaderEpoch`) and every change (a topic, a
+ * config, a producer-id block, a feature level, a quota, a new epoch) counts as one record, so
+ * `changes` is the log end offset and high watermark DescribeQuorum reports. The optional fields were
+ * added within version 1: a file without them reads as empty / 0.
  *
  * Producer ids: handed out from blocks of PRODUCER_ID_BLOCK_SIZE; a block's end is persisted before any
  * id of it is returned, so an id is never reused after a restart (ids of an unfinished block are
@@ -32,15 +43,28 @@ export interface TopicMetadata {
   configs: Record<string, string>;
 }
 
+/** One client-quota entity (Kafka's ClientQuotaEntity: entity type → name, null = the default) and its quotas. */
+export interface ClientQuotaEntry {
+  entity: Record<string, string | null>;
+  values: Record<string, number>;
+}
+
 interface MetadataFile {
   version: number;
   topics: Record<string, TopicMetadata>;
   nextProducerIdBlock: number;
+  features?: Record<string, number>;
+  clientQuotas?: ClientQuotaEntry[];
+  leaderEpoch?: number;
+  changes?: number;
 }
 
-/** A random UUID in Kafka's text form (base64url, no padding), never the all-zero one. */
+/** A random UUID in Kafka's text form (base64url, no padding); like Kafka's, never one starting with '-'. */
 export function newTopicId(): string {
-  return Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+  for (;;) {
+    const id = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 export class MetadataStore {
@@ -74,6 +98,7 @@ export class MetadataStore {
   }
 
   private save(): Promise<void> {
+    this.data.changes = (this.data.changes ?? 0) + 1;
     return this.writer.request();
   }
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -116,6 +141,40 @@ export class MetadataStore {
       const t = this.data.topics[name];
       if (!t) throw new Error(`no topic ${name}`);
       t.configs = { ...configs };
+      await this.save();
+    });
+  }
+
+  /** The leader epoch begun by the last `beginLeaderEpoch` and the number of changes written (see the header). */
+  quorum(): { leaderEpoch: number; changes: number } {
+    return { leaderEpoch: this.data.leaderEpoch ?? 0, changes: this.data.changes ?? 0 };
+  }
+  /** Begins the next leader epoch (once per start); resolves with it once durable. */
+  beginLeaderEpoch(): Promise<number> {
+    return this.serial(async () => {
+      this.data.leaderEpoch = (this.data.leaderEpoch ?? 0) + 1;
+      await this.save();
+      return this.data.leaderEpoch;
+    });
+  }
+
+  /** Finalized feature levels set by UpdateFeatures (features never updated are absent). */
+  features(): Readonly<Record<string, number>> {
+    return this.data.features ?? {};
+  }
+  setFeatures(levels: Record<string, number>): Promise<void> {
+    return this.serial(async () => {
+      this.data.features = { ...levels };
+      await this.save();
+    });
+  }
+
+  clientQuotas(): readonly Readonly<ClientQuotaEntry>[] {
+    return this.data.clientQuotas ?? [];
+  }
+  setClientQuotas(entries: readonly ClientQuotaEntry[]): Promise<void> {
+    return this.serial(async () => {
+      this.data.clientQuotas = entries.map((e) => ({ entity: { ...e.entity }, values: { ...e.values } }));
       await this.save();
     });
   }
