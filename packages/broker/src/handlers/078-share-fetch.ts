@@ -31,6 +31,8 @@ interface PartOut {
 }
 
 const DEFAULT_MAX_RECORDS = 500;
+// Records is not nullable from v1: a partition without data answers an empty records field.
+const EMPTY = Buffer.alloc(0);
 
 export default defineHandler({
   apiKey: ApiKey.ShareFetch,
@@ -109,7 +111,7 @@ export default defineHandler({
     const responses = [...out.values()].map((t2) => ({
       topicId: t2.topicId,
       partitions: [...t2.parts.values()].map((p) => ({
-        ...p, currentLeader: { leaderId: b.nodeId, leaderEpoch: 0 }, records: p.records.length ? p.records : null,
+        ...p, currentLeader: { leaderId: b.nodeId, leaderEpoch: 0 }, records: p.records.length ? p.records : EMPTY,
         acquiredRecords: p.acquiredRecords.map((a) => ({ firstOffset: BigInt(a.firstOffset), lastOffset: BigInt(a.lastOffset), deliveryCount: a.deliveryCount })),
       })),
     }));
