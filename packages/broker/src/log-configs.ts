@@ -45,8 +45,10 @@ const clampMs = (v: string | null, fallback: number): number => {
  */
 const CLEANER_MAP_BYTES_PER_KEY = 128;
 
-export function logSchedule(config: BrokerConfig): Pick<LogManagerOptions, "retentionCheckIntervalMs" | "flushCheckIntervalMs" | "checkpointIntervalMs" | "cleanerBackoffMs" | "cleanerMaxMapEntries"> {
+export function logSchedule(config: BrokerConfig): Pick<LogManagerOptions, "retentionCheckIntervalMs" | "flushCheckIntervalMs" | "checkpointIntervalMs" | "cleanerBackoffMs" | "cleanerMaxMapEntries" | "producerIdExpirationMs" | "producerIdExpirationCheckIntervalMs"> {
   return {
+    producerIdExpirationMs: clampMs(config.get("producer.id.expiration.ms"), 86_400_000),
+    producerIdExpirationCheckIntervalMs: clampMs(config.get("producer.id.expiration.check.interval.ms"), 600_000),
     retentionCheckIntervalMs: clampMs(config.get("log.retention.check.interval.ms"), 300_000),
     // The flush check is cheap (it only compares clocks unless a topic sets flush.ms), so it runs every
     // second unless log.flush.scheduler.interval.ms asks for more often.

@@ -42,6 +42,9 @@ export interface LogManagerOptions {
   cleanerBackoffMs?: number;
   /** The cleaner's offset map bound per pass (LogCleanerParams.maxMapEntries). */
   cleanerMaxMapEntries?: number;
+  /** `producer.id.expiration.ms` (default 1 day) and how often it is applied (default 10 minutes). */
+  producerIdExpirationMs?: number;
+  producerIdExpirationCheckIntervalMs?: number;
 }
 
 export class LogManager {
@@ -215,6 +218,14 @@ export class LogManager {
     return n;
   }
 
+  /** Forgets idle producers in every log (producer.id.expiration.ms); returns how many. */
+  removeExpiredProducers(now = this.time()): number {
+    const ms = this.options.producerIdExpirationMs ?? 86_400_000;
+    let n = 0;
+    for (const log of this.allLogs()) n += log.producerState.removeExpired(now, ms);
+    return n;
+  }
+
   async flushByTime(now = this.time()): Promise<void> {
     for (const log of this.allLogs()) await log.maybeFlushByTime(now);
   }
@@ -242,6 +253,7 @@ export class LogManager {
     this.every(o.flushCheckIntervalMs ?? 1_000, "flush", () => this.flushByTime());
     this.every(o.checkpointIntervalMs ?? 60_000, "checkpoint", () => this.checkpoint());
     this.every(o.cleanerBackoffMs ?? 15_000, "cleaner", () => this.runCleaner());
+    this.every(o.producerIdExpirationCheckIntervalMs ?? 600_000, "producer-expiry", async () => this.removeExpiredProducers());
   }
 
   /** Stops the schedulers, flushes and closes every log, and checkpoints (a clean shutdown). */

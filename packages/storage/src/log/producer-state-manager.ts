@@ -197,6 +197,22 @@ export class ProducerStateManager {
     return this.firstUnstable;
   }
 
+  /**
+   * `producer.id.expiration.ms` (Kafka's removeExpiredProducers): forgets producers whose last batch
+   * or marker is older than `expirationMs` and that have no open transaction here. A later batch of a
+   * forgotten producer is taken as a new one (no duplicate detection against what it sent before).
+   */
+  removeExpired(now: number, expirationMs: number): number {
+    let n = 0;
+    for (const [id, e] of this.producers) {
+      if (e.currentTxnFirstOffset === null && now - e.lastTimestamp >= expirationMs) {
+        this.producers.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
   clear(): void {
     this.producers.clear();
     this.ongoing.clear();
