@@ -20,6 +20,8 @@ export const CORE = [
   'admin-partitions', 'admin-delete-records', 'idempotent',
 ];
 const GROUPS = ['group-rebalance', 'cooperative-sticky', 'kip848', 'transactions', 'admin-groups'];
+/** Share groups (KIP-932): java's KafkaShareConsumer scenarios (ShareScenarios.java). */
+const SHARE_JAVA = ['share-implicit', 'share-explicit', 'share-consumer-kill', 'share-release-archive'];
 
 /** Runs a command; resolves with {code, out} (stdout+stderr interleaved). Never rejects. */
 export function sh(cmd, args, { env, cwd, timeoutMs = 15 * 60_000 } = {}) {
@@ -192,8 +194,8 @@ export function clients(here, cache) {
 
     java: {
       registry: 'Maven Central',
-      pin: 'org.apache.kafka:kafka-clients 4.4.0 (producer, consumer, AdminClient)',
-      scenarios: [...CORE, ...GROUPS],
+      pin: 'org.apache.kafka:kafka-clients 4.4.0 (producer, consumer, AdminClient, KafkaShareConsumer)',
+      scenarios: [...CORE, ...GROUPS, ...SHARE_JAVA],
       async install() {
         if (!(await need('mvn', ['-v']))) return { ok: false, reason: 'mvn not found' };
         if (!(await need('javac', ['-version']))) return { ok: false, reason: 'javac (JDK 17+) not found' };
@@ -264,7 +266,7 @@ export function clients(here, cache) {
     'kafka-tools': {
       registry: 'Maven Central',
       pin: 'Apache Kafka 4.4.0 command-line tools (kafka-tools jar, via scripts/kafka/tool.sh)',
-      scenarios: [...CORE, 'admin-groups', 'admin-kraft', 'api-versions', 'transactions'],
+      scenarios: [...CORE, 'admin-groups', 'admin-kraft', 'api-versions', 'transactions', 'share-verifiable', 'share-admin'],
       async install() {
         const r = await sh(path.join(here, '..', 'scripts', 'kafka', 'fetch.sh'), [], { env: { MAVEN_OPTS: '-Xmx512m' } });
         return r.code === 0 ? { ok: true, cached: !/resolving/.test(r.out) } : { ok: false, reason: `scripts/kafka/fetch.sh failed: ${lastLines(r.out)}` };

@@ -86,13 +86,17 @@ process.on('SIGTERM', async () => { await cleanup(); process.exit(143); });
 // odradek in memory on a free port and Kafka 4.4 (heap -Xmx512m unless KAFKA_HEAP_OPTS): brokers.mjs
 // The API versions each scenario used against odradek (versions-seen.mjs, one JSON line per window).
 const versionsFile = path.join(logDir, 'odradek-versions.jsonl');
+// Share groups (KIP-932): a 10 s record lock and share session (Kafka's defaults are 30 s and 45 s, with
+// 15 s and 45 s floors) so that share-consumer-kill sees a killed member's records again quickly.
+const SHARE_CONFIG = ['group.share.record.lock.duration.ms=10000', 'group.share.min.record.lock.duration.ms=1000',
+  'group.share.session.timeout.ms=10000', 'group.share.min.session.timeout.ms=1000'];
 async function startOdradek() {
-  const broker = await startOdradekBroker(logDir, { preload: [path.join(here, 'versions-seen.mjs')], env: { ODRADEK_VERSIONS_SEEN: versionsFile } });
+  const broker = await startOdradekBroker(logDir, { set: SHARE_CONFIG, preload: [path.join(here, 'versions-seen.mjs')], env: { ODRADEK_VERSIONS_SEEN: versionsFile } });
   const version = JSON.parse(fs.readFileSync(path.join(root, 'packages', 'cli', 'package.json'), 'utf8')).version;
   return { ...broker, version: `odradek ${version} (${gitRev()}, --memory)` };
 }
 function startKafka() {
-  return startKafkaBroker(logDir, { heap: '-Xms256m -Xmx512m' });
+  return startKafkaBroker(logDir, { heap: '-Xms256m -Xmx512m', config: SHARE_CONFIG });
 }
 
 function gitRev() {

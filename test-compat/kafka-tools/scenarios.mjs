@@ -89,6 +89,8 @@ async function configs() {
 }
 
 const scenarios = {
+  'share-verifiable': shareVerifiable,
+  'share-admin': shareAdmin,
   async bootstrap() {
     const { out } = await tool('BrokerApiVersionsCommand', []);
     check(out.startsWith(`${B} (id:`), `BrokerApiVersionsCommand: ${out.split('\n')[0]}`);
@@ -311,6 +313,108 @@ const scenarios = {
     await eventually(quota, '', 'describe after deleting the last quota');
   },
 };
+
+// ---- share groups (KIP-932): VerifiableShareConsumer and ShareGroupCommand (kafka-share-groups) ----
+function spawnTool(main, args) {
+  return spawn(toolSh, [`org.apache.kafka.tools.${main}`, '--bootstrap-server', B, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+/** VerifiableShareConsumer until it has consumed `max` records; its JSON events. */
+async function verifiableShare(group, mode, max, extra = []) {
+  const { out } = await tool('VerifiableShareConsumer', ['--topic', T, '--group-id', group, '--max-messages', String(max), '--acknowledgement-mode', mode,
+    '--offset-reset-strategy', 'earliest', ...extra], { timeoutMs: 90000 });
+  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+}
+/** VerifiableProducer, n records spread round-robin over the partitions. */
+async function produceRoundRobin(n) {
+  const cfg = path.join(tmp, 'round-robin.properties');
+  fs.writeFileSync(cfg, 'partitioner.class=org.apache.kafka.clients.producer.RoundRobinPartitioner\n');
+  await tool('VerifiableProducer', ['--topic', T, '--max-messages', String(n), '--producer.config', cfg], { timeoutMs: 90000 });
+}
+const shareGroups = (args, o) => tool('consumer.group.ShareGroupCommand', args, o);
+/** kafka-share-groups --describe --group G (offsets): [{partition, start, lag}] sorted by partition. */
+async function shareOffsets(group) {
+  const { out } = await shareGroups(['--describe', '--group', group]);
+  return out.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f[0] === group && f[1] === T)
+    .map((f) => ({ partition: Number(f[2]), start: f[3] === '-' ? null : Number(f[3]), lag: f[4] === '-' ? null : Number(f[4]) })).sort((a, b) => a.partition - b.partition);
+}
+
+async function shareVerifiable() {
+  const n = 5000;
+  await create(T, 2);
+  await produceRoundRobin(n);
+  // Each acknowledgement mode on its own group; 'sync' with accept,reject: every record delivered once, half archived.
+  for (const [mode, extra] of [['auto', []], ['sync', []], ['async', []], ['sync', ['--ack-pattern', 'accept,reject']]]) {
+    const group = `${T}-${mode}${extra.length ? '-pattern' : ''}`;
+    const events = await verifiableShare(group, mode, n, extra);
+    const consumed = events.filter((e) => e.name === 'records_consumed');
+    const seen = new Map();
+    for (const e of consumed) for (const p of e.partitions) for (const o of p.offsets) seen.set(`${p.partition}:${o}`, (seen.get(`${p.partition}:${o}`) ?? 0) + 1);
+    const twice = [...seen.values()].filter((c) => c > 1).length;
+    check(seen.size === n, `${group}: ${seen.size} distinct records consumed of ${n}`);
+    check(twice === 0, `${group}: ${twice} records consumed twice`);
+    const acked = events.filter((e) => e.name === 'offsets_acknowledged');
+    check(acked.every((e) => e.success), `${group}: an acknowledgement failed: ${JSON.stringify(acked.find((e) => !e.success))?.slice(0, 300)}`);
+    if (mode !== 'auto') {
+      const count = acked.reduce((a, e) => a + e.partitions.reduce((b, p) => b + p.offsets.length, 0), 0);
+      check(count === n, `${group}: ${count} offsets acknowledged of ${n}`);
+    }
+    await eventually(async () => (await shareOffsets(group)).every((p) => p.lag === 0), true, `${group}: lag 0 after consuming all`);
+  }
+}
+
+async function shareAdmin() {
+  const n = 100;
+  const group = `${T}-share`;
+  await create(T, 2);
+  await produceRoundRobin(n);
+  // A member that consumed everything and stays.
+  const member = spawnTool('VerifiableShareConsumer', ['--topic', T, '--group-id', group, '--acknowledgement-mode', 'sync', '--offset-reset-strategy', 'earliest']);
+  let consumed = 0;
+  let buf = '';
+  member.stdout.on('data', (d) => {
+    buf += d;
+    for (;;) {
+      const i = buf.indexOf('\n');
+      if (i < 0) break;
+      const l = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (l.startsWith('{"') && l.includes('"offsets_acknowledged"')) consumed += JSON.parse(l).partitions.reduce((a, p) => a + p.offsets.length, 0);
+    }
+  });
+  try {
+    const end = Date.now() + 60000;
+    while (consumed < n && Date.now() < end) await sleep(200);
+    check(consumed === n, `the member acknowledged ${consumed} of ${n}`);
+    const list = (await shareGroups(['--list'])).out.split('\n').map((l) => l.trim());
+    check(list.includes(group), `--list lacks ${group}: ${list.join(',').slice(0, 200)}`);
+    const state = (await shareGroups(['--describe', '--group', group, '--state'])).out;
+    check(new RegExp(`^${group}\\s+\\S+\\s+\\(\\d+\\)\\s+Stable\\s+1\\s*$`, 'm').test(state), `--state: expected Stable with 1 member: ${state.trim().slice(-200)}`);
+    const members = (await shareGroups(['--describe', '--group', group, '--members'])).out;
+    check(members.includes(`${T}:0,1`) || (members.includes(`${T}:0`) && members.includes(`${T}:1`)) , `--members: the member should hold ${T}:0,1: ${members.trim().slice(-300)}`);
+    await eventually(async () => (await shareOffsets(group)).map((p) => p.lag), [0, 0], 'lag with everything acknowledged');
+    // A group with a member cannot be reset or deleted.
+    const busy = await shareGroups(['--reset-offsets', '--group', group, '--topic', T, '--to-earliest', '--execute'], { ok: false });
+    check(/not empty|Stable|active members|must be inactive/i.test(busy.out + busy.err), `reset of a group with a member was not refused: ${(busy.out + busy.err).trim().slice(-200)}`);
+  } finally {
+    member.kill('SIGTERM');
+    await new Promise((r) => member.once('close', r));
+  }
+  await eventually(async () => /\bEmpty\s+0\s*$/m.test((await shareGroups(['--describe', '--group', group, '--state'])).out), true, 'Empty after the member left', 30000);
+  await shareGroups(['--reset-offsets', '--group', group, '--topic', T, '--to-earliest', '--execute']);
+  const early = await shareOffsets(group);
+  eq(early.map((p) => p.start), [0, 0], 'start offsets after --to-earliest');
+  eq(early.reduce((a, p) => a + p.lag, 0), n, 'total lag after --to-earliest');
+  await shareGroups(['--reset-offsets', '--group', group, '--topic', T, '--to-latest', '--execute']);
+  const late = await shareOffsets(group);
+  eq(late.reduce((a, p) => a + p.start, 0), n, 'start offsets after --to-latest add up to the record count');
+  eq(late.map((p) => p.lag), [0, 0], 'lag after --to-latest');
+  const del = await shareGroups(['--delete', '--group', group]);
+  check(/was successful/.test(del.out), `--delete: ${(del.out + del.err).trim().slice(-200)}`);
+  const after = (await shareGroups(['--list'])).out.split('\n').map((l) => l.trim());
+  check(!after.includes(group), `--list still has ${group} after --delete`);
+  const gone = await shareGroups(['--describe', '--group', group], { ok: false });
+  check(/does not exist|not found/i.test(gone.out + gone.err), `--describe after --delete: ${(gone.out + gone.err).trim().slice(-200)}`);
+}
 
 async function produceAcks(acks) {
   await create(T, 1);

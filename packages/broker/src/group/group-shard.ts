@@ -21,6 +21,7 @@ import { consumerGroupRecords, decodeRecord, groupMetadataRecord, offsetCommitRe
 import type { DecodedRecord } from "./records.js";
 import { PendingTxnOffsets } from "./txn-offsets.js";
 import type { ShareGroup } from "../share/share-group.js";
+import { deleteShareGroup } from "../share/share-group.js";
 
 /** What the group coordinator sees of the broker's topics (for KIP-848 subscriptions). */
 export interface TopicView {
@@ -416,6 +417,8 @@ export class GroupShard implements CoordinatorShard {
   }
 
   deleteGroup(groupId: string): CoordinatorResult<number> {
+    const share = deleteShareGroup(this, groupId);
+    if (share !== null) return result(share);
     const cg = this.consumerGroups.get(groupId);
     if (cg) {
       if (cg.members.size > 0) return result(ErrorCode.NON_EMPTY_GROUP);

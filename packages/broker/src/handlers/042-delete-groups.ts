@@ -3,7 +3,9 @@
  *
  * Behaviour (Kafka's): only an Empty group can be deleted (else NON_EMPTY_GROUP); a group that does
  * not exist → GROUP_ID_NOT_FOUND; deletion writes tombstones for its offsets and its metadata, so it
- * stays deleted after a restart.
+ * stays deleted after a restart. A share group (no members, else NON_EMPTY_GROUP) loses its
+ * share-partition state in `__share_group_state` and its group configs, also when it is known only
+ * by that state (after a restart).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
@@ -15,7 +17,10 @@ export default defineHandler({
   async handle(ctx, req) {
     const results = [];
     for (const groupId of req.groupsNames) {
-      const errorCode = (await ctx.broker.groups.run(groupId, (s) => s.deleteGroup(groupId), false)) ?? ErrorCode.GROUP_ID_NOT_FOUND;
+      let errorCode = (await ctx.broker.groups.run(groupId, (s) => s.deleteGroup(groupId), false)) ?? ErrorCode.GROUP_ID_NOT_FOUND;
+      if (errorCode === ErrorCode.NONE || errorCode === ErrorCode.GROUP_ID_NOT_FOUND) {
+        if (await ctx.broker.shares.deleteGroup(groupId)) errorCode = ErrorCode.NONE;
+      }
       results.push({ groupId, errorCode, errorMessage: null });
     }
     return { throttleTimeMs: 0, results };

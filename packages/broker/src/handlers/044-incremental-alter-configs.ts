@@ -8,7 +8,8 @@
  * unknown topic → UNKNOWN_TOPIC_OR_PARTITION. All of a resource's changes apply or none does.
  * `validate_only` checks only. Broker resources: no dynamic broker configs (INVALID_CONFIG for any
  * change).
- * Omitted: dynamic broker configs, broker loggers, client-metrics and group resources.
+ * Group resources: the share.* group configs (share/shares.ts alterGroupConfigs), SET and DELETE.
+ * Omitted: dynamic broker configs, broker loggers, client-metrics, other group configs.
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
@@ -35,6 +36,11 @@ export default defineHandler({
         if (r.resourceName !== "" && r.resourceName !== String(b.nodeId)) return res(ErrorCode.INVALID_REQUEST, `Unexpected broker id ${r.resourceName}`);
         if (r.configs.length > 0) return res(ErrorCode.INVALID_CONFIG, `Cannot update these configs dynamically: ${names.join(", ")}`);
         return res(ErrorCode.NONE);
+      }
+      // Share groups' configs (share/shares.ts) until group configs are stored with groups.
+      if (r.resourceType === ResourceType.GROUP) {
+        const bad = b.shares.alterGroupConfigs(r.resourceName, r.configs, req.validateOnly);
+        return bad ? res(ErrorCode.INVALID_CONFIG, bad) : res(ErrorCode.NONE);
       }
       if (r.resourceType !== ResourceType.TOPIC) return res(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
       const t = b.topic(r.resourceName);

@@ -143,6 +143,20 @@ export function shareHeartbeat(s: GroupShard, req: ShareHeartbeatRequest): Coord
   return { records: [], response: { errorCode: 0, errorMessage: null, memberId: m.memberId, memberEpoch: m.memberEpoch, heartbeatIntervalMs: interval, assignment: sendAssignment ? toWire(m) : null, assigned } };
 }
 
+/**
+ * DeleteGroups of a share group (Kafka: only when it has no members): null when `groupId` is not a
+ * share group held here, else the error code (the group is forgotten on NONE; its share-partition
+ * state is deleted by the caller: Shares.deleteGroup).
+ */
+export function deleteShareGroup(s: GroupShard, groupId: string): number | null {
+  const g = s.shareGroups.get(groupId);
+  if (!g) return null;
+  if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+  s.shareGroups.delete(groupId);
+  s.shareMetadataKeys.delete(groupId);
+  return ErrorCode.NONE;
+}
+
 function metadataKey(s: GroupShard, g: ShareGroup): string {
   const topics = new Set([...g.members.values()].flatMap((m) => m.subscribedTopicNames));
   return [...topics].sort().map((t) => `${t}:${s.topics.byName(t)?.partitions ?? -1}`).join(",");

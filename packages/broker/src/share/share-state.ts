@@ -150,6 +150,13 @@ export class ShareStateStore {
     return all.flat();
   }
 
+  /** The groups with stored share-partition state. */
+  async groupIds(): Promise<string[]> {
+    const parts = await this.loaded(false);
+    const all = await Promise.all(parts.map((p) => p.run((s) => ({ records: [], response: [...s.states.values()].map((v) => v.groupId) }))));
+    return [...new Set(all.flat())];
+  }
+
   async close(): Promise<void> {
     const parts = this.partitions ? await this.partitions.catch(() => []) : [];
     await Promise.all(parts.map((p) => p.close()));

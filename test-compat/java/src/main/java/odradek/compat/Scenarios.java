@@ -28,6 +28,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class Scenarios {
   static String B, T;
   static final List<AutoCloseable> CLOSE = new ArrayList<>();
+  static final Map<String, String> OPTS = new HashMap<>();
 
   static final class Unsupported extends RuntimeException {
     Unsupported(String m) { super(m); }
@@ -36,6 +37,7 @@ public final class Scenarios {
   public static void main(String[] args) {
     String scenario = null;
     for (int i = 0; i + 1 < args.length; i += 2) {
+      OPTS.put(args[i], args[i + 1]);
       switch (args[i]) {
         case "--bootstrap" -> B = args[i + 1];
         case "--scenario" -> scenario = args[i + 1];
@@ -82,7 +84,10 @@ public final class Scenarios {
       case "kip848" -> kip848();
       case "transactions" -> transactions();
       case "admin-groups" -> adminGroups();
-      default -> throw new Unsupported("java: scenario " + s + " is not implemented");
+      default -> {
+        if (s.startsWith("share-")) ShareScenarios.run(s, B, T, OPTS); // ShareScenarios.java (KIP-932)
+        else throw new Unsupported("java: scenario " + s + " is not implemented");
+      }
     }
   }
 
