@@ -168,7 +168,7 @@ export function clients(here, cache) {
     'confluent-kafka': {
       registry: 'PyPI',
       pin: 'confluent-kafka 2.16.1 (bundled librdkafka 2.x)',
-      scenarios: [...CORE, 'record-errors', ...GROUPS],
+      scenarios: [...CORE, 'record-errors', ...GROUPS, 'share-consume'],
       async install() { return venvInstall('venv', 'confluent-kafka'); },
       command: () => [path.join(cache, 'venv', 'bin', 'python'), [path.join(here, 'confluent-kafka', 'scenarios.py')]],
     },

@@ -546,6 +546,45 @@ def s_record_errors():
     eq(sorted(delivered.items()), [(i, n) for n, i in enumerate(good)], 'the 90 sent again')
     expect_records(read(T, 0, OFFSET_BEGINNING, 90), [(n, f'k-{i}', f'v-{i}') for n, i in enumerate(good)], 'records read back')
 
+def s_share_consume():
+    """KIP-932: librdkafka's ShareConsumer (preview): two consumers, explicit ACCEPT, 2,000 records once each."""
+    try:
+        from confluent_kafka import ShareConsumer, AcknowledgeType
+    except ImportError:
+        raise Unsupported('this confluent-kafka has no ShareConsumer')
+    g = T + '-share'
+    a = AdminClient(BASE)
+    for f in a.create_topics([NewTopic(T, 2, 1)]).values():
+        f.result()
+    r = ConfigResource(ResourceType.GROUP, g, incremental_configs=[
+        ConfigEntry('share.auto.offset.reset', 'earliest', incremental_operation=AlterConfigOpType.SET)])
+    for f in a.incremental_alter_configs([r]).values():
+        f.result()
+    p = Producer(BASE)
+    n = 2000
+    for i in range(n):
+        p.produce(T, value=b'v%d' % i, partition=i % 2)
+    p.flush()
+    cs = [ShareConsumer({**BASE, 'group.id': g, 'share.acknowledgement.mode': 'explicit'}) for _ in range(2)]
+    for c in cs:
+        c.subscribe([T])
+    seen = {}
+    end = time.time() + 60
+    while len(seen) < n and time.time() < end:
+        for c in cs:
+            for m in c.poll(0.2):
+                check(not m.error(), f'share consumer error: {m.error()}')
+                k = (m.partition(), m.offset())
+                seen[k] = seen.get(k, 0) + 1
+                c.acknowledge(m, AcknowledgeType.ACCEPT)
+    for c in cs:
+        for tp, err in c.commit_sync().items():
+            check(err is None, f'commit_sync {tp}: {err}')
+        c.close()
+    eq(len(seen), n, 'distinct records')
+    eq(sum(1 for v in seen.values() if v > 1), 0, 'records delivered twice')
+
+
 SCENARIOS = {
     'bootstrap': s_bootstrap, 'metadata': s_metadata,
     'produce-acks0': lambda: produce_acks(0), 'produce-acks1': lambda: produce_acks(1), 'produce-acksall': lambda: produce_acks('all'),
@@ -554,6 +593,7 @@ SCENARIOS = {
     'admin-partitions': s_admin_partitions, 'admin-delete-records': s_admin_delete_records, 'idempotent': s_idempotent,
     'group-rebalance': s_group_rebalance, 'cooperative-sticky': s_cooperative_sticky, 'kip848': s_kip848,
     'transactions': s_transactions, 'admin-groups': s_admin_groups, 'record-errors': s_record_errors,
+    'share-consume': s_share_consume,
 }
 
 if __name__ == '__main__':

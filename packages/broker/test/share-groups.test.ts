@@ -119,12 +119,14 @@ describe("share groups", () => {
     expect(await startOffset("g1")).toEqual([4, 0]);
   });
 
-  it("a member that leaves releases its records; an empty group's offsets can be reset", async () => {
+  it("a member that leaves and closes its share session releases its records; an empty group's offsets can be reset", async () => {
     await produce(["r4", "r5"]);
     expect(acquired(await shareFetch("g1", "m1", 2))).toEqual([[4, 5, 1]]);
     expect((await heartbeat("g1", "m1", -1)).memberEpoch).toBe(-1);
+    // Leaving the group does not end the share session (Kafka 4.4): the client's final ShareFetch (epoch -1) does.
+    await shareFetch("g1", "m1", -1);
     expect((await c.request(ApiKey.AlterShareGroupOffsets, 0, { groupId: "g1", topics: [{ topicName: "sq", partitions: [{ partitionIndex: 0, startOffset: 0n }] }] })).errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
-    // m2 gets 4-5 at once (released on leave, not after the lock).
+    // m2 gets 4-5 at once (released with the session, not after the lock).
     expect(acquired(await shareFetch("g1", "m2", 5))).toEqual([[4, 5, 2]]);
     await shareFetch("g1", "m2", 6, [{ firstOffset: 4n, lastOffset: 5n, acknowledgeTypes: [ACCEPT] }]);
     await heartbeat("g1", "m2", -1);

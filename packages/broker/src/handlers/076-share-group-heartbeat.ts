@@ -3,7 +3,9 @@
  * rules): join with epoch 0 and a client-chosen member id, heartbeat with the current epoch, leave with
  * -1; the assignment (partitions may be shared between members) comes back when it changes. Newly
  * assigned share-partitions are initialized (`share.auto.offset.reset`) before the answer, so records
- * produced after this heartbeat are delivered. A member that leaves has its records released.
+ * produced after this heartbeat are delivered. Leaving does not end the member's share session (its
+ * last acknowledgements may come after, or race with, the leave): the session ends with epoch -1 or
+ * with its connection (share/share-sessions.ts); a member whose group session times out loses it.
  */
 import { ApiKey } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
@@ -20,7 +22,6 @@ export default defineHandler({
       subscribedTopicNames: req.subscribedTopicNames, clientId: ctx.header.clientId ?? "", clientHost: ctx.clientHost,
     })))!;
     if (r.errorCode !== 0) ctx.log.debug({ group: req.groupId, member: req.memberId, epoch: req.memberEpoch, errorCode: r.errorCode, why: r.errorMessage }, "share group heartbeat refused");
-    if (r.left) await b.shares.memberGone(req.groupId, r.left);
     const init = r.assigned.flatMap((a) => {
       const topic = b.topicById(a.topicId);
       return topic ? [{ topic, partition: a.partition }] : [];

@@ -10,6 +10,7 @@
  * release or a lock expiry. Each partition answers its batches and the acquired offset ranges with
  * their delivery counts; `acquisition_lock_timeout_ms` tells the client how long its locks last.
  * Epoch -1 closes the session: acknowledgements only, then the member's remaining locks are released.
+ * The session also ends, releasing the member's records, when the connection that opened it closes.
  * Unknown topic ids → UNKNOWN_TOPIC_ID; a partition out of range → UNKNOWN_TOPIC_OR_PARTITION.
  * Omitted (SKIPPED.md): v2's `share_acquire_mode` record_limit mode and renew-only requests act as the
  * default mode; `share.isolation.level=read_committed`.
@@ -46,10 +47,11 @@ export default defineHandler({
     const top = (errorCode: number, errorMessage: string) => ({ throttleTimeMs: 0, errorCode, errorMessage, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] });
     if (groupId === "") return top(ErrorCode.INVALID_GROUP_ID, "the group id is empty");
     if (memberId === "") return top(ErrorCode.INVALID_REQUEST, "the member id is empty");
-    const t = sh.sessions.touch(groupId, memberId, req.shareSessionEpoch, true);
+    const t = sh.sessions.touch(groupId, memberId, req.shareSessionEpoch, true, ctx.connectionId);
     if (t.error) return top(ErrorCode[t.error], `share session of ${memberId} in ${groupId}: ${t.error === "SHARE_SESSION_NOT_FOUND" ? "none open" : `epoch ${req.shareSessionEpoch} is not the expected ${sh.sessions.get(groupId, memberId)?.epoch ?? 0}`}`);
     const session = t.session!;
     if (t.replaced) await sh.release(t.replaced);
+    if (req.shareSessionEpoch === 0) sh.bindToConnection(session, ctx.closed);
     const closing = req.shareSessionEpoch === -1;
     const out = new Map<string, { topicId: string; parts: Map<number, PartOut> }>();
     const part = (topicId: string, p: number): PartOut => {

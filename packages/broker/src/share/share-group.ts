@@ -60,7 +60,7 @@ export interface ShareHeartbeatResponse {
   assignment: { topicPartitions: { topicId: string; partitions: number[] }[] } | null;
   /** Share-partitions to initialize before answering (newly assigned). */
   assigned: { topicId: string; partition: number }[];
-  /** The member left or expired: its acquired records are released. */
+  /** The member that left (its share session ends separately: share-sessions.ts). */
   left?: string;
 }
 

@@ -43,8 +43,11 @@ export class Shares {
   /** Per-group config values set by IncrementalAlterConfigs on GROUP resources (until stored with the group). */
   readonly groupConfigs = new Map<string, Map<string, string>>();
 
+  private readonly log: Logger;
+
   constructor(private readonly broker: Broker, clock: Clock, log: Logger) {
-    this.partitions = new SharePartitionManager(broker, clock, log.child({ component: "share" }), (g, n) => this.groupConfig(g, n));
+    this.log = log.child({ component: "share" });
+    this.partitions = new SharePartitionManager(broker, clock, this.log, (g, n) => this.groupConfig(g, n));
     broker.groups.onShareMemberGone = (groupId, memberId) => void this.memberGone(groupId, memberId);
   }
 
@@ -91,7 +94,20 @@ export class Shares {
     await this.partitions.releaseMember(s.groupId, s.memberId, this.sessionPartitions(s));
   }
 
-  /** A member left its share group or expired: its session goes and its records are released. */
+  /**
+   * The session ends with the connection that opened it (`closed`: the connection's signal): its
+   * member's records are released then, unless the session was closed or replaced before.
+   */
+  bindToConnection(session: ShareSession, closed: AbortSignal): void {
+    const end = () => {
+      if (!this.sessions.removeIfCurrent(session)) return;
+      this.release(session).catch((err: Error) => this.log.debug({ err: err.message, group: session.groupId, member: session.memberId }, "share session release on disconnect failed"));
+    };
+    if (closed.aborted) end();
+    else closed.addEventListener("abort", end, { once: true });
+  }
+
+  /** A member's session timed out in its group: its share session goes and its records are released. */
   async memberGone(groupId: string, memberId: string): Promise<void> {
     await this.release(this.sessions.removeMember(groupId, memberId));
   }
