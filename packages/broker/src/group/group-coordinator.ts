@@ -10,22 +10,16 @@
 import type { Broker } from "../broker.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
-import { CoordinatorPartition } from "../coordinator/coordinator-partition.js";
 import type { CoordinatorResult } from "../coordinator/coordinator-partition.js";
+import { CoordinatorTopic } from "../coordinator/coordinator-topic.js";
 import { GroupShard } from "./group-shard.js";
 import type { GroupConfig, TopicView } from "./group-shard.js";
 
 export const GROUP_METADATA_TOPIC = "__consumer_offsets";
 
-/** Java's String.hashCode, which Kafka's partitioning of groups uses. */
-export function javaHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
 
 export class GroupCoordinator {
-  private partitions: Promise<CoordinatorPartition<GroupShard>[]> | null = null;
+  private readonly topic: CoordinatorTopic<GroupShard>;
   /** Set by the broker: a share-group member expired (its share sessions and locks are released). */
   onShareMemberGone: ((groupId: string, memberId: string) => void) | null = null;
   private readonly config: GroupConfig;
@@ -46,8 +40,25 @@ export class GroupCoordinator {
       shareHeartbeatIntervalMs: c.int("group.share.heartbeat.interval.ms"),
       shareMaxSize: c.int("group.share.max.size"),
     };
-    // A topic left by an earlier run is loaded now, in the background.
-    if (broker.topic(GROUP_METADATA_TOPIC)) this.partitions = this.open(false);
+    this.topic = new CoordinatorTopic(broker, clock, {
+      topic: GROUP_METADATA_TOPIC,
+      partitionsConfig: "offsets.topic.num.partitions",
+      configs: () => new Map([
+        ["cleanup.policy", "compact"],
+        ["compression.type", "producer"],
+        ["segment.bytes", String(c.int("offsets.topic.segment.bytes"))],
+      ]),
+      shard: (index) => {
+        const shard = new GroupShard(this.config, this.clock, this.log.child({ coordinator: "group", partition: index }), this.topicView);
+        shard.onShareMemberGone = (groupId, memberId) => this.onShareMemberGone?.(groupId, memberId);
+        return shard;
+      },
+      beforeLoad: (cp) => cp.shard.attach(cp),
+      loaded: (parts, records, ms) => {
+        for (const cp of parts) cp.shard.startTimers();
+        if (records > 0) this.log.info({ topic: GROUP_METADATA_TOPIC, records, groups: parts.reduce((n, p) => n + p.shard.groups.size, 0), ms }, "loaded groups");
+      },
+    });
   }
 
   private readonly topicView: TopicView = {
@@ -59,42 +70,7 @@ export class GroupCoordinator {
   };
 
   partitionFor(groupId: string): number {
-    return (javaHashCode(groupId) & 0x7fffffff) % this.partitionCount();
-  }
-
-  private partitionCount(): number {
-    return this.broker.topic(GROUP_METADATA_TOPIC)?.partitions.length ?? this.broker.config.int("offsets.topic.num.partitions");
-  }
-
-  /** The loaded partitions, creating `__consumer_offsets` first when `create` and it does not exist. */
-  private open(create: boolean): Promise<CoordinatorPartition<GroupShard>[]> {
-    return (async () => {
-      let topic = this.broker.topic(GROUP_METADATA_TOPIC) ?? (await this.broker.awaitTopic(GROUP_METADATA_TOPIC));
-      if (!topic) {
-        if (!create) return [];
-        const configs = new Map([
-          ["cleanup.policy", "compact"],
-          ["compression.type", "producer"],
-          ["segment.bytes", String(this.broker.config.int("offsets.topic.segment.bytes"))],
-        ]);
-        topic = await this.broker.createTopic(GROUP_METADATA_TOPIC, this.broker.config.int("offsets.topic.num.partitions"), configs).catch(() => this.broker.awaitTopic(GROUP_METADATA_TOPIC));
-        if (!topic) throw new Error(`${GROUP_METADATA_TOPIC} could not be created`);
-      }
-      const t0 = Date.now();
-      let records = 0;
-      const parts = [];
-      for (const p of topic.partitions) {
-        const shard = new GroupShard(this.config, this.clock, this.log.child({ coordinator: "group", partition: p.index }), this.topicView);
-        shard.onShareMemberGone = (groupId, memberId) => this.onShareMemberGone?.(groupId, memberId);
-        const cp = new CoordinatorPartition(p.index, p.log, shard, this.clock);
-        shard.attach(cp);
-        records += await cp.load();
-        shard.startTimers();
-        parts.push(cp);
-      }
-      if (records > 0) this.log.info({ topic: GROUP_METADATA_TOPIC, records, groups: parts.reduce((n, p) => n + p.shard.groups.size, 0), ms: Date.now() - t0 }, "loaded groups");
-      return parts;
-    })();
+    return this.topic.partitionFor(groupId);
   }
 
   /** Creates the topic if needed and waits for its load (FindCoordinator calls this). */
@@ -102,14 +78,8 @@ export class GroupCoordinator {
     await this.loaded(true);
   }
 
-  private async loaded(create: boolean): Promise<CoordinatorPartition<GroupShard>[]> {
-    if (this.partitions) {
-      const parts = await this.partitions;
-      if (parts.length > 0 || !create) return parts;
-    }
-    if (!create) return [];
-    this.partitions = this.open(true);
-    return this.partitions;
+  private loaded(create: boolean) {
+    return this.topic.loaded(create);
   }
 
   /** Runs a step on the group's partition (creating the topic first when `create`); null when there is no topic. */
@@ -136,8 +106,7 @@ export class GroupCoordinator {
     return this.run(groupId, (s) => ({ records: [], response: s.dump(groupId) }), false);
   }
 
-  async close(): Promise<void> {
-    const parts = this.partitions ? await this.partitions.catch(() => []) : [];
-    await Promise.all(parts.map((p) => p.close()));
+  close(): Promise<void> {
+    return this.topic.close();
   }
 }

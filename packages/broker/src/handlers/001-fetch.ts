@@ -121,7 +121,7 @@ async function readOnce(b: Broker, targets: readonly Target[], req: FetchRequest
         lastStableOffset: BigInt(r.lastStableOffset),
         logStartOffset: BigInt(r.logStartOffset),
         // READ_COMMITTED: the aborted transactions overlapping what is returned, in offset order (the log's list).
-        abortedTransactions: abortedTransactions === null ? null : (r.abortedTransactions ?? EMPTY_ABORTED).map((a) => ({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) })),
+        abortedTransactions: abortedTransactions === null || !r.abortedTransactions?.length ? abortedTransactions : r.abortedTransactions.map((a) => ({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) })),
         preferredReadReplica: -1,
         records: r.error ? EMPTY_RECORDS : r.records,
       },

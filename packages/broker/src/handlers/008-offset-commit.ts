@@ -11,8 +11,9 @@
  * are kept. `offsets.retention.minutes` expires offsets as Kafka does (group-shard.ts). Omitted:
  * `retention_time_ms` (v2–4).
  */
-import { ApiKey, ErrorCode } from "@odradek/codec";
+import { ApiKey } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
+import { splitCommitPartitions } from "../group/commit-partitions.js";
 
 export default defineHandler({
   apiKey: ApiKey.OffsetCommit,
@@ -21,20 +22,7 @@ export default defineHandler({
   async handle(ctx, req) {
     const b = ctx.broker;
     const byId = ctx.apiVersion >= 10;
-    // Partitions of topics that exist go to the coordinator; the rest are answered here.
-    const answered = new Map<number, { partitionIndex: number; errorCode: number }[]>();
-    const valid: { name: string; at: number; partitions: (typeof req.topics)[number]["partitions"] }[] = [];
-    req.topics.forEach((t, at) => {
-      const topic = byId ? b.topicById(t.topicId) : b.topic(t.name);
-      const bad: { partitionIndex: number; errorCode: number }[] = [];
-      const ok = t.partitions.filter((p) => {
-        if (topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions.length) return true;
-        bad.push({ partitionIndex: p.partitionIndex, errorCode: !topic && byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
-        return false;
-      });
-      answered.set(at, bad);
-      if (topic && ok.length > 0) valid.push({ name: topic.name, at, partitions: ok });
-    });
+    const { answered, valid } = splitCommitPartitions(b, req.topics, byId);
     const r = (await b.groups.run(req.groupId, (s) => s.commitOffsets({
       groupId: req.groupId,
       generationId: req.generationIdOrMemberEpoch,

@@ -12,6 +12,7 @@
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
+import { splitCommitPartitions } from "../group/commit-partitions.js";
 import { GROUP_METADATA_TOPIC } from "../group/group-coordinator.js";
 import { topicPartitionKey } from "../txn/txn-records.js";
 import { fencedFor, transactionVersion } from "../txn/txn-versions.js";
@@ -41,19 +42,7 @@ export default defineHandler({
       ctx.log.debug({ transactionalId: req.transactionalId, errorCode: check.errorCode, why: check.message }, "TxnOffsetCommit refused");
       return all(fencedFor(check.errorCode, ctx.apiVersion, 3));
     }
-    const answered = new Map<number, { partitionIndex: number; errorCode: number }[]>();
-    const valid: { name: string; at: number; partitions: (typeof req.topics)[number]["partitions"] }[] = [];
-    req.topics.forEach((t, at) => {
-      const topic = byId ? b.topicById(t.topicId) : b.topic(t.name);
-      const bad: { partitionIndex: number; errorCode: number }[] = [];
-      const ok = t.partitions.filter((p) => {
-        if (topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions.length) return true;
-        bad.push({ partitionIndex: p.partitionIndex, errorCode: !topic && byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
-        return false;
-      });
-      answered.set(at, bad);
-      if (topic && ok.length > 0) valid.push({ name: topic.name, at, partitions: ok });
-    });
+    const { answered, valid } = splitCommitPartitions(b, req.topics, byId);
     const r = (await b.groups.run(req.groupId, (s) => s.txnCommitOffsets({
       groupId: req.groupId,
       generationId: req.generationIdOrMemberEpoch,

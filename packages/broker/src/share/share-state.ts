@@ -16,9 +16,8 @@ import { Reader, Writer, readShareSnapshotKey, readShareSnapshotValue, writeShar
 import type { Broker } from "../broker.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
-import { CoordinatorPartition } from "../coordinator/coordinator-partition.js";
-import type { CoordinatorRecord, CoordinatorShard } from "../coordinator/coordinator-partition.js";
-import { javaHashCode } from "../group/group-coordinator.js";
+import type { CoordinatorPartition, CoordinatorRecord, CoordinatorShard } from "../coordinator/coordinator-partition.js";
+import { CoordinatorTopic } from "../coordinator/coordinator-topic.js";
 import type { StateBatch } from "./share-partition.js";
 
 export const SHARE_STATE_TOPIC = "__share_group_state";
@@ -81,50 +80,26 @@ export class ShareStateShard implements CoordinatorShard {
 
 /** Routes share-partition state to its `__share_group_state` partition; creates the topic on first use. */
 export class ShareStateStore {
-  private partitions: Promise<CoordinatorPartition<ShareStateShard>[]> | null = null;
+  private readonly topic: CoordinatorTopic<ShareStateShard>;
 
-  constructor(private readonly broker: Broker, private readonly clock: Clock, private readonly log: Logger) {
-    if (broker.topic(SHARE_STATE_TOPIC)) this.partitions = this.open(false);
+  constructor(broker: Broker, private readonly clock: Clock, log: Logger) {
+    this.topic = new CoordinatorTopic(broker, clock, {
+      topic: SHARE_STATE_TOPIC,
+      partitionsConfig: "share.coordinator.state.topic.num.partitions",
+      configs: () => new Map([["cleanup.policy", "compact"], ["segment.bytes", String(broker.config.int("share.coordinator.state.topic.segment.bytes"))]]),
+      shard: () => new ShareStateShard(),
+      loaded: (parts, records) => {
+        if (records > 0) log.info({ topic: SHARE_STATE_TOPIC, records, sharePartitions: parts.reduce((n, p) => n + p.shard.states.size, 0) }, "loaded share-group state");
+      },
+    });
   }
 
-  private partitionFor(key: string, count: number): number {
-    return (javaHashCode(key) & 0x7fffffff) % count;
+  private loaded(create: boolean) {
+    return this.topic.loaded(create);
   }
 
-  private open(create: boolean): Promise<CoordinatorPartition<ShareStateShard>[]> {
-    return (async () => {
-      let topic = this.broker.topic(SHARE_STATE_TOPIC) ?? (await this.broker.awaitTopic(SHARE_STATE_TOPIC));
-      if (!topic) {
-        if (!create) return [];
-        const configs = new Map([["cleanup.policy", "compact"], ["segment.bytes", String(this.broker.config.int("share.coordinator.state.topic.segment.bytes"))]]);
-        topic = await this.broker.createTopic(SHARE_STATE_TOPIC, this.broker.config.int("share.coordinator.state.topic.num.partitions"), configs).catch(() => this.broker.awaitTopic(SHARE_STATE_TOPIC));
-        if (!topic) throw new Error(`${SHARE_STATE_TOPIC} could not be created`);
-      }
-      const parts: CoordinatorPartition<ShareStateShard>[] = [];
-      let records = 0;
-      for (const p of topic.partitions) {
-        const cp = new CoordinatorPartition(p.index, p.log, new ShareStateShard(), this.clock);
-        records += await cp.load();
-        parts.push(cp);
-      }
-      if (records > 0) this.log.info({ topic: SHARE_STATE_TOPIC, records, sharePartitions: parts.reduce((n, p) => n + p.shard.states.size, 0) }, "loaded share-group state");
-      return parts;
-    })();
-  }
-
-  private async loaded(create: boolean): Promise<CoordinatorPartition<ShareStateShard>[]> {
-    if (this.partitions) {
-      const parts = await this.partitions;
-      if (parts.length > 0 || !create) return parts;
-    }
-    if (!create) return [];
-    this.partitions = this.open(true);
-    return this.partitions;
-  }
-
-  private async at(key: string, create: boolean): Promise<CoordinatorPartition<ShareStateShard> | undefined> {
-    const parts = await this.loaded(create);
-    return parts.length ? parts[this.partitionFor(key, parts.length)] : undefined;
+  private at(key: string, create: boolean): Promise<CoordinatorPartition<ShareStateShard> | undefined> {
+    return this.topic.partition(key, create);
   }
 
   async read(groupId: string, topicId: string, partition: number): Promise<(ShareStateValue & { snapshotEpoch: number }) | undefined> {
@@ -157,8 +132,7 @@ export class ShareStateStore {
     return [...new Set(all.flat())];
   }
 
-  async close(): Promise<void> {
-    const parts = this.partitions ? await this.partitions.catch(() => []) : [];
-    await Promise.all(parts.map((p) => p.close()));
+  close(): Promise<void> {
+    return this.topic.close();
   }
 }

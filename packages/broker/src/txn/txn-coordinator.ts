@@ -19,8 +19,9 @@ import { ErrorCode } from "@odradek/codec";
 import type { Broker } from "../broker.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
-import { CoordinatorPartition } from "../coordinator/coordinator-partition.js";
-import { GROUP_METADATA_TOPIC, javaHashCode } from "../group/group-coordinator.js";
+import type { CoordinatorPartition } from "../coordinator/coordinator-partition.js";
+import { CoordinatorTopic } from "../coordinator/coordinator-topic.js";
+import { GROUP_METADATA_TOPIC } from "../group/group-coordinator.js";
 import { splitTopicPartition } from "./txn-records.js";
 import { TxnShard } from "./txn-shard.js";
 import type { MarkerJob, TxnAnswer, TxnStepResult } from "./txn-shard.js";
@@ -30,7 +31,7 @@ export const TRANSACTION_STATE_TOPIC = "__transaction_state";
 const RETRY_MS = 500;
 
 export class TxnCoordinator {
-  private partitions: Promise<CoordinatorPartition<TxnShard>[]> | null = null;
+  private readonly topic: CoordinatorTopic<TxnShard>;
   private readonly shardConfig;
   private closed = false;
   /** Marker jobs in flight, by transactional id (one at a time per id). */
@@ -39,46 +40,28 @@ export class TxnCoordinator {
   constructor(private readonly broker: Broker, readonly clock: Clock, private readonly log: Logger) {
     const c = broker.config;
     this.shardConfig = { maxTimeoutMs: c.int("transaction.max.timeout.ms"), idExpirationMs: c.int("transactional.id.expiration.ms") };
-    if (broker.topic(TRANSACTION_STATE_TOPIC)) this.partitions = this.open(false);
+    this.topic = new CoordinatorTopic(broker, clock, {
+      topic: TRANSACTION_STATE_TOPIC,
+      partitionsConfig: "transaction.state.log.num.partitions",
+      configs: () => new Map([
+        ["cleanup.policy", "compact"],
+        ["compression.type", "uncompressed"],
+        ["min.insync.replicas", "1"],
+        ["segment.bytes", String(c.int("transaction.state.log.segment.bytes"))],
+      ]),
+      shard: () => new TxnShard(this.shardConfig),
+      loaded: (parts, records, ms) => {
+        const pending = parts.flatMap((p) => p.shard.pendingMarkers());
+        if (records > 0) this.log.info({ topic: TRANSACTION_STATE_TOPIC, records, transactionalIds: parts.reduce((n, p) => n + p.shard.txns.size, 0), completing: pending.length, ms }, "loaded transactions");
+        this.startTimers(parts);
+        // Transactions a crash left between PrepareX and CompleteX get their markers now.
+        for (const job of pending) this.sendMarkers(parts, job);
+      },
+    });
   }
 
   partitionFor(transactionalId: string): number {
-    return (javaHashCode(transactionalId) & 0x7fffffff) % this.partitionCount();
-  }
-
-  private partitionCount(): number {
-    return this.broker.topic(TRANSACTION_STATE_TOPIC)?.partitions.length ?? this.broker.config.int("transaction.state.log.num.partitions");
-  }
-
-  private open(create: boolean): Promise<CoordinatorPartition<TxnShard>[]> {
-    return (async () => {
-      let topic = this.broker.topic(TRANSACTION_STATE_TOPIC) ?? (await this.broker.awaitTopic(TRANSACTION_STATE_TOPIC));
-      if (!topic) {
-        if (!create) return [];
-        const configs = new Map([
-          ["cleanup.policy", "compact"],
-          ["compression.type", "uncompressed"],
-          ["min.insync.replicas", "1"],
-          ["segment.bytes", String(this.broker.config.int("transaction.state.log.segment.bytes"))],
-        ]);
-        topic = await this.broker.createTopic(TRANSACTION_STATE_TOPIC, this.broker.config.int("transaction.state.log.num.partitions"), configs).catch(() => this.broker.awaitTopic(TRANSACTION_STATE_TOPIC));
-        if (!topic) throw new Error(`${TRANSACTION_STATE_TOPIC} could not be created`);
-      }
-      const t0 = Date.now();
-      let records = 0;
-      const parts: CoordinatorPartition<TxnShard>[] = [];
-      for (const p of topic.partitions) {
-        const cp = new CoordinatorPartition(p.index, p.log, new TxnShard(this.shardConfig), this.clock);
-        records += await cp.load();
-        parts.push(cp);
-      }
-      const pending = parts.flatMap((p) => p.shard.pendingMarkers());
-      if (records > 0) this.log.info({ topic: TRANSACTION_STATE_TOPIC, records, transactionalIds: parts.reduce((n, p) => n + p.shard.txns.size, 0), completing: pending.length, ms: Date.now() - t0 }, "loaded transactions");
-      this.startTimers(parts);
-      // Transactions a crash left between PrepareX and CompleteX get their markers now.
-      for (const job of pending) this.sendMarkers(parts, job);
-      return parts;
-    })();
+    return this.topic.partitionFor(transactionalId);
   }
 
   private startTimers(parts: CoordinatorPartition<TxnShard>[]): void {
@@ -113,14 +96,8 @@ export class TxnCoordinator {
     await this.loaded(true);
   }
 
-  private async loaded(create: boolean): Promise<CoordinatorPartition<TxnShard>[]> {
-    if (this.partitions) {
-      const parts = await this.partitions;
-      if (parts.length > 0 || !create) return parts;
-    }
-    if (!create) return [];
-    this.partitions = this.open(true);
-    return this.partitions;
+  private loaded(create: boolean): Promise<CoordinatorPartition<TxnShard>[]> {
+    return this.topic.loaded(create);
   }
 
   /** Runs a step on the transactional id's partition; a step that asks for a fresh producer id is run again with one. */
@@ -212,7 +189,6 @@ export class TxnCoordinator {
 
   async close(): Promise<void> {
     this.closed = true;
-    const parts = this.partitions ? await this.partitions.catch(() => []) : [];
-    await Promise.all(parts.map((p) => p.close()));
+    await this.topic.close();
   }
 }
