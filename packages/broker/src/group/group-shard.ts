@@ -37,6 +37,8 @@ export interface GroupConfig {
   initialRebalanceDelayMs: number;
   maxSize: number;
   maxMetadataBytes: number;
+  /** A new classic member's parked JoinGroup times out after this (Kafka: a 5-minute constant). */
+  newMemberJoinTimeoutMs?: number;
 }
 
 export interface CommittedOffset {
