@@ -346,6 +346,15 @@ export class GroupShard implements CoordinatorShard {
     return result({ topics }, records);
   }
 
+  /** OffsetFetch v9+ (Kafka's ConsumerGroup.validateOffsetFetch): only consumer groups check the member and its epoch. */
+  validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
+    const cg = this.consumerGroups.get(groupId);
+    if (!cg || (memberId === null && memberEpoch < 0)) return ErrorCode.NONE;
+    const m = memberId === null ? undefined : cg.members.get(memberId);
+    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return m.memberEpoch === memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+  }
+
   /**
    * Committed offsets of a group: the named partitions (-1 where none), or all when `topics` is null.
    * `requireStable`: a partition with an offset of an open transaction answers UNSTABLE_OFFSET_COMMIT
