@@ -138,6 +138,18 @@ describe("ConsumerGroupHeartbeat", () => {
     expect(await commit(a.epoch + 1)).toBe(ErrorCode.STALE_MEMBER_EPOCH);
     expect(await commit(a.epoch, 8)).toBe(ErrorCode.UNSUPPORTED_VERSION);
   });
+
+  it("OffsetFetch v9+ from a consumer-group member needs its current epoch; admin fetches (no member, epoch -1) always work", async () => {
+    const a = new Member(c, "cg6", "a6");
+    await a.beat({ subscribedTopicNames: ["kt"], epoch: 0 });
+    await c.request(ApiKey.OffsetCommit, 9, { groupId: "cg6", generationIdOrMemberEpoch: a.epoch, memberId: "a6", groupInstanceId: null, topics: [{ name: "kt", partitions: [{ partitionIndex: 0, committedOffset: 7n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    const fetch = (memberId: string | null, memberEpoch: number) => c.request(ApiKey.OffsetFetch, 9, { groups: [{ groupId: "cg6", memberId, memberEpoch, topics: [{ name: "kt", partitionIndexes: [0] }] }], requireStable: false })
+      .then((r) => ({ errorCode: r.groups[0]!.errorCode, offset: r.groups[0]!.topics[0]?.partitions[0]?.committedOffset }));
+    expect(await fetch("a6", a.epoch)).toEqual({ errorCode: 0, offset: 7n });
+    expect(await fetch(null, -1)).toEqual({ errorCode: 0, offset: 7n });
+    expect((await fetch("a6", a.epoch + 1)).errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+    expect((await fetch("nobody", a.epoch)).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
 });
 
 describe("static members (KIP-345 with KIP-848)", () => {

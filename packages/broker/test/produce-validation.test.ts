@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gzipSync } from "node:zlib";
-import { ApiKey, CompressionCodec, MAX_TIMESTAMP_OFFSET, buildRecordBatch, compressionOf, crc32c, readBatchHeader, readRecords, updateBatchCrc, writeInt64 } from "@odradek/codec";
+import { ApiKey, ErrorCode, CompressionCodec, MAX_TIMESTAMP_OFFSET, buildRecordBatch, compressionOf, crc32c, readBatchHeader, readRecords, updateBatchCrc, writeInt64 } from "@odradek/codec";
 import { startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
 import { TestClient, buildBatch } from "./helpers.js";
@@ -90,6 +90,17 @@ describe("record-level checks", () => {
     expect(await produce("compacted", buildBatch([{ key: Buffer.from("k"), value: Buffer.from("v") }, { value: Buffer.from("no key") }]))).toMatchObject({ errorCode: 87 });
     expect(await produce("compacted", buildRecordBatch({ records: [records[2]!], compression: CompressionCodec.gzip }))).toMatchObject({ errorCode: 87 });
     expect(await produce("compacted", buildBatch([{ key: Buffer.from("k"), value: Buffer.from("v") }]))).toMatchObject({ errorCode: 0, baseOffset: 0n });
+  });
+});
+
+describe("internal topics", () => {
+  it("a client cannot produce to __consumer_offsets (INVALID_TOPIC_EXCEPTION, no message, nothing stored), as Kafka refuses it", async () => {
+    const fc = await c.request(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ["g-internal"] });
+    expect(fc.coordinators[0]!.errorCode).toBe(0);
+    const before = broker.broker.topic("__consumer_offsets")!.partitions[0]!.log.highWatermark;
+    const r = await produce("__consumer_offsets", buildBatch([{ key: Buffer.from("k"), value: Buffer.from("v") }]));
+    expect(r).toMatchObject({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: null });
+    expect(broker.broker.topic("__consumer_offsets")!.partitions[0]!.log.highWatermark).toBe(before);
   });
 });
 

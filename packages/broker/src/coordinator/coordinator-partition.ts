@@ -16,7 +16,8 @@
  *    are a snapshot for restarts; replay applies them only at load.
  *  - Start-up (`load`) reads the whole log from its start and replays every record in offset order.
  *  - Timers (`schedule`) run on the injected clock and enqueue operations like requests do; a timer
- *    set again under the same key replaces the earlier one (Kafka's CoordinatorTimer).
+ *    set again under the same key replaces the earlier one, also when it already fired and waits in
+ *    the queue (Kafka's CoordinatorTimer).
  * A failed append rejects the operation (the handler answers with a retriable error); the state a
  * `replay: false` step changed is not rolled back (Kafka reverts a timeline snapshot): noted in SKIPPED.md.
  */
@@ -148,13 +149,23 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
     }) as Promise<void>;
   }
 
-  /** Runs `step` on the queue after `ms` on the clock; replaces a timer with the same key. */
+  /**
+   * Runs `step` on the queue after `ms` on the clock; replaces a timer with the same key. A timer that
+   * fired waits in the queue like a request; if an operation ahead of it cancels or replaces it (a
+   * heartbeat that restarts the session just before the expiry runs), the expired step does not run,
+   * as Kafka's coordinator timer checks at run time, not only when the clock fires. Without that check
+   * a member was expired right after a heartbeat, join or sync that the coordinator had accepted,
+   * whenever the event loop lagged enough for the two to meet in the queue.
+   */
   schedule(key: string, ms: number, step: (shard: S) => CoordinatorResult<unknown>): void {
     this.cancel(key);
     const t = this.clock.setTimeout(() => {
       if (this.timers.get(key) !== t) return;
-      this.timers.delete(key);
-      this.run(step).catch(() => {});
+      this.run((shard) => {
+        if (this.timers.get(key) !== t) return { records: [], response: undefined };
+        this.timers.delete(key);
+        return step(shard);
+      }).catch(() => {});
     }, ms);
     this.timers.set(key, t);
   }

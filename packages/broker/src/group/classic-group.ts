@@ -68,6 +68,8 @@ export class ClassicGroup {
   readonly staticMembers = new Map<string, string>();
   /** Member ids handed out with MEMBER_ID_REQUIRED that have not joined yet (KIP-394). */
   readonly pendingMembers = new Set<string>();
+  /** Members of the current generation that have not sent SyncGroup yet (Kafka's pending sync). */
+  readonly pendingSyncMembers = new Set<string>();
 
   constructor(readonly groupId: string, now: number) {
     this.stateTimestamp = now;
@@ -94,6 +96,7 @@ export class ClassicGroup {
     const m = this.members.get(memberId);
     if (!m) return undefined;
     this.members.delete(memberId);
+    this.pendingSyncMembers.delete(memberId);
     if (m.groupInstanceId !== null && this.staticMembers.get(m.groupInstanceId) === memberId) this.staticMembers.delete(m.groupInstanceId);
     if (this.leaderId === memberId) this.leaderId = this.members.keys().next().value ?? null;
     return m;

@@ -16,13 +16,26 @@
  *    with the same protocols (and not the leader in Stable) gets the current generation back;
  *    otherwise its join starts a rebalance.
  *  - the join completes when every member (and every pending id) has joined, or when the rebalance
- *    timeout (the largest of the members') passes: members that did not rejoin are removed; a group
- *    left without members becomes Empty with a new generation. The first rebalance of an Empty group
- *    waits `group.initial.rebalance.delay.ms` first.
- *  - the leader (kept if still a member) gets every member's metadata for the chosen protocol.
- * Heartbeats: UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION / FENCED_INSTANCE_ID as Kafka; PreparingRebalance
- * answers REBALANCE_IN_PROGRESS (the member must rejoin); every accepted heartbeat, join and sync
- * restarts the member's session timer; an expired member is removed as if it had left.
+ *    timeout (the largest of the members') passes: dynamic members that did not rejoin are removed
+ *    (static ones stay, and must sync in time); if nobody rejoined the timeout is set again, so the
+ *    session timeouts remove the silent members first; a group left without members becomes Empty
+ *    with a new generation. The first rebalance of an Empty group waits
+ *    `group.initial.rebalance.delay.ms` first. Pending member ids (KIP-394) outlive a completed join
+ *    until their own session timeout, as Kafka keeps them.
+ *  - the leader (kept if it rejoined, else the first member that did) gets every member's metadata
+ *    for the chosen protocol.
+ *  - pending sync (Kafka's): every member of a new generation must send SyncGroup within the
+ *    rebalance timeout; those that did not are removed and the group rebalances again (so a leader
+ *    that got its JoinGroup response and vanished costs one rebalance timeout at most, even when
+ *    its session is longer).
+ * Heartbeats and expiry: UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION / FENCED_INSTANCE_ID as Kafka;
+ * PreparingRebalance answers REBALANCE_IN_PROGRESS (the member must rejoin); every accepted
+ * heartbeat, join and sync restarts the member's session timer. When a session timer fires, a member
+ * that waits in a JoinGroup or SyncGroup is kept (the rebalance and pending-sync timeouts cover it),
+ * except a new member (one that joined during this rebalance), whose JoinGroup is answered
+ * UNKNOWN_MEMBER_ID after the new-member join timeout (5 minutes, Kafka's constant); any other
+ * expired member is removed as if it had left. Timers that fired while an operation that restarts them
+ * was queued ahead do not run (coordinator-partition.ts).
  */
 import { randomUUID } from "node:crypto";
 import { ErrorCode } from "@odradek/codec";
@@ -86,6 +99,9 @@ function joinResult(g: ClassicGroup, m: ClassicMember, errorCode = ErrorCode.NON
 
 const heartbeatKey = (groupId: string, memberId: string) => `heartbeat:${groupId}:${memberId}`;
 const joinKey = (groupId: string) => `join:${groupId}`;
+const syncKey = (groupId: string) => `sync:${groupId}`;
+/** Kafka's CLASSIC_GROUP_NEW_MEMBER_JOIN_TIMEOUT_MS: a new member's parked JoinGroup is given up after this. */
+export const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
 
 export function join(s: GroupShard, req: JoinRequest): CoordinatorResult<Deferred<JoinResponse>> {
   const done = (r: JoinResponse) => none({ wait: Promise.resolve(r) });
@@ -151,7 +167,9 @@ function addMemberAndRebalance(s: GroupShard, g: ClassicGroup, req: JoinRequest,
   const m = newMember(req, memberId);
   g.add(m);
   const wait = awaitJoin(m);
-  s.partition.cancel(heartbeatKey(g.groupId, memberId));
+  // A new member cannot heartbeat while its JoinGroup is parked: it is timed out on the new-member
+  // join timeout instead of its session (a client that gave up and rejoined leaves no ghost forever).
+  s.partition.schedule(heartbeatKey(g.groupId, memberId), s.config.newMemberJoinTimeoutMs ?? NEW_MEMBER_JOIN_TIMEOUT_MS, (sh) => expireMember(sh, g.groupId, memberId));
   maybePrepareRebalance(s, g, `${memberId} joined`);
   maybeCompleteJoin(s, g);
   return wait;
@@ -211,6 +229,8 @@ function joinKnown(s: GroupShard, g: ClassicGroup, m: ClassicMember, req: JoinRe
 
 function maybePrepareRebalance(s: GroupShard, g: ClassicGroup, why: string): void {
   if (!g.is("Stable", "CompletingRebalance", "Empty")) return;
+  g.pendingSyncMembers.clear();
+  s.partition.cancel(syncKey(g.groupId));
   if (g.is("CompletingRebalance")) {
     // The assignment in progress is abandoned: waiting syncs must rejoin.
     for (const m of g.members.values()) {
@@ -252,15 +272,25 @@ function maybeCompleteJoin(s: GroupShard, g: ClassicGroup): void {
 /** Ends the PreparingRebalance phase; a snapshot record it makes is written by the step it runs in (GroupShard.drainRecords). */
 function completeJoin(s: GroupShard, g: ClassicGroup): void {
   s.partition.cancel(joinKey(g.groupId));
-  // Members that did not rejoin in time are removed (static ones too: Kafka removes them here).
+  // Dynamic members that did not rejoin in time are removed; static ones stay (Kafka's rule).
+  const removed: string[] = [];
   for (const m of [...g.members.values()]) {
-    if (!m.awaitingJoin) {
+    if (!m.awaitingJoin && m.groupInstanceId === null) {
       g.remove(m.memberId);
       s.partition.cancel(heartbeatKey(g.groupId, m.memberId));
+      removed.push(m.memberId);
     }
   }
-  for (const id of g.pendingMembers) s.partition.cancel(heartbeatKey(g.groupId, id));
-  g.pendingMembers.clear();
+  if (removed.length) s.log.debug({ group: g.groupId, generation: g.generationId, removed }, "members that did not rejoin removed");
+  const joined = [...g.members.values()].filter((m) => m.awaitingJoin);
+  if (g.members.size > 0 && joined.length === 0) {
+    // Only static members that did not rejoin are left: wait another rebalance timeout (their
+    // sessions remove them meanwhile), as Kafka does when it cannot elect a joined leader.
+    s.log.debug({ group: g.groupId, generation: g.generationId, members: g.members.size }, "no member rejoined; the join phase is extended");
+    s.partition.schedule(joinKey(g.groupId), g.rebalanceTimeoutMs(), (sh) => completeJoinOnTimeout(sh, g.groupId));
+    return;
+  }
+  if (g.leaderId === null || !g.members.get(g.leaderId)?.awaitingJoin) g.leaderId = joined[0]?.memberId ?? null;
   g.generationId++;
   if (g.members.size === 0) {
     g.transition("Empty", now(s));
@@ -270,16 +300,39 @@ function completeJoin(s: GroupShard, g: ClassicGroup): void {
     return;
   }
   g.protocolName = g.selectProtocol();
-  if (g.leaderId === null || !g.members.has(g.leaderId)) g.leaderId = g.members.keys().next().value!;
   g.transition("CompletingRebalance", now(s));
-  s.log.debug({ group: g.groupId, generation: g.generationId, members: g.members.size, protocol: g.protocolName }, "join complete");
+  s.log.debug({ group: g.groupId, generation: g.generationId, members: g.members.size, leader: g.leaderId, protocol: g.protocolName }, "join complete");
   for (const m of g.members.values()) {
-    const reply = m.awaitingJoin!;
+    const reply = m.awaitingJoin;
     m.awaitingJoin = null;
     m.isNew = false;
-    reply(joinResult(g, m));
+    reply?.(joinResult(g, m));
     resetSession(s, g, m);
+    g.pendingSyncMembers.add(m.memberId);
   }
+  const generation = g.generationId;
+  s.partition.schedule(syncKey(g.groupId), g.rebalanceTimeoutMs(), (sh) => expirePendingSync(sh, g.groupId, generation));
+}
+
+/** The rebalance timeout passed after a join completed: members that have not sent SyncGroup are removed. */
+function expirePendingSync(s: GroupShard, groupId: string, generation: number): CoordinatorResult<undefined> {
+  const g = s.classicGroup(groupId);
+  if (!(g instanceof ClassicGroup) || g.generationId !== generation || !g.is("CompletingRebalance", "Stable") || g.pendingSyncMembers.size === 0) return none(undefined);
+  const missing = [...g.pendingSyncMembers];
+  g.pendingSyncMembers.clear();
+  for (const id of missing) {
+    const m = g.remove(id);
+    s.partition.cancel(heartbeatKey(groupId, id));
+    m?.awaitingSync?.(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+  }
+  s.log.debug({ group: groupId, generation, removed: missing }, "members that did not sync within the rebalance timeout removed");
+  maybePrepareRebalance(s, g, `${missing.join(", ")} did not send SyncGroup within the rebalance timeout`);
+  maybeCompleteJoin(s, g);
+  return none(undefined);
+}
+
+function syncReceived(s: GroupShard, g: ClassicGroup, memberId: string): void {
+  if (g.pendingSyncMembers.delete(memberId) && g.pendingSyncMembers.size === 0) s.partition.cancel(syncKey(g.groupId));
 }
 
 export function sync(s: GroupShard, req: SyncRequest): CoordinatorResult<Deferred<SyncResponse>> {
@@ -297,6 +350,7 @@ export function sync(s: GroupShard, req: SyncRequest): CoordinatorResult<Deferre
   if (g.is("Empty")) return done(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
   if (g.is("PreparingRebalance")) return done(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
   resetSession(s, g, m);
+  syncReceived(s, g, m.memberId);
   if (g.is("Stable")) return done(syncResult(g, m));
   // CompletingRebalance: wait for the leader's assignment.
   const wait = new Promise<SyncResponse>((resolve) => {
@@ -313,7 +367,10 @@ export function sync(s: GroupShard, req: SyncRequest): CoordinatorResult<Deferre
   for (const x of g.members.values()) {
     const reply = x.awaitingSync;
     x.awaitingSync = null;
-    reply?.(syncResult(g, x));
+    if (!reply) continue;
+    reply(syncResult(g, x));
+    // Its session runs from the answer (Kafka's propagateAssignment), not from a sync that waited.
+    resetSession(s, g, x);
   }
   return none({ wait }, [snapshot(s, g)]);
 }
@@ -393,10 +450,12 @@ function resetSession(s: GroupShard, g: ClassicGroup, m: ClassicMember): void {
 
 function expireMember(s: GroupShard, groupId: string, memberId: string): CoordinatorResult<undefined> {
   const g = s.classicGroup(groupId);
-  if (g instanceof ClassicGroup && g.members.has(memberId)) {
-    // A member waiting in a join is not expired by its session (Kafka: it is covered by the rebalance timeout).
-    if (!g.members.get(memberId)!.awaitingJoin) removeMember(s, g, memberId, "session timed out");
-  }
+  const m = g instanceof ClassicGroup ? g.members.get(memberId) : undefined;
+  if (!(g instanceof ClassicGroup) || !m) return none(undefined);
+  // Kafka's hasSatisfiedHeartbeat: a member parked in a JoinGroup or SyncGroup is covered by the
+  // rebalance or pending-sync timeout; a new member is not (its timer was the new-member join timeout).
+  if (!m.isNew && (m.awaitingJoin || m.awaitingSync)) return none(undefined);
+  removeMember(s, g, memberId, m.isNew ? "new member's JoinGroup timed out" : "session timed out");
   return none(undefined);
 }
 

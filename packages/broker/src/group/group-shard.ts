@@ -42,6 +42,8 @@ export interface GroupConfig {
   shareSessionTimeoutMs: number;
   shareHeartbeatIntervalMs: number;
   shareMaxSize: number;
+  /** A new classic member's parked JoinGroup times out after this (Kafka: a 5-minute constant). */
+  newMemberJoinTimeoutMs?: number;
 }
 
 export interface CommittedOffset {
@@ -352,6 +354,15 @@ export class GroupShard implements CoordinatorShard {
       }),
     }));
     return result({ topics }, records);
+  }
+
+  /** OffsetFetch v9+ (Kafka's ConsumerGroup.validateOffsetFetch): only consumer groups check the member and its epoch. */
+  validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
+    const cg = this.consumerGroups.get(groupId);
+    if (!cg || (memberId === null && memberEpoch < 0)) return ErrorCode.NONE;
+    const m = memberId === null ? undefined : cg.members.get(memberId);
+    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return m.memberEpoch === memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
   }
 
   /**

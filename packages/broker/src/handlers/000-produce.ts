@@ -9,6 +9,9 @@
  *  - acks must be -1, 0 or 1 (else INVALID_REQUIRED_ACKS everywhere); acks=0 gets no response.
  *    acks=-1 with `min.insync.replicas` above 1 → NOT_ENOUGH_REPLICAS (the ISR is this broker).
  *  - unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION (Produce never auto-creates).
+ *  - an internal topic (`__consumer_offsets`, `__transaction_state`, `__share_group_state`; Kafka's
+ *    Topic.isInternal) → INVALID_TOPIC_EXCEPTION on each of its partitions, without a message, unless
+ *    the client id is `__admin_client` (Kafka's one exception); the coordinators write there directly.
  *  - `records` must be exactly one RecordBatch v2 (KIP-896 / Kafka's v3+ rule): magic 0/1 →
  *    UNSUPPORTED_FOR_MESSAGE_FORMAT, any other magic, a length that does not fit or a bad CRC-32C →
  *    CORRUPT_MESSAGE, more than one batch → INVALID_RECORD, a batch above the topic's
@@ -43,6 +46,11 @@ import { needsRecordValidation, validateRecords } from "../log-validator.js";
 import type { ValidationPolicy } from "../log-validator.js";
 
 type PartitionResult = ProduceResponsePartitionProduceResponseInput;
+
+/** Kafka's Topic.INTERNAL_TOPICS: clients cannot produce to them. */
+const INTERNAL_TOPICS = new Set(["__consumer_offsets", "__transaction_state", "__share_group_state"]);
+/** Kafka's AdminUtils.ADMIN_CLIENT_ID, the one client id whose produce requests may write internal topics. */
+const ADMIN_CLIENT_ID = "__admin_client";
 
 function fail(index: number, errorCode: number, errorMessage: string | null = null): PartitionResult {
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage };
@@ -184,6 +192,10 @@ export default defineHandler({
         topicId: td.topicId,
         partitionResponses: await Promise.all(td.partitionData.map(async (pd) => {
           if (!topic || !policy) return fail(pd.index, unknown);
+          if (INTERNAL_TOPICS.has(topic.name) && ctx.header.clientId !== ADMIN_CLIENT_ID) {
+            ctx.log.debug({ topic: topic.name, partition: pd.index }, "produce to an internal topic refused");
+            return fail(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION);
+          }
           const r = await appendPartition(topic, policy, pd.index, pd.records, req.acks, admit);
           if (r.errorCode === ErrorCode.NONE) b.notifyAppend(topic.name, pd.index);
           else ctx.log.debug({ topic: topic.name, partition: pd.index, errorCode: r.errorCode, msg: r.errorMessage }, "produce rejected");

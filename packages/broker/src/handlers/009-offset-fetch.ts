@@ -6,6 +6,10 @@
  * the group has offsets for. `require_stable` (v7+): a partition with an offset committed by an open
  * transaction (TxnOffsetCommit) answers UNSTABLE_OFFSET_COMMIT until its marker is written. v10: a topic id that is not known → UNKNOWN_TOPIC_ID on its partitions.
  * An empty group id → INVALID_GROUP_ID (v8+: per group).
+ * v9+ member id and epoch (Kafka's ConsumerGroup.validateOffsetFetch): for a KIP-848 consumer group,
+ * a fetch that names a member must come from a current member (else UNKNOWN_MEMBER_ID) at its current
+ * member epoch (else STALE_MEMBER_EPOCH); without member id and with epoch < 0 (admin tools, old
+ * clients) it is always answered. Classic groups are not checked (Kafka does not either).
  */
 import { ApiKey, ErrorCode, ZERO_UUID } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
@@ -15,9 +19,13 @@ import type { CommittedOffset } from "../group/group-shard.js";
 type Topics = { name: string; partitionIndexes: number[] }[] | null;
 type Fetched = { errorCode: number; topics: { name: string; partitions: (CommittedOffset & { partitionIndex: number; errorCode?: number })[] }[] };
 
-async function fetchGroup(ctx: RequestContext, groupId: string, topics: Topics, requireStable: boolean): Promise<Fetched> {
+async function fetchGroup(ctx: RequestContext, groupId: string, topics: Topics, requireStable: boolean, member: { memberId: string | null; memberEpoch: number } | null = null): Promise<Fetched> {
   if (groupId === "") return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
-  const r = await ctx.broker.groups.run(groupId, (s) => ({ records: [], response: s.fetchOffsets(groupId, topics, requireStable) }), false);
+  const r = await ctx.broker.groups.run(groupId, (s) => {
+    const errorCode = member ? s.validateOffsetFetch(groupId, member.memberId, member.memberEpoch) : ErrorCode.NONE;
+    if (errorCode !== ErrorCode.NONE) ctx.log.debug({ group: groupId, member: member!.memberId, memberEpoch: member!.memberEpoch, errorCode }, "offset fetch refused");
+    return { records: [], response: errorCode !== ErrorCode.NONE ? { errorCode, topics: [] } : s.fetchOffsets(groupId, topics, requireStable) };
+  }, false);
   const none = { offset: -1n, leaderEpoch: -1, metadata: "", commitTimestamp: -1n };
   return r ?? { errorCode: ErrorCode.NONE, topics: (topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ ...none, partitionIndex })) })) };
 }
@@ -46,7 +54,7 @@ export default defineHandler({
         if (name === undefined) unknownIds.add(t.topicId);
         return { name: name ?? `\0${t.topicId}`, partitionIndexes: t.partitionIndexes };
       });
-      const r = await fetchGroup(ctx, g.groupId, topics, req.requireStable);
+      const r = await fetchGroup(ctx, g.groupId, topics, req.requireStable, ctx.apiVersion >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null);
       groups.push({
         groupId: g.groupId,
         errorCode: r.errorCode,
