@@ -51,7 +51,10 @@ export interface ConfigDef {
   /** Allowed values (case-sensitive as in Kafka), for string configs with a fixed set. */
   readonly oneOf?: readonly string[];
   readonly min?: number;
+  readonly max?: number;
   readonly readOnly?: boolean;
+  /** odradek's own setting, not Kafka's: DescribeConfigs lists it only when it is set. */
+  readonly internal?: boolean;
   /** For a broker config expressed in another unit: multiply the value by this to get the primary synonym's unit. */
   readonly scale?: number;
 }
@@ -135,6 +138,11 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "group.consumer.heartbeat.interval.ms", type: "int", default: "5000", min: 1, readOnly: true },
   { name: "group.consumer.assignors", type: "list", default: "uniform,range", readOnly: true },
   { name: "process.roles", type: "list", default: "broker,controller", readOnly: true },
+  // odradek's own: the level `transaction.version` is finalized at (features.ts). 1 makes clients use
+  // transactions version 1 (explicit AddPartitionsToTxn/AddOffsetsToTxn, EndTxn v4), as
+  // `kafka-features downgrade --feature transaction.version=1` does on Kafka; UpdateFeatures will
+  // change it at run time once it is served.
+  { name: "odradek.transaction.version", type: "int", default: "2", min: 0, max: 2, readOnly: true, internal: true },
 ];
 
 /**
@@ -195,6 +203,7 @@ export function validateValue(def: ConfigDef, raw: string): string | null {
       const [lo, hi] = def.type === "int" ? [-(2n ** 31n), 2n ** 31n - 1n] : def.type === "short" ? [-(2n ** 15n), 2n ** 15n - 1n] : [-(2n ** 63n), 2n ** 63n - 1n];
       if (n < lo || n > hi) return `${def.name}: ${raw} is out of range for a ${def.type}`;
       if (def.min !== undefined && n < BigInt(def.min)) return `${def.name}: ${raw} is below the minimum ${def.min}`;
+      if (def.max !== undefined && n > BigInt(def.max)) return `${def.name}: ${raw} is above the maximum ${def.max}`;
       return null;
     }
     case "double":

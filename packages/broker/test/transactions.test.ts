@@ -313,3 +313,29 @@ describe("transactions across a restart", () => {
     }
   });
 });
+
+describe("transactions version 1 (odradek.transaction.version=1)", () => {
+  it("finalizes transaction.version 1; EndTxn v5 keeps the epoch and Produce v12 does not add the partition", async () => {
+    const broker = await startBroker({ config: { "odradek.transaction.version": "1", "transaction.state.log.num.partitions": "1" } });
+    const cl = await TestClient.connect(broker.port);
+    try {
+      const av = await cl.request(ApiKey.ApiVersions, 4, { clientSoftwareName: "t", clientSoftwareVersion: "1" });
+      expect(av.finalizedFeatures.find((f) => f.name === "transaction.version")).toEqual({ name: "transaction.version", minVersionLevel: 1, maxVersionLevel: 1 });
+      await cl.request(ApiKey.CreateTopics, 7, { topics: [{ name: "t1", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+      const p = new TxnProducer(cl, "v1");
+      await p.init();
+      const epoch = p.epoch;
+      // no implicit add under version 1: the partition must be added first
+      expect((await p.send("t1", 0, ["x"], 12)).errorCode).not.toBe(0);
+      expect(await p.add("t1", [0])).toEqual([0]);
+      expect((await p.send("t1", 0, ["y"], 12)).errorCode).toBe(0);
+      const r = await p.end(true, 5);
+      expect([r.errorCode, r.producerEpoch]).toEqual([0, epoch]);
+      const describe = await cl.request(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 4, resourceName: String(broker.broker.nodeId), configurationKeys: null }], includeSynonyms: false, includeDocumentation: false });
+      expect(describe.results[0]!.configs.some((c) => c.name === "odradek.transaction.version")).toBe(true); // listed because it is set
+    } finally {
+      await cl.close();
+      await broker.close();
+    }
+  });
+});

@@ -106,7 +106,7 @@ type Admit = (topic: string, partition: number, h: RecordBatchHeader) => Promise
 
 function admitter(ctx: RequestContext, transactionalId: string | null): Admit {
   const b = ctx.broker;
-  const tv = transactionVersion(12, ctx.apiVersion);
+  const tv = transactionVersion(ctx.broker.config, 12, ctx.apiVersion);
   return async (topic, partition, h) => {
     if (transactionalId === null) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message: "a transactional batch needs the request's transactional id" };
     const tp = topicPartitionKey(topic, partition);

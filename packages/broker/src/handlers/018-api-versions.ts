@@ -49,7 +49,7 @@ export default defineHandler({
         return { errorCode, apiKeys: [], throttleTimeMs: 0 };
       }
     }
-    return { errorCode: ErrorCode.NONE, apiKeys: advertised, throttleTimeMs: 0, finalizedFeaturesEpoch: FINALIZED_FEATURES_EPOCH, ...featureLists(ctx.apiVersion) };
+    return { errorCode: ErrorCode.NONE, apiKeys: advertised, throttleTimeMs: 0, finalizedFeaturesEpoch: FINALIZED_FEATURES_EPOCH, ...featureLists(ctx.apiVersion, ctx.broker.config) };
   },
   errorResponse(_req, errorCode) {
     return { errorCode, apiKeys: advertised };

@@ -43,7 +43,7 @@ async function addOne(ctx: RequestContext, txn: { transactionalId: string; produ
     return each(txn.topics, (t, p) => codes.get(topicPartitionKey(t, p))!);
   }
   const keys = txn.topics.flatMap((t) => t.partitions.map((p) => topicPartitionKey(t.name, p)));
-  const r = await b.txns.addPartitions(txn.transactionalId, pid, txn.producerEpoch, keys, transactionVersion(Infinity, ctx.apiVersion));
+  const r = await b.txns.addPartitions(txn.transactionalId, pid, txn.producerEpoch, keys, transactionVersion(ctx.broker.config, Infinity, ctx.apiVersion));
   if (r.errorCode !== ErrorCode.NONE) ctx.log.debug({ transactionalId: txn.transactionalId, errorCode: r.errorCode, why: r.message }, "AddPartitionsToTxn refused");
   const code = fencedFor(r.errorCode, ctx.apiVersion, 2);
   return each(txn.topics, () => code);

@@ -31,7 +31,7 @@ export default defineHandler({
     await b.groups.ensureReady();
     const pid = Number(req.producerId);
     const offsetsPartition = topicPartitionKey(GROUP_METADATA_TOPIC, b.groups.partitionFor(req.groupId));
-    const tv = transactionVersion(5, ctx.apiVersion);
+    const tv = transactionVersion(ctx.broker.config, 5, ctx.apiVersion);
     const check = tv >= 2
       ? await b.txns.addPartitions(req.transactionalId, pid, req.producerEpoch, [offsetsPartition], tv)
       : b.config.bool("transaction.partition.verification.enable")

@@ -10,10 +10,11 @@
  * introduced it: InitProducerId < 4, AddPartitionsToTxn / AddOffsetsToTxn / EndTxn < 2, TxnOffsetCommit < 3.
  */
 import { ErrorCode } from "@odradek/codec";
+import type { BrokerConfig } from "../config.js";
 import { finalizedLevel } from "../features.js";
 
-export function transactionVersion(minRequestVersionForV2: number, apiVersion: number): number {
-  const finalized = finalizedLevel("transaction.version");
+export function transactionVersion(config: BrokerConfig, minRequestVersionForV2: number, apiVersion: number): number {
+  const finalized = finalizedLevel("transaction.version", config);
   if (finalized >= 2 && apiVersion >= minRequestVersionForV2) return 2;
   return finalized >= 1 ? 1 : 0;
 }
