@@ -15,7 +15,8 @@
 //                (committed and aborted, in send order).
 //   copy-kill9   VerifiableProducer writes --records (100,000) unique values to a 4-partition topic; Kafka's
 //                TransactionalMessageCopier (kafka-tools 4.4, --group-mode --use-group-metadata,
-//                500 records per transaction) copies them; at 30 % the broker is SIGKILLed and started
+//                500 records per transaction, --enable-random-aborts: random transactions are
+//                aborted and copied again, so the output log holds aborted data) copies them; at 30 % the broker is SIGKILLed and started
 //                again on its data directory; the copier (restarted if it exited) finishes; the checker
 //                proves the output holds exactly the input's values, each once, in input order per
 //                partition, no aborted or control record, no open transaction left.
@@ -43,7 +44,7 @@ const CHECKS = ['txn-mix', 'copy-kill9', 'streams-kill9'];
 const { opts, brokerNames, cache, logDir, say, t0, runId } = setupSuiteRun({
   tag: 'eos',
   file: import.meta.url,
-  helpLines: 28,
+  helpLines: 31,
   defaults: { checks: null, versions: ['2', '1'], records: 100_000, timeout: 600, out: path.join(here, 'results') },
   flags: {
     '--checks': (o, val) => { o.checks = val().split(',').filter(Boolean); },
@@ -179,7 +180,7 @@ async function copyKill9(b) {
   const vp = await kafkaTool('verifiable-producer', 'VerifiableProducer', ['--bootstrap-server', b.bootstrap, '--topic', 'input', '--max-messages', String(n), '--acks', '-1'], 600_000);
   if (vp.code !== 0 || !vp.out.includes(`"acked":${n}`)) throw new Error(`VerifiableProducer: ${lastLine(vp.out)}`);
   const copierArgs = ['--broker-list', b.bootstrap, '--input-topic', 'input', '--input-partition', '0', '--output-topic', 'output',
-    '--transactional-id', 'eos-copier', '--consumer-group', 'eos-copier', '--group-mode', '--use-group-metadata', '--transaction-size', '500'];
+    '--transactional-id', 'eos-copier', '--consumer-group', 'eos-copier', '--group-mode', '--use-group-metadata', '--transaction-size', '500', '--enable-random-aborts'];
   const progress = (out) => Math.max(0, ...[...out.matchAll(/"totalProcessed":(\d+)/g)].map((m) => Number(m[1])));
   let copier = start('copier', tool, ['org.apache.kafka.tools.TransactionalMessageCopier', ...copierArgs]);
   const s = Date.now();
