@@ -218,6 +218,18 @@ async function round(kind, r) {
         });
       }
     }
+    if (!cfg.skip.has("txn")) {
+      // Transactional produce (issue #16): 8 partitions, acks=all, a commit every 100 ms, so the
+      // figure includes the transaction round trips (AddPartitionsToTxn or Produce v12's implicit add,
+      // EndTxn, the markers) at ~10 commits a second, not just idempotent produce.
+      await section(kind, `${tag} ProducerPerformance transactional`, async () => {
+        const topic = "tp-p8-txn";
+        await createTopic(b, topic, 8);
+        const out = await withCpu(b, () => loads.producerPerformance({ bootstrap: b.bootstrap, topic, records: cfg.records, warmupRecords: Math.floor(cfg.records / 5), acks: "all", transactionalId: `bench-${kind}-r${r}`, transactionDurationMs: 100 }));
+        res.clients["ProducerPerformance-transactional-100ms"] = out;
+        log(`${kind} ${tag}: ProducerPerformance 8p transactional (commit every 100 ms): ${f1(out.mbPerSec)} MB/s, ${Math.round(out.recordsPerSec)} rec/s, broker CPU ${out.brokerCpuSeconds.toFixed(1)} s`);
+      });
+    }
     if (!cfg.skip.has("consume")) {
       for (const m of CONSUME_MATRIX) {
         const key = `p${m.partitions}-${m.compression}`;

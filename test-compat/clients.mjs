@@ -58,6 +58,32 @@ async function need(cmd, args = ['--version']) {
   return r.code === 0;
 }
 
+/**
+ * Builds a Maven module of test-compat (`<src>/pom.xml`, sources under `<src>/src/main/java`) into
+ * `$cache/<name>`: `libs/` (mvn dependency:copy-dependencies, Maven repository in the cache) and
+ * `classes/` (javac). A stamp of the pom's and sources' hash skips both when nothing changed.
+ */
+export async function javaBuild(cache, name, src) {
+  if (!(await need('mvn', ['-v']))) return { ok: false, reason: 'mvn not found' };
+  if (!(await need('javac', ['-version']))) return { ok: false, reason: 'javac (JDK 17+) not found' };
+  const dir = path.join(cache, name);
+  const pom = path.join(src, 'pom.xml');
+  const sources = fs.readdirSync(path.join(src, 'src', 'main', 'java'), { recursive: true })
+    .filter((f) => f.endsWith('.java')).sort().map((f) => path.join(src, 'src', 'main', 'java', f));
+  const want = hashFiles([pom, ...sources]);
+  const stamp = path.join(dir, '.installed');
+  if (stampOk(stamp, want) && fs.existsSync(path.join(dir, 'classes'))) return { ok: true, cached: true };
+  const libs = path.join(dir, 'libs');
+  let r = await sh('mvn', ['-q', '-B', '-f', pom, `-Dmaven.repo.local=${path.join(cache, 'tool', 'm2')}`,
+    'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libs}`], { env: { MAVEN_OPTS: '-Xmx512m' } });
+  if (r.code !== 0) return { ok: false, reason: `mvn dependency:copy-dependencies failed: ${lastLines(r.out)}` };
+  fs.rmSync(path.join(dir, 'classes'), { recursive: true, force: true });
+  r = await sh('javac', ['-J-Xmx512m', '-nowarn', '-d', path.join(dir, 'classes'), '-cp', `${libs}/*`, ...sources]);
+  if (r.code !== 0) return { ok: false, reason: `javac failed: ${lastLines(r.out)}` };
+  fs.writeFileSync(stamp, want);
+  return { ok: true };
+}
+
 /** Tool-cache environment: registries' caches inside the compat cache. */
 export function toolEnv(cache) {
   return {
@@ -196,26 +222,7 @@ export function clients(here, cache) {
       registry: 'Maven Central',
       pin: 'org.apache.kafka:kafka-clients 4.4.0 (producer, consumer, AdminClient, KafkaShareConsumer)',
       scenarios: [...CORE, ...GROUPS, ...SHARE_JAVA],
-      async install() {
-        if (!(await need('mvn', ['-v']))) return { ok: false, reason: 'mvn not found' };
-        if (!(await need('javac', ['-version']))) return { ok: false, reason: 'javac (JDK 17+) not found' };
-        const dir = path.join(cache, 'java');
-        const pom = path.join(here, 'java', 'pom.xml');
-        const srcDir = path.join(here, 'java', 'src', 'main', 'java', 'odradek', 'compat');
-        const sources = fs.readdirSync(srcDir).filter((f) => f.endsWith('.java')).sort().map((f) => path.join(srcDir, f));
-        const want = hashFiles([pom, ...sources]);
-        const stamp = path.join(dir, '.installed');
-        if (stampOk(stamp, want) && fs.existsSync(path.join(dir, 'classes'))) return { ok: true, cached: true };
-        const libs = path.join(dir, 'libs');
-        let r = await sh('mvn', ['-q', '-B', '-f', pom, `-Dmaven.repo.local=${path.join(cache, 'tool', 'm2')}`,
-          'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libs}`], { env: { MAVEN_OPTS: '-Xmx512m' } });
-        if (r.code !== 0) return { ok: false, reason: `mvn dependency:copy-dependencies failed: ${lastLines(r.out)}` };
-        fs.rmSync(path.join(dir, 'classes'), { recursive: true, force: true });
-        r = await sh('javac', ['-J-Xmx512m', '-d', path.join(dir, 'classes'), '-cp', `${libs}/*`, ...sources]);
-        if (r.code !== 0) return { ok: false, reason: `javac failed: ${lastLines(r.out)}` };
-        fs.writeFileSync(stamp, want);
-        return { ok: true };
-      },
+      install: () => javaBuild(cache, 'java', path.join(here, 'java')),
       command: () => ['java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC',
         '-cp', `${path.join(cache, 'java', 'classes')}:${path.join(cache, 'java', 'libs')}/*`, 'odradek.compat.Scenarios']],
     },

@@ -25,17 +25,20 @@ function fail(what, res) {
 }
 
 /**
- * Kafka's ProducerPerformance. throughput -1 = as fast as it goes. Its last line:
+ * Kafka's ProducerPerformance. throughput -1 = as fast as it goes. With `transactionalId` it produces
+ * in transactions (idempotent, acks=all), committing every `transactionDurationMs`. Its last line:
  * "N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency, a ms 50th, b ms 95th, c ms 99th, d ms 99.9th."
  * (MB there is 1024*1024 bytes.)
  */
-export async function producerPerformance({ bootstrap, topic, records, recordSize = 1024, throughput = -1, acks, compression = "none", warmupRecords = 0, props = {} }) {
+export async function producerPerformance({ bootstrap, topic, records, recordSize = 1024, throughput = -1, acks, compression = "none", warmupRecords = 0, props = {}, transactionalId = null, transactionDurationMs = null }) {
   const producerProps = { "bootstrap.servers": bootstrap, acks: String(acks), "compression.type": compression, ...props };
   const args = [
     ...javaArgs(),
     "org.apache.kafka.tools.ProducerPerformance",
     "--topic", topic, "--num-records", String(records), "--record-size", String(recordSize), "--throughput", String(throughput),
     ...(warmupRecords > 0 ? ["--warmup-records", String(warmupRecords)] : []),
+    // transactions: a commit each transactionDurationMs (the tool's default is 3,000 ms)
+    ...(transactionalId ? ["--transactional-id", transactionalId, "--transaction-duration-ms", String(transactionDurationMs ?? 3000)] : []),
     "--producer-props", ...Object.entries(producerProps).map(([k, v]) => `${k}=${v}`),
   ];
   const res = await run("java", args, { timeoutMs: 900_000 });

@@ -81,7 +81,7 @@ function brokerSynonyms(config: BrokerConfig, names: readonly string[]): ConfigD
 export function describeBrokerConfigs(broker: Broker, keys: readonly string[] | null, includeSynonyms: boolean): ConfigDescription[] {
   const config = broker.config;
   const out: ConfigDescription[] = [];
-  const names = new Set<string>(BROKER_CONFIGS.map((d) => d.name));
+  const names = new Set<string>(BROKER_CONFIGS.filter((d) => !d.internal).map((d) => d.name));
   for (const k of config.explicit.keys()) names.add(k);
   for (const name of [...names].sort()) {
     if (keys && !keys.includes(name)) continue;

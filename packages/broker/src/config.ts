@@ -51,7 +51,10 @@ export interface ConfigDef {
   /** Allowed values (case-sensitive as in Kafka), for string configs with a fixed set. */
   readonly oneOf?: readonly string[];
   readonly min?: number;
+  readonly max?: number;
   readonly readOnly?: boolean;
+  /** odradek's own setting, not Kafka's: DescribeConfigs lists it only when it is set. */
+  readonly internal?: boolean;
   /** For a broker config expressed in another unit: multiply the value by this to get the primary synonym's unit. */
   readonly scale?: number;
 }
@@ -234,6 +237,7 @@ export function validateValue(def: ConfigDef, raw: string): string | null {
       const [lo, hi] = def.type === "int" ? [-(2n ** 31n), 2n ** 31n - 1n] : def.type === "short" ? [-(2n ** 15n), 2n ** 15n - 1n] : [-(2n ** 63n), 2n ** 63n - 1n];
       if (n < lo || n > hi) return `${def.name}: ${raw} is out of range for a ${def.type}`;
       if (def.min !== undefined && n < BigInt(def.min)) return `${def.name}: ${raw} is below the minimum ${def.min}`;
+      if (def.max !== undefined && n > BigInt(def.max)) return `${def.name}: ${raw} is above the maximum ${def.max}`;
       return null;
     }
     case "double":

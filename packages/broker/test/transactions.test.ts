@@ -313,3 +313,29 @@ describe("transactions across a restart", () => {
     }
   });
 });
+
+describe("transactions version 1 (UpdateFeatures downgrades transaction.version to 1)", () => {
+  it("finalizes transaction.version 1; EndTxn v5 keeps the epoch and Produce v12 does not add the partition", async () => {
+    const broker = await startBroker({ config: { "transaction.state.log.num.partitions": "1" } });
+    const cl = await TestClient.connect(broker.port);
+    try {
+      const down = await cl.request(ApiKey.UpdateFeatures, 1, { timeoutMs: 60000, featureUpdates: [{ feature: "transaction.version", maxVersionLevel: 1, upgradeType: 2 }], validateOnly: false });
+      expect(down.errorCode).toBe(0);
+      const av = await cl.request(ApiKey.ApiVersions, 4, { clientSoftwareName: "t", clientSoftwareVersion: "1" });
+      expect(av.finalizedFeatures.find((f) => f.name === "transaction.version")).toEqual({ name: "transaction.version", minVersionLevel: 1, maxVersionLevel: 1 });
+      await cl.request(ApiKey.CreateTopics, 7, { topics: [{ name: "t1", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+      const p = new TxnProducer(cl, "v1");
+      await p.init();
+      const epoch = p.epoch;
+      // no implicit add under version 1: the partition must be added first
+      expect((await p.send("t1", 0, ["x"], 12)).errorCode).not.toBe(0);
+      expect(await p.add("t1", [0])).toEqual([0]);
+      expect((await p.send("t1", 0, ["y"], 12)).errorCode).toBe(0);
+      const r = await p.end(true, 5);
+      expect([r.errorCode, r.producerEpoch]).toEqual([0, epoch]);
+    } finally {
+      await cl.close();
+      await broker.close();
+    }
+  });
+});
