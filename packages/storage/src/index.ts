@@ -4,7 +4,7 @@ export { writeFileAtomic, errorCode } from "./fs/file-system.js";
 export { NodeFileSystem } from "./fs/node-file-system.js";
 export { MemoryFileSystem } from "./fs/memory-file-system.js";
 export type { Fault, CrashMode } from "./fs/memory-file-system.js";
-export type { Logger } from "./logger.js";
+export type { Logger, LogFn } from "./logger.js";
 export { noopLogger } from "./logger.js";
 export { KafkaStorageError, LogClosedError, CorruptLogError } from "./errors.js";
 export { CleanupPolicy, defaultLogConfig, parseLogConfig } from "./log/log-config.js";
