@@ -16,7 +16,7 @@ import leaveGroup from "./013-leave-group.js";
 import syncGroup from "./014-sync-group.js";
 import describeGroups from "./015-describe-groups.js";
 import listGroups from "./016-list-groups.js";
-import apiVersions, { setAdvertisedApis } from "./018-api-versions.js";
+import apiVersions from "./018-api-versions.js";
 import createTopics from "./019-create-topics.js";
 import deleteTopics from "./020-delete-topics.js";
 import deleteRecords from "./021-delete-records.js";
@@ -38,7 +38,7 @@ import describeTopicPartitions from "./075-describe-topic-partitions.js";
 import consumerGroupHeartbeat from "./068-consumer-group-heartbeat.js";
 import consumerGroupDescribe from "./069-consumer-group-describe.js";
 
-export const HANDLERS: readonly HandlerDefinition<any>[] = [
+export const HANDLERS: readonly HandlerDefinition[] = [
   produce,
   fetch,
   listOffsets,
@@ -75,4 +75,3 @@ export const HANDLERS: readonly HandlerDefinition<any>[] = [
   describeTopicPartitions,
 ];
 
-setAdvertisedApis(HANDLERS);

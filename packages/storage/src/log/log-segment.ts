@@ -467,7 +467,7 @@ export class LogSegment {
     let nextStart = 0;
     const readAt = (buf: Buffer, at: number): Promise<number> => this.log.read(buf, 0, Math.min(buf.length, fileSize - at), at);
     const moveTo = async (position: number): Promise<void> => {
-      if (next) {
+      if (next !== null) {
         const n = await next;
         next = null;
         [cur, spare] = [spare, cur];
