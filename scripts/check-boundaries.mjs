@@ -40,7 +40,6 @@ const MAX_TEST_LINES = 1500;
 /** Files over MAX_LINES today, with their length when listed: split them and remove them here; never raise a figure. */
 const KNOWN_LONG = {
   "packages/storage/src/log/unified-log.ts": 660,
-  "packages/storage/src/log/log-segment.ts": 624,
 };
 
 const SOURCE = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
