@@ -7,7 +7,7 @@
 //                           [--brokers kafka,odradek] [--skip a,b] [--out DIR] [--readme|--no-readme]
 //                           [--no-build] [--render results.json]
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync } from "node:fs";
+import { mkdirSync, rmSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { cpus, totalmem } from "node:os";
 import { ROOT, SHARED_CONFIG, prepare, start, waitLeaders, kafkaLibs } from "./lib/brokers.mjs";

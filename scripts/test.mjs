@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The project's test command (`pnpm test`): installs the system tools tests drive, checks that the generated codec matches protocol/,
-// builds every package (native modules, tsc, the CLI bundle), runs vitest, then the compatibility CI subset against odradek (`node test-compat/run.mjs --subset ci`:
+// builds every package (native modules, tsc, the CLI bundle), type-checks the tests (tsconfig.test.json), lints (`pnpm lint`), runs vitest, then the compatibility CI subset against odradek (`node test-compat/run.mjs --subset ci`:
 // real clients installed into test-compat/.cache/compat by that runner), and ends with two summary lines:
 // "vitest: N passed, N failed, N skipped" and "compat: N passed, N failed, N skipped"; the exit status is non-zero if either failed.
 // Extra arguments go to vitest (e.g. `pnpm test packages/codec`) and skip the compat subset, as does COMPAT_SKIP=1.
@@ -22,6 +22,11 @@ run("bash", [join(root, "scripts", "ci-tools.sh")]);
 run(process.execPath, [join(root, "scripts", "generate-codec.mjs"), "--check"]);
 run(process.execPath, [join(root, "packages", "codec", "scripts", "build-native.mjs")]);
 run(bin("tsc"), ["-b", "packages/cli"]);
+// Test files are type-checked too (tsconfig.test.json, no output): vitest strips types without checking them.
+run(bin("tsc"), ["-p", "tsconfig.test.json"]);
+// `pnpm lint`: Biome's rules (biome.json), then the import arrows and file lengths.
+run(bin("biome"), ["lint"]);
+run(process.execPath, [join(root, "scripts", "check-boundaries.mjs")]);
 run(process.execPath, [join(root, "packages", "cli", "scripts", "bundle.mjs")]);
 
 const out = mkdtempSync(join(tmpdir(), "odradek-vitest-"));

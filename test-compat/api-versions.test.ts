@@ -3,10 +3,9 @@
  * 4.4's BrokerApiVersionsCommand and on the real packages/broker/SKIPPED.md.
  */
 import { describe, expect, it } from "vitest";
-// a plain ESM module of the compat runner (no type declarations; test-compat is not type-checked)
+// a plain ESM module of the compat runner, typed by api-versions.d.mts
 import { compareApiVersions, parseBrokerApiVersions, skippedReasons } from "./api-versions.mjs";
-
-interface Api { name: string; apiKey: number; minVersion: number | null; maxVersion: number | null }
+import type { ToolApi as Api } from "./api-versions.mjs";
 
 // Lines as the tool prints them: a range, a single version (min = max) and an API not advertised.
 const tool = (lines: string[]): string =>
@@ -40,20 +39,20 @@ describe("compareApiVersions", () => {
   it("fails a served API whose min or max differs, lists an API odradek does not serve with its ledger reason", () => {
     const odradek = [api("Produce", 0, 3, 13), api("Fetch", 1, 4, 17), api("Metadata", 3, 0, 13), api("DescribeAcls", 29, null, null), api("CreateTopics", 19, 2, 7)];
     const { rows, failures, same } = compareApiVersions(odradek, kafka);
-    expect(failures.map((r: { apiKey: number; failure: string }) => [r.apiKey, r.failure])).toEqual([
+    expect(failures.map((r) => [r.apiKey, r.failure])).toEqual([
       [0, "min 3, Kafka 0"],
       [1, "max 17, Kafka 18"],
     ]);
-    const acls = rows.find((r: { apiKey: number }) => r.apiKey === 29);
+    const acls = rows.find((r) => r.apiKey === 29);
     expect(acls).toMatchObject({ odradek: "not served", kafka: "0–3", failure: null });
-    expect(acls.reason).toMatch(/ACLs/); // from packages/broker/SKIPPED.md
+    expect(acls?.reason).toMatch(/ACLs/); // from packages/broker/SKIPPED.md
     expect(same).toEqual([3, 19]);
   });
 
   it("fails an API odradek serves that Kafka does not advertise", () => {
     const { failures } = compareApiVersions([...kafka, api("Vote", 52, 0, 2)], [...kafka, api("Vote", 52, null, null)]);
     expect(failures).toHaveLength(1);
-    expect(failures[0].failure).toBe("Kafka 4.4 does not advertise it");
+    expect(failures[0]?.failure).toBe("Kafka 4.4 does not advertise it");
   });
 
   it("passes when every served API has Kafka's range", () => {

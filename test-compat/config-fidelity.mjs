@@ -16,11 +16,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FrameDecoder, decodeResponse, encodeRequest } from '../packages/codec/dist/index.js';
 import { startKafka, startOdradek } from './brokers.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const opt = {};
 for (let i = 2; i < process.argv.length; i += 2) opt[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 

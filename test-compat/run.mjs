@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { judgeApiVersions } from './api-versions.mjs';
 import { startKafka as startKafkaBroker, startOdradek as startOdradekBroker } from './brokers.mjs';
-import { clients as clientCatalogue, CORE } from './clients.mjs';
+import { clients as clientCatalogue, } from './clients.mjs';
 import { parseRunnerArgs } from './suite-runner.mjs';
 import { API_DEFINITIONS } from '../packages/codec/dist/index.js';
 

@@ -6,7 +6,6 @@ import { join, relative } from "node:path";
 import { median, percentile } from "./proc.mjs";
 
 const KINDS = ["kafka", "odradek"];
-const NAMES = { kafka: "Kafka 4.4", odradek: "odradek" };
 
 function roundsOf(data, kind) {
   return data.rounds.filter((r) => r.kind === kind);

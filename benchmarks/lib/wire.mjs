@@ -267,7 +267,7 @@ export async function firstAckedProduce({ host, port, topic, partition = 0, part
       try {
         const res = await conn.createTopic(topic, partitions);
         if (res.error === 0 || res.error === 36) break;
-      } catch (e) {
+      } catch {
         if (!isAlive()) throw new Error("broker exited");
         conn.close();
         conn = await connectRetry(host, port, deadline);
@@ -286,7 +286,7 @@ export async function firstAckedProduce({ host, port, topic, partition = 0, part
         conn.close();
         return { t, attempts };
       }
-    } catch (e) {
+    } catch {
       if (!isAlive()) throw new Error("broker exited");
       conn.close();
       conn = await connectRetry(host, port, deadline);

@@ -23,7 +23,7 @@ import { randomBytes } from "node:crypto";
 import { resolve as resolvePath } from "node:path";
 import fastq from "fastq";
 import { LOG_IO_CONCURRENCY, LogManager, MemoryFileSystem, MetadataStore, NodeFileSystem, loadOrCreateMetaProperties, lockLogDir, mapLimit } from "@odradek/storage";
-import type { FileSystem, LogDirLock, UnifiedLog, Logger as StorageLogger } from "@odradek/storage";
+import type { FileSystem, LogDirLock, UnifiedLog } from "@odradek/storage";
 import { BrokerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { FetchSessionCache } from "./fetch-sessions.js";
@@ -72,12 +72,6 @@ export function randomUuid(): string {
     const s = randomBytes(16).toString("base64url");
     if (s !== ZERO_UUID && !s.startsWith("-")) return s;
   }
-}
-
-/** The broker's pino-style logger as storage's (which passes a string or an object first). */
-function storageLogger(log: Logger): StorageLogger {
-  const fn = (level: "info" | "warn" | "error" | "debug") => (obj: object | string, msg?: string) => (typeof obj === "string" ? log[level](obj) : log[level](obj, msg));
-  return { info: fn("info"), warn: fn("warn"), error: fn("error"), debug: fn("debug"), child: (b) => storageLogger(log.child(b)) };
 }
 
 /**
@@ -158,7 +152,7 @@ export class Broker {
    */
   static async open(config: BrokerConfig, dataDir: string | null, log: Logger, clock: Clock = systemClock): Promise<Broker> {
     const dir = dataDir ? resolvePath(dataDir) : MEMORY_DATA_DIR;
-    const lock = dataDir ? lockLogDir(dir, storageLogger(log)) : null;
+    const lock = dataDir ? lockLogDir(dir, log) : null;
     try {
       const b = await Broker.load(config, dataDir ? new NodeFileSystem() : new MemoryFileSystem(1, { keepDurableCopies: false }), dataDir ? dir : null, dir, log, clock);
       b.lock = lock;
@@ -180,7 +174,7 @@ export class Broker {
     const logs = await LogManager.open({
       fs,
       dataDir: dir,
-      logger: storageLogger(log),
+      logger: log,
       topicConfigs: (topic) => logConfigsFor(config, topicConfigs.get(topic) ?? new Map()),
       ...logSchedule(config),
     });

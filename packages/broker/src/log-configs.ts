@@ -3,24 +3,9 @@
  * configs (its own overrides over the broker's `log.*` synonyms over Kafka's defaults, see config.ts)
  * and the LogManager's scheduler intervals.
  */
+import { LOG_CONFIG_KEYS } from "@odradek/storage";
 import type { LogManagerOptions } from "@odradek/storage";
 import type { BrokerConfig } from "./config.js";
-
-/** Topic configs the storage engine reads (see storage's `parseLogConfig`). */
-const LOG_CONFIG_KEYS = [
-  "segment.bytes",
-  "segment.ms",
-  "segment.jitter.ms",
-  "segment.index.bytes",
-  "index.interval.bytes",
-  "retention.ms",
-  "retention.bytes",
-  "delete.retention.ms",
-  "flush.messages",
-  "flush.ms",
-  "cleanup.policy",
-  "message.timestamp.type",
-] as const;
 
 /** Every storage-relevant config of a topic, resolved. */
 export function logConfigsFor(config: BrokerConfig, overrides: ReadonlyMap<string, string>): Record<string, string> {

@@ -15,6 +15,13 @@ import type { Broker } from "./broker.js";
 
 export type ApiKeyNumber = keyof ApiTypes;
 
+/** One entry of the ApiVersions answer: an API key and its advertised range. */
+export interface AdvertisedApi {
+  readonly apiKey: number;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+}
+
 /**
  * Thrown by a handler to close the connection without answering: the client sees a dropped
  * connection (fault injection in tests: a response lost after the request took effect).
@@ -39,6 +46,8 @@ export interface RequestContext {
   afterSend(fn: () => void): void;
   /** Records what the client said it is (ApiVersions v3+, KIP-511) for the rest of the connection. */
   setClientSoftware(name: string, version: string): void;
+  /** What ApiVersions advertises: the registry's handlers and their ranges, in key order. */
+  readonly advertisedApis: readonly AdvertisedApi[];
 }
 
 export interface HandlerDefinition<K extends ApiKeyNumber = ApiKeyNumber> {
@@ -68,24 +77,31 @@ export function defineHandler<K extends ApiKeyNumber>(def: HandlerDefinition<K>)
   return def;
 }
 
+/** The handler of `apiKey` in a list, typed for that API (defineHandler tied each definition's types to its key). */
+export function findHandler<K extends ApiKeyNumber>(handlers: readonly HandlerDefinition[], apiKey: K): HandlerDefinition<K> | undefined {
+  return handlers.find((h): h is HandlerDefinition<K> => h.apiKey === apiKey);
+}
+
 export class HandlerRegistry {
   private readonly byKey = new Map<number, HandlerDefinition>();
+  private readonly advertised: readonly AdvertisedApi[];
 
-  constructor(handlers: readonly HandlerDefinition<any>[]) {
+  constructor(handlers: readonly HandlerDefinition[]) {
     for (const h of handlers) {
       if (this.byKey.has(h.apiKey)) throw new Error(`two handlers for API key ${h.apiKey}`);
-      this.byKey.set(h.apiKey, h as HandlerDefinition);
+      this.byKey.set(h.apiKey, h);
     }
+    this.advertised = [...this.byKey.values()]
+      .sort((a, b) => a.apiKey - b.apiKey)
+      .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
   }
 
   get(apiKey: number): HandlerDefinition | undefined {
     return this.byKey.get(apiKey);
   }
 
-  /** The ApiVersions entries, in key order. */
-  apiVersions(): { apiKey: number; minVersion: number; maxVersion: number }[] {
-    return [...this.byKey.values()]
-      .sort((a, b) => a.apiKey - b.apiKey)
-      .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+  /** The ApiVersions entries, in key order: the one source of the advertised API list. */
+  apiVersions(): readonly AdvertisedApi[] {
+    return this.advertised;
   }
 }

@@ -26,7 +26,7 @@ export interface BrokerOptions {
   /** Time for coordinator timers (tests pass a ManualClock); default: the system clock. */
   clock?: Clock;
   /** Replaces the handler list (tests use it to inject faults); default: handlers/index.ts. */
-  handlers?: readonly HandlerDefinition<any>[];
+  handlers?: readonly HandlerDefinition[];
 }
 
 export interface RunningBroker {

@@ -22,7 +22,7 @@ import type { JoinResponse, SyncResponse } from "../src/group/classic-group.js";
 const config: GroupConfig = {
   offsetsRetentionMs: 7 * 86_400_000, offsetsRetentionCheckIntervalMs: 600_000, consumerSessionTimeoutMs: 45_000,
   consumerHeartbeatIntervalMs: 5_000, minSessionTimeoutMs: 6_000, maxSessionTimeoutMs: 1_800_000, initialRebalanceDelayMs: 0,
-  maxSize: 100, maxMetadataBytes: 4096,
+  maxSize: 100, maxMetadataBytes: 4096, shareSessionTimeoutMs: 45_000, shareHeartbeatIntervalMs: 5_000, shareMaxSize: 200,
 };
 
 function memoryLog(): CoordinatorLog {

@@ -21,7 +21,7 @@ class Member {
   static async connect(b: RunningBroker, groupId: string, instanceId: string | null = null): Promise<Member> {
     return new Member(await TestClient.connect(b.port), groupId, instanceId);
   }
-  join(protocols = [{ name: "range", metadata: meta("sub") }], version = 9, sessionTimeoutMs = 10_000, rebalanceTimeoutMs = 30_000) {
+  join(protocols: { name: string; metadata: Buffer }[] = [{ name: "range", metadata: meta("sub") }], version = 9, sessionTimeoutMs = 10_000, rebalanceTimeoutMs = 30_000) {
     return this.c.request(ApiKey.JoinGroup, version, { groupId: this.groupId, sessionTimeoutMs, rebalanceTimeoutMs, memberId: this.memberId, groupInstanceId: this.instanceId, protocolType: "consumer", protocols, reason: null }).then((r) => {
       if (r.errorCode === ErrorCode.NONE || r.errorCode === ErrorCode.MEMBER_ID_REQUIRED) this.memberId = r.memberId;
       if (r.errorCode === ErrorCode.NONE) this.generationId = r.generationId;

@@ -1,13 +1,12 @@
 /**
  * Test helpers: a minimal Kafka client built on the codec (pipelined requests matched by
- * correlation id), a RecordBatch v2 builder for uncompressed batches, and raw-socket helpers.
+ * correlation id), record batches built and read with the codec's builder and reader, and raw-socket
+ * helpers.
  */
 import { connect } from "node:net";
 import type { Socket } from "node:net";
-import { API_DEFINITIONS, FrameDecoder, decodeResponse, encodeRequest } from "@odradek/codec";
+import { API_DEFINITIONS, FrameDecoder, MAGIC_OFFSET, buildRecordBatch, compressionOf, decodeResponse, encodeRequest, isControl, isTransactional, readRecords, timestampType } from "@odradek/codec";
 import type { ApiTypes } from "@odradek/codec";
-import { gunzipSync } from "node:zlib";
-import { crc32c } from "@odradek/codec";
 
 export class TestClient {
   private decoder = new FrameDecoder(1 << 30);
@@ -74,18 +73,6 @@ export function apiName(key: number): string {
   return API_DEFINITIONS[key]?.name ?? String(key);
 }
 
-function varint(n: number): number[] {
-  let z = (n << 1) ^ (n >> 31);
-  const out: number[] = [];
-  z >>>= 0;
-  while (z > 0x7f) {
-    out.push((z & 0x7f) | 0x80);
-    z >>>= 7;
-  }
-  out.push(z);
-  return out;
-}
-
 export interface TestRecord {
   key?: Buffer | null;
   value: Buffer | null;
@@ -103,37 +90,26 @@ export interface BatchOptions {
   magic?: number;
 }
 
-/** Builds an uncompressed RecordBatch v2 (base offset 0). */
+/**
+ * A RecordBatch v2 (base offset 0) from the codec's builder: `attributes` gives its compression,
+ * timestamp type and flags; a `magic` other than 2 is written over the built batch (a batch to refuse).
+ */
 export function buildBatch(records: TestRecord[], o: BatchOptions = {}): Buffer {
-  const body: number[] = [];
-  records.forEach((r, i) => {
-    const rec: number[] = [0, ...varint(r.timestampDelta ?? 0), ...varint(r.offsetDelta ?? i)];
-    const key = r.key ?? null;
-    if (key === null) rec.push(...varint(-1));
-    else rec.push(...varint(key.length), ...key);
-    if (r.value === null) rec.push(...varint(-1));
-    else rec.push(...varint(r.value.length), ...r.value);
-    rec.push(...varint(0)); // headers
-    body.push(...varint(rec.length), ...rec);
+  const baseTimestamp = Number(o.baseTimestamp ?? BigInt(Date.now()));
+  const attributes = o.attributes ?? 0;
+  const batch = buildRecordBatch({
+    records: records.map((r, i) => ({ key: r.key ?? null, value: r.value, timestamp: baseTimestamp + (r.timestampDelta ?? 0), offsetDelta: r.offsetDelta ?? i })),
+    baseTimestamp,
+    compression: compressionOf(attributes),
+    timestampType: timestampType(attributes),
+    transactional: isTransactional(attributes),
+    control: isControl(attributes),
+    producerId: Number(o.producerId ?? -1n),
+    producerEpoch: o.producerEpoch,
+    baseSequence: o.baseSequence,
   });
-  const ts = o.baseTimestamp ?? BigInt(Date.now());
-  const maxDelta = Math.max(0, ...records.map((r) => r.timestampDelta ?? 0));
-  const buf = Buffer.alloc(61 + body.length);
-  buf.writeBigInt64BE(0n, 0);
-  buf.writeInt32BE(buf.length - 12, 8);
-  buf.writeInt32BE(-1, 12);
-  buf.writeInt8(o.magic ?? 2, 16);
-  buf.writeInt16BE(o.attributes ?? 0, 21);
-  buf.writeInt32BE(records.length - 1, 23);
-  buf.writeBigInt64BE(ts, 27);
-  buf.writeBigInt64BE(ts + BigInt(maxDelta), 35);
-  buf.writeBigInt64BE(o.producerId ?? -1n, 43);
-  buf.writeInt16BE(o.producerEpoch ?? -1, 51);
-  buf.writeInt32BE(o.baseSequence ?? -1, 53);
-  buf.writeInt32BE(records.length, 57);
-  Buffer.from(body).copy(buf, 61);
-  buf.writeUInt32BE(crc32c(buf, 21), 17);
-  return buf;
+  if (o.magic !== undefined) batch.writeInt8(o.magic, MAGIC_OFFSET);
+  return batch;
 }
 
 /** Splits a fetched records blob into batches and returns each batch's base offset, record count and values (uncompressed and gzip batches). */
@@ -146,35 +122,9 @@ export function parseBatches(records: Buffer | null): { baseOffset: bigint; coun
     if (pos + 12 + len > records.length) break;
     const attributes = records.readInt16BE(pos + 21);
     const count = records.readInt32BE(pos + 57);
-    const values: string[] = [];
-    const codec = attributes & 7;
-    if (codec === 0 || codec === 1) {
-      const data = codec === 0 ? records.subarray(0, pos + 12 + len) : Buffer.concat([Buffer.alloc(pos + 61), gunzipSync(records.subarray(pos + 61, pos + 12 + len))]);
-      let p = pos + 61;
-      const readVarint = () => {
-        let shift = 0;
-        let v = 0;
-        for (;;) {
-          const byte = data[p++]!;
-          v |= (byte & 0x7f) << shift;
-          if ((byte & 0x80) === 0) break;
-          shift += 7;
-        }
-        return (v >>> 1) ^ -(v & 1);
-      };
-      for (let i = 0; i < count; i++) {
-        const recLen = readVarint();
-        const end = p + recLen;
-        p += 1; // attributes
-        readVarint();
-        readVarint();
-        const kl = readVarint();
-        if (kl > 0) p += kl;
-        const vl = readVarint();
-        values.push(vl >= 0 ? data.subarray(p, p + vl).toString() : "<null>");
-        p = end;
-      }
-    }
+    // The records of uncompressed and gzip batches (readRecords does not check the CRC).
+    const codec = compressionOf(attributes);
+    const values = codec === 0 || codec === 1 ? readRecords(records, pos).map((r) => (r.value === null ? "<null>" : r.value.toString())) : [];
     out.push({ baseOffset: records.readBigInt64BE(pos), count, values, attributes, maxTimestamp: records.readBigInt64BE(pos + 35) });
     pos += 12 + len;
   }

@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKey } from "@odradek/codec";
-import { CloseConnection, HANDLERS, defineHandler, startBroker } from "../src/index.js";
+import { CloseConnection, HANDLERS, defineHandler, findHandler, startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
 
 const javaDir = join(dirname(fileURLToPath(import.meta.url)), "java");
@@ -99,12 +99,12 @@ describe.skipIf(classpath === null)("Java client 4.4.0, dropped connections", ()
   let dropped = 0;
   let produces = 0;
   beforeAll(async () => {
-    const produce = HANDLERS.find((h) => h.apiKey === ApiKey.Produce)!;
+    const produce = findHandler(HANDLERS, ApiKey.Produce)!;
     const dropping = defineHandler({
       ...produce,
       apiKey: ApiKey.Produce,
       async handle(ctx, req) {
-        const response = await produce.handle(ctx, req as never);
+        const response = await produce.handle(ctx, req);
         if (++produces % 2 === 0 && dropped < 4 && req.acks !== 0) {
           dropped++;
           throw new CloseConnection("test: drop the response");

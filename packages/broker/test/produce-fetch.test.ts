@@ -86,7 +86,7 @@ describe("Produce and Fetch", () => {
 
   it("validates batches: CRC, magic, size, acks", async () => {
     const bad = buildBatch([v("x")]);
-    bad[bad.length - 1] ^= 0xff;
+    bad.writeUInt8(bad.readUInt8(bad.length - 1) ^ 0xff, bad.length - 1);
     expect((await produce("pf", 1, bad)).errorCode).toBe(2); // CORRUPT_MESSAGE
     expect((await produce("pf", 1, buildBatch([v("x")], { magic: 1 }))).errorCode).toBe(43);
     expect((await produce("pf", 1, buildBatch([v("x".repeat(3000))]))).errorCode).toBe(10); // MESSAGE_TOO_LARGE

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode } from "@odradek/codec";
 import type { CoordinatorRecord } from "../src/coordinator/coordinator-partition.js";
 import { TxnShard } from "../src/txn/txn-shard.js";
-import type { TxnStepResult } from "../src/txn/txn-shard.js";
+import type { CoordinatorResult } from "../src/coordinator/coordinator-partition.js";
 
 const DAY = 86_400_000;
 
@@ -18,9 +18,9 @@ class Harness {
   nextId = 1000;
 
   /** Runs a step as the runtime does (asking again with a fresh id when needed) and applies its records. */
-  run(step: (s: TxnShard, freshId: number | null) => TxnStepResult) {
+  run<R>(step: (s: TxnShard, freshId: number | null) => CoordinatorResult<R>): R {
     let r = step(this.shard, null);
-    if (r.response.needProducerId) r = step(this.shard, this.nextId++);
+    if ((r.response as { needProducerId?: boolean }).needProducerId) r = step(this.shard, this.nextId++);
     for (const rec of r.records) {
       this.log.push(rec);
       this.shard.replay(rec);

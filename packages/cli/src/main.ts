@@ -18,18 +18,17 @@
  *
  * This module only exports `main`; bin/odradek.js runs it, from the one-file bundle when the build
  * made one (scripts/bundle.mjs) and from dist/ otherwise. After the ready line, the codec modules of
- * every API the broker serves are loaded in the background (warm-up.ts), so that no later request
+ * every API the broker serves are loaded in the background (the broker's warm-up.ts), so that no later request
  * needs a file opened (EMFILE at thousands of partitions).
  */
 import { resolve } from "node:path";
-import { ConfigError, HANDLERS, startBroker } from "@odradek/broker";
+import { ConfigError, HANDLERS, startBroker, warmUpCodecModules } from "@odradek/broker";
 import { USAGE, UsageError, parseArgs } from "./args.js";
 import type { CliOptions } from "./args.js";
 import { checkConfigKeys } from "./config-check.js";
 import { createCliLogger } from "./log-format.js";
 import { isLevelName, LEVELS } from "./logger.js";
 import { versionLine } from "./version.js";
-import { warmUpCodecModules } from "./warm-up.js";
 import { watchLauncher } from "./launcher-watch.js";
 import type { RunningBroker } from "@odradek/broker";
 

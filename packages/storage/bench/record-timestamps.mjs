@@ -5,7 +5,7 @@
 // Figures: MB/s of uncompressed batch bytes (the records as the producer wrote them; compressed batches
 // are smaller on the wire by the ratio shown) and the added cost in ms per such MB.
 // Usage: node packages/storage/bench/record-timestamps.mjs [MB=64]. Requires a build (pnpm exec tsc -b packages/storage).
-import { CompressionCodec, batchRecordTimestamps, buildRecordBatchAsync, decompressSync, readBatchHeader, validateBatch } from "@odradek/codec";
+import { CompressionCodec, batchRecordTimestamps, buildRecordBatchAsync, decompressSync, validateBatch } from "@odradek/codec";
 
 const totalMB = Number(process.argv[2] ?? 64);
 const sec = () => Number(process.hrtime.bigint()) / 1e9;

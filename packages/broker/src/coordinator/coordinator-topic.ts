@@ -71,7 +71,7 @@ export class CoordinatorTopic<S extends CoordinatorShard> {
 
   /** The loaded partitions, creating the topic first when `create` and it does not exist. */
   async loaded(create: boolean): Promise<CoordinatorPartition<S>[]> {
-    if (this.partitions) {
+    if (this.partitions !== null) {
       const parts = await this.partitions;
       if (parts.length > 0 || !create) return parts;
     }
@@ -88,7 +88,7 @@ export class CoordinatorTopic<S extends CoordinatorShard> {
 
   /** Stops the timers and waits for the operations in flight of every loaded partition. */
   async close(): Promise<void> {
-    const parts = this.partitions ? await this.partitions.catch(() => []) : [];
+    const parts = this.partitions !== null ? await this.partitions.catch(() => []) : [];
     await Promise.all(parts.map((p) => p.close()));
   }
 }

@@ -1,8 +1,9 @@
 /**
  * ApiVersions (key 18), v0–5.
  *
- * Behaviour: lists every API registered in handlers/index.ts with its advertised range (the same
- * list on every connection). A request newer than v5 never reaches this handler: the connection
+ * Behaviour: lists every API of the connection's handler registry with its advertised range
+ * (`ctx.advertisedApis`: handlers/index.ts, or the list given to startBroker; the same on every
+ * connection). A request newer than v5 never reaches this handler: the connection
  * answers it with UNSUPPORTED_VERSION and a v0 body (network/connection.ts), as Kafka does.
  * v3+ bodies carry the client's software name/version (KIP-511), kept for the connection (request
  * timings name it), and the answer carries the features of
@@ -14,15 +15,6 @@
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
-import type { HandlerDefinition } from "../registry.js";
-
-/** Set by handlers/index.ts once all handlers are known. */
-let advertised: { apiKey: number; minVersion: number; maxVersion: number }[] = [];
-export function setAdvertisedApis(list: readonly HandlerDefinition<any>[]): void {
-  advertised = [...list]
-    .sort((a, b) => a.apiKey - b.apiKey)
-    .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
-}
 
 /** KIP-1242: the error for a v5 request's target, or NONE. */
 function targetError(clusterId: string | null, nodeId: number, ours: { clusterId: string; nodeId: number }): number {
@@ -49,9 +41,10 @@ export default defineHandler({
         return { errorCode, apiKeys: [], throttleTimeMs: 0 };
       }
     }
-    return { errorCode: ErrorCode.NONE, apiKeys: advertised, throttleTimeMs: 0, finalizedFeaturesEpoch: ctx.broker.features.epoch, ...ctx.broker.features.lists(ctx.apiVersion) };
+    return { errorCode: ErrorCode.NONE, apiKeys: [...ctx.advertisedApis], throttleTimeMs: 0, finalizedFeaturesEpoch: ctx.broker.features.epoch, ...ctx.broker.features.lists(ctx.apiVersion) };
   },
+  // Without the context here, a failed ApiVersions lists no API (the client retries or disconnects).
   errorResponse(_req, errorCode) {
-    return { errorCode, apiKeys: advertised };
+    return { errorCode, apiKeys: [] };
   },
 });

@@ -13,7 +13,7 @@
  *
  * Leaves out: enforcement (no throttling anywhere, SKIPPED.md).
  */
-import { ApiKey, ErrorCode } from "@odradek/codec";
+import { ApiKey } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 
 export default defineHandler({

@@ -16,7 +16,7 @@ import leaveGroup from "./013-leave-group.js";
 import syncGroup from "./014-sync-group.js";
 import describeGroups from "./015-describe-groups.js";
 import listGroups from "./016-list-groups.js";
-import apiVersions, { setAdvertisedApis } from "./018-api-versions.js";
+import apiVersions from "./018-api-versions.js";
 import createTopics from "./019-create-topics.js";
 import deleteTopics from "./020-delete-topics.js";
 import deleteRecords from "./021-delete-records.js";
@@ -57,7 +57,7 @@ import describeShareGroupOffsets from "./090-describe-share-group-offsets.js";
 import alterShareGroupOffsets from "./091-alter-share-group-offsets.js";
 import deleteShareGroupOffsets from "./092-delete-share-group-offsets.js";
 
-export const HANDLERS: readonly HandlerDefinition<any>[] = [
+export const HANDLERS: readonly HandlerDefinition[] = [
   produce,
   fetch,
   listOffsets,
@@ -113,4 +113,3 @@ export const HANDLERS: readonly HandlerDefinition<any>[] = [
   describeTopicPartitions,
 ];
 
-setAdvertisedApis(HANDLERS);

@@ -186,7 +186,7 @@ export class Connection {
     let correlationId: number;
     try {
       ({ apiKey, apiVersion, correlationId } = peekRequestHeader(frame));
-    } catch (err) {
+    } catch {
       this.fail("request shorter than a header", { size: frame.length });
       return;
     }
@@ -195,7 +195,7 @@ export class Connection {
       // KIP-511: answer a too-new ApiVersions with UNSUPPORTED_VERSION and a v0 body.
       this.write(encodeResponseFrame(ApiKey.ApiVersions, 0, correlationId, {
         errorCode: ErrorCode.UNSUPPORTED_VERSION,
-        apiKeys: this.registry.apiVersions(),
+        apiKeys: [...this.registry.apiVersions()],
       }));
       return;
     }
@@ -225,6 +225,7 @@ export class Connection {
       closed: this.abort.signal,
       afterSend: (fn) => void after.push(fn),
       setClientSoftware: (name, version) => void (this.clientSoftware = { name, version }),
+      advertisedApis: this.registry.apiVersions(),
     };
     const sent = () => {
       for (const fn of after.splice(0)) {

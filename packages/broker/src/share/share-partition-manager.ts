@@ -255,7 +255,7 @@ export class SharePartitionManager {
     const key = shareKey(groupId, topicId, partition);
     const e = this.entries.get(key);
     this.entries.delete(key);
-    if (e) (await e.catch(() => null))?.timer?.cancel();
+    if (e !== undefined) (await e.catch(() => null))?.timer?.cancel();
     await this.store.write(groupId, topicId, partition, null);
   }
 

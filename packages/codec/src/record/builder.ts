@@ -42,6 +42,11 @@ export interface RecordInput {
   headers?: { key: string; value: Bytes }[];
   /** ms; default the batch's baseTimestamp, else Date.now(). */
   timestamp?: number;
+  /**
+   * Default: the record's index. Other values are for batches whose offsets have gaps (as a compacted
+   * log's keep); the batch's lastOffsetDelta is the last record's.
+   */
+  offsetDelta?: number;
 }
 
 export interface BuildRecordBatchOptions {
@@ -95,10 +100,11 @@ function plan(o: BuildRecordBatchOptions): Plan {
     const value = toBuf(r.value);
     const headers = (r.headers ?? []).map((h) => ({ key: Buffer.from(h.key, "utf8"), value: toBuf(h.value) }));
     const timestampDelta = ts - baseTimestamp;
-    let bodySize = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(i) + sizeOfBytes(key) + sizeOfBytes(value) + sizeOfVarint(headers.length);
+    const offsetDelta = r.offsetDelta ?? i;
+    let bodySize = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta) + sizeOfBytes(key) + sizeOfBytes(value) + sizeOfVarint(headers.length);
     for (const h of headers) bodySize += sizeOfBytes(h.key) + sizeOfBytes(h.value);
     recordsSize += sizeOfVarint(bodySize) + bodySize;
-    return { key, value, headers, timestampDelta, offsetDelta: i, bodySize };
+    return { key, value, headers, timestampDelta, offsetDelta, bodySize };
   });
   return { prepared, recordsSize, baseTimestamp, maxTimestamp };
 }
@@ -139,7 +145,7 @@ function assemble(o: BuildRecordBatchOptions, p: Plan, codec: number, payload: B
   if (o.transactional) attributes |= TRANSACTIONAL_FLAG_MASK;
   if (o.control) attributes |= CONTROL_FLAG_MASK;
   buf.writeInt16BE(attributes, ATTRIBUTES_OFFSET);
-  buf.writeInt32BE(p.prepared.length - 1, LAST_OFFSET_DELTA_OFFSET);
+  buf.writeInt32BE(p.prepared[p.prepared.length - 1]!.offsetDelta, LAST_OFFSET_DELTA_OFFSET);
   writeInt64(buf, p.baseTimestamp, BASE_TIMESTAMP_OFFSET);
   writeInt64(buf, p.maxTimestamp, MAX_TIMESTAMP_OFFSET);
   writeInt64(buf, o.producerId ?? -1, PRODUCER_ID_OFFSET);

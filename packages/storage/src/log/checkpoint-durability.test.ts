@@ -9,6 +9,7 @@ import { CoalescingFileWriter } from "../fs/coalescing-file-writer.js";
 import { batchOf } from "../test-support/fixtures.js";
 import { LogManager } from "./log-manager.js";
 import type { Logger } from "../logger.js";
+import { noopLogger } from "../logger.js";
 
 /** Records what every rename into place installed, and delays fsync so writes overlap. */
 class RecordingFs extends MemoryFileSystem {
@@ -30,8 +31,7 @@ class RecordingFs extends MemoryFileSystem {
 }
 
 function errorLogger(errors: string[]): Logger {
-  const noop = () => {};
-  const l: Logger = { info: noop, warn: noop, debug: noop, error: (o: object | string, m?: string) => errors.push(`${m ?? ""} ${JSON.stringify(o)}`), child: () => l };
+  const l: Logger = { ...noopLogger, error: (o: object | string, m?: string) => errors.push(`${m ?? ""} ${JSON.stringify(o)}`), child: () => l };
   return l;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Per-topic log configuration with Kafka's names and defaults. `parseLogConfig` reads Kafka's string
  * topic configs (`segment.bytes`, `retention.ms`, ...); unknown keys are ignored here (the broker
- * validates them).
+ * validates them). `LOG_CONFIG_DEFAULTS` is the one place of these configs' defaults: the broker's
+ * config table (DescribeConfigs, CreateTopics) takes them from here.
  */
 export const CleanupPolicy = { delete: "delete", compact: "compact" } as const;
 export type CleanupPolicy = (typeof CleanupPolicy)[keyof typeof CleanupPolicy];
@@ -27,21 +28,26 @@ export interface LogConfig {
   maxProducerSnapshots: number;
 }
 
-export const defaultLogConfig: LogConfig = {
-  segmentBytes: 1024 * 1024 * 1024,
-  segmentMs: 7 * 24 * 3600 * 1000,
-  segmentJitterMs: 0,
-  segmentIndexBytes: 10 * 1024 * 1024,
-  indexIntervalBytes: 4096,
-  retentionMs: 7 * 24 * 3600 * 1000,
-  retentionBytes: -1,
-  cleanupPolicy: ["delete"],
-  deleteRetentionMs: 24 * 3600 * 1000,
-  flushMessages: Infinity,
-  flushMs: Infinity,
-  messageTimestampType: "CreateTime",
-  maxProducerSnapshots: 2,
-};
+/** Kafka's Long.MAX_VALUE, its "never" (read as Infinity). */
+const LONG_MAX = "9223372036854775807";
+
+/** The topic configs storage reads, with Kafka 4.4's defaults in Kafka's string form. */
+export const LOG_CONFIG_DEFAULTS = {
+  "segment.bytes": String(1024 * 1024 * 1024),
+  "segment.ms": String(7 * 24 * 3600 * 1000),
+  "segment.jitter.ms": "0",
+  "segment.index.bytes": String(10 * 1024 * 1024),
+  "index.interval.bytes": "4096",
+  "retention.ms": String(7 * 24 * 3600 * 1000),
+  "retention.bytes": "-1",
+  "delete.retention.ms": String(24 * 3600 * 1000),
+  "flush.messages": LONG_MAX,
+  "flush.ms": LONG_MAX,
+  "cleanup.policy": "delete",
+  "message.timestamp.type": "CreateTime",
+} as const;
+export type LogConfigKey = keyof typeof LOG_CONFIG_DEFAULTS;
+export const LOG_CONFIG_KEYS = Object.keys(LOG_CONFIG_DEFAULTS) as LogConfigKey[];
 
 const num = (v: string): number => {
   const n = Number(v);
@@ -71,3 +77,20 @@ export function parseLogConfig(configs: Readonly<Record<string, string | null | 
   }
   return c;
 }
+
+/** Kafka's defaults as a LogConfig (each field but maxProducerSnapshots is set from LOG_CONFIG_DEFAULTS). */
+export const defaultLogConfig: LogConfig = parseLogConfig(LOG_CONFIG_DEFAULTS, {
+  segmentBytes: 0,
+  segmentMs: 0,
+  segmentJitterMs: 0,
+  segmentIndexBytes: 0,
+  indexIntervalBytes: 0,
+  retentionMs: 0,
+  retentionBytes: 0,
+  cleanupPolicy: [],
+  deleteRetentionMs: 0,
+  flushMessages: 0,
+  flushMs: 0,
+  messageTimestampType: "CreateTime",
+  maxProducerSnapshots: 2,
+});

@@ -20,9 +20,10 @@ import type { FileHandle, FileSystem } from "../fs/file-system.js";
 import { joinPath } from "../fs/file-system.js";
 import { CorruptRecordError } from "@odradek/codec";
 import type { RecordBatchHeader } from "../record/batch.js";
-import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, MIN_BATCH_LENGTH, isControl, readBatchHeader, readInt64, validateBatch } from "../record/batch.js";
-import { recordsOf, recordTimestamp } from "../record/records.js";
+import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, MIN_BATCH_LENGTH, readBatchHeader, validateBatch } from "../record/batch.js";
 import type { TimestampAndOffset } from "./partition-log.js";
+import * as reads from "./segment-reads.js";
+import type { BatchLocation } from "./segment-reads.js";
 import { OffsetIndex } from "./offset-index.js";
 import { TimeIndex } from "./time-index.js";
 import { TransactionIndex } from "./transaction-index.js";
@@ -38,14 +39,7 @@ export interface AppendedBatch {
   maxTimestamp: number;
 }
 
-export interface BatchLocation {
-  position: number;
-  size: number;
-  baseOffset: number;
-  lastOffset: number;
-  maxTimestamp: number;
-  leaderEpoch: number;
-}
+export type { BatchLocation } from "./segment-reads.js";
 
 export interface SegmentConfig {
   indexIntervalBytes: number;
@@ -61,8 +55,6 @@ function randomSegmentJitter(c: SegmentConfig): number {
   return Math.floor(Math.random() * Math.min(jitter, c.segmentMs ?? jitter));
 }
 
-const SCAN_CHUNK = 64 * 1024;
-const SCAN_CHUNK_MAX = 1024 * 1024;
 const RECOVER_CHUNK = 8 * 1024 * 1024;
 
 export class LogSegment {
@@ -243,6 +235,14 @@ export class LogSegment {
     return this.offsetIndex.isFull || this.timeIndex.isFull;
   }
 
+  readAt(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return this.log.read(buf, offset, length, position);
+  }
+
+  get indexIntervalBytes(): number {
+    return this.config.indexIntervalBytes;
+  }
+
   async readBytes(position: number, length: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(length);
     const n = await this.log.read(buf, 0, length, position);
@@ -250,213 +250,41 @@ export class LogSegment {
   }
 
   /**
-   * Calls `fn` with each batch header from `position` up to `end`, in order, until it returns false.
-   * Headers only: reads 64 KiB chunks and never checks CRCs. With `controlBodies`, a control batch
-   * comes with its whole bytes (`batch`, a view valid during the call) for its marker.
+   * Headers from `position` to `end` until `fn` returns false; with `controlBodies` a control batch
+   * comes with its bytes (segment-reads.ts).
    */
-  async scanBatches(position: number, end: number, fn: (loc: BatchLocation, h: RecordBatchHeader, batch?: Buffer) => boolean, controlBodies = false): Promise<void> {
-    // Reads grow from 64 KiB (an index lookup lands within index.interval.bytes of its target) to
-    // 1 MiB for long scans, into one reused buffer.
-    let chunk: Buffer = Buffer.allocUnsafe(0);
-    let chunkLen = 0;
-    let want = SCAN_CHUNK;
-    let chunkStart = position;
-    let pos = position;
-    while (pos + RECORD_BATCH_OVERHEAD <= end) {
-      if (pos + RECORD_BATCH_OVERHEAD > chunkStart + chunkLen) {
-        const len = Math.min(want, end - pos);
-        if (chunk.length < len) chunk = Buffer.allocUnsafe(len);
-        chunkLen = await this.log.read(chunk, 0, len, pos);
-        chunkStart = pos;
-        want = Math.min(want * 4, SCAN_CHUNK_MAX);
-        if (chunkLen < RECORD_BATCH_OVERHEAD) return;
-      }
-      const h = readBatchHeader(chunk.subarray(0, chunkLen), pos - chunkStart);
-      const size = h.batchLength + LOG_OVERHEAD;
-      if (pos + size > end) return;
-      let batch: Buffer | undefined;
-      if (controlBodies && isControl(h.attributes)) {
-        if (pos + size > chunkStart + chunkLen) {
-          if (chunk.length < size) chunk = Buffer.allocUnsafe(size);
-          chunkLen = await this.log.read(chunk, 0, Math.min(chunk.length, end - pos), pos);
-          chunkStart = pos;
-          if (chunkLen < size) return;
-        }
-        batch = chunk.subarray(pos - chunkStart, pos - chunkStart + size);
-      }
-      if (!fn({ position: pos, size, baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp, leaderEpoch: h.partitionLeaderEpoch }, h, batch)) return;
-      pos += size;
-    }
+  scanBatches(position: number, end: number, fn: (loc: BatchLocation, h: RecordBatchHeader, batch?: Buffer) => boolean, controlBodies = false): Promise<void> {
+    return reads.scanBatches(this, position, end, fn, controlBodies);
   }
 
-  /**
-   * Whole batches from `position` up to `end`, in order, read in chunks of about `chunkSize` (a larger
-   * batch is read alone): memory stays bounded whatever the segment's size (the cleaner). Each `bytes`
-   * is a view into a chunk the generator does not reuse; the batches are not CRC-checked.
-   */
-  async *batches(position = 0, end = this.size, chunkSize = SCAN_CHUNK_MAX): AsyncGenerator<{ h: RecordBatchHeader; bytes: Buffer; position: number }> {
-    let pos = position;
-    while (pos + RECORD_BATCH_OVERHEAD <= end) {
-      let chunk = await this.readBytes(pos, Math.min(chunkSize, end - pos));
-      if (chunk.length < RECORD_BATCH_OVERHEAD) return;
-      let at = 0;
-      while (at + RECORD_BATCH_OVERHEAD <= chunk.length) {
-        const size = chunk.readInt32BE(at + 8) + LOG_OVERHEAD;
-        if (size < RECORD_BATCH_OVERHEAD) throw new CorruptRecordError(`batch of ${size} bytes at position ${pos} of ${this.logPath}`);
-        if (at + size > chunk.length) {
-          if (at > 0) break;
-          // A batch larger than the chunk: read it alone.
-          if (pos + size > end) return;
-          chunk = await this.readBytes(pos, size);
-          if (chunk.length < size) return;
-        }
-        const bytes = chunk.subarray(at, at + size);
-        yield { h: readBatchHeader(bytes, 0), bytes, position: pos };
-        at += size;
-        pos += size;
-      }
-    }
+  /** Whole batches from `position` to `end`, read in bounded chunks (segment-reads.ts). */
+  batches(position = 0, end = this.size, chunkSize?: number): AsyncGenerator<{ h: RecordBatchHeader; bytes: Buffer; position: number }> {
+    return reads.batches(this, position, end, chunkSize);
   }
 
-  /** The first batch whose last offset is >= offset, scanning from the index entry below it. */
-  async translateOffset(offset: number, end = this.size): Promise<BatchLocation | null> {
-    const start = this.offsetIndex.lookup(offset).position;
-    let found: BatchLocation | null = null;
-    await this.scanBatches(start, end, (loc) => {
-      if (loc.lastOffset >= offset) {
-        found = loc;
-        return false;
-      }
-      return true;
-    });
-    return found;
+  /** The first batch whose last offset is >= offset (segment-reads.ts). */
+  translateOffset(offset: number, end = this.size): Promise<BatchLocation | null> {
+    return reads.translateOffset(this, offset, end);
   }
 
-  /**
-   * Whole batches from the one holding `startOffset`, at most `maxSize` bytes (at least one batch when
-   * `minOneBatch`), not past `maxPosition`. Returns the byte range, or null when no batch holds it.
-   */
-  async read(startOffset: number, maxSize: number, maxPosition: number, minOneBatch: boolean, withBytes = false, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Promise<{ position: number; length: number; firstBatch: BatchLocation; bytes?: Buffer } | null> {
-    if (withBytes) {
-      const fast = await this.readOnce(startOffset, maxSize, maxPosition, minOneBatch, alloc);
-      if (fast !== undefined) return fast;
-    }
-    const first = await this.translateOffset(startOffset, maxPosition);
-    if (!first) return null;
-    if (first.size > maxSize) {
-      if (!minOneBatch) return { position: first.position, length: 0, firstBatch: first };
-      return { position: first.position, length: first.size, firstBatch: first, ...(withBytes ? { bytes: await this.readBytes(first.position, first.size) } : {}) };
-    }
-    const window = Math.min(maxSize, maxPosition - first.position);
-    if (withBytes) {
-      // One read of the window, cut after the last whole batch in it.
-      const buf = await this.readBytes(first.position, window);
-      let length = 0;
-      while (length + LOG_OVERHEAD <= buf.length) {
-        const size = buf.readInt32BE(length + 8) + LOG_OVERHEAD;
-        if (length + size > buf.length) break;
-        length += size;
-      }
-      return { position: first.position, length, firstBatch: first, bytes: buf.subarray(0, length) };
-    }
-    let length = first.size;
-    await this.scanBatches(first.position + first.size, first.position + window, (loc) => {
-      length += loc.size;
-      return true;
-    });
-    return { position: first.position, length, firstBatch: first };
+  /** Whole batches from the one holding `startOffset` (segment-reads.ts). */
+  read(startOffset: number, maxSize: number, maxPosition: number, minOneBatch: boolean, withBytes = false, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Promise<{ position: number; length: number; firstBatch: BatchLocation; bytes?: Buffer } | null> {
+    return reads.read(this, startOffset, maxSize, maxPosition, minOneBatch, withBytes, alloc);
   }
 
-  /**
-   * `read` with one pread: from the offset index entry at or below startOffset, maxSize plus
-   * index.interval.bytes (the batch holding startOffset nearly always starts within that distance of
-   * its index entry). undefined when the window does not hold what is needed (`read` then scans).
-   */
-  private async readOnce(startOffset: number, maxSize: number, maxPosition: number, minOneBatch: boolean, alloc: (size: number) => Buffer): Promise<{ position: number; length: number; firstBatch: BatchLocation; bytes: Buffer } | null | undefined> {
-    const from = this.offsetIndex.lookup(startOffset).position;
-    const want = Math.min(maxSize + this.config.indexIntervalBytes + RECORD_BATCH_OVERHEAD, maxPosition - from);
-    if (want <= 0) return null;
-    const buf = alloc(want);
-    const n = await this.log.read(buf, 0, want, from);
-    const toEnd = from + n >= maxPosition;
-    let p = 0;
-    for (;;) {
-      if (p + RECORD_BATCH_OVERHEAD > n) return toEnd && p === n ? null : undefined;
-      const size = buf.readInt32BE(p + 8) + LOG_OVERHEAD;
-      if (readInt64(buf, p) + buf.readInt32BE(p + 23) >= startOffset) break;
-      p += size;
-    }
-    const h = readBatchHeader(buf, p);
-    const firstSize = h.batchLength + LOG_OVERHEAD;
-    const firstBatch: BatchLocation = { position: from + p, size: firstSize, baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp, leaderEpoch: h.partitionLeaderEpoch };
-    if (firstSize > maxSize) {
-      if (!minOneBatch) return { position: from + p, length: 0, firstBatch, bytes: buf.subarray(p, p) };
-      return p + firstSize <= n ? { position: from + p, length: firstSize, firstBatch, bytes: buf.subarray(p, p + firstSize) } : undefined;
-    }
-    if (p + firstSize > n) return undefined;
-    const limit = Math.min(n, p + maxSize);
-    let length = firstSize;
-    while (p + length + LOG_OVERHEAD <= limit) {
-      const size = buf.readInt32BE(p + length + 8) + LOG_OVERHEAD;
-      if (p + length + size > limit) break;
-      length += size;
-    }
-    return { position: from + p, length, firstBatch, bytes: buf.subarray(p, p + length) };
+  /** First batch at or after startingOffset whose maxTimestamp >= timestamp (segment-reads.ts). */
+  findOffsetByTimestamp(timestamp: number, startingOffset: number): Promise<BatchLocation | null> {
+    return reads.findOffsetByTimestamp(this, timestamp, startingOffset);
   }
 
-  /** First batch at or after startingOffset whose maxTimestamp >= timestamp. */
-  async findOffsetByTimestamp(timestamp: number, startingOffset: number): Promise<BatchLocation | null> {
-    const ts = this.timeIndex.lookup(timestamp);
-    const from = this.offsetIndex.lookup(Math.max(ts.offset, startingOffset)).position;
-    let found: BatchLocation | null = null;
-    await this.scanBatches(from, this.size, (loc) => {
-      if (loc.maxTimestamp >= timestamp && loc.lastOffset >= startingOffset) {
-        found = loc;
-        return false;
-      }
-      return true;
-    });
-    return found;
-  }
-
-  /**
-   * Kafka's FileRecords.searchForTimestamp: the first record at or after `startingOffset` whose
-   * timestamp is >= `timestamp`, with that record's timestamp and its batch's leader epoch. Batches are
-   * found by header (maxTimestamp), then the candidate's records are read (decompressed if need be).
-   */
-  async findRecordByTimestamp(timestamp: number, startingOffset: number): Promise<TimestampAndOffset | null> {
-    const ts = this.timeIndex.lookup(timestamp);
-    let from = this.offsetIndex.lookup(Math.max(ts.offset, startingOffset)).position;
-    const end = this.size;
-    for (;;) {
-      let cand: BatchLocation | null = null;
-      await this.scanBatches(from, end, (loc) => {
-        if (loc.maxTimestamp < timestamp || loc.lastOffset < startingOffset) return true;
-        cand = loc;
-        return false;
-      });
-      const loc = cand as BatchLocation | null;
-      if (!loc) return null;
-      const bytes = await this.readBytes(loc.position, loc.size);
-      const h = readBatchHeader(bytes, 0);
-      for (const r of await recordsOf(bytes, h)) {
-        const t = recordTimestamp(h, r);
-        const offset = h.baseOffset + r.offsetDelta;
-        if (t >= timestamp && offset >= startingOffset) return { timestamp: t, offset, leaderEpoch: h.partitionLeaderEpoch };
-      }
-      from = loc.position + loc.size;
-    }
+  /** The first record at or after `startingOffset` with a timestamp >= `timestamp` (segment-reads.ts). */
+  findRecordByTimestamp(timestamp: number, startingOffset: number): Promise<TimestampAndOffset | null> {
+    return reads.findRecordByTimestamp(this, timestamp, startingOffset);
   }
 
   /** The offset after the last batch (baseOffset when empty). */
-  async readNextOffset(): Promise<number> {
-    let next = this.baseOffset;
-    const from = this.offsetIndex.lookup(Number.MAX_SAFE_INTEGER).position;
-    await this.scanBatches(from, this.size, (loc) => {
-      next = loc.lastOffset + 1;
-      return true;
-    });
-    return next;
+  readNextOffset(): Promise<number> {
+    return reads.readNextOffset(this);
   }
 
   /**
@@ -484,7 +312,7 @@ export class LogSegment {
     let nextStart = 0;
     const readAt = (buf: Buffer, at: number): Promise<number> => this.log.read(buf, 0, Math.min(buf.length, fileSize - at), at);
     const moveTo = async (position: number): Promise<void> => {
-      if (next) {
+      if (next !== null) {
         const n = await next;
         next = null;
         [cur, spare] = [spare, cur];

@@ -197,7 +197,7 @@ export class UnifiedLog implements PartitionLog {
   append(records: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
     if (this.openGroup === null && this.queue.idle() && !this.closed && !this.failure) {
       const done = this.appendInline(records, options);
-      if (done) return done;
+      if (done !== null) return done;
     }
     return new Promise<AppendResult>((resolve, reject) => {
       const pending: PendingAppend = { records, options, resolve, reject };
@@ -518,7 +518,7 @@ export class UnifiedLog implements PartitionLog {
       this.logger.info({ segment: seg.baseOffset, reason }, "deleted segment");
       if (next.baseOffset > this._logStartOffset) {
         this._logStartOffset = next.baseOffset;
-        this.onLogStartOffsetChange?.(this._logStartOffset);
+        void this.onLogStartOffsetChange?.(this._logStartOffset); // not awaited: retention does not wait for the checkpoint, whose owner logs a failure
       }
     }
     if (deleted > 0) await this.producerState.cleanSnapshots(this.config.maxProducerSnapshots, this.segments.first?.baseOffset ?? 0);

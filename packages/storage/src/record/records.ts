@@ -10,46 +10,10 @@
  * event loop; lz4 and zstd decode on it, about 1 ms per MiB of a batch). `buildRecordBatch` here is
  * a test/benchmark shortcut (the codec's `buildRecordBatch` is the full builder).
  */
-import { compress, CorruptRecordError, decompress, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong as writeSignedVarlong } from "@odradek/codec";
+import { compress, CorruptRecordError, decompress, readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from "@odradek/codec";
+import type { Cursor } from "@odradek/codec";
 import type { RecordBatchHeader } from "./batch.js";
 import { COMPRESSION_MASK, compressionOf, DELETE_HORIZON_FLAG, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, TIMESTAMP_TYPE_FLAG, updateBatchCrc, writeInt64 } from "./batch.js";
-
-interface Cursor {
-  buf: Buffer;
-  pos: number;
-}
-
-function readVarlong(c: Cursor): number {
-  let u = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (c.pos >= c.buf.length) throw new CorruptRecordError("varint runs past the end");
-    const b = c.buf[c.pos++]!;
-    u += (b & 0x7f) * mul;
-    mul *= 128;
-    if (b < 0x80) return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
-  }
-  throw new CorruptRecordError("varint too long");
-}
-
-function varintSize(v: number): number {
-  let u = v >= 0 ? v * 2 : -v * 2 - 1;
-  let n = 1;
-  while (u >= 128) {
-    u = Math.floor(u / 128);
-    n++;
-  }
-  return n;
-}
-function writeVarlong(buf: Buffer, pos: number, v: number): number {
-  let u = v >= 0 ? v * 2 : -v * 2 - 1;
-  while (u >= 128) {
-    buf[pos++] = (u % 128) | 0x80;
-    u = Math.floor(u / 128);
-  }
-  buf[pos++] = u;
-  return pos;
-}
 
 export interface RecordView {
   offsetDelta: number;
@@ -66,20 +30,20 @@ export interface RecordView {
 
 /** The records of an uncompressed records section (bytes after the 61-byte header). */
 export function* iterateRecords(records: Buffer, count: number): Generator<RecordView> {
-  const c: Cursor = { buf: records, pos: 0 };
+  const c: Cursor = { buf: records, pos: 0, end: records.length };
   for (let i = 0; i < count; i++) {
     const start = c.pos;
-    const len = readVarlong(c);
+    const len = readVarint(c);
     const bodyStart = c.pos;
     if (len < 0 || bodyStart + len > records.length) throw new CorruptRecordError("record overruns its batch");
     c.pos++; // attributes
     const timestampDelta = readVarlong(c);
     const restStart = c.pos;
-    const offsetDelta = readVarlong(c);
-    const keyLen = readVarlong(c);
+    const offsetDelta = readVarint(c);
+    const keyLen = readVarint(c);
     const key = keyLen < 0 ? null : records.subarray(c.pos, c.pos + keyLen);
     if (keyLen > 0) c.pos += keyLen;
-    const valueLen = readVarlong(c);
+    const valueLen = readVarint(c);
     c.pos = bodyStart + len;
     if (c.pos > records.length) throw new CorruptRecordError("record overruns its batch");
     yield { offsetDelta, timestampDelta, key, tombstone: valueLen < 0, bytes: records.subarray(start, c.pos), rest: records.subarray(restStart, c.pos) };
@@ -133,7 +97,7 @@ export async function rebuildBatch(h: RecordBatchHeader, kept: readonly RecordVi
     const { delta, body } = bodies[i]!;
     p = writeVarint(raw, body, p);
     raw[p++] = 0;
-    p = writeSignedVarlong(raw, delta, p);
+    p = writeVarlong(raw, delta, p);
     p += r.rest.copy(raw, p);
   });
   const codec = compressionOf(h.attributes);
@@ -167,17 +131,17 @@ export function encodeRecord(r: SimpleRecord, offsetDelta: number, timestampDelt
   const key = toBuf(r.key);
   const value = toBuf(r.value);
   const bodyLen =
-    1 + varintSize(timestampDelta) + varintSize(offsetDelta) + varintSize(key ? key.length : -1) + (key?.length ?? 0) + varintSize(value ? value.length : -1) + (value?.length ?? 0) + varintSize(0);
-  const out = Buffer.alloc(varintSize(bodyLen) + bodyLen);
-  let p = writeVarlong(out, 0, bodyLen);
+    1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta) + sizeOfVarint(key ? key.length : -1) + (key?.length ?? 0) + sizeOfVarint(value ? value.length : -1) + (value?.length ?? 0) + sizeOfVarint(0);
+  const out = Buffer.alloc(sizeOfVarint(bodyLen) + bodyLen);
+  let p = writeVarint(out, bodyLen, 0);
   out[p++] = 0;
-  p = writeVarlong(out, p, timestampDelta);
-  p = writeVarlong(out, p, offsetDelta);
-  p = writeVarlong(out, p, key ? key.length : -1);
+  p = writeVarlong(out, timestampDelta, p);
+  p = writeVarint(out, offsetDelta, p);
+  p = writeVarint(out, key ? key.length : -1, p);
   if (key) p += key.copy(out, p);
-  p = writeVarlong(out, p, value ? value.length : -1);
+  p = writeVarint(out, value ? value.length : -1, p);
   if (value) p += value.copy(out, p);
-  writeVarlong(out, p, 0);
+  writeVarint(out, 0, p);
   return out;
 }
 

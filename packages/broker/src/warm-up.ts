@@ -1,5 +1,5 @@
 /**
- * Background loading, after the ready line, of the codec modules of every API the broker serves (and
+ * Background loading (the CLI starts it after its ready line) of the codec modules of every API the broker serves (and
  * of the data schemas'). Each module otherwise loads on the first request of its API, and loading from
  * dist/ opens a file: with thousands of partitions the process can be out of descriptors by then
  * (EMFILE), and a Produce would fail for want of its codec. One module per setImmediate, so requests
@@ -7,12 +7,9 @@
  * A failure is logged and ends the warm-up; that module loads again on first use.
  */
 import { loadApiModule, loadDataSchemaModules } from "@odradek/codec";
+import type { Logger } from "./logger.js";
 
-export interface WarmUpLog {
-  warn(obj: object, msg: string): void;
-}
-
-export function warmUpCodecModules(apiKeys: Iterable<number>, log: WarmUpLog, onDone?: () => void): void {
+export function warmUpCodecModules(apiKeys: Iterable<number>, log: Pick<Logger, "warn">, onDone?: () => void): void {
   const keys = [...new Set(apiKeys)].sort((a, b) => a - b);
   let i = 0;
   const step = (): void => {

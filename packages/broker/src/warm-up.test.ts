@@ -7,7 +7,7 @@ describe("warmUpCodecModules", () => {
     // Two APIs no other test in this file touches: DescribeAcls (29) and DescribeQuorum (55).
     const keys = [29, 55].filter((k) => API_DEFINITIONS[k] !== undefined);
     expect(keys).toEqual([29, 55]);
-    const warnings: object[] = [];
+    const warnings: (object | string)[] = [];
     const done = new Promise<void>((resolve) => warmUpCodecModules([55, 29, 55], { warn: (o) => warnings.push(o) }, resolve));
     expect(keys.map(isApiModuleLoaded)).toEqual([false, false]); // nothing on the caller's turn
     await done;
@@ -16,7 +16,7 @@ describe("warmUpCodecModules", () => {
   });
 
   it("skips a key without an API", async () => {
-    const warnings: object[] = [];
+    const warnings: (object | string)[] = [];
     await new Promise<void>((resolve) => warmUpCodecModules([-1], { warn: (o) => warnings.push(o) }, resolve));
     expect(warnings).toEqual([]);
   });

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { defaultLogConfig, LOG_CONFIG_DEFAULTS, parseLogConfig } from "./log-config.js";
+
+describe("LogConfig", () => {
+  it("defaultLogConfig is Kafka's defaults, read from LOG_CONFIG_DEFAULTS", () => {
+    expect(defaultLogConfig).toEqual({
+      segmentBytes: 1024 * 1024 * 1024,
+      segmentMs: 7 * 24 * 3600 * 1000,
+      segmentJitterMs: 0,
+      segmentIndexBytes: 10 * 1024 * 1024,
+      indexIntervalBytes: 4096,
+      retentionMs: 7 * 24 * 3600 * 1000,
+      retentionBytes: -1,
+      cleanupPolicy: ["delete"],
+      deleteRetentionMs: 24 * 3600 * 1000,
+      flushMessages: Infinity,
+      flushMs: Infinity,
+      messageTimestampType: "CreateTime",
+      maxProducerSnapshots: 2,
+    });
+  });
+
+  it("every key of LOG_CONFIG_DEFAULTS sets a field", () => {
+    for (const [key, value] of Object.entries(LOG_CONFIG_DEFAULTS)) {
+      const other = key === "cleanup.policy" ? "compact" : key === "message.timestamp.type" ? "LogAppendTime" : String(Number(value === "9223372036854775807" ? 5 : value) + 1);
+      expect(parseLogConfig({ [key]: other }), key).not.toEqual(defaultLogConfig);
+    }
+  });
+});
