@@ -139,6 +139,8 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "group.consumer.session.timeout.ms", type: "int", default: "45000", min: 1, readOnly: true },
   { name: "group.consumer.heartbeat.interval.ms", type: "int", default: "5000", min: 1, readOnly: true },
   { name: "group.consumer.assignors", type: "list", default: "uniform,range", readOnly: true },
+  // KIP-848's online conversion between classic and consumer groups (group/group-migration.ts).
+  { name: "group.consumer.migration.policy", type: "string", default: "bidirectional", oneOf: ["bidirectional", "upgrade", "downgrade", "disabled"], readOnly: true },
   { name: "group.share.session.timeout.ms", type: "int", default: "45000", min: 1, readOnly: true },
   { name: "group.share.heartbeat.interval.ms", type: "int", default: "5000", min: 1, readOnly: true },
   { name: "group.share.max.size", type: "int", default: "200", min: 1, readOnly: true },

@@ -78,10 +78,10 @@ const UNKNOWN_MEMBER = "";
 const none = <T>(response: T, records: CoordinatorRecord[] = []): CoordinatorResult<T> => ({ records, response, replay: false });
 const now = (s: GroupShard) => s.clock.now();
 
-function joinError(errorCode: number, memberId: string, protocolType: string | null = null): JoinResponse {
+export function joinError(errorCode: number, memberId: string, protocolType: string | null = null): JoinResponse {
   return { errorCode, generationId: -1, protocolType, protocolName: null, leader: "", skipAssignment: false, memberId, members: [] };
 }
-const syncError = (errorCode: number): SyncResponse => ({ errorCode, protocolType: null, protocolName: null, assignment: EMPTY_BYTES });
+export const syncError = (errorCode: number): SyncResponse => ({ errorCode, protocolType: null, protocolName: null, assignment: EMPTY_BYTES });
 
 function joinResult(g: ClassicGroup, m: ClassicMember, errorCode = ErrorCode.NONE): JoinResponse {
   const isLeader = g.leaderId === m.memberId;
@@ -227,7 +227,7 @@ function joinKnown(s: GroupShard, g: ClassicGroup, m: ClassicMember, req: JoinRe
   return wait;
 }
 
-function maybePrepareRebalance(s: GroupShard, g: ClassicGroup, why: string): void {
+export function maybePrepareRebalance(s: GroupShard, g: ClassicGroup, why: string): void {
   if (!g.is("Stable", "CompletingRebalance", "Empty")) return;
   g.pendingSyncMembers.clear();
   s.partition.cancel(syncKey(g.groupId));
@@ -483,7 +483,18 @@ export function snapshot(s: GroupShard, g: ClassicGroup): CoordinatorRecord {
   });
 }
 
-/** After a restart: members of a loaded Stable group get a session timer, as Kafka schedules them on load. */
+/** The group becomes a consumer group (KIP-848 upgrade): waiting joins and syncs must rejoin; its timers stop. */
+export function abandonClassicGroup(s: GroupShard, g: ClassicGroup): void {
+  for (const m of g.members.values()) {
+    m.awaitingJoin?.(joinError(ErrorCode.REBALANCE_IN_PROGRESS, m.memberId));
+    m.awaitingSync?.(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
+  }
+  for (const id of [...g.members.keys(), ...g.pendingMembers]) s.partition.cancel(heartbeatKey(g.groupId, id));
+  for (const key of [joinKey(g.groupId), syncKey(g.groupId)]) s.partition.cancel(key);
+  s.initialDelayGroups.delete(g.groupId);
+}
+
+/** After a restart (or a downgrade): members of a Stable group get a session timer, as Kafka schedules them on load. */
 export function startSessions(s: GroupShard, g: ClassicGroup): void {
   for (const m of g.members.values()) resetSession(s, g, m);
 }

@@ -19,6 +19,16 @@ export type Assignment = Map<string, Set<number>>;
 
 export const MemberState = { STABLE: 0, UNREVOKED_PARTITIONS: 1, UNRELEASED_PARTITIONS: 2 } as const;
 
+/**
+ * A member that joined with the classic protocol (JoinGroup/SyncGroup) inside a consumer group
+ * (KIP-848's migration): its session timeout and the protocols of its JoinGroup, kept in its
+ * MemberMetadata record (ClassicMemberMetadata) so a restart and a downgrade know them.
+ */
+export interface ClassicMemberMetadata {
+  sessionTimeoutMs: number;
+  supportedProtocols: { name: string; metadata: Buffer }[];
+}
+
 export interface ConsumerMember {
   memberId: string;
   instanceId: string | null;
@@ -34,6 +44,8 @@ export interface ConsumerMember {
   state: number;
   assigned: Assignment;
   pendingRevocation: Assignment;
+  /** Set when the member uses the classic protocol (null: ConsumerGroupHeartbeat). */
+  classic: ClassicMemberMetadata | null;
 }
 
 export class ConsumerGroup {
@@ -60,13 +72,28 @@ export class ConsumerGroup {
     return -1;
   }
 
+  /** Every member but `memberId` uses the classic protocol (Kafka's allMembersUseClassicProtocolExcept). */
+  allClassicExcept(memberId: string): boolean {
+    for (const m of this.members.values()) if (m.memberId !== memberId && m.classic === null) return false;
+    return this.members.get(memberId)?.classic === null;
+  }
+
+  /** The member's target partitions not yet assigned to it are still held by another member (Kafka's waitingOnUnreleasedPartition). */
+  waitingOnUnreleased(m: ConsumerMember): boolean {
+    if (m.state !== MemberState.UNRELEASED_PARTITIONS) return false;
+    for (const [t, ps] of this.target.get(m.memberId) ?? new Map<string, Set<number>>()) {
+      for (const p of ps) if (!m.assigned.get(t)?.has(p) && this.partitionEpoch(t, p, m.memberId) !== -1) return true;
+    }
+    return false;
+  }
+
   member(memberId: string): ConsumerMember {
     let m = this.members.get(memberId);
     if (!m) {
       m = {
         memberId, instanceId: null, rackId: null, clientId: "", clientHost: "", subscribedTopicNames: [], subscribedTopicRegex: null,
         rebalanceTimeoutMs: -1, serverAssignor: null, memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE,
-        assigned: new Map(), pendingRevocation: new Map(),
+        assigned: new Map(), pendingRevocation: new Map(), classic: null,
       };
       this.members.set(memberId, m);
     }

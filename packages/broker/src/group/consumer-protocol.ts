@@ -30,6 +30,7 @@ import { ASSIGNORS, assign } from "./assignors.js";
 import { ConsumerGroup, MemberState, fromAssignment, sameAssignment, toAssignment } from "./consumer-group.js";
 import type { Assignment, ConsumerMember } from "./consumer-group.js";
 import type { GroupShard } from "./group-shard.js";
+import { consumerGroupFromClassic, maybeDowngrade } from "./group-migration.js";
 import { consumerGroupRecords as R } from "./records.js";
 
 export interface HeartbeatRequest {
@@ -65,6 +66,9 @@ const fail = (errorCode: number, errorMessage: string, memberId: string | null =
 
 const sessionKey = (g: string, m: string) => `cg-session:${g}:${m}`;
 const revokeKey = (g: string, m: string) => `cg-revoke:${g}:${m}`;
+/** A classic member's JoinGroup and SyncGroup deadlines (classic-in-consumer-group.ts). */
+export const joinKey = (g: string, m: string) => `cg-join:${g}:${m}`;
+export const syncKey = (g: string, m: string) => `cg-sync:${g}:${m}`;
 
 function validate(s: GroupShard, req: HeartbeatRequest): string | null {
   if (req.groupId === "") return "GroupId can't be empty.";
@@ -110,14 +114,17 @@ function metadataKey(s: GroupShard, members: Iterable<ConsumerMember>): string {
 export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): CoordinatorResult<HeartbeatResponse> {
   const invalid = validate(s, req);
   if (invalid) return fail(ErrorCode.INVALID_REQUEST, invalid, req.memberId || null);
-  const existing = s.groups.get(req.groupId);
-  if (existing && (existing.members.size > 0 || existing.protocolType !== null)) {
-    return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is a classic group with members; converting it to a consumer group is not supported yet.`, req.memberId || null);
+  const records: CoordinatorRecord[] = [];
+  let g = s.consumerGroups.get(req.groupId);
+  const classic = s.groups.get(req.groupId);
+  if (!g && classic) {
+    // A classic group of this id: an empty one is replaced, one with members is upgraded (group-migration.ts).
+    const converted = consumerGroupFromClassic(s, classic, req.memberEpoch === 0, records);
+    if (typeof converted === "string") return fail(ErrorCode.GROUP_ID_NOT_FOUND, converted, req.memberId || null);
+    g = converted ?? undefined;
   }
-  const g = s.consumerGroups.get(req.groupId);
   if (req.memberEpoch === LEAVE || req.memberEpoch === STATIC_LEAVE) return leaveStep(s, g, req);
   if (!g && req.memberEpoch !== 0) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${req.memberId}.`, req.memberId);
-  const records: CoordinatorRecord[] = [];
   // A working copy of the group's state: records describe the changes, replay applies them after.
   const memberId = req.memberId === "" ? randomUUID() : req.memberId;
   let old = g?.members.get(memberId);
@@ -143,7 +150,7 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
         memberId, instanceId: req.instanceId, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost,
         subscribedTopicNames: old?.subscribedTopicNames ?? [], subscribedTopicRegex: old?.subscribedTopicRegex ?? null,
         rebalanceTimeoutMs: req.rebalanceTimeoutMs, serverAssignor: old?.serverAssignor ?? null,
-        memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map(),
+        memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map(), classic: null,
       };
     }
   } else {
@@ -152,7 +159,7 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
     if (req.memberEpoch !== old.memberEpoch && !(req.memberEpoch === old.previousMemberEpoch && owned !== null && within(owned, old.assigned))) {
       return fail(ErrorCode.FENCED_MEMBER_EPOCH, `The member ${memberId} sent epoch ${req.memberEpoch}; its epoch is ${old.memberEpoch}.`, memberId);
     }
-    member = { ...old, assigned: old.assigned, pendingRevocation: old.pendingRevocation, clientId: req.clientId, clientHost: req.clientHost };
+    member = { ...old, assigned: old.assigned, pendingRevocation: old.pendingRevocation, clientId: req.clientId, clientHost: req.clientHost, classic: null };
     if (req.rebalanceTimeoutMs !== -1) member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
     if (req.rackId !== null) member.rackId = req.rackId;
   }
@@ -160,23 +167,68 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
   if (req.subscribedTopicRegex !== null) member.subscribedTopicRegex = req.subscribedTopicRegex === "" ? null : req.subscribedTopicRegex;
   if (req.serverAssignor !== null) member.serverAssignor = req.serverAssignor;
 
-  const subscriptionChanged = !old || (req.memberEpoch === 0 && replaced === null) || old.subscribedTopicRegex !== member.subscribedTopicRegex || old.serverAssignor !== member.serverAssignor
+  const owned = req.topicPartitions === null ? null : toAssignment(req.topicPartitions);
+  const next = updateMember(s, { g, groupId: req.groupId, old, member, replaced, inheritedTarget, joining: req.memberEpoch === 0, owned }, records);
+  // Timers.
+  scheduleSession(s, req.groupId, next);
+  if (next.state === MemberState.UNREVOKED_PARTITIONS) {
+    if (!s.partition.hasTimer(revokeKey(req.groupId, memberId))) s.partition.schedule(revokeKey(req.groupId, memberId), Math.max(0, next.rebalanceTimeoutMs), (sh) => expire(sh, req.groupId, memberId, "did not revoke its partitions within its rebalance timeout"));
+  } else s.partition.cancel(revokeKey(req.groupId, memberId));
+  const sendAssignment = req.memberEpoch === 0 || !sameAssignment(next.assigned, member.assigned) || (owned !== null && !sameAssignment(owned, next.assigned));
+  return {
+    records,
+    response: {
+      errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: next.memberEpoch, heartbeatIntervalMs: s.config.consumerHeartbeatIntervalMs,
+      assignment: sendAssignment ? { topicPartitions: fromAssignment(next.assigned) } : null,
+    },
+  };
+}
+
+/** One member's change, as a ConsumerGroupHeartbeat or a classic member's JoinGroup makes it. */
+export interface MemberChange {
+  g: ConsumerGroup | undefined;
+  groupId: string;
+  /** The member before the request (undefined: a new member). */
+  old: ConsumerMember | undefined;
+  /** The member with the request's subscription and metadata applied. */
+  member: ConsumerMember;
+  /** A static member this one replaces, and the target it inherits. */
+  replaced: string | null;
+  inheritedTarget: Assignment | undefined;
+  /** The member (re)joins (epoch 0): it always gets a new member epoch record. */
+  joining: boolean;
+  /** What the member reports owning (null: not reported). */
+  owned: Assignment | null;
+}
+
+/**
+ * Steps 2–4 of a heartbeat for one member: its subscription record (when changed), a group epoch bump,
+ * a new target assignment when the target is older than the group epoch, and the member reconciled
+ * toward its target. Returns the reconciled member; the records are appended to `records`.
+ */
+export function updateMember(s: GroupShard, c: MemberChange, records: CoordinatorRecord[]): ConsumerMember {
+  const { g, groupId, old, member, replaced, inheritedTarget } = c;
+  const memberId = member.memberId;
+  const subscriptionChanged = !old || (c.joining && replaced === null) || old.subscribedTopicRegex !== member.subscribedTopicRegex || old.serverAssignor !== member.serverAssignor
     || old.subscribedTopicNames.join("\0") !== member.subscribedTopicNames.join("\0") || old.instanceId !== member.instanceId || old.rackId !== member.rackId || old.rebalanceTimeoutMs !== member.rebalanceTimeoutMs;
   const members = new Map(g?.members ?? []);
   if (replaced !== null) members.delete(replaced);
   members.set(memberId, member);
   if (replaced !== null) {
     // The replacing member's records: its subscription, and the target it inherits.
-    records.push(R.member(req.groupId, memberId, memberMetadataValue(member)));
-    if (inheritedTarget) records.push(R.target(req.groupId, memberId, { topicPartitions: fromAssignment(inheritedTarget) }));
+    records.push(R.member(groupId, memberId, memberMetadataValue(member)));
+    if (inheritedTarget) records.push(R.target(groupId, memberId, { topicPartitions: fromAssignment(inheritedTarget) }));
   }
   let groupEpoch = g?.groupEpoch ?? 0;
   const mdKey = metadataKey(s, members.values());
-  if (subscriptionChanged || mdKey !== (s.consumerMetadataKeys.get(req.groupId) ?? "")) {
-    if (subscriptionChanged) records.push(R.member(req.groupId, memberId, memberMetadataValue(member)));
+  if (subscriptionChanged || mdKey !== (s.consumerMetadataKeys.get(groupId) ?? "")) {
+    if (subscriptionChanged) records.push(R.member(groupId, memberId, memberMetadataValue(member)));
     groupEpoch++;
-    records.push(R.metadata(req.groupId, groupEpoch));
-    s.consumerMetadataKeys.set(req.groupId, mdKey);
+    records.push(R.metadata(groupId, groupEpoch));
+    s.consumerMetadataKeys.set(groupId, mdKey);
+  } else if (old && !sameClassicMetadata(old, member)) {
+    // A classic member's new session timeout or protocols: kept without a rebalance.
+    records.push(R.member(groupId, memberId, memberMetadataValue(member)));
   }
   // Target assignment.
   let assignmentEpoch = g?.assignmentEpoch ?? 0;
@@ -192,28 +244,22 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
       partitions: new Map([...members.values()].flatMap((m) => [...subscribedTopics(s, m)])),
       previous: g?.target ?? new Map(),
     });
-    for (const [id, t] of targets) if (!g?.target.has(id) || !sameAssignment(g.target.get(id)!, t)) records.push(R.target(req.groupId, id, { topicPartitions: fromAssignment(t) }));
+    for (const [id, t] of targets) if (!g?.target.has(id) || !sameAssignment(g.target.get(id)!, t)) records.push(R.target(groupId, id, { topicPartitions: fromAssignment(t) }));
     assignmentEpoch = groupEpoch;
-    records.push(R.targetMetadata(req.groupId, assignmentEpoch));
+    records.push(R.targetMetadata(groupId, assignmentEpoch));
   }
   // Reconcile this member.
-  const owned = req.topicPartitions === null ? null : toAssignment(req.topicPartitions);
-  const next = reconcile(member, targets.get(memberId) ?? new Map(), assignmentEpoch, owned, (t, p) => partitionHeld(members, memberId, t, p));
-  const changed = next.memberEpoch !== member.memberEpoch || next.state !== member.state || !sameAssignment(next.assigned, member.assigned) || !sameAssignment(next.pendingRevocation, member.pendingRevocation) || req.memberEpoch === 0;
-  if (changed) records.push(R.current(req.groupId, memberId, currentValue(next)));
-  // Timers.
-  s.partition.schedule(sessionKey(req.groupId, memberId), s.config.consumerSessionTimeoutMs, (sh) => expire(sh, req.groupId, memberId, "session timed out"));
-  if (next.state === MemberState.UNREVOKED_PARTITIONS) {
-    if (!s.partition.hasTimer(revokeKey(req.groupId, memberId))) s.partition.schedule(revokeKey(req.groupId, memberId), Math.max(0, next.rebalanceTimeoutMs), (sh) => expire(sh, req.groupId, memberId, "did not revoke its partitions within its rebalance timeout"));
-  } else s.partition.cancel(revokeKey(req.groupId, memberId));
-  const sendAssignment = req.memberEpoch === 0 || !sameAssignment(next.assigned, member.assigned) || (owned !== null && !sameAssignment(owned, next.assigned));
-  return {
-    records,
-    response: {
-      errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: next.memberEpoch, heartbeatIntervalMs: s.config.consumerHeartbeatIntervalMs,
-      assignment: sendAssignment ? { topicPartitions: fromAssignment(next.assigned) } : null,
-    },
-  };
+  const next = reconcile(member, targets.get(memberId) ?? new Map(), assignmentEpoch, c.owned, (t, p) => partitionHeld(members, memberId, t, p));
+  const changed = next.memberEpoch !== member.memberEpoch || next.state !== member.state || !sameAssignment(next.assigned, member.assigned) || !sameAssignment(next.pendingRevocation, member.pendingRevocation) || c.joining;
+  if (changed) records.push(R.current(groupId, memberId, currentValue(next)));
+  return next;
+}
+
+function sameClassicMetadata(a: ConsumerMember, b: ConsumerMember): boolean {
+  if (a.classic === null || b.classic === null) return a.classic === b.classic;
+  const x = a.classic.supportedProtocols;
+  const y = b.classic.supportedProtocols;
+  return a.classic.sessionTimeoutMs === b.classic.sessionTimeoutMs && x.length === y.length && x.every((p, i) => p.name === y[i]!.name && p.metadata.equals(y[i]!.metadata));
 }
 
 function within(a: Assignment, b: Assignment): boolean {
@@ -274,15 +320,15 @@ export function reconcile(m: ConsumerMember, target: Assignment, targetEpoch: nu
   }
 }
 
-function memberMetadataValue(m: ConsumerMember) {
+export function memberMetadataValue(m: ConsumerMember) {
   return {
     instanceId: m.instanceId, rackId: m.rackId, clientId: m.clientId, clientHost: m.clientHost,
     subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex,
-    rebalanceTimeoutMs: m.rebalanceTimeoutMs, serverAssignor: m.serverAssignor, classicMemberMetadata: null,
+    rebalanceTimeoutMs: m.rebalanceTimeoutMs, serverAssignor: m.serverAssignor, classicMemberMetadata: m.classic,
   };
 }
 
-function currentValue(m: ConsumerMember) {
+export function currentValue(m: ConsumerMember) {
   return {
     memberEpoch: m.memberEpoch, previousMemberEpoch: m.previousMemberEpoch, state: m.state,
     assignedPartitions: fromAssignment(m.assigned).map((t) => ({ ...t, assignmentEpochs: null })),
@@ -290,11 +336,27 @@ function currentValue(m: ConsumerMember) {
   };
 }
 
-/** Records that remove a member (its three records) and bump the group epoch. */
-function removeRecords(s: GroupShard, g: ConsumerGroup, memberId: string): CoordinatorRecord[] {
-  s.partition.cancel(sessionKey(g.groupId, memberId));
-  s.partition.cancel(revokeKey(g.groupId, memberId));
+/** Stops a member's timers: session, revocation, and a classic member's join and sync deadlines. */
+export function cancelMemberTimers(s: GroupShard, groupId: string, memberId: string): void {
+  for (const key of [sessionKey, revokeKey, joinKey, syncKey]) s.partition.cancel(key(groupId, memberId));
+}
+
+/** Records that remove a member (its three records); its timers stop. */
+export function removeRecords(s: GroupShard, g: ConsumerGroup, memberId: string): CoordinatorRecord[] {
+  cancelMemberTimers(s, g.groupId, memberId);
   return [R.current(g.groupId, memberId, null), R.target(g.groupId, memberId, null), R.member(g.groupId, memberId, null)];
+}
+
+/**
+ * Removes a member (leave, session expiry, a missed revocation, join or sync deadline): its records
+ * and a group epoch bump, or, when the members left all use the classic protocol and the policy
+ * allows it, the downgrade of the whole group to a classic group (group-migration.ts; state changed
+ * in place, so `replay: false`). Kafka's consumerGroupFenceMember.
+ */
+export function fenceMember<T>(s: GroupShard, g: ConsumerGroup, memberId: string, why: string, response: T): CoordinatorResult<T> {
+  const down = maybeDowngrade(s, g, memberId, why);
+  if (down) return { records: down, response, replay: false };
+  return { records: [...removeRecords(s, g, memberId), R.metadata(g.groupId, g.groupEpoch + 1)], response };
 }
 
 function leaveStep(s: GroupShard, g: ConsumerGroup | undefined, req: HeartbeatRequest): CoordinatorResult<HeartbeatResponse> {
@@ -308,18 +370,24 @@ function leaveStep(s: GroupShard, g: ConsumerGroup | undefined, req: HeartbeatRe
     const leaving = { ...m, memberEpoch: STATIC_LEAVE, pendingRevocation: new Map() };
     return { records: [R.current(g.groupId, memberId, currentValue(leaving))], response: { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: STATIC_LEAVE, heartbeatIntervalMs: 0, assignment: null } };
   }
-  const records = [...removeRecords(s, g, memberId), R.metadata(g.groupId, g.groupEpoch + 1)];
-  return { records, response: { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null } };
+  return fenceMember(s, g, memberId, "left the group", { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null });
 }
 
-function expire(s: GroupShard, groupId: string, memberId: string, why: string): CoordinatorResult<undefined> {
+/** A timer's removal of a member (it is gone already when an earlier step removed it). */
+export function expire(s: GroupShard, groupId: string, memberId: string, why: string): CoordinatorResult<undefined> {
   const g = s.consumerGroups.get(groupId);
   if (!g || !g.members.has(memberId)) return { records: [], response: undefined };
   s.log.info({ group: groupId, member: memberId, why }, "consumer group member removed");
-  return { records: [...removeRecords(s, g, memberId), R.metadata(groupId, g.groupEpoch + 1)], response: undefined };
+  return fenceMember(s, g, memberId, why, undefined);
+}
+
+/** (Re)starts a member's session: `group.consumer.session.timeout.ms`, or a classic member's own session timeout. */
+export function scheduleSession(s: GroupShard, groupId: string, m: ConsumerMember): void {
+  const ms = m.classic?.sessionTimeoutMs ?? s.config.consumerSessionTimeoutMs;
+  s.partition.schedule(sessionKey(groupId, m.memberId), ms, (sh) => expire(sh, groupId, m.memberId, "session timed out"));
 }
 
 /** After load: session timers for every member, as Kafka schedules them when it loads a group. */
 export function startConsumerSessions(s: GroupShard, g: ConsumerGroup): void {
-  for (const m of g.members.values()) s.partition.schedule(sessionKey(g.groupId, m.memberId), s.config.consumerSessionTimeoutMs, (sh) => expire(sh, g.groupId, m.memberId, "session timed out"));
+  for (const m of g.members.values()) scheduleSession(s, g.groupId, m);
 }

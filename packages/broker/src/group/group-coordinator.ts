@@ -14,6 +14,7 @@ import type { CoordinatorResult } from "../coordinator/coordinator-partition.js"
 import { CoordinatorTopic } from "../coordinator/coordinator-topic.js";
 import { GroupShard } from "./group-shard.js";
 import type { GroupConfig, TopicView } from "./group-shard.js";
+import type { MigrationPolicy } from "./group-migration.js";
 
 export const GROUP_METADATA_TOPIC = "__consumer_offsets";
 
@@ -39,6 +40,7 @@ export class GroupCoordinator {
       shareSessionTimeoutMs: c.int("group.share.session.timeout.ms"),
       shareHeartbeatIntervalMs: c.int("group.share.heartbeat.interval.ms"),
       shareMaxSize: c.int("group.share.max.size"),
+      migrationPolicy: (c.get("group.consumer.migration.policy") ?? "bidirectional").toLowerCase() as MigrationPolicy,
     };
     this.topic = new CoordinatorTopic(broker, clock, {
       topic: GROUP_METADATA_TOPIC,

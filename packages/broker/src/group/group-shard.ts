@@ -19,6 +19,7 @@ import { ConsumerGroup, MemberState, toAssignment } from "./consumer-group.js";
 import { startConsumerSessions } from "./consumer-protocol.js";
 import { consumerGroupRecords, decodeRecord, groupMetadataRecord, offsetCommitRecord } from "./records.js";
 import type { DecodedRecord } from "./records.js";
+import type { MigrationPolicy } from "./group-migration.js";
 import { PendingTxnOffsets } from "./txn-offsets.js";
 import type { ShareGroup } from "../share/share-group.js";
 import { deleteShareGroup } from "../share/share-group.js";
@@ -44,6 +45,8 @@ export interface GroupConfig {
   shareMaxSize: number;
   /** A new classic member's parked JoinGroup times out after this (Kafka: a 5-minute constant). */
   newMemberJoinTimeoutMs?: number;
+  /** `group.consumer.migration.policy` (group-migration.ts); bidirectional when not given. */
+  migrationPolicy?: MigrationPolicy;
 }
 
 export interface CommittedOffset {
@@ -205,6 +208,10 @@ export class GroupShard implements CoordinatorShard {
         instanceId: r.value.instanceId, rackId: r.value.rackId, clientId: r.value.clientId, clientHost: r.value.clientHost,
         subscribedTopicNames: r.value.subscribedTopicNames, subscribedTopicRegex: r.value.subscribedTopicRegex,
         rebalanceTimeoutMs: r.value.rebalanceTimeoutMs, serverAssignor: r.value.serverAssignor,
+        classic: r.value.classicMemberMetadata === null ? null : {
+          sessionTimeoutMs: r.value.classicMemberMetadata.sessionTimeoutMs,
+          supportedProtocols: r.value.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+        },
       });
     } else if (r.type === "cg-target") {
       if (r.value === null) g.target.delete(r.memberId);
@@ -310,8 +317,9 @@ export class GroupShard implements CoordinatorShard {
       if (!(req.generationId < 0 && cg.members.size === 0)) {
         const m = cg.members.get(req.memberId);
         if (!m) return all(ErrorCode.UNKNOWN_MEMBER_ID);
-        if (req.apiVersion < 9) return all(ErrorCode.UNSUPPORTED_VERSION);
-        if (req.generationId !== m.memberEpoch) return all(ErrorCode.STALE_MEMBER_EPOCH);
+        // A classic member (migration) commits with its generation = member epoch, at any version.
+        if (m.classic === null && req.apiVersion < 9) return all(ErrorCode.UNSUPPORTED_VERSION);
+        if (req.generationId !== m.memberEpoch) return all(m.classic === null ? ErrorCode.STALE_MEMBER_EPOCH : ErrorCode.ILLEGAL_GENERATION);
       }
       return this.offsetRecords(req);
     }
@@ -362,7 +370,8 @@ export class GroupShard implements CoordinatorShard {
     if (!cg || (memberId === null && memberEpoch < 0)) return ErrorCode.NONE;
     const m = memberId === null ? undefined : cg.members.get(memberId);
     if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
-    return m.memberEpoch === memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+    if (m.memberEpoch === memberEpoch) return ErrorCode.NONE;
+    return m.classic === null ? ErrorCode.STALE_MEMBER_EPOCH : ErrorCode.ILLEGAL_GENERATION;
   }
 
   /**

@@ -8,14 +8,14 @@
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
-import { join } from "../group/classic-protocol.js";
+import { joinGroup } from "../group/classic-in-consumer-group.js";
 
 export default defineHandler({
   apiKey: ApiKey.JoinGroup,
   minVersion: 0,
   maxVersion: 9,
   async handle(ctx, req) {
-    const deferred = await ctx.broker.groups.run(req.groupId, (s) => join(s, {
+    const deferred = await ctx.broker.groups.run(req.groupId, (s) => joinGroup(s, {
       groupId: req.groupId,
       sessionTimeoutMs: req.sessionTimeoutMs,
       rebalanceTimeoutMs: ctx.apiVersion >= 1 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,

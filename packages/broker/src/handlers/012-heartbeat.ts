@@ -5,14 +5,14 @@
  */
 import { ApiKey } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
-import { heartbeat } from "../group/classic-protocol.js";
+import { heartbeatGroup } from "../group/classic-in-consumer-group.js";
 
 export default defineHandler({
   apiKey: ApiKey.Heartbeat,
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
-    const errorCode = await ctx.broker.groups.run(req.groupId, (s) => heartbeat(s, req));
+    const errorCode = await ctx.broker.groups.run(req.groupId, (s) => heartbeatGroup(s, req));
     return { throttleTimeMs: 0, errorCode: errorCode! };
   },
   errorResponse(_req, errorCode) {

@@ -7,7 +7,7 @@
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
-import { leave } from "../group/classic-protocol.js";
+import { leaveGroup } from "../group/classic-in-consumer-group.js";
 
 export default defineHandler({
   apiKey: ApiKey.LeaveGroup,
@@ -15,7 +15,7 @@ export default defineHandler({
   maxVersion: 5,
   async handle(ctx, req) {
     const members = ctx.apiVersion >= 3 ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: req.memberId, groupInstanceId: null }];
-    const r = (await ctx.broker.groups.run(req.groupId, (s) => leave(s, req.groupId, members)))!;
+    const r = (await ctx.broker.groups.run(req.groupId, (s) => leaveGroup(s, req.groupId, members)))!;
     if (ctx.apiVersion >= 3) return { throttleTimeMs: 0, errorCode: r.errorCode, members: r.members };
     return { throttleTimeMs: 0, errorCode: r.errorCode !== ErrorCode.NONE ? r.errorCode : r.members[0]?.errorCode ?? ErrorCode.NONE };
   },

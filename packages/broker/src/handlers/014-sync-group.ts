@@ -7,14 +7,14 @@
  */
 import { ApiKey } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
-import { sync } from "../group/classic-protocol.js";
+import { syncGroup } from "../group/classic-in-consumer-group.js";
 
 export default defineHandler({
   apiKey: ApiKey.SyncGroup,
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req) {
-    const deferred = await ctx.broker.groups.run(req.groupId, (s) => sync(s, {
+    const deferred = await ctx.broker.groups.run(req.groupId, (s) => syncGroup(s, {
       groupId: req.groupId,
       generationId: req.generationId,
       memberId: req.memberId,

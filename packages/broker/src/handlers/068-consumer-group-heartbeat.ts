@@ -4,9 +4,9 @@
  * assignment (`uniform`, the default, and `range`) with revocation before reassignment, topic-name and
  * regex (v1) subscriptions, leaving (-1) and a static member's leave (-2).
  * v1 requires a member id chosen by the client (INVALID_REQUEST without); v0 gets one from the broker.
- * Omitted (SKIPPED.md): the online migration between a classic group and a consumer group (a classic
- * group with members answers GROUP_ID_NOT_FOUND, a consumer group refuses classic joins with
- * INCONSISTENT_GROUP_PROTOCOL); rack-aware assignment.
+ * A classic group of the id is converted (group/group-migration.ts: `group.consumer.migration.policy`),
+ * else GROUP_ID_NOT_FOUND; the last consumer-protocol member leaving a group of classic members
+ * converts it back. Omitted (SKIPPED.md): rack-aware assignment.
  */
 import { ApiKey } from "@odradek/codec";
 import { defineHandler } from "../registry.js";

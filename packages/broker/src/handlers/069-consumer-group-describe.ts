@@ -1,7 +1,7 @@
 /**
  * ConsumerGroupDescribe (key 69), v0–1: a KIP-848 group's state, epochs, assignor and every member
  * with its subscription, current and target assignment (topic ids with names), member type (v1: 1 =
- * consumer protocol). A group that does not exist, or is a classic group → GROUP_ID_NOT_FOUND, as Kafka
+ * consumer protocol, 0 = a classic member of a migrated group). A group that does not exist, or is a classic group → GROUP_ID_NOT_FOUND, as Kafka
  * answers. Authorized operations are not computed (no ACLs).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
@@ -10,6 +10,8 @@ import type { Assignment } from "../group/consumer-group.js";
 
 const AUTH_OPS_NOT_REQUESTED = -2147483648;
 const CONSUMER_MEMBER = 1;
+/** v1 MemberType of a member that joined with JoinGroup (KIP-848 migration). */
+const CLASSIC_MEMBER = 0;
 
 export default defineHandler({
   apiKey: ApiKey.ConsumerGroupDescribe,
@@ -33,7 +35,7 @@ export default defineHandler({
             members: [...g.members.values()].map((m) => ({
               memberId: m.memberId, instanceId: m.instanceId, rackId: m.rackId, memberEpoch: m.memberEpoch, clientId: m.clientId, clientHost: m.clientHost,
               subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex,
-              assignment: named(m.assigned), targetAssignment: named(g.target.get(m.memberId) ?? new Map()), memberType: CONSUMER_MEMBER,
+              assignment: named(m.assigned), targetAssignment: named(g.target.get(m.memberId) ?? new Map()), memberType: m.classic === null ? CONSUMER_MEMBER : CLASSIC_MEMBER,
             })),
             authorizedOperations: AUTH_OPS_NOT_REQUESTED,
           },

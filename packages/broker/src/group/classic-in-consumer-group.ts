@@ -1,0 +1,173 @@
+/**
+ * The classic protocol's requests (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) routed by group type,
+ * and served by a consumer group for its classic members (KIP-848's migration; Kafka's
+ * classicGroupJoinToConsumerGroup and siblings). The handlers call these; a classic group goes on to
+ * classic-protocol.ts.
+ *
+ * Routing: a non-empty consumer group takes the request; an empty consumer group is deleted
+ * (tombstones) by a JoinGroup, which then creates a classic group (Kafka's maybeDeleteEmptyConsumerGroup).
+ *
+ * A classic member inside a consumer group (rules as Kafka's):
+ *  - JoinGroup: the `consumer` protocol type with a protocol every classic member supports, else
+ *    INCONSISTENT_GROUP_PROTOCOL; v4+ without a member id → MEMBER_ID_REQUIRED with a new id (nothing
+ *    kept pending). The subscription (topics, rack) comes from the first protocol's metadata and the
+ *    owned partitions from its ownedPartitions; the member is then updated like a heartbeat (epoch bump
+ *    on a new subscription, target assignment, reconciliation: partitions it still owns and must give
+ *    up are revoked first). The response (after the records are written) carries generation = the
+ *    member epoch, protocol = its first protocol, no leader and no member list: every member is a
+ *    follower and the broker assigns. Its session timeout is the JoinGroup's; it must send SyncGroup
+ *    within its rebalance timeout or it is removed.
+ *  - SyncGroup: generation = member epoch (ILLEGAL_GENERATION), protocol type/name as joined
+ *    (INCONSISTENT_GROUP_PROTOCOL); when the group epoch moved past the member (and it is not revoking)
+ *    → REBALANCE_IN_PROGRESS; else its assigned partitions, serialized in its subscription's version.
+ *  - Heartbeat: REBALANCE_IN_PROGRESS when the group epoch moved past its epoch, when it must revoke,
+ *    or when partitions it waited for are free; it must then rejoin within its rebalance timeout or
+ *    it is removed.
+ *  - LeaveGroup: the member is removed and the group epoch bumped (no downgrade on a classic leave).
+ * A member of the other protocol named in these requests → UNKNOWN_MEMBER_ID.
+ * Not built: a static classic member replacing its instance's member in a consumer group (answered
+ * FENCED_INSTANCE_ID until the old member's session ends).
+ */
+import { randomUUID } from "node:crypto";
+import { ErrorCode } from "@odradek/codec";
+import type { CoordinatorRecord, CoordinatorResult } from "../coordinator/coordinator-partition.js";
+import type { JoinResponse, SyncResponse } from "./classic-group.js";
+import { heartbeat, join, joinError, leave, sync, syncError } from "./classic-protocol.js";
+import type { Deferred, JoinRequest, LeavingMember, SyncRequest } from "./classic-protocol.js";
+import { MemberState } from "./consumer-group.js";
+import type { ConsumerGroup, ConsumerMember } from "./consumer-group.js";
+import { expire, joinKey, removeRecords, scheduleSession, syncKey, updateMember } from "./consumer-protocol.js";
+import { embeddedVersion, readSubscription, toIds, writeAssignment } from "./group-migration.js";
+import type { GroupShard } from "./group-shard.js";
+import { consumerGroupRecords as R } from "./records.js";
+
+const CONSUMER_PROTOCOL_TYPE = "consumer";
+const later = <T>(response: T): CoordinatorResult<Deferred<T>> => ({ records: [], response: { wait: Promise.resolve(response) } });
+
+export function joinGroup(s: GroupShard, req: JoinRequest): CoordinatorResult<Deferred<JoinResponse>> {
+  const cg = s.consumerGroups.get(req.groupId);
+  const validSession = req.sessionTimeoutMs >= s.config.minSessionTimeoutMs && req.sessionTimeoutMs <= s.config.maxSessionTimeoutMs;
+  if (cg && validSession) {
+    if (cg.members.size > 0) return joinConsumerGroup(s, cg, req);
+    // An empty consumer group gives way to the classic group this join creates (its offsets stay).
+    s.pendingRecords.push(R.targetMetadata(cg.groupId, null), R.metadata(cg.groupId, null));
+    s.consumerGroups.delete(cg.groupId);
+    s.consumerMetadataKeys.delete(cg.groupId);
+  }
+  return join(s, req);
+}
+
+export function syncGroup(s: GroupShard, req: SyncRequest): CoordinatorResult<Deferred<SyncResponse>> {
+  const g = s.consumerGroups.get(req.groupId);
+  if (!g) return sync(s, req);
+  if (g.members.size === 0) return later(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+  const m = classicMember(g, req.memberId, req.groupInstanceId);
+  if (typeof m === "number") return later(syncError(m));
+  if (req.generationId !== m.memberEpoch) return later(syncError(ErrorCode.ILLEGAL_GENERATION));
+  const protocol = m.classic!.supportedProtocols[0];
+  if ((req.protocolType !== null && req.protocolType !== CONSUMER_PROTOCOL_TYPE) || (req.protocolName !== null && req.protocolName !== protocol?.name)) {
+    return later(syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+  }
+  if (g.groupEpoch > m.memberEpoch && m.state !== MemberState.UNREVOKED_PARTITIONS) {
+    scheduleJoinTimeout(s, g.groupId, m);
+    return later(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
+  }
+  s.partition.cancel(syncKey(g.groupId, m.memberId));
+  scheduleSession(s, g.groupId, m);
+  const assignment = writeAssignment(s, m.assigned, embeddedVersion(protocol?.metadata ?? Buffer.alloc(0)));
+  return later({ errorCode: ErrorCode.NONE, protocolType: req.protocolType, protocolName: req.protocolName, assignment });
+}
+
+export function heartbeatGroup(s: GroupShard, req: { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null }): CoordinatorResult<number> {
+  const g = s.consumerGroups.get(req.groupId);
+  if (!g) return heartbeat(s, req);
+  const m = classicMember(g, req.memberId, req.groupInstanceId);
+  if (typeof m === "number") return { records: [], response: m };
+  if (req.generationId !== m.memberEpoch) return { records: [], response: ErrorCode.ILLEGAL_GENERATION };
+  scheduleSession(s, g.groupId, m);
+  // The member must rejoin: the group moved on, it must revoke, or what it waited for is free.
+  const rejoin = m.memberEpoch < g.groupEpoch || m.state === MemberState.UNREVOKED_PARTITIONS || (m.state === MemberState.UNRELEASED_PARTITIONS && !g.waitingOnUnreleased(m));
+  if (!rejoin) return { records: [], response: ErrorCode.NONE };
+  scheduleJoinTimeout(s, g.groupId, m);
+  return { records: [], response: ErrorCode.REBALANCE_IN_PROGRESS };
+}
+
+export function leaveGroup(s: GroupShard, groupId: string, members: LeavingMember[]): ReturnType<typeof leave> {
+  const g = s.consumerGroups.get(groupId);
+  if (!g) return leave(s, groupId, members);
+  const records: CoordinatorRecord[] = [];
+  const out = members.map((lm) => {
+    const m = classicMember(g, lm.memberId, lm.groupInstanceId, true);
+    if (typeof m === "number") return { ...lm, errorCode: m };
+    s.log.info({ group: groupId, member: m.memberId, instance: lm.groupInstanceId }, "classic member left the consumer group");
+    records.push(...removeRecords(s, g, m.memberId));
+    return { ...lm, memberId: m.memberId, errorCode: ErrorCode.NONE };
+  });
+  if (records.length > 0) records.push(R.metadata(groupId, g.groupEpoch + 1));
+  return { records, response: { errorCode: ErrorCode.NONE, members: out } };
+}
+
+/** Kafka's validateConsumerGroupMember + throwIfMemberDoesNotUseClassicProtocol: the member, or an error code. */
+function classicMember(g: ConsumerGroup, memberId: string, instanceId: string | null, anyMemberIdWithInstance = false): ConsumerMember | number {
+  let m: ConsumerMember | undefined;
+  if (instanceId === null) m = g.members.get(memberId);
+  else {
+    m = [...g.members.values()].find((x) => x.instanceId === instanceId);
+    // LeaveGroup may name a static member by instance id alone (an admin removal).
+    if (m && m.memberId !== memberId && !(anyMemberIdWithInstance && memberId === "")) return ErrorCode.FENCED_INSTANCE_ID;
+  }
+  if (!m || m.classic === null) return ErrorCode.UNKNOWN_MEMBER_ID;
+  return m;
+}
+
+function scheduleJoinTimeout(s: GroupShard, groupId: string, m: ConsumerMember): void {
+  if (s.partition.hasTimer(joinKey(groupId, m.memberId))) return;
+  s.partition.schedule(joinKey(groupId, m.memberId), Math.max(0, m.rebalanceTimeoutMs), (sh) => expire(sh, groupId, m.memberId, "did not rejoin within its rebalance timeout"));
+}
+
+/** Every classic member supports one of `protocols` (Kafka's ConsumerGroup.supportsClassicProtocols). */
+function supportsClassicProtocols(g: ConsumerGroup, protocolType: string, protocols: readonly { name: string }[]): boolean {
+  if (protocolType !== CONSUMER_PROTOCOL_TYPE || protocols.length === 0) return false;
+  const classic = [...g.members.values()].filter((m) => m.classic !== null);
+  return protocols.some((p) => classic.every((m) => m.classic!.supportedProtocols.some((x) => x.name === p.name)));
+}
+
+function joinConsumerGroup(s: GroupShard, g: ConsumerGroup, req: JoinRequest): CoordinatorResult<Deferred<JoinResponse>> {
+  const unknown = req.memberId === "";
+  const memberId = unknown ? randomUUID() : req.memberId;
+  if (!supportsClassicProtocols(g, req.protocolType, req.protocols)) return later(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, memberId));
+  // KIP-394: a dynamic member without an id gets one and must come back with it.
+  if (unknown && req.groupInstanceId === null && req.apiVersion >= 4) return later(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
+  if (req.groupInstanceId !== null) {
+    const holder = [...g.members.values()].find((m) => m.instanceId === req.groupInstanceId);
+    if (holder && holder.memberId !== memberId) return later(joinError(ErrorCode.FENCED_INSTANCE_ID, memberId));
+  }
+  // A member id the group does not know (the one MEMBER_ID_REQUIRED handed out) joins as a new member.
+  const old = g.members.get(memberId);
+  let sub: ReturnType<typeof readSubscription>;
+  try {
+    sub = readSubscription(req.protocols[0]!.metadata);
+  } catch {
+    return later(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, memberId));
+  }
+  const member: ConsumerMember = {
+    ...(old ?? {
+      memberId, instanceId: null, rackId: null, serverAssignor: null, subscribedTopicRegex: null,
+      memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map(),
+    }),
+    instanceId: req.groupInstanceId ?? old?.instanceId ?? null, rackId: sub.rackId ?? old?.rackId ?? null,
+    rebalanceTimeoutMs: req.rebalanceTimeoutMs, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: [...sub.topics].sort(),
+    classic: { sessionTimeoutMs: req.sessionTimeoutMs, supportedProtocols: req.protocols },
+  };
+  const records: CoordinatorRecord[] = [];
+  const owned = toIds(s, sub.ownedPartitions);
+  const next = updateMember(s, { g, groupId: g.groupId, old, member, replaced: null, inheritedTarget: undefined, joining: !old, owned }, records);
+  s.partition.cancel(joinKey(g.groupId, memberId));
+  scheduleSession(s, g.groupId, next);
+  s.partition.schedule(syncKey(g.groupId, memberId), Math.max(0, req.rebalanceTimeoutMs), (sh) => expire(sh, g.groupId, memberId, "did not send SyncGroup within its rebalance timeout"));
+  const response: JoinResponse = {
+    errorCode: ErrorCode.NONE, generationId: next.memberEpoch, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: req.protocols[0]!.name,
+    leader: "", skipAssignment: false, memberId, members: [],
+  };
+  return { records, response: { wait: Promise.resolve(response) } };
+}

@@ -1,0 +1,174 @@
+/**
+ * Online conversion between a classic group and a KIP-848 consumer group (Kafka's migration rules,
+ * `group.consumer.migration.policy`: bidirectional (default), upgrade, downgrade, disabled).
+ *
+ * Upgrade (a ConsumerGroupHeartbeat with epoch 0 for a group that is classic):
+ *  - an empty classic group is deleted (GroupMetadata tombstone) and the consumer group starts anew;
+ *    its committed offsets stay (they are keyed by group id);
+ *  - a classic group with members is converted when the policy allows upgrades and the group uses the
+ *    `consumer` embedded protocol: every member becomes a consumer-group member that keeps the
+ *    classic protocol (ClassicMemberMetadata: session timeout, JoinGroup protocols), at member epoch =
+ *    group epoch = assignment epoch = the classic generation, with its current and target assignment =
+ *    its last SyncGroup assignment. Records, in Kafka's order: the GroupMetadata tombstone, then per
+ *    member its MemberMetadata, the group epoch, per member its target, the target epoch, per member
+ *    its current assignment. Waiting JoinGroup/SyncGroup requests are answered REBALANCE_IN_PROGRESS.
+ *    The heartbeat that triggered it then joins that group as usual (which bumps the epoch);
+ *  - otherwise: GROUP_ID_NOT_FOUND (also for a heartbeat with another epoch on a classic group).
+ * Downgrade (a consumer-protocol member leaves, expires or is fenced, and every member left uses the
+ * classic protocol, at least one is left, and the policy allows downgrades): the group's consumer
+ * records are tombstoned and a classic GroupMetadata record is written: a Stable classic group of
+ * generation = the group epoch whose members carry their JoinGroup protocols and, as assignment, their
+ * target partitions serialized in their subscription's version; it then prepares a rebalance (its
+ * members rejoin). That step changes the state in place (`replay: false`).
+ * Not built: the downgrade when a static classic member replaces the last consumer-protocol member,
+ * and the consumer/classic group size limits (no `group.consumer.max.size` here).
+ * Embedded protocol formats (Kafka's ConsumerProtocol): int16 version, then the
+ * ConsumerProtocolSubscription / ConsumerProtocolAssignment body of that version (read at ≤ v3).
+ */
+import { ErrorCode, Reader, Writer, readConsumerProtocolAssignment, readConsumerProtocolSubscription, writeConsumerProtocolAssignment } from "@odradek/codec";
+import type { ConsumerProtocolSubscription } from "@odradek/codec";
+import type { CoordinatorRecord } from "../coordinator/coordinator-partition.js";
+import { ClassicGroup, EMPTY_BYTES } from "./classic-group.js";
+import { abandonClassicGroup, maybePrepareRebalance, snapshot, startSessions } from "./classic-protocol.js";
+import { ConsumerGroup, MemberState } from "./consumer-group.js";
+import type { Assignment } from "./consumer-group.js";
+import { cancelMemberTimers, currentValue, memberMetadataValue, scheduleSession } from "./consumer-protocol.js";
+import type { GroupShard } from "./group-shard.js";
+import { consumerGroupRecords as R, groupMetadataRecord } from "./records.js";
+
+export const MIGRATION_POLICIES = ["bidirectional", "upgrade", "downgrade", "disabled"] as const;
+export type MigrationPolicy = (typeof MIGRATION_POLICIES)[number];
+
+const CONSUMER_PROTOCOL_TYPE = "consumer";
+/** The highest ConsumerProtocol subscription/assignment version this broker reads (Kafka 4.4 writes up to 3). */
+const MAX_EMBEDDED_VERSION = 3;
+
+const policy = (s: GroupShard): MigrationPolicy => s.config.migrationPolicy ?? "bidirectional";
+const upgradeEnabled = (s: GroupShard) => policy(s) === "bidirectional" || policy(s) === "upgrade";
+const downgradeEnabled = (s: GroupShard) => policy(s) === "bidirectional" || policy(s) === "downgrade";
+
+/** A classic member's subscription (JoinGroup protocol metadata); throws on malformed bytes. */
+export function readSubscription(metadata: Buffer): ConsumerProtocolSubscription & { version: number } {
+  const r = new Reader(metadata);
+  const version = r.int16();
+  return { ...readConsumerProtocolSubscription(r, Math.min(version, MAX_EMBEDDED_VERSION)), version };
+}
+
+/** The version a member's protocol metadata is written in (its SyncGroup assignment uses the same). */
+export function embeddedVersion(metadata: Buffer): number {
+  return metadata.length >= 2 ? Math.max(0, Math.min(metadata.readInt16BE(0), MAX_EMBEDDED_VERSION)) : 0;
+}
+
+/** Topic names → ids (unknown topics are left out, as Kafka's toTopicPartitionMap does). */
+export function toIds(s: GroupShard, list: readonly { topic: string; partitions: readonly number[] }[]): Assignment {
+  const out: Assignment = new Map();
+  for (const t of list) {
+    const id = s.topics.byName(t.topic)?.id;
+    if (id === undefined || t.partitions.length === 0) continue;
+    const set = out.get(id) ?? new Set<number>();
+    for (const p of t.partitions) set.add(p);
+    out.set(id, set);
+  }
+  return out;
+}
+
+/** A ConsumerProtocolAssignment for a classic member: topic ids → names, in `version`. */
+export function writeAssignment(s: GroupShard, a: Assignment, version: number): Buffer {
+  const names = new Map(s.topics.all().map((t) => [t.id, t.name]));
+  const assignedPartitions = [...a].filter(([id, ps]) => ps.size > 0 && names.has(id))
+    .map(([id, ps]) => ({ topic: names.get(id)!, partitions: [...ps].sort((x, y) => x - y) }))
+    .sort((x, y) => x.topic.localeCompare(y.topic));
+  const w = new Writer(64);
+  w.int16(version);
+  writeConsumerProtocolAssignment(w, version, { assignedPartitions, userData: null });
+  return w.toBuffer();
+}
+
+function readAssignment(s: GroupShard, bytes: Buffer): Assignment {
+  if (bytes.length === 0) return new Map(); // a member of a generation that was not synced yet
+  const r = new Reader(bytes);
+  const version = r.int16();
+  return toIds(s, readConsumerProtocolAssignment(r, Math.min(version, MAX_EMBEDDED_VERSION)).assignedPartitions);
+}
+
+/**
+ * The consumer group a ConsumerGroupHeartbeat finds when the id is a classic group: null when the
+ * classic group was empty (deleted; a new consumer group starts), the converted group (not yet in the
+ * shard: replaying `records` puts it there), or why it cannot be (GROUP_ID_NOT_FOUND).
+ */
+export function consumerGroupFromClassic(s: GroupShard, classic: ClassicGroup, join: boolean, records: CoordinatorRecord[]): ConsumerGroup | null | string {
+  const notConsumer = `Group ${classic.groupId} is not a consumer group.`;
+  if (!join) return notConsumer;
+  if (classic.members.size === 0) {
+    records.push(groupMetadataRecord(classic.groupId, null));
+    return null;
+  }
+  if (!upgradeEnabled(s)) return `${notConsumer} Its online upgrade is disabled (group.consumer.migration.policy=${policy(s)}).`;
+  if (classic.protocolType !== CONSUMER_PROTOCOL_TYPE) return `${notConsumer} It uses protocol type ${classic.protocolType ?? "(none)"}, not ${CONSUMER_PROTOCOL_TYPE}.`;
+  const g = new ConsumerGroup(classic.groupId);
+  g.groupEpoch = classic.generationId;
+  g.assignmentEpoch = classic.generationId;
+  try {
+    for (const m of classic.members.values()) {
+      const sub = readSubscription(classic.metadataOf(m, classic.protocolName ?? m.protocols[0]?.name ?? ""));
+      const assigned = readAssignment(s, m.assignment);
+      g.members.set(m.memberId, {
+        memberId: m.memberId, instanceId: m.groupInstanceId, rackId: sub.rackId, clientId: m.clientId, clientHost: m.clientHost,
+        subscribedTopicNames: [...sub.topics].sort(), subscribedTopicRegex: null, rebalanceTimeoutMs: m.rebalanceTimeoutMs, serverAssignor: null,
+        memberEpoch: classic.generationId, previousMemberEpoch: classic.generationId, state: MemberState.STABLE,
+        assigned, pendingRevocation: new Map(), classic: { sessionTimeoutMs: m.sessionTimeoutMs, supportedProtocols: m.protocols },
+      });
+      g.target.set(m.memberId, assigned);
+    }
+  } catch (e) {
+    return `Cannot upgrade the classic group ${classic.groupId} to a consumer group: its embedded consumer protocol is malformed (${(e as Error).message}).`;
+  }
+  abandonClassicGroup(s, classic);
+  records.push(groupMetadataRecord(classic.groupId, null));
+  for (const m of g.members.values()) records.push(R.member(g.groupId, m.memberId, memberMetadataValue(m)));
+  records.push(R.metadata(g.groupId, g.groupEpoch));
+  for (const [id, t] of g.target) records.push(R.target(g.groupId, id, { topicPartitions: [...t].map(([topicId, ps]) => ({ topicId, partitions: [...ps].sort((x, y) => x - y) })) }));
+  records.push(R.targetMetadata(g.groupId, g.assignmentEpoch));
+  for (const m of g.members.values()) records.push(R.current(g.groupId, m.memberId, currentValue(m)));
+  for (const m of g.members.values()) scheduleSession(s, g.groupId, m);
+  s.log.info({ group: g.groupId, generation: classic.generationId, members: g.members.size }, "classic group upgraded to a consumer group");
+  return g;
+}
+
+/**
+ * When `leaving` goes and only classic members stay (and the policy allows it): converts the group to
+ * a classic group in place and returns the records (consumer tombstones, GroupMetadata); else null.
+ */
+export function maybeDowngrade(s: GroupShard, g: ConsumerGroup, leaving: string, why: string): CoordinatorRecord[] | null {
+  if (!g.allClassicExcept(leaving) || g.members.size <= 1 || !downgradeEnabled(s)) return null;
+  const classic = new ClassicGroup(g.groupId, s.clock.now());
+  classic.state = "Stable";
+  classic.generationId = g.groupEpoch;
+  classic.protocolType = CONSUMER_PROTOCOL_TYPE;
+  const left = [...g.members.values()].filter((m) => m.memberId !== leaving);
+  for (const m of left) {
+    classic.add({
+      memberId: m.memberId, groupInstanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost, rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      sessionTimeoutMs: m.classic!.sessionTimeoutMs, protocolType: CONSUMER_PROTOCOL_TYPE, protocols: m.classic!.supportedProtocols,
+      assignment: EMPTY_BYTES, awaitingJoin: null, awaitingSync: null, isNew: false,
+    });
+  }
+  classic.protocolName = classic.selectProtocol();
+  for (const m of classic.members.values()) {
+    m.assignment = writeAssignment(s, g.target.get(m.memberId) ?? new Map(), embeddedVersion(classic.metadataOf(m, classic.protocolName)));
+  }
+  // Kafka's ConsumerGroup.createGroupTombstoneRecords order: current, target, target epoch, members, group epoch.
+  const ids = [...g.members.keys()];
+  const records: CoordinatorRecord[] = [
+    ...ids.map((id) => R.current(g.groupId, id, null)), ...ids.map((id) => R.target(g.groupId, id, null)), R.targetMetadata(g.groupId, null),
+    ...ids.map((id) => R.member(g.groupId, id, null)), R.metadata(g.groupId, null), snapshot(s, classic),
+  ];
+  for (const id of ids) cancelMemberTimers(s, g.groupId, id);
+  s.consumerGroups.delete(g.groupId);
+  s.consumerMetadataKeys.delete(g.groupId);
+  s.groups.set(g.groupId, classic);
+  startSessions(s, classic);
+  s.log.info({ group: g.groupId, generation: classic.generationId, members: classic.members.size, why }, "consumer group downgraded to a classic group");
+  maybePrepareRebalance(s, classic, `downgraded from a consumer group: ${leaving} ${why}`);
+  return records;
+}
