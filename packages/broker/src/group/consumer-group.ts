@@ -14,6 +14,8 @@
  * 2 (waits for partitions another member still holds), as Kafka numbers them.
  * Invariant: a partition is in at most one member's `assigned` or `pendingRevocation` at a time
  * (revocation before reassignment).
+ * Members may use the classic protocol (`classic` set; KIP-848 migration, group-migration.ts and
+ * classic-in-consumer-group.ts): they reconcile only when they send JoinGroup.
  */
 export type Assignment = Map<string, Set<number>>;
 

@@ -102,9 +102,8 @@ export class GroupShard implements CoordinatorShard {
     return this.pendingRecords.splice(0);
   }
 
-  /** The classic group, undefined when there is none ("other-type" is kept for KIP-848 groups later). */
+  /** The classic group, undefined when there is none, "other-type" for a consumer or share group (classic-in-consumer-group.ts routes consumer groups first). */
   classicGroup(groupId: string): ClassicGroup | "other-type" | undefined {
-    // Converting between a classic and a consumer group (KIP-848's online migration) is not built.
     if (this.consumerGroups.has(groupId) || this.shareGroups.has(groupId)) return "other-type";
     return this.groups.get(groupId);
   }
@@ -291,6 +290,7 @@ export class GroupShard implements CoordinatorShard {
         members: [...cg.members.values()].map((m) => ({
           memberId: m.memberId, instanceId: m.instanceId, memberEpoch: m.memberEpoch, state: m.state, subscribedTopicNames: m.subscribedTopicNames,
           subscribedTopicRegex: m.subscribedTopicRegex, assigned: hex(m.assigned), pendingRevocation: hex(m.pendingRevocation), target: hex(cg.target.get(m.memberId) ?? new Map()),
+          classic: m.classic && { sessionTimeoutMs: m.classic.sessionTimeoutMs, protocols: m.classic.supportedProtocols.map((p) => p.name) },
         })).sort((a, b) => a.memberId.localeCompare(b.memberId)),
         offsets,
       };

@@ -1,0 +1,381 @@
+/**
+ * KIP-848 online migration between classic and consumer groups (group/group-migration.ts and
+ * classic-in-consumer-group.ts), over real TCP with the codec and a ManualClock: a classic group
+ * upgraded by a ConsumerGroupHeartbeat, classic members served inside a consumer group (their
+ * assignment through SyncGroup, REBALANCE_IN_PROGRESS when they must rejoin, revocation before
+ * reassignment), the downgrade when the last consumer-protocol member leaves, the migration policy,
+ * and the state rebuilt from `__consumer_offsets` after a restart equal to the live state.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiKey, ErrorCode, Reader, Writer, readConsumerProtocolAssignment, writeConsumerProtocolAssignment, writeConsumerProtocolSubscription } from "@odradek/codec";
+import { ManualClock, startBroker } from "../src/index.js";
+import type { RunningBroker } from "../src/index.js";
+import { TestClient } from "./helpers.js";
+
+const TOPIC = "mt";
+
+/** A JoinGroup protocol's metadata: ConsumerProtocolSubscription v1 (topics, owned partitions). */
+function subscription(owned: number[] = []): Buffer {
+  const w = new Writer(64);
+  w.int16(1);
+  writeConsumerProtocolSubscription(w, 1, { topics: [TOPIC], userData: null, ownedPartitions: owned.length ? [{ topic: TOPIC, partitions: owned }] : [] });
+  return w.toBuffer();
+}
+
+function assignmentBytes(partitions: number[]): Buffer {
+  const w = new Writer(64);
+  w.int16(1);
+  writeConsumerProtocolAssignment(w, 1, { assignedPartitions: [{ topic: TOPIC, partitions }], userData: null });
+  return w.toBuffer();
+}
+
+function partitionsOf(bytes: Uint8Array): number[] {
+  const r = new Reader(Buffer.from(bytes));
+  const version = r.int16();
+  return readConsumerProtocolAssignment(r, version).assignedPartitions.flatMap((t) => t.partitions).sort((a, b) => a - b);
+}
+
+/** A classic member (JoinGroup v9 / SyncGroup v5 / Heartbeat v4 / LeaveGroup v5) with a `consumer` protocol. */
+class ClassicMember {
+  memberId = "";
+  generationId = -1;
+  owned: number[] = [];
+  constructor(readonly c: TestClient, readonly groupId: string) {}
+  async join(owned = this.owned, protocolType = "consumer") {
+    const req = () => this.c.request(ApiKey.JoinGroup, 9, {
+      groupId: this.groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000, memberId: this.memberId, groupInstanceId: null,
+      protocolType, protocols: [{ name: "cooperative-sticky", metadata: subscription(owned) }], reason: null,
+    });
+    let r = await req();
+    if (r.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
+      this.memberId = r.memberId;
+      r = await req();
+    }
+    if (r.errorCode === ErrorCode.NONE) {
+      this.memberId = r.memberId;
+      this.generationId = r.generationId;
+    }
+    return r;
+  }
+  async sync(assignments: { memberId: string; assignment: Buffer }[] = []) {
+    const r = await this.c.request(ApiKey.SyncGroup, 5, { groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "cooperative-sticky", assignments });
+    if (r.errorCode === ErrorCode.NONE) this.owned = partitionsOf(r.assignment);
+    return r;
+  }
+  heartbeat() {
+    return this.c.request(ApiKey.Heartbeat, 4, { groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: null }).then((r) => r.errorCode);
+  }
+}
+
+/** A consumer-protocol member (ConsumerGroupHeartbeat v1). */
+class ConsumerMember {
+  epoch = 0;
+  owned: number[] = [];
+  constructor(readonly c: TestClient, readonly groupId: string, readonly memberId: string, readonly topicId: () => string) {}
+  async beat(epoch = this.epoch) {
+    const r = await this.c.request(ApiKey.ConsumerGroupHeartbeat, 1, {
+      groupId: this.groupId, memberId: this.memberId, memberEpoch: epoch, instanceId: null, rackId: null,
+      rebalanceTimeoutMs: epoch === 0 ? 30_000 : -1, subscribedTopicNames: epoch === 0 ? [TOPIC] : null, subscribedTopicRegex: null, serverAssignor: null,
+      topicPartitions: epoch === 0 ? [] : epoch < 0 ? null : [{ topicId: this.topicId(), partitions: this.owned }],
+    });
+    if (r.errorCode === ErrorCode.NONE && epoch >= 0) {
+      this.epoch = r.memberEpoch;
+      if (r.assignment) this.owned = r.assignment.topicPartitions.flatMap((t) => t.partitions).sort((a, b) => a - b);
+    }
+    return r;
+  }
+}
+
+async function createTopic(c: TestClient): Promise<string> {
+  const r = await c.request(ApiKey.CreateTopics, 7, { topics: [{ name: TOPIC, numPartitions: 4, replicationFactor: 1 }], timeoutMs: 1000 });
+  return r.topics[0]!.topicId;
+}
+
+/** A classic group of one member owning the topic's four partitions (generation 1). */
+async function classicGroupOfOne(c: TestClient, groupId: string): Promise<ClassicMember> {
+  const a = new ClassicMember(c, groupId);
+  const j = await a.join();
+  expect(j).toMatchObject({ errorCode: 0, generationId: 1, leader: a.memberId });
+  expect((await a.sync([{ memberId: a.memberId, assignment: assignmentBytes([0, 1, 2, 3]) }])).errorCode).toBe(0);
+  expect(a.owned).toEqual([0, 1, 2, 3]);
+  return a;
+}
+
+const sorted = (...lists: number[][]) => lists.flat().sort((a, b) => a - b);
+
+let clock: ManualClock;
+let b: RunningBroker;
+let c: TestClient;
+let topicId = "";
+beforeAll(async () => {
+  clock = new ManualClock();
+  b = await startBroker({ clock, config: { "offsets.topic.num.partitions": "2" } });
+  c = await TestClient.connect(b.port);
+  topicId = await createTopic(c);
+});
+afterAll(async () => {
+  await c.close();
+  await b.close();
+});
+
+describe("upgrade: a ConsumerGroupHeartbeat joins a classic group", () => {
+  it("converts it; the classic member revokes through JoinGroup/SyncGroup before the new member gets partitions", async () => {
+    const a = await classicGroupOfOne(c, "up");
+    const m = new ConsumerMember(c, "up", "c-1", () => topicId);
+    const r = await m.beat(0);
+    // The classic generation 1 became the group epoch; the new member bumped it to 2. a still owns all.
+    expect(r).toMatchObject({ errorCode: 0, memberEpoch: 2 });
+    expect(m.owned).toEqual([]);
+    expect(await b.broker.groups.dump("up")).toMatchObject({
+      type: "consumer", groupEpoch: 2, assignmentEpoch: 2,
+      members: expect.arrayContaining([expect.objectContaining({ memberId: a.memberId, memberEpoch: 1, assigned: { [topicId]: [0, 1, 2, 3] }, classic: { sessionTimeoutMs: 10_000, protocols: ["cooperative-sticky"] } })]),
+    });
+    // The classic member is told to rejoin; it reports what it owns and must give half up first.
+    expect(await a.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    const j1 = await a.join();
+    expect(j1).toMatchObject({ errorCode: 0, generationId: 1, protocolName: "cooperative-sticky", leader: "", members: [] });
+    expect((await a.sync()).errorCode).toBe(0);
+    expect(a.owned).toHaveLength(2);
+    expect(await a.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    // Until it rejoins without them, the new member gets nothing.
+    await m.beat();
+    expect(m.owned).toEqual([]);
+    const j2 = await a.join();
+    expect(j2).toMatchObject({ errorCode: 0, generationId: 2 });
+    expect((await a.sync()).errorCode).toBe(0);
+    expect(await a.heartbeat()).toBe(ErrorCode.NONE);
+    await m.beat();
+    expect(m.owned).toHaveLength(2);
+    expect(sorted(a.owned, m.owned)).toEqual([0, 1, 2, 3]);
+    expect(await b.broker.groups.dump("up")).toMatchObject({ type: "consumer", state: "Stable" });
+    // Admin views: ConsumerGroupDescribe (member types), ListGroups (type), DescribeGroups (not classic).
+    const d = await c.request(ApiKey.ConsumerGroupDescribe, 1, { groupIds: ["up"], includeAuthorizedOperations: false });
+    expect(d.groups[0]!.members.map((x) => [x.memberId, x.memberType]).sort()).toEqual([[a.memberId, 0], ["c-1", 1]].sort());
+    const lg = await c.request(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: [] });
+    expect(lg.groups.find((g) => g.groupId === "up")).toMatchObject({ protocolType: "consumer", groupType: "consumer", groupState: "Stable" });
+    const dg = await c.request(ApiKey.DescribeGroups, 6, { groups: ["up"], includeAuthorizedOperations: false });
+    expect(dg.groups[0]!.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+  });
+
+  it("an empty classic group just becomes a consumer group; a classic group of another protocol type is refused", async () => {
+    const a = await classicGroupOfOne(c, "up-empty");
+    await c.request(ApiKey.LeaveGroup, 5, { groupId: "up-empty", members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] });
+    expect(await b.broker.groups.dump("up-empty")).toMatchObject({ type: "classic", state: "Empty" });
+    const m = new ConsumerMember(c, "up-empty", "c-e", () => topicId);
+    expect(await m.beat(0)).toMatchObject({ errorCode: 0, memberEpoch: 1 });
+    expect(m.owned).toEqual([0, 1, 2, 3]);
+
+    const other = new ClassicMember(c, "up-connect");
+    expect((await other.join([], "connect")).errorCode).toBe(0);
+    const n = new ConsumerMember(c, "up-connect", "c-x", () => topicId);
+    expect(await n.beat(0)).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
+    // A heartbeat with another epoch does not convert anything.
+    const g = await classicGroupOfOne(c, "up-epoch");
+    expect(await new ConsumerMember(c, "up-epoch", "c-y", () => topicId).beat(3)).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
+    expect(await g.heartbeat()).toBe(ErrorCode.NONE);
+  });
+});
+
+describe("classic members inside a consumer group", () => {
+  it("a classic member joining a consumer group gets its partitions once the consumer member released them; commits use its epoch", async () => {
+    const m = new ConsumerMember(c, "mixed", "c-m", () => topicId);
+    await m.beat(0);
+    expect(m.owned).toEqual([0, 1, 2, 3]);
+    const k = new ClassicMember(c, "mixed");
+    const j = await k.join();
+    expect(j).toMatchObject({ errorCode: 0, generationId: 2, leader: "" });
+    expect((await k.sync()).errorCode).toBe(0);
+    expect(k.owned).toEqual([]);
+    // It waits on partitions the consumer member still holds: nothing to do yet.
+    expect(await k.heartbeat()).toBe(ErrorCode.NONE);
+    await m.beat();
+    expect(m.owned).toHaveLength(2);
+    await m.beat();
+    expect(m.epoch).toBe(2);
+    // Its partitions are free now: the classic member must rejoin to get them.
+    expect(await k.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect((await k.join()).generationId).toBe(2);
+    expect((await k.sync()).errorCode).toBe(0);
+    expect(k.owned).toHaveLength(2);
+    expect(sorted(k.owned, m.owned)).toEqual([0, 1, 2, 3]);
+    expect(await k.heartbeat()).toBe(ErrorCode.NONE);
+    const commit = (generation: number) => c.request(ApiKey.OffsetCommit, 8, {
+      groupId: "mixed", generationIdOrMemberEpoch: generation, memberId: k.memberId, groupInstanceId: null,
+      topics: [{ name: TOPIC, partitions: [{ partitionIndex: k.owned[0]!, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    }).then((r) => r.topics[0]!.partitions[0]!.errorCode);
+    expect(await commit(2)).toBe(ErrorCode.NONE);
+    expect(await commit(1)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    // Errors as Kafka: an old generation, a member of the other protocol, a protocol name not joined with.
+    expect(await c.request(ApiKey.Heartbeat, 4, { groupId: "mixed", generationId: 1, memberId: k.memberId, groupInstanceId: null }).then((r) => r.errorCode)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(await c.request(ApiKey.Heartbeat, 4, { groupId: "mixed", generationId: 2, memberId: "c-m", groupInstanceId: null }).then((r) => r.errorCode)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    const bad = await c.request(ApiKey.SyncGroup, 5, { groupId: "mixed", generationId: 2, memberId: k.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "range", assignments: [] });
+    expect(bad.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    const other = await c.request(ApiKey.JoinGroup, 9, { groupId: "mixed", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000, memberId: "", groupInstanceId: null, protocolType: "consumer", protocols: [{ name: "range", metadata: subscription() }], reason: null });
+    expect(other.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  });
+
+  it("a classic member that stops heartbeating is removed after its own session timeout", async () => {
+    const m = new ConsumerMember(c, "mixed-timeouts", "c-t", () => topicId);
+    await m.beat(0);
+    const k = new ClassicMember(c, "mixed-timeouts");
+    await k.join();
+    await k.sync();
+    clock.advance(9_000);
+    expect(await k.heartbeat()).toBe(ErrorCode.NONE);
+    clock.advance(9_000);
+    expect((await b.broker.groups.dump("mixed-timeouts") as { members: unknown[] }).members).toHaveLength(2);
+    clock.advance(1_001);
+    await new Promise((r) => setTimeout(r, 30));
+    expect((await b.broker.groups.dump("mixed-timeouts") as { members: { memberId: string }[] }).members.map((x) => x.memberId)).toEqual(["c-t"]);
+    expect(await k.heartbeat()).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+
+  it("a classic member told to rejoin that keeps heartbeating but does not rejoin is removed after its rebalance timeout", async () => {
+    const m = new ConsumerMember(c, "mixed-rejoin", "c-j", () => topicId);
+    await m.beat(0);
+    const k = new ClassicMember(c, "mixed-rejoin");
+    await k.join();
+    await k.sync();
+    await m.beat();
+    await m.beat();
+    const members = async () => (await b.broker.groups.dump("mixed-rejoin") as { members: { memberId: string }[] }).members.map((x) => x.memberId);
+    // 3 heartbeats 9 s apart keep its session; the 30 s rebalance timeout runs from the first REBALANCE_IN_PROGRESS.
+    for (let i = 0; i < 3; i++) {
+      expect(await k.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+      clock.advance(9_000);
+    }
+    expect(await members()).toHaveLength(2);
+    expect(await k.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    clock.advance(3_001);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await members()).toEqual(["c-j"]);
+  });
+});
+
+describe("downgrade: the last consumer-protocol member leaves", () => {
+  it("the group becomes a classic group of its classic members, rebalances and settles with their target assignment", async () => {
+    const m = new ConsumerMember(c, "down", "c-d", () => topicId);
+    await m.beat(0);
+    const k = new ClassicMember(c, "down");
+    await k.join();
+    await k.sync();
+    await m.beat();
+    await m.beat();
+    expect(await k.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    await k.join();
+    await k.sync();
+    expect(k.owned).toHaveLength(2);
+    const kept = k.owned;
+    expect(await m.beat(-1)).toMatchObject({ errorCode: 0, memberEpoch: -1 });
+    expect(await b.broker.groups.dump("down")).toMatchObject({ type: "classic", state: "PreparingRebalance", generationId: 2, protocolType: "consumer", protocolName: "cooperative-sticky" });
+    const lg = await c.request(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ["classic"] });
+    expect(lg.groups.find((g) => g.groupId === "down")).toMatchObject({ groupType: "classic", protocolType: "consumer" });
+    // The classic member rejoins the classic group: it leads generation 3 and assigns.
+    expect(await k.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    const j = await k.join();
+    expect(j).toMatchObject({ errorCode: 0, generationId: 3, leader: k.memberId });
+    expect(j.members.map((x) => x.memberId)).toEqual([k.memberId]);
+    expect((await k.sync([{ memberId: k.memberId, assignment: assignmentBytes([0, 1, 2, 3]) }])).errorCode).toBe(0);
+    expect(k.owned).toEqual([0, 1, 2, 3]);
+    expect(kept).toHaveLength(2);
+    const dg = await c.request(ApiKey.DescribeGroups, 5, { groups: ["down"], includeAuthorizedOperations: false });
+    expect(dg.groups[0]).toMatchObject({ groupState: "Stable", protocolType: "consumer", protocolData: "cooperative-sticky" });
+    expect(await c.request(ApiKey.ConsumerGroupDescribe, 1, { groupIds: ["down"], includeAuthorizedOperations: false }).then((r) => r.groups[0]!.errorCode)).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+  });
+
+  it("the downgrade's snapshot holds the target assignment (seen by a member that syncs without rejoining)", async () => {
+    const m = new ConsumerMember(c, "down2", "c-d2", () => topicId);
+    await m.beat(0);
+    const k = new ClassicMember(c, "down2");
+    await k.join();
+    await k.sync();
+    await m.beat();
+    await m.beat();
+    await m.beat(-1);
+    const dump = await b.broker.groups.dump("down2") as { members: { memberId: string; assignment: string }[] };
+    // The classic member's assignment in the classic group: its consumer-group target (2 partitions).
+    expect(partitionsOf(Buffer.from(dump.members[0]!.assignment, "hex"))).toHaveLength(2);
+  });
+});
+
+describe("group.consumer.migration.policy", () => {
+  it("disabled: no upgrade (GROUP_ID_NOT_FOUND), and no downgrade (the classic member stays in the consumer group)", async () => {
+    const clock2 = new ManualClock();
+    const b2 = await startBroker({ clock: clock2, config: { "offsets.topic.num.partitions": "1", "group.consumer.migration.policy": "disabled" } });
+    const c2 = await TestClient.connect(b2.port);
+    try {
+      const id = await createTopic(c2);
+      await classicGroupOfOne(c2, "p-up");
+      const r = await new ConsumerMember(c2, "p-up", "c-p", () => id).beat(0);
+      expect(r.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+      expect(r.errorMessage).toContain("disabled");
+      expect(await b2.broker.groups.dump("p-up")).toMatchObject({ type: "classic", state: "Stable" });
+      const m = new ConsumerMember(c2, "p-down", "c-q", () => id);
+      await m.beat(0);
+      const k = new ClassicMember(c2, "p-down");
+      expect((await k.join()).errorCode).toBe(0);
+      await m.beat(-1);
+      expect(await b2.broker.groups.dump("p-down")).toMatchObject({ type: "consumer", members: [{ memberId: k.memberId }] });
+    } finally {
+      await c2.close();
+      await b2.close();
+    }
+  });
+
+  it("an unknown policy is a configuration error", async () => {
+    await expect(startBroker({ config: { "group.consumer.migration.policy": "sideways" } })).rejects.toThrow(/migration.policy/);
+  });
+});
+
+describe("replay", () => {
+  it("after an upgrade and after a downgrade, the state rebuilt from __consumer_offsets equals the live state", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "odradek-migration-"));
+    const config = { "offsets.topic.num.partitions": "1" };
+    try {
+      const clock1 = new ManualClock();
+      let broker = await startBroker({ dataDir: dir, clock: clock1, config });
+      let client = await TestClient.connect(broker.port);
+      const id = await createTopic(client);
+      const a = await classicGroupOfOne(client, "rg");
+      const m = new ConsumerMember(client, "rg", "c-r", () => id);
+      await m.beat(0);
+      const upgraded = await broker.broker.groups.dump("rg");
+      expect(upgraded).toMatchObject({ type: "consumer", groupEpoch: 2 });
+      await client.close();
+      await broker.close();
+
+      broker = await startBroker({ dataDir: dir, clock: new ManualClock(clock1.now()), config });
+      client = await TestClient.connect(broker.port);
+      expect(await broker.broker.groups.dump("rg")).toEqual(upgraded);
+      // Carry on after the restart: the classic member revokes, the consumer member takes its half, then leaves.
+      const a2 = new ClassicMember(client, "rg");
+      Object.assign(a2, { memberId: a.memberId, generationId: a.generationId, owned: a.owned });
+      expect(await a2.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+      await a2.join();
+      await a2.sync();
+      await a2.join();
+      await a2.sync();
+      const m2 = new ConsumerMember(client, "rg", "c-r", () => id);
+      Object.assign(m2, { epoch: m.epoch, owned: m.owned });
+      await m2.beat();
+      expect(sorted(a2.owned, m2.owned)).toEqual([0, 1, 2, 3]);
+      await m2.beat(-1);
+      expect(await a2.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+      await a2.join();
+      await a2.sync([{ memberId: a2.memberId, assignment: assignmentBytes([0, 1, 2, 3]) }]);
+      const downgraded = await broker.broker.groups.dump("rg");
+      expect(downgraded).toMatchObject({ type: "classic", state: "Stable", generationId: 4 });
+      await client.close();
+      await broker.close();
+
+      broker = await startBroker({ dataDir: dir, clock: new ManualClock(clock1.now()), config });
+      expect(await broker.broker.groups.dump("rg")).toEqual(downgraded);
+      await broker.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
