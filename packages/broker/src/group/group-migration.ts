@@ -25,7 +25,7 @@
  * Embedded protocol formats (Kafka's ConsumerProtocol): int16 version, then the
  * ConsumerProtocolSubscription / ConsumerProtocolAssignment body of that version (read at ≤ v3).
  */
-import { ErrorCode, Reader, Writer, readConsumerProtocolAssignment, readConsumerProtocolSubscription, writeConsumerProtocolAssignment } from "@odradek/codec";
+import { Reader, Writer, readConsumerProtocolAssignment, readConsumerProtocolSubscription, writeConsumerProtocolAssignment } from "@odradek/codec";
 import type { ConsumerProtocolSubscription } from "@odradek/codec";
 import type { CoordinatorRecord } from "../coordinator/coordinator-partition.js";
 import { ClassicGroup, EMPTY_BYTES } from "./classic-group.js";
