@@ -82,6 +82,7 @@ public final class Scenarios {
       case "group-rebalance" -> groupRebalance();
       case "cooperative-sticky" -> cooperativeSticky();
       case "kip848" -> kip848();
+      case "group-migration" -> groupMigration();
       case "transactions" -> transactions();
       case "admin-groups" -> adminGroups();
       default -> {
@@ -539,6 +540,44 @@ public final class Scenarios {
     noDups(seen, 39);
     var d = admin().describeConsumerGroups(List.of(g)).all().get().get(g);
     eq(d.type(), GroupType.CONSUMER, "group type");
+  }
+
+  /**
+   * KIP-848 migration: a classic member (group.protocol=classic) alone in the group, then a consumer-protocol
+   * member joins (the classic group is upgraded to a consumer group); both own partitions of the 4, disjoint;
+   * then the consumer-protocol member leaves (the group is downgraded) and the classic member owns all 4.
+   * Every record exactly once.
+   */
+  static void groupMigration() throws Exception {
+    createTopic(admin(), T, 4, Map.of());
+    String g = T + "-g";
+    Map<String, Integer> seen = new HashMap<>();
+    produceOver4("a", 40);
+    Member cl = new Member("classic", g, seen, classic(Map.of(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic")));
+    runUntil(List.of(cl), "the classic member owns all 4", () -> cl.owned().size() == 4, 60000);
+    runUntil(List.of(cl), "40 records", () -> have(seen, "a", 40), 30000);
+    Member co = new Member("consumer", g, seen, Map.of(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer"));
+    runUntil(List.of(cl, co), "both own partitions", () -> !cl.owned().isEmpty() && !co.owned().isEmpty()
+        && union(cl.owned(), co.owned()).size() == 4 && disjoint(cl.owned(), co.owned()), 60000);
+    var d = admin().describeConsumerGroups(List.of(g)).all().get().get(g);
+    eq(d.type(), GroupType.CONSUMER, "group type after the upgrade");
+    produceOver4("b", 40);
+    runUntil(List.of(cl, co), "40 more records", () -> have(seen, "b", 40), 30000);
+    co.close();
+    runUntil(List.of(cl), "the classic member owns all 4 again", () -> cl.owned().size() == 4, 60000);
+    d = admin().describeConsumerGroups(List.of(g)).all().get().get(g);
+    eq(d.type(), GroupType.CLASSIC, "group type after the downgrade");
+    produceOver4("c", 40);
+    runUntil(List.of(cl), "40 more records", () -> have(seen, "c", 40), 30000);
+    cl.close();
+    noDups(seen, 120);
+  }
+  static void produceOver4(String prefix, int n) throws Exception {
+    List<ProducerRecord<byte[], byte[]>> rs = new ArrayList<>();
+    for (int i = 0; i < n; i++) rs.add(rec(T, i % 4, prefix + "-" + i, prefix + "-" + i));
+    KafkaProducer<byte[], byte[]> p = producer(Map.of());
+    send(p, rs);
+    p.close();
   }
 
   static void transactions() throws Exception {
