@@ -43,10 +43,10 @@ class ClassicMember {
   memberId = "";
   generationId = -1;
   owned: number[] = [];
-  constructor(readonly c: TestClient, readonly groupId: string) {}
+  constructor(readonly c: TestClient, readonly groupId: string, readonly instanceId: string | null = null) {}
   async join(owned = this.owned, protocolType = "consumer") {
     const req = () => this.c.request(ApiKey.JoinGroup, 9, {
-      groupId: this.groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000, memberId: this.memberId, groupInstanceId: null,
+      groupId: this.groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000, memberId: this.memberId, groupInstanceId: this.instanceId,
       protocolType, protocols: [{ name: "cooperative-sticky", metadata: subscription(owned) }], reason: null,
     });
     let r = await req();
@@ -61,12 +61,12 @@ class ClassicMember {
     return r;
   }
   async sync(assignments: { memberId: string; assignment: Buffer }[] = []) {
-    const r = await this.c.request(ApiKey.SyncGroup, 5, { groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "cooperative-sticky", assignments });
+    const r = await this.c.request(ApiKey.SyncGroup, 5, { groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.instanceId, protocolType: "consumer", protocolName: "cooperative-sticky", assignments });
     if (r.errorCode === ErrorCode.NONE) this.owned = partitionsOf(r.assignment);
     return r;
   }
   heartbeat() {
-    return this.c.request(ApiKey.Heartbeat, 4, { groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: null }).then((r) => r.errorCode);
+    return this.c.request(ApiKey.Heartbeat, 4, { groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.instanceId }).then((r) => r.errorCode);
   }
 }
 
@@ -105,6 +105,23 @@ async function classicGroupOfOne(c: TestClient, groupId: string): Promise<Classi
 }
 
 const sorted = (...lists: number[][]) => lists.flat().sort((a, b) => a - b);
+
+/** A consumer member and a classic member owning two partitions each, settled at group epoch 2. */
+async function mixedGroup(groupId: string, instanceId: string | null = null): Promise<{ m: ConsumerMember; k: ClassicMember }> {
+  const m = new ConsumerMember(c, groupId, `c-${groupId}`, () => topicId);
+  await m.beat(0);
+  const k = new ClassicMember(c, groupId, instanceId);
+  expect((await k.join()).errorCode).toBe(0);
+  await k.sync();
+  await m.beat();
+  await m.beat();
+  expect(await k.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+  await k.join();
+  await k.sync();
+  expect(sorted(k.owned, m.owned)).toEqual([0, 1, 2, 3]);
+  expect(k.owned).toHaveLength(2);
+  return { m, k };
+}
 
 let clock: ManualClock;
 let b: RunningBroker;
@@ -217,6 +234,20 @@ describe("classic members inside a consumer group", () => {
     expect(other.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   });
 
+  it("a static classic member that restarts (no member id) replaces its instance's member and keeps its partitions", async () => {
+    const { k } = await mixedGroup("mixed-static", "instance-1");
+    const k2 = new ClassicMember(c, "mixed-static", "instance-1");
+    const j = await k2.join(k.owned);
+    expect(j.errorCode).toBe(0);
+    expect(k2.memberId).not.toBe(k.memberId);
+    expect((await k2.sync()).errorCode).toBe(0);
+    expect(k2.owned).toEqual(k.owned);
+    expect(await k.heartbeat()).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect(await k2.heartbeat()).toBe(ErrorCode.NONE);
+    const members = (await b.broker.groups.dump("mixed-static") as { members: { memberId: string }[] }).members.map((x) => x.memberId).sort();
+    expect(members).toEqual([k2.memberId, "c-mixed-static"].sort());
+  });
+
   it("a classic member that stops heartbeating is removed after its own session timeout", async () => {
     const m = new ConsumerMember(c, "mixed-timeouts", "c-t", () => topicId);
     await m.beat(0);
@@ -257,17 +288,7 @@ describe("classic members inside a consumer group", () => {
 
 describe("downgrade: the last consumer-protocol member leaves", () => {
   it("the group becomes a classic group of its classic members, rebalances and settles with their target assignment", async () => {
-    const m = new ConsumerMember(c, "down", "c-d", () => topicId);
-    await m.beat(0);
-    const k = new ClassicMember(c, "down");
-    await k.join();
-    await k.sync();
-    await m.beat();
-    await m.beat();
-    expect(await k.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
-    await k.join();
-    await k.sync();
-    expect(k.owned).toHaveLength(2);
+    const { m, k } = await mixedGroup("down");
     const kept = k.owned;
     expect(await m.beat(-1)).toMatchObject({ errorCode: 0, memberEpoch: -1 });
     expect(await b.broker.groups.dump("down")).toMatchObject({ type: "classic", state: "PreparingRebalance", generationId: 2, protocolType: "consumer", protocolName: "cooperative-sticky" });

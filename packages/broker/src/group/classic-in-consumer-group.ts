@@ -25,8 +25,10 @@
  *    it is removed.
  *  - LeaveGroup: the member is removed and the group epoch bumped (no downgrade on a classic leave).
  * A member of the other protocol named in these requests → UNKNOWN_MEMBER_ID.
- * Not built: a static classic member replacing its instance's member in a consumer group (answered
- * FENCED_INSTANCE_ID until the old member's session ends).
+ * Static members (KIP-345): a JoinGroup without member id for an instance id in use replaces that
+ * member at once (its partitions and target move to the new member id); with a member id, it must be
+ * the instance's (FENCED_INSTANCE_ID) and known (UNKNOWN_MEMBER_ID).
+ * Not built: the downgrade Kafka makes when that replaced member was the last consumer-protocol one.
  */
 import { randomUUID } from "node:crypto";
 import { ErrorCode } from "@odradek/codec";
@@ -138,30 +140,41 @@ function joinConsumerGroup(s: GroupShard, g: ConsumerGroup, req: JoinRequest): C
   if (!supportsClassicProtocols(g, req.protocolType, req.protocols)) return later(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, memberId));
   // KIP-394: a dynamic member without an id gets one and must come back with it.
   if (unknown && req.groupInstanceId === null && req.apiVersion >= 4) return later(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
-  if (req.groupInstanceId !== null) {
-    const holder = [...g.members.values()].find((m) => m.instanceId === req.groupInstanceId);
-    if (holder && holder.memberId !== memberId) return later(joinError(ErrorCode.FENCED_INSTANCE_ID, memberId));
-  }
-  // A member id the group does not know (the one MEMBER_ID_REQUIRED handed out) joins as a new member.
-  const old = g.members.get(memberId);
   let sub: ReturnType<typeof readSubscription>;
   try {
     sub = readSubscription(req.protocols[0]!.metadata);
   } catch {
     return later(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, memberId));
   }
+  const records: CoordinatorRecord[] = [];
+  // A member id the group does not know (the one MEMBER_ID_REQUIRED handed out) joins as a new member.
+  let old = g.members.get(memberId);
+  let base = old;
+  let replaced: string | null = null;
+  if (req.groupInstanceId !== null) {
+    const holder = [...g.members.values()].find((m) => m.instanceId === req.groupInstanceId);
+    if (!unknown && holder?.memberId !== memberId) return later(joinError(holder ? ErrorCode.FENCED_INSTANCE_ID : ErrorCode.UNKNOWN_MEMBER_ID, memberId));
+    if (unknown && holder) {
+      // KIP-345: the instance's previous member (of either protocol) is replaced at once; the new member
+      // id takes over its subscription, target and partitions (Kafka's replaceMember).
+      records.push(...removeRecords(s, g, holder.memberId));
+      replaced = holder.memberId;
+      old = holder;
+      base = { ...holder, memberId, memberEpoch: 0, previousMemberEpoch: 0, pendingRevocation: new Map() };
+    }
+  }
   const member: ConsumerMember = {
-    ...(old ?? {
+    ...(base ?? {
       memberId, instanceId: null, rackId: null, serverAssignor: null, subscribedTopicRegex: null,
       memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map(),
     }),
-    instanceId: req.groupInstanceId ?? old?.instanceId ?? null, rackId: sub.rackId ?? old?.rackId ?? null,
+    instanceId: req.groupInstanceId ?? base?.instanceId ?? null, rackId: sub.rackId ?? base?.rackId ?? null,
     rebalanceTimeoutMs: req.rebalanceTimeoutMs, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: [...sub.topics].sort(),
     classic: { sessionTimeoutMs: req.sessionTimeoutMs, supportedProtocols: req.protocols },
   };
-  const records: CoordinatorRecord[] = [];
   const owned = toIds(s, sub.ownedPartitions);
-  const next = updateMember(s, { g, groupId: g.groupId, old, member, replaced: null, inheritedTarget: undefined, joining: !old, owned }, records);
+  const inheritedTarget = replaced === null ? undefined : g.target.get(replaced);
+  const next = updateMember(s, { g, groupId: g.groupId, old, member, replaced, inheritedTarget, joining: !g.members.has(memberId), owned }, records);
   s.partition.cancel(joinKey(g.groupId, memberId));
   scheduleSession(s, g.groupId, next);
   s.partition.schedule(syncKey(g.groupId, memberId), Math.max(0, req.rebalanceTimeoutMs), (sh) => expire(sh, g.groupId, memberId, "did not send SyncGroup within its rebalance timeout"));

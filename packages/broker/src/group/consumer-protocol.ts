@@ -136,15 +136,15 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
     const staticOld = req.instanceId === null ? undefined : [...(g?.members.values() ?? [])].find((m) => m.instanceId === req.instanceId && m.memberId !== memberId);
     if (staticOld) {
       // KIP-345 with KIP-848: the instance's previous member must have left with -2 (a temporary
-      // leave); the new member id takes over its subscription, target and partitions.
-      if (staticOld.memberEpoch !== STATIC_LEAVE) {
+      // leave) unless it is a classic member; the new member id takes over its subscription, target and partitions.
+      if (staticOld.memberEpoch !== STATIC_LEAVE && staticOld.classic === null) {
         return fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${staticOld.memberId} with instance id ${req.instanceId} is not released: it must leave with epoch -2 first.`, memberId);
       }
       records.push(...removeRecords(s, g!, staticOld.memberId));
       replaced = staticOld.memberId;
       inheritedTarget = g!.target.get(staticOld.memberId);
       old = staticOld;
-      member = { ...staticOld, memberId, memberEpoch: 0, previousMemberEpoch: 0, pendingRevocation: new Map(), clientId: req.clientId, clientHost: req.clientHost, rebalanceTimeoutMs: req.rebalanceTimeoutMs };
+      member = { ...staticOld, memberId, memberEpoch: 0, previousMemberEpoch: 0, pendingRevocation: new Map(), clientId: req.clientId, clientHost: req.clientHost, rebalanceTimeoutMs: req.rebalanceTimeoutMs, classic: null };
     } else {
       member = {
         memberId, instanceId: req.instanceId, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost,
