@@ -174,7 +174,7 @@ describe("upgrade: a ConsumerGroupHeartbeat joins a classic group", () => {
     const lg = await c.request(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: [] });
     expect(lg.groups.find((g) => g.groupId === "up")).toMatchObject({ protocolType: "consumer", groupType: "consumer", groupState: "Stable" });
     const dg = await c.request(ApiKey.DescribeGroups, 6, { groups: ["up"], includeAuthorizedOperations: false });
-    expect(dg.groups[0]!.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    expect(dg.groups[0]).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: "Group up is not a classic group.", groupState: "Dead" });
   });
 
   it("an empty classic group just becomes a consumer group; a classic group of another protocol type is refused", async () => {

@@ -4,7 +4,8 @@
  * Behaviour (Kafka's classic groups): state, protocol type; in Stable the chosen protocol and every
  * member with its metadata for that protocol and its assignment, in other states the members without
  * them and an empty protocol. A group that does not exist: state "Dead" and no error before v6,
- * GROUP_ID_NOT_FOUND from v6 (with a message). Authorized operations are not computed (no ACLs).
+ * GROUP_ID_NOT_FOUND from v6 (with a message); a consumer or share group is answered the same way
+ * ("is not a classic group", as Kafka 4.x). Authorized operations are not computed (no ACLs).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
@@ -37,8 +38,9 @@ export default defineHandler({
           },
         };
       }, false);
+      const otherType = async () => (await ctx.broker.groups.run(groupId, (s) => ({ records: [], response: s.classicGroup(groupId) === "other-type" }), false)) === true;
       if (d) groups.push(d);
-      else if (ctx.apiVersion >= 6) groups.push({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId, groupState: "Dead", protocolType: "", protocolData: "", members: [], authorizedOperations: AUTH_OPS_NOT_REQUESTED });
+      else if (ctx.apiVersion >= 6) groups.push({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: (await otherType()) ? `Group ${groupId} is not a classic group.` : `Group ${groupId} not found.`, groupId, groupState: "Dead", protocolType: "", protocolData: "", members: [], authorizedOperations: AUTH_OPS_NOT_REQUESTED });
       else groups.push({ errorCode: ErrorCode.NONE, errorMessage: null, groupId, groupState: "Dead", protocolType: "", protocolData: "", members: [], authorizedOperations: AUTH_OPS_NOT_REQUESTED });
     }
     return { throttleTimeMs: 0, groups };
