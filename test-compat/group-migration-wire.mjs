@@ -154,10 +154,8 @@ async function scenario(bootstrap) {
   note('Heartbeat naming the consumer member', await heartbeat(consumer.epoch, consumer.id));
   const bad = await c.request(ApiKey.SyncGroup, 5, { groupId: group, generationId: classic.gen, memberId: classic.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [] });
   note('SyncGroup with another protocol name', errName.get(bad.errorCode));
-  const other = { memberId: '', gen: -1, owned: [] };
   const r = await c.request(ApiKey.JoinGroup, 9, { groupId: group, sessionTimeoutMs: 30000, rebalanceTimeoutMs: 30000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription([]) }], reason: null });
   note('JoinGroup with a protocol the classic members lack', errName.get(r.errorCode));
-  void other;
   note('consumer leaves (-1): downgrade', await cgh(-1));
   const lg2 = (await c.request(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: [] })).groups.find((g) => g.groupId === group);
   note('ListGroups after the downgrade', lg2 && { type: lg2.groupType, state: lg2.groupState, protocolType: lg2.protocolType });
