@@ -74,10 +74,10 @@ class ClassicMember {
 class ConsumerMember {
   epoch = 0;
   owned: number[] = [];
-  constructor(readonly c: TestClient, readonly groupId: string, readonly memberId: string, readonly topicId: () => string) {}
+  constructor(readonly c: TestClient, readonly groupId: string, readonly memberId: string, readonly topicId: () => string, readonly instanceId: string | null = null) {}
   async beat(epoch = this.epoch) {
     const r = await this.c.request(ApiKey.ConsumerGroupHeartbeat, 1, {
-      groupId: this.groupId, memberId: this.memberId, memberEpoch: epoch, instanceId: null, rackId: null,
+      groupId: this.groupId, memberId: this.memberId, memberEpoch: epoch, instanceId: this.instanceId, rackId: null,
       rebalanceTimeoutMs: epoch === 0 ? 30_000 : -1, subscribedTopicNames: epoch === 0 ? [TOPIC] : null, subscribedTopicRegex: null, serverAssignor: null,
       topicPartitions: epoch === 0 ? [] : epoch < 0 ? null : [{ topicId: this.topicId(), partitions: this.owned }],
     });
@@ -107,8 +107,8 @@ async function classicGroupOfOne(c: TestClient, groupId: string): Promise<Classi
 const sorted = (...lists: number[][]) => lists.flat().sort((a, b) => a - b);
 
 /** A consumer member and a classic member owning two partitions each, settled at group epoch 2. */
-async function mixedGroup(groupId: string, instanceId: string | null = null): Promise<{ m: ConsumerMember; k: ClassicMember }> {
-  const m = new ConsumerMember(c, groupId, `c-${groupId}`, () => topicId);
+async function mixedGroup(groupId: string, instanceId: string | null = null, consumerInstanceId: string | null = null): Promise<{ m: ConsumerMember; k: ClassicMember }> {
+  const m = new ConsumerMember(c, groupId, `c-${groupId}`, () => topicId, consumerInstanceId);
   await m.beat(0);
   const k = new ClassicMember(c, groupId, instanceId);
   expect((await k.join()).errorCode).toBe(0);
@@ -319,6 +319,24 @@ describe("downgrade: the last consumer-protocol member leaves", () => {
     const dump = await b.broker.groups.dump("down2") as { members: { memberId: string; assignment: string }[] };
     // The classic member's assignment in the classic group: its consumer-group target (2 partitions).
     expect(partitionsOf(Buffer.from(dump.members[0]!.assignment, "hex"))).toHaveLength(2);
+  });
+});
+
+describe("downgrade by replacement", () => {
+  it("a static classic member replacing the last consumer-protocol member (same instance id) downgrades the group at once, keeping its partitions", async () => {
+    const { m, k } = await mixedGroup("down-static", null, "instance-c");
+    // The consumer-protocol client restarts as a classic one under the same instance id.
+    const k2 = new ClassicMember(c, "down-static", "instance-c");
+    const j = await k2.join(m.owned);
+    expect(j).toMatchObject({ errorCode: 0, generationId: 2, leader: "" });
+    const dump = await b.broker.groups.dump("down-static") as { type: string; state: string; generationId: number; members: { memberId: string }[] };
+    expect(dump).toMatchObject({ type: "classic", state: "Stable", generationId: 2 });
+    expect(dump.members.map((x) => x.memberId).sort()).toEqual([k.memberId, k2.memberId].sort());
+    expect((await k2.sync()).errorCode).toBe(0);
+    expect(k2.owned).toEqual(m.owned);
+    expect(await k2.heartbeat()).toBe(ErrorCode.NONE);
+    expect(await k.heartbeat()).toBe(ErrorCode.NONE);
+    expect(await m.beat()).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
   });
 });
 

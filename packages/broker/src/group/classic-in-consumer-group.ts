@@ -28,7 +28,8 @@
  * Static members (KIP-345): a JoinGroup without member id for an instance id in use replaces that
  * member at once (its partitions and target move to the new member id); with a member id, it must be
  * the instance's (FENCED_INSTANCE_ID) and known (UNKNOWN_MEMBER_ID).
- * Not built: the downgrade Kafka makes when that replaced member was the last consumer-protocol one.
+ * When the replaced member was the last consumer-protocol member, the group is downgraded at once
+ * (group-migration.ts) and stays Stable: the new member's SyncGroup gets the replaced member's target.
  */
 import { randomUUID } from "node:crypto";
 import { ErrorCode } from "@odradek/codec";
@@ -39,7 +40,7 @@ import type { Deferred, JoinRequest, LeavingMember, SyncRequest } from "./classi
 import { MemberState } from "./consumer-group.js";
 import type { ConsumerGroup, ConsumerMember } from "./consumer-group.js";
 import { expire, joinKey, removeRecords, scheduleSession, syncKey, updateMember } from "./consumer-protocol.js";
-import { embeddedVersion, readSubscription, toIds, writeAssignment } from "./group-migration.js";
+import { embeddedVersion, maybeDowngrade, readSubscription, toIds, writeAssignment } from "./group-migration.js";
 import type { GroupShard } from "./group-shard.js";
 import { consumerGroupRecords as R } from "./records.js";
 
@@ -175,12 +176,15 @@ function joinConsumerGroup(s: GroupShard, g: ConsumerGroup, req: JoinRequest): C
   const owned = toIds(s, sub.ownedPartitions);
   const inheritedTarget = replaced === null ? undefined : g.target.get(replaced);
   const next = updateMember(s, { g, groupId: g.groupId, old, member, replaced, inheritedTarget, joining: !g.members.has(memberId), owned }, records);
-  s.partition.cancel(joinKey(g.groupId, memberId));
-  scheduleSession(s, g.groupId, next);
-  s.partition.schedule(syncKey(g.groupId, memberId), Math.max(0, req.rebalanceTimeoutMs), (sh) => expire(sh, g.groupId, memberId, "did not send SyncGroup within its rebalance timeout"));
   const response: JoinResponse = {
     errorCode: ErrorCode.NONE, generationId: next.memberEpoch, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: req.protocols[0]!.name,
     leader: "", skipAssignment: false, memberId, members: [],
   };
+  // The replaced member was the last one of the consumer protocol: the group becomes classic (state changed in place).
+  const down = replaced === null ? null : maybeDowngrade(s, g, replaced, `replaced by classic static member ${memberId}`, next);
+  if (down) return { records: [...records, ...down], response: { wait: Promise.resolve(response) }, replay: false };
+  s.partition.cancel(joinKey(g.groupId, memberId));
+  scheduleSession(s, g.groupId, next);
+  s.partition.schedule(syncKey(g.groupId, memberId), Math.max(0, req.rebalanceTimeoutMs), (sh) => expire(sh, g.groupId, memberId, "did not send SyncGroup within its rebalance timeout"));
   return { records, response: { wait: Promise.resolve(response) } };
 }

@@ -20,8 +20,9 @@
  * generation = the group epoch whose members carry their JoinGroup protocols and, as assignment, their
  * target partitions serialized in their subscription's version; it then prepares a rebalance (its
  * members rejoin). That step changes the state in place (`replay: false`).
- * Not built: the downgrade when a static classic member replaces the last consumer-protocol member,
- * and the consumer/classic group size limits (no `group.consumer.max.size` here).
+ * The same happens when a static classic member replaces (JoinGroup without member id) the last
+ * consumer-protocol member: it takes that member's place and target, and the classic group stays Stable.
+ * Not built: the consumer/classic group size limits (no `group.consumer.max.size` here).
  * Embedded protocol formats (Kafka's ConsumerProtocol): int16 version, then the
  * ConsumerProtocolSubscription / ConsumerProtocolAssignment body of that version (read at ≤ v3).
  */
@@ -31,7 +32,7 @@ import type { CoordinatorRecord } from "../coordinator/coordinator-partition.js"
 import { ClassicGroup, EMPTY_BYTES } from "./classic-group.js";
 import { abandonClassicGroup, maybePrepareRebalance, snapshot, startSessions } from "./classic-protocol.js";
 import { ConsumerGroup, MemberState } from "./consumer-group.js";
-import type { Assignment } from "./consumer-group.js";
+import type { Assignment, ConsumerMember } from "./consumer-group.js";
 import { cancelMemberTimers, currentValue, memberMetadataValue, scheduleSession } from "./consumer-protocol.js";
 import type { GroupShard } from "./group-shard.js";
 import { consumerGroupRecords as R, groupMetadataRecord } from "./records.js";
@@ -138,15 +139,20 @@ export function consumerGroupFromClassic(s: GroupShard, classic: ClassicGroup, j
 /**
  * When `leaving` goes and only classic members stay (and the policy allows it): converts the group to
  * a classic group in place and returns the records (consumer tombstones, GroupMetadata); else null.
+ * With `joining` (a classic static member that replaced `leaving`, Kafka's downgrade on replacement):
+ * it takes `leaving`'s place and target, and the group stays Stable (no rebalance).
  */
-export function maybeDowngrade(s: GroupShard, g: ConsumerGroup, leaving: string, why: string): CoordinatorRecord[] | null {
-  if (!g.allClassicExcept(leaving) || g.members.size <= 1 || !downgradeEnabled(s)) return null;
+export function maybeDowngrade(s: GroupShard, g: ConsumerGroup, leaving: string, why: string, joining?: ConsumerMember): CoordinatorRecord[] | null {
+  if (!g.allClassicExcept(leaving) || (!joining && g.members.size <= 1) || !downgradeEnabled(s)) return null;
   const classic = new ClassicGroup(g.groupId, s.clock.now());
   classic.state = "Stable";
   classic.generationId = g.groupEpoch;
   classic.protocolType = CONSUMER_PROTOCOL_TYPE;
-  const left = [...g.members.values()].filter((m) => m.memberId !== leaving);
-  for (const m of left) {
+  const members = [...g.members.values()].filter((m) => m.memberId !== leaving);
+  if (joining) members.push(joining);
+  /** Whose target a member gets: the replaced member's for the one that replaced it. */
+  const targetOf = (id: string) => g.target.get(id === joining?.memberId ? leaving : id) ?? new Map();
+  for (const m of members) {
     classic.add({
       memberId: m.memberId, groupInstanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost, rebalanceTimeoutMs: m.rebalanceTimeoutMs,
       sessionTimeoutMs: m.classic!.sessionTimeoutMs, protocolType: CONSUMER_PROTOCOL_TYPE, protocols: m.classic!.supportedProtocols,
@@ -155,20 +161,21 @@ export function maybeDowngrade(s: GroupShard, g: ConsumerGroup, leaving: string,
   }
   classic.protocolName = classic.selectProtocol();
   for (const m of classic.members.values()) {
-    m.assignment = writeAssignment(s, g.target.get(m.memberId) ?? new Map(), embeddedVersion(classic.metadataOf(m, classic.protocolName)));
+    m.assignment = writeAssignment(s, targetOf(m.memberId), embeddedVersion(classic.metadataOf(m, classic.protocolName)));
   }
-  // Kafka's ConsumerGroup.createGroupTombstoneRecords order: current, target, target epoch, members, group epoch.
-  const ids = [...g.members.keys()];
+  // Kafka's ConsumerGroup.createGroupTombstoneRecords order: current, target, target epoch, members, group epoch
+  // (the replacing member's id in place of the replaced one's: its records were written by this step).
+  const ids = [...g.members.keys()].map((id) => (joining && id === leaving ? joining.memberId : id));
   const records: CoordinatorRecord[] = [
     ...ids.map((id) => R.current(g.groupId, id, null)), ...ids.map((id) => R.target(g.groupId, id, null)), R.targetMetadata(g.groupId, null),
     ...ids.map((id) => R.member(g.groupId, id, null)), R.metadata(g.groupId, null), snapshot(s, classic),
   ];
-  for (const id of ids) cancelMemberTimers(s, g.groupId, id);
+  for (const id of new Set([...ids, leaving])) cancelMemberTimers(s, g.groupId, id);
   s.consumerGroups.delete(g.groupId);
   s.consumerMetadataKeys.delete(g.groupId);
   s.groups.set(g.groupId, classic);
   startSessions(s, classic);
   s.log.info({ group: g.groupId, generation: classic.generationId, members: classic.members.size, why }, "consumer group downgraded to a classic group");
-  maybePrepareRebalance(s, classic, `downgraded from a consumer group: ${leaving} ${why}`);
+  if (!joining) maybePrepareRebalance(s, classic, `downgraded from a consumer group: ${leaving} ${why}`);
   return records;
 }
