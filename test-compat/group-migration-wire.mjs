@@ -18,17 +18,24 @@ import path from 'node:path';
 import { ApiKey, ErrorCode, FrameDecoder, Reader, Writer, decodeResponse, encodeRequest, readConsumerProtocolAssignment, writeConsumerProtocolAssignment, writeConsumerProtocolSubscription } from '../packages/codec/dist/index.js';
 import { startKafka, startOdradek } from './brokers.mjs';
 
-/** Assignment computed at once (odradek) or not yet (Kafka 4.4) when the classic member joined. */
-const STALE = 'Kafka 4.4 had not computed a target assignment for the epoch the classic member\'s join bumped (group epoch 3, assignment epoch 2; also with group.consumer.min.assignment.interval.ms=0), so the replacement found a stale assignment and Kafka took its "downgrade with stale assignment" branch (rebalance; the joiner answered generation 0); odradek computes targets at once and takes Kafka\'s other branch: the group stays Stable and the joiner keeps the replaced member\'s partitions';
+/** Kafka 4.4 starts a consumer group at group epoch 1 (odradek at 0): its epochs are one higher. */
+const EPOCH1 = 'Kafka 4.4 starts a new consumer group at group epoch 1, so its epochs are one higher than odradek\'s (which starts at 0)';
+/**
+ * Kafka 4.4 recomputes a target assignment at most every group.consumer.assignment.interval.ms: the classic
+ * member's join came within it, so the target stayed at the older epoch. With that config at 0
+ * (--kafka-config group.consumer.assignment.interval.ms=0) Kafka answers these steps as odradek, epochs aside.
+ */
+const STALE = `${EPOCH1}; and with Kafka's default group.consumer.assignment.interval.ms the target assignment was not recomputed after the classic member's join, so the replacement found a stale assignment and Kafka downgraded with a rebalance (joiner answered generation 0, SyncGroup ILLEGAL_GENERATION), where odradek (targets computed at once) keeps the group Stable and the joiner gets the replaced member's partitions, as Kafka does with that interval at 0`;
 
 /** Steps where odradek answers otherwise, and why (KIP-848 consumer-group rules outside the migration itself). */
 const KNOWN = {
-  'static consumer member joins': 'Kafka 4.4 starts a new consumer group at group epoch 1, so its first member gets epoch 2; odradek starts at 0 (first member epoch 1)',
+  'static consumer member joins': EPOCH1,
+  'classic member joins it': EPOCH1,
   'classic static member replaces it': STALE,
   'ListGroups after the replacement': STALE,
   'its SyncGroup': STALE,
   'classic OffsetCommit v8 at an old generation': 'Kafka 4.4 accepts a commit at an older member epoch for partitions the member held since that epoch (per-partition assignment epochs); odradek requires the current epoch',
-  'consumer heartbeat epoch 0 on the empty classic group': 'Kafka 4.4 starts a new consumer group at group epoch 1, so its first member gets epoch 2; odradek starts at 0 (first member epoch 1)',
+  'consumer heartbeat epoch 0 on the empty classic group': EPOCH1,
 };
 
 const errName = new Map(Object.entries(ErrorCode).map(([k, v]) => [v, k]));
