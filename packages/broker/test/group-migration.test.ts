@@ -177,6 +177,33 @@ describe("upgrade: a ConsumerGroupHeartbeat joins a classic group", () => {
     expect(dg.groups[0]).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: "Group up is not a classic group.", groupState: "Dead" });
   });
 
+  it("a classic JoinGroup parked in a rebalance is answered REBALANCE_IN_PROGRESS by the upgrade, and the member rejoins the consumer group", async () => {
+    const a = await classicGroupOfOne(c, "up-parked");
+    // Its own connection: a parked JoinGroup holds back the requests behind it on a connection (as Kafka).
+    const c2 = await TestClient.connect(b.port);
+    const bm = new ClassicMember(c2, "up-parked");
+    const parked = bm.join(); // waits for a to rejoin the classic rebalance
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await b.broker.groups.dump("up-parked")).toMatchObject({ type: "classic", state: "PreparingRebalance" });
+    const m = new ConsumerMember(c, "up-parked", "c-pk", () => topicId);
+    expect((await m.beat(0)).errorCode).toBe(0);
+    expect(await parked).toMatchObject({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS });
+    expect(await b.broker.groups.dump("up-parked")).toMatchObject({ type: "consumer", members: expect.arrayContaining([expect.objectContaining({ memberId: bm.memberId, assigned: {} })]) });
+    // Both classic members rejoin the consumer group; the three end up owning the four partitions once each.
+    for (let i = 0; i < 4; i++) {
+      for (const x of [a, bm]) {
+        if ((await x.heartbeat()) !== ErrorCode.NONE) {
+          await x.join();
+          await x.sync();
+        }
+      }
+      await m.beat();
+    }
+    expect(sorted(a.owned, bm.owned, m.owned)).toEqual([0, 1, 2, 3]);
+    expect(await b.broker.groups.dump("up-parked")).toMatchObject({ type: "consumer", state: "Stable" });
+    await c2.close();
+  });
+
   it("an empty classic group just becomes a consumer group; a classic group of another protocol type is refused", async () => {
     const a = await classicGroupOfOne(c, "up-empty");
     await c.request(ApiKey.LeaveGroup, 5, { groupId: "up-empty", members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] });
