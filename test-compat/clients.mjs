@@ -221,7 +221,7 @@ export function clients(here, cache) {
     java: {
       registry: 'Maven Central',
       pin: 'org.apache.kafka:kafka-clients 4.4.0 (producer, consumer, AdminClient, KafkaShareConsumer)',
-      scenarios: [...CORE, ...GROUPS, ...SHARE_JAVA],
+      scenarios: [...CORE, ...GROUPS, 'txn-timeout', ...SHARE_JAVA],
       install: () => javaBuild(cache, 'java', path.join(here, 'java')),
       command: () => ['java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC',
         '-cp', `${path.join(cache, 'java', 'classes')}:${path.join(cache, 'java', 'libs')}/*`, 'odradek.compat.Scenarios']],
