@@ -1,6 +1,6 @@
 // Kafka's own command-line tools (kafka-tools 4.4.0: TopicCommand, ConfigCommand, ConsoleProducer,
 // ConsoleConsumer, GetOffsetShell, DeleteRecordsCommand, ConsumerGroupCommand,
-// BrokerApiVersionsCommand, MetadataQuorumCommand, FeatureCommand) as a client, run through scripts/kafka/tool.sh (the Maven Central jars).
+// BrokerApiVersionsCommand, MetadataQuorumCommand, FeatureCommand, LeaderElectionCommand, ReassignPartitionsCommand) as a client, run through scripts/kafka/tool.sh (the Maven Central jars).
 //   node scenarios.mjs --bootstrap HOST:PORT --scenario NAME --topic T
 // Exit 0 = pass; otherwise the last stderr line is the reason; exit 3 = not supported.
 // Each tool run is a JVM start (~1–3 s); this client is not part of --subset ci.
@@ -276,6 +276,35 @@ const scenarios = {
   },
   // kafka-metadata-quorum, kafka-features and kafka-configs' client quotas: what one node answers.
   // Features are only dry-run or refused here (a real downgrade would disturb other scenarios).
+  // kafka-leader-election and kafka-reassign-partitions on a single node: every partition already has
+  // its preferred (only) replica as leader, and a reassignment to the same replica completes at once.
+  async 'admin-elect-reassign'() {
+    await create(T, 2);
+    const elect = (args) => tool('LeaderElectionCommand', args, { ok: false });
+    for (const args of [['--election-type', 'PREFERRED', '--topic', T, '--partition', '0'], ['--election-type', 'UNCLEAN', '--topic', T, '--partition', '1']]) {
+      const r = await elect(args);
+      eq([r.code, r.out.trim()], [0, `Valid replica already elected for partitions ${T}-${args[5]}`], `kafka-leader-election ${args.join(' ')}`);
+    }
+    // with --all-topic-partitions the request names no partition, and Kafka's tool prints nothing for
+    // partitions whose election was not needed
+    const all = await elect(['--election-type', 'PREFERRED', '--all-topic-partitions']);
+    eq([all.code, all.out.trim()], [0, ''], 'kafka-leader-election --all-topic-partitions');
+    const reassign = (args, o) => tool('reassign.ReassignPartitionsCommand', args, o);
+    eq((await reassign(['--list'])).out.trim(), 'No partition reassignments found.', 'kafka-reassign-partitions --list');
+    const move = path.join(tmp, 'move.json');
+    fs.writeFileSync(move, JSON.stringify({ version: 1, topics: [{ topic: T }] }));
+    const gen = (await reassign(['--generate', '--topics-to-move-json-file', move, '--broker-list', '1'])).out;
+    const current = /Current partition replica assignment\s*\n(\{.*\})/.exec(gen);
+    check(current, `--generate: ${gen.trim()}`);
+    const plan = JSON.parse(current[1]);
+    eq(plan.partitions.map((p) => [p.topic, p.partition, p.replicas]).sort(), [[T, 0, [1]], [T, 1, [1]]], '--generate: current assignment');
+    const file = path.join(tmp, 'plan.json');
+    fs.writeFileSync(file, current[1]);
+    const ex = (await reassign(['--execute', '--reassignment-json-file', file])).out;
+    check(ex.includes('Successfully started partition reassignments for') && ex.includes(`${T}-0`), `--execute: ${ex.trim()}`);
+    await eventually(async () => (await reassign(['--verify', '--reassignment-json-file', file])).out.includes(`Reassignment of partition ${T}-1 is completed.`), true, '--verify');
+    eq((await reassign(['--list'])).out.trim(), 'No partition reassignments found.', '--list after the reassignment');
+  },
   async 'admin-kraft'() {
     const quorum = (arg) => tool('MetadataQuorumCommand', ['describe', arg]);
     const st = (await quorum('--status')).out;
