@@ -113,13 +113,20 @@ async function broker(name) {
 
 // ---- one protocol on one broker ----
 async function churn(b, protocol) {
+  const workers = new Map();
+  try {
+    return await churnWith(b, protocol, workers);
+  } finally {
+    for (const w of workers.values()) w.kill();
+  }
+}
+async function churnWith(b, protocol, workers) {
   const n = opts.records;
   const topic = `churn-${protocol}-${Date.now()}`;
   const group = `${topic}-g`;
   const deadline = Date.now() + opts.timeout * 1000;
   const left = () => Math.max(1000, deadline - Date.now());
   await javaOk(b.bootstrap, topic, 'group-churn-produce', ['--count', String(n), '--partitions', '6', '--prefix', 'm']);
-  const workers = new Map();
   const startWorker = (name) => {
     const stop = path.join(logDir, `${topic}.${name}.stop`);
     workers.set(name, { ...java(b.bootstrap, topic, 'group-churn-worker', ['--group', group, '--protocol', protocol, '--name', name, '--stop-file', stop]), stop });
@@ -184,7 +191,6 @@ async function churn(b, protocol) {
   await groups(b.bootstrap, ['--delete', '--group', group]);
   if ((await groups(b.bootstrap, ['--list'])).split('\n').includes(group)) problems.push('the group is still listed after --delete');
   const summary = `${n} records consumed in ${consumed.toFixed(1)} s (w1 left at ${leftAt}, w2 killed at ${killedAt}, w4 joined); ${twice.length} processed twice (all by the killed w2's last poll: ${twiceNotW2.length === 0}); lag 0 before and after the broker's kill -9; w5 resumed with ${extra} new records and ${w5old} old; reset --to-earliest/--shift-by/--to-datetime and --delete ok: ${problems.length === 0}`;
-  for (const w of workers.values()) w.kill();
   return { status: problems.length ? 'FAIL' : 'PASS', summary: problems.length ? `${problems.join('; ')} — ${summary}` : summary };
 }
 

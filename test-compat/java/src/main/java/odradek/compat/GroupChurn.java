@@ -26,6 +26,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 
 /**
  * Child programs of test-compat/group-churn/run.mjs (issue #15: a group of Java 4.4 consumers that
@@ -36,7 +37,8 @@ import org.apache.kafka.common.TopicPartition;
  *                                                            N records "X-i" to partition i % P
  * group-churn-worker --group G --protocol eager|cooperative|consumer --name W --stop-file F [--poll-delay-ms D]
  *     subscribes to T; per poll (max.poll.records 100): prints "D W partition offset value" per record,
- *     flushes, then commitSync() of what it processed, then sleeps D ms (default 100). Leaves (close())
+ *     flushes, then commitSync() of what it processed (retried after the next poll when a rebalance is
+ *     in progress; committed on revocation), then sleeps D ms (default 100). Leaves (close())
  *     when F exists and prints "CLOSED W". "A W p,p,..." after every assignment change.
  * group-churn-lag --group G   prints "LAG total committed end" (sums over T's partitions; a partition
  *     without a committed offset counts as committed 0)
@@ -77,25 +79,40 @@ final class GroupChurn {
       default -> throw new IllegalArgumentException("protocol " + protocol);
     }
     KafkaConsumer<byte[], byte[]> c = Scenarios.consumer(conf);
+    // processed but not yet committed: a commit during a (cooperative) rebalance fails with
+    // RebalanceInProgressException and is retried after the next poll; partitions being revoked are
+    // committed in onPartitionsRevoked, as the client's documentation prescribes; lost ones are dropped
+    Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
     c.subscribe(List.of(Scenarios.T), new ConsumerRebalanceListener() {
-      public void onPartitionsRevoked(Collection<TopicPartition> ps) { }
+      public void onPartitionsRevoked(Collection<TopicPartition> ps) {
+        Map<TopicPartition, OffsetAndMetadata> now = new HashMap<>();
+        for (TopicPartition tp : ps) if (pending.containsKey(tp)) now.put(tp, pending.remove(tp));
+        if (!now.isEmpty()) c.commitSync(now);
+      }
       public void onPartitionsAssigned(Collection<TopicPartition> ps) { }
+      public void onPartitionsLost(Collection<TopicPartition> ps) { ps.forEach(pending::remove); }
     });
     String owned = "";
     while (!Files.exists(stop)) {
       ConsumerRecords<byte[], byte[]> rs = c.poll(Duration.ofMillis(100));
       String now = c.assignment().stream().map(TopicPartition::partition).sorted().map(String::valueOf).reduce((x, y) -> x + "," + y).orElse("");
       if (!now.equals(owned)) { owned = now; out.println("A " + name + " " + now); }
-      if (rs.isEmpty()) { out.flush(); continue; }
-      Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
       for (ConsumerRecord<byte[], byte[]> r : rs) {
         out.println("D " + name + " " + r.partition() + " " + r.offset() + " " + Scenarios.str(r.value()));
-        next.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+        pending.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
       }
       out.flush();
-      c.commitSync(next);
-      if (delayMs > 0) Thread.sleep(delayMs);
+      if (!pending.isEmpty()) {
+        try {
+          c.commitSync(pending);
+          pending.clear();
+        } catch (RebalanceInProgressException e) {
+          out.println("R " + name + " commit during a rebalance: retried after the next poll");
+        }
+      }
+      if (!rs.isEmpty() && delayMs > 0) Thread.sleep(delayMs);
     }
+    if (!pending.isEmpty()) c.commitSync(pending);
     c.close();
     out.println("CLOSED " + name);
     out.flush();
