@@ -76,6 +76,8 @@ describe("DescribeConfigs on a group", () => {
     });
     const keys = await describeGroup("no-such-group", ["share.isolation.level", "nope"]);
     expect([...keys.keys()]).toEqual(["share.isolation.level"]);
+    const empty = await c.request(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: GROUP, resourceName: "", configurationKeys: null }], includeSynonyms: false, includeDocumentation: false });
+    expect(empty.results[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Group name must not be empty", configs: [] });
   });
 });
 
@@ -127,6 +129,7 @@ describe("IncrementalAlterConfigs / AlterConfigs on a group", () => {
       expect({ name, value, ...(await set("gb", [{ name, configOperation, value }, { name: "errors.deadletterqueue.copy.record.enable", value: "true" }])) }).toMatchObject({ name, value, errorCode, errorMessage });
     }
     expect((await describeGroup("gb")).get("errors.deadletterqueue.copy.record.enable")!.configSource).toBe(DEFAULT_CONFIG);
+    expect(await set("", [{ name: "share.delivery.count.limit", value: "3" }])).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Default group resources are not allowed." });
     for (const value of ["by_duration:PT1H", "by_duration:pt0.5s", "by_duration:P1D", "earliest"]) expect(await set("gb", [{ name: "share.auto.offset.reset", value }])).toMatchObject({ errorCode: 0 });
   });
 

@@ -138,6 +138,8 @@ export interface GroupConfigResult {
 }
 const ok: GroupConfigResult = { errorCode: ErrorCode.NONE, errorMessage: null };
 const invalid = (errorMessage: string): GroupConfigResult => ({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage });
+/** Kafka 4.4 has no cluster-wide group defaults: "" is refused before anything else. */
+const DEFAULT_GROUP: GroupConfigResult = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Default group resources are not allowed." };
 
 /** IncrementalAlterConfigs operations (Kafka's AlterConfigOp.OpType). */
 const SET = 0;
@@ -184,8 +186,13 @@ export class GroupConfigManager {
     return Number(this.value(groupId, name));
   }
 
-  /** DescribeConfigs on a GROUP resource: every (non-internal) config, filtered by `keys`. */
-  describe(groupId: string, keys: readonly string[] | null, includeSynonyms: boolean): ConfigDescription[] {
+  /** DescribeConfigs on a GROUP resource: every (non-internal) config, filtered by `keys`; "" is refused as Kafka refuses it. */
+  describe(groupId: string, keys: readonly string[] | null, includeSynonyms: boolean): GroupConfigResult & { configs: ConfigDescription[] } {
+    if (groupId === "") return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Group name must not be empty", configs: [] };
+    return { ...ok, configs: this.describeConfigs(groupId, keys, includeSynonyms) };
+  }
+
+  private describeConfigs(groupId: string, keys: readonly string[] | null, includeSynonyms: boolean): ConfigDescription[] {
     const own = this.overrides(groupId);
     const out: ConfigDescription[] = [];
     for (const def of GROUP_CONFIGS) {
@@ -209,6 +216,7 @@ export class GroupConfigManager {
 
   /** IncrementalAlterConfigs on a GROUP resource: all of the changes apply or none does. */
   async incrementalAlter(groupId: string, ops: readonly { name: string; configOperation: number; value: string | null }[], validateOnly: boolean): Promise<GroupConfigResult> {
+    if (groupId === "") return DEFAULT_GROUP;
     const next = new Map(this.overrides(groupId));
     for (const op of ops) {
       switch (op.configOperation) {
@@ -239,6 +247,7 @@ export class GroupConfigManager {
 
   /** AlterConfigs on a GROUP resource: the given configs replace all of the group's own. */
   alter(groupId: string, configs: readonly { name: string; value: string | null }[], validateOnly: boolean): Promise<GroupConfigResult> {
+    if (groupId === "") return Promise.resolve(DEFAULT_GROUP);
     return this.apply(groupId, new Map(configs.map((c) => [c.name, c.value ?? ""])), validateOnly);
   }
 

@@ -37,7 +37,7 @@ export default defineHandler({
           }
           return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeBrokerConfigs(b, r.configurationKeys, req.includeSynonyms) };
         case ResourceType.GROUP:
-          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: b.groupConfigs.describe(r.resourceName, r.configurationKeys, req.includeSynonyms) };
+          return { ...base, ...b.groupConfigs.describe(r.resourceName, r.configurationKeys, req.includeSynonyms) };
         case ResourceType.BROKER_LOGGER:
           return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: [] };
         default:
