@@ -21,7 +21,9 @@
  *
  * Internal configs (Kafka's `defineInternal`: the three `*.assignor.offload.enable`,
  * `streams.task.offset.interval.ms`, `streams.num.warmup.replicas`, `streams.acceptable.recovery.lag`)
- * are accepted with a type check and never described; their broker-bounded checks are not made.
+ * are accepted with their type and static bound checked and never described; their broker-bounded
+ * checks are not made, and their broker synonyms (`group.consumer.assignor.offload.enable`, …) are not
+ * read: nothing uses them.
  * Omitted: documentation strings (null, as for topics); the streams configs are stored and described
  * but nothing reads them (no streams groups); `share.renew.acknowledge.enable` and the DLQ configs
  * likewise.
@@ -77,10 +79,10 @@ export const GROUP_CONFIGS: readonly GroupConfigDef[] = [
   int("streams.session.timeout.ms", 1, "group.streams.session.timeout.ms", range("streams", "session.timeout.ms")),
   int("share.partition.max.record.locks", 100, "group.share.partition.max.record.locks", range("share", "partition.max.record.locks")),
   int("streams.num.standby.replicas", 0, "group.streams.num.standby.replicas", { max: "group.streams.max.standby.replicas" }),
-  ...["consumer", "share", "streams"].map((k): GroupConfigDef => ({ name: `${k}.assignor.offload.enable`, type: "boolean", brokerSynonym: null, default: "false", internal: true })),
-  { name: "streams.task.offset.interval.ms", type: "int", brokerSynonym: null, default: "60000", internal: true },
-  { name: "streams.num.warmup.replicas", type: "int", brokerSynonym: null, default: "2", internal: true },
-  { name: "streams.acceptable.recovery.lag", type: "long", brokerSynonym: null, default: "10000", internal: true },
+  ...["consumer", "share", "streams"].map((k): GroupConfigDef => ({ name: `${k}.assignor.offload.enable`, type: "boolean", brokerSynonym: null, default: "true", internal: true })),
+  { name: "streams.task.offset.interval.ms", type: "int", brokerSynonym: null, default: "60000", atLeast: 1, internal: true },
+  { name: "streams.num.warmup.replicas", type: "int", brokerSynonym: null, default: "2", atLeast: 0, internal: true },
+  { name: "streams.acceptable.recovery.lag", type: "long", brokerSynonym: null, default: "10000", atLeast: 0, internal: true },
 ];
 export const GROUP_CONFIG_BY_NAME: ReadonlyMap<string, GroupConfigDef> = new Map(GROUP_CONFIGS.map((d) => [d.name, d]));
 
