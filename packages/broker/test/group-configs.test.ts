@@ -212,3 +212,23 @@ describe("ListConfigResources, DeleteGroups and a restart", () => {
     }
   });
 });
+
+describe("bounds from the broker's configs", () => {
+  it("checks the range the broker sets and session timeout > heartbeat interval over the group's merged values (as Kafka 4.4, probed)", async () => {
+    const mb = await startBroker({ config: { "group.consumer.min.session.timeout.ms": "6000", "group.share.min.session.timeout.ms": "6000" } });
+    const mc = await TestClient.connect(mb.port);
+    try {
+      const alter = async (configs: [string, string][]) =>
+        (await mc.request(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: GROUP, resourceName: "gx", configs: configs.map(([name, value]) => ({ name, configOperation: 0, value })) }], validateOnly: false })).responses[0]!.errorMessage;
+      expect(await alter([["consumer.session.timeout.ms", "10000"], ["consumer.heartbeat.interval.ms", "12000"]])).toBe("consumer.session.timeout.ms must be greater than consumer.heartbeat.interval.ms");
+      expect(await alter([["consumer.session.timeout.ms", "5000"]])).toBe("consumer.session.timeout.ms must be in the range 6000 to 60000 inclusive.");
+      expect(await alter([["share.session.timeout.ms", "5000"]])).toBe("share.session.timeout.ms must be in the range 6000 to 60000 inclusive.");
+      expect(await alter([["consumer.session.timeout.ms", "6000"]])).toBeNull();
+      // The group's stored 6000 is checked against the new interval.
+      expect(await alter([["consumer.heartbeat.interval.ms", "7000"]])).toBe("consumer.session.timeout.ms must be greater than consumer.heartbeat.interval.ms");
+    } finally {
+      await mc.close();
+      await mb.close();
+    }
+  });
+});
