@@ -192,6 +192,29 @@ const scenarios = {
     await tool('ConfigCommand', ['--entity-type', 'topics', '--entity-name', T, '--alter', '--add-config', 'cleanup.policy=compact', '--delete-config', 'retention.ms']);
     await eventually(configs, '604800000/compact', 'after --add-config cleanup.policy --delete-config retention.ms');
   },
+  // Group configs (KIP-848/932): kafka-configs --entity-type groups, on a group that need not exist.
+  async 'group-configs'() {
+    const g = `${T}-g`;
+    const cfg = (args, o) => tool('ConfigCommand', ['--entity-type', 'groups', ...args], o);
+    const lines = (out) => out.split('\n').map((l) => l.trim()).filter((l) => /^[a-z.]+=/.test(l));
+    const all = lines((await cfg(['--entity-name', g, '--describe', '--all'])).out);
+    eq(all.length, 21, 'number of group configs in --describe --all');
+    check(all.includes('consumer.session.timeout.ms=45000 sensitive=false synonyms={DEFAULT_CONFIG:group.consumer.session.timeout.ms=45000}'), `consumer.session.timeout.ms default: ${all[2]}`);
+    check(all.includes('share.auto.offset.reset=latest sensitive=false synonyms={DEFAULT_CONFIG:share.auto.offset.reset=latest}'), 'share.auto.offset.reset default');
+    await cfg(['--entity-name', g, '--alter', '--add-config', 'consumer.session.timeout.ms=50000,share.delivery.count.limit=3']);
+    const own = () => cfg(['--entity-name', g, '--describe']).then((r) => lines(r.out));
+    await eventually(own, [
+      'consumer.session.timeout.ms=50000 sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:consumer.session.timeout.ms=50000, DEFAULT_CONFIG:group.consumer.session.timeout.ms=45000}',
+      'share.delivery.count.limit=3 sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:share.delivery.count.limit=3, DEFAULT_CONFIG:group.share.delivery.count.limit=5}',
+    ], 'the group\'s own configs after --add-config');
+    const bad = await cfg(['--entity-name', g, '--alter', '--add-config', 'consumer.session.timeout.ms=1'], { ok: false });
+    check(bad.code !== 0 && /InvalidConfigurationException: consumer\.session\.timeout\.ms must be in the range 45000 to 60000 inclusive\./.test(bad.out + bad.err), `out-of-range value: ${(bad.out + bad.err).trim().slice(-200)}`);
+    const unknown = await cfg(['--entity-name', g, '--alter', '--add-config', 'foo.bar=1'], { ok: false });
+    check(unknown.code !== 0 && /Unknown group config name: foo\.bar/.test(unknown.out + unknown.err), `unknown name: ${(unknown.out + unknown.err).trim().slice(-200)}`);
+    check((await cfg(['--describe'])).out.includes(`Dynamic configs for group ${g} are:`), 'the group in --describe of every group');
+    await cfg(['--entity-name', g, '--alter', '--delete-config', 'consumer.session.timeout.ms,share.delivery.count.limit']);
+    await eventually(async () => (await cfg(['--entity-name', g, '--describe'])).out.trim(), `The group '${g}' doesn't exist and doesn't have dynamic config.`, 'after --delete-config');
+  },
   async 'admin-partitions'() {
     await create(T, 1);
     await topics(['--alter', '--topic', T, '--partitions', '3']);
