@@ -17,7 +17,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { ErrorCode } from "@odradek/codec";
-import type { ClientQuotaEntry } from "@odradek/storage";
+import type { ClientQuotaEntry, ClientQuotaStore } from "@odradek/storage";
 
 export const USER = "user";
 export const CLIENT_ID = "client-id";
@@ -53,11 +53,6 @@ export interface DescribeFilter {
   readonly strict: boolean;
 }
 
-/** Where quotas persist (MetadataStore). */
-export interface ClientQuotaStore {
-  clientQuotas(): readonly Readonly<ClientQuotaEntry>[];
-  setClientQuotas(entries: readonly ClientQuotaEntry[]): Promise<void>;
-}
 
 const LONG_MAX = 9223372036854775807;
 const INT_MAX = 2147483647;
