@@ -160,8 +160,7 @@ export class TopicRegistry {
 
   /** The topic, waiting for a creation in progress; undefined when there is none. */
   async awaitTopic(name: string): Promise<Topic | undefined> {
-    const pending = this.creating.get(name);
-    if (pending) await pending.catch(() => undefined);
+    await this.creating.get(name)?.catch(() => undefined);
     return this.topics.get(name);
   }
 
