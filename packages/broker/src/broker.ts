@@ -15,7 +15,7 @@
  * storage's storage-backends.ts. A partition log whose topic is not in the metadata is removed on
  * start (TopicRegistry.load).
  */
-import type { BrokerMetadataStore, LogStore, StorageBackend, StorageLock } from "@odradek/storage";
+import type { BrokerMetadataStore, LogStore, Storage, StorageBackend } from "@odradek/storage";
 import { BrokerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { FetchSessionCache } from "./fetch-sessions.js";
@@ -51,6 +51,7 @@ export class Broker {
   /** The data directory on disk, or null in memory. */
   readonly dataDir: string | null;
   readonly logs: LogStore;
+  private readonly metadata: BrokerMetadataStore;
   readonly topics: TopicRegistry;
   readonly delayedFetches = new DelayedFetches();
   readonly producerIds: ProducerIds;
@@ -73,12 +74,11 @@ export class Broker {
 
   private constructor(
     parts: Required<BrokerParts>,
-    private readonly metadata: BrokerMetadataStore,
-    logs: LogStore,
-    meta: { nodeId: number; clusterId: string; directoryId: string },
-    /** The data directory's `.lock` (null in memory). */
-    private readonly lock: StorageLock | null,
+    /** The opened storage: closed (logs, then the lock) by close(). */
+    private readonly storage: Storage,
   ) {
+    const { metadata, logs, meta } = storage;
+    this.metadata = metadata;
     this.config = parts.config;
     this.dataDir = parts.storage.dataDir;
     this.log = parts.logger;
@@ -118,13 +118,12 @@ export class Broker {
     });
     try {
       await s.metadata.beginLeaderEpoch();
-      const b = new Broker({ ...parts, clock: parts.clock ?? systemClock }, s.metadata, s.logs, s.meta, s.lock);
+      const b = new Broker({ ...parts, clock: parts.clock ?? systemClock }, s);
       await b.topics.load();
       b.startCoordinators();
       return b;
     } catch (e) {
-      await s.logs.close().catch(() => {});
-      s.lock?.release();
+      await s.close().catch(() => {});
       throw e;
     }
   }
@@ -197,7 +196,6 @@ export class Broker {
     await this.shares.close();
     await this.groups.close();
     await this.topics.drained();
-    await this.logs.close();
-    this.lock?.release();
+    await this.storage.close();
   }
 }

@@ -111,6 +111,8 @@ export interface Storage {
   readonly metadata: BrokerMetadataStore;
   /** null where nothing can be shared (memory). */
   readonly lock: StorageLock | null;
+  /** Closes the logs (a clean shutdown, checkpointed) and then releases the lock. */
+  close(): Promise<void>;
 }
 
 /** Where a broker keeps its state. `open` may be called again after the last Storage closed (a restart). */

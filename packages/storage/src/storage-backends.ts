@@ -37,7 +37,14 @@ async function openOn(fs: FileSystem, dir: string, lock: StorageLock | null, o: 
       logger,
       topicConfigs: o.logConfigs ? (topic) => o.logConfigs!(topic, own(topic)) : own,
     });
-    return { meta, logs, metadata, lock };
+    const close = async () => {
+      try {
+        await logs.close();
+      } finally {
+        lock?.release();
+      }
+    };
+    return { meta, logs, metadata, lock, close };
   } catch (e) {
     lock?.release();
     throw e;
