@@ -4,6 +4,7 @@
  * BrokerMetadataStore), as the broker does; topics are created in the metadata store first, so their
  * logs take the topic's configs from there, as in the broker.
  */
+import { afterEach, beforeEach } from "vitest";
 import { buildRecordBatch, isControl, readBatchHeader, readRecords } from "@odradek/codec";
 import type { PartitionLog, ReadOptions, Storage, StorageBackend } from "../../src/index.js";
 
@@ -33,6 +34,46 @@ export interface ConformanceTarget {
 /** Opens the backend with no background schedulers (the suite runs retention and compaction itself). */
 export function open(backend: StorageBackend, logStore: Record<string, number> = {}): Promise<Storage> {
   return backend.open({ nodeId: 1, logStore: { schedule: false, ...logStore } });
+}
+
+/** Each test's storage: a fresh backend opened before it, closed and cleaned up after it. */
+export interface Session {
+  readonly h: Harness;
+  readonly s: Storage;
+  /** Closes the storage and opens the backend again (a restart), with these log store options. */
+  reopen(logStore?: Record<string, number>): Promise<Storage>;
+  /** Opens another backend (what a crash left) in place of the current storage, which is abandoned. */
+  openInstead(backend: StorageBackend): Promise<Storage>;
+}
+
+export function withStorage(target: ConformanceTarget): Session {
+  let h: Harness;
+  let s: Storage;
+  beforeEach(async () => {
+    h = target.create();
+    s = await open(h.backend);
+  });
+  afterEach(async () => {
+    await s.close();
+    h.cleanup();
+  });
+  return {
+    get h() {
+      return h;
+    },
+    get s() {
+      return s;
+    },
+    async reopen(logStore) {
+      await s.close();
+      s = await open(h.backend, logStore);
+      return s;
+    },
+    async openInstead(backend) {
+      s = await open(backend);
+      return s;
+    },
+  };
 }
 
 /** Creates topic `topic` (one partition unless told) with its configs, and opens partition 0's log. */

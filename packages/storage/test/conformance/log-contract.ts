@@ -2,27 +2,17 @@
  * The partition log's data path: append/read round trip, the four offsets, read_committed and the last
  * stable offset, reads from any offset (the offset index) and ListOffsets by timestamp (the time index).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ListOffsetsTimestamp } from "../../src/index.js";
-import type { Storage } from "../../src/index.js";
-import { asStored, batch, batchesAt, open, readAll, sized, T0, topicLog } from "./harness.js";
-import type { ConformanceTarget, Harness } from "./harness.js";
+import { asStored, batch, batchesAt, readAll, sized, T0, topicLog, withStorage } from "./harness.js";
+import type { ConformanceTarget } from "./harness.js";
 
 export function logContract(target: ConformanceTarget): void {
   describe("partition log: append, read, offsets, indexes", () => {
-    let h: Harness;
-    let s: Storage;
-    beforeEach(async () => {
-      h = target.create();
-      s = await open(h.backend);
-    });
-    afterEach(async () => {
-      await s.close();
-      h.cleanup();
-    });
+    const t = withStorage(target);
 
     it("gives back appended batches byte for byte at the offsets it assigned", async () => {
-      const log = await topicLog(s, "rt");
+      const log = await topicLog(t.s, "rt");
       const sent = [batch([{ key: "a", value: "1" }]), batch([{ key: "b" }, { key: "c", value: null }, { key: null, value: "3" }]), sized("d", 5000)];
       const copies = sent.map((b) => Buffer.from(b));
       const results = [];
@@ -42,7 +32,7 @@ export function logContract(target: ConformanceTarget): void {
     });
 
     it("keeps logStartOffset ≤ lastStableOffset ≤ highWatermark = logEndOffset, and reads past the end are out of range", async () => {
-      const log = await topicLog(s, "offsets");
+      const log = await topicLog(t.s, "offsets");
       expect([log.logStartOffset, log.lastStableOffset, log.highWatermark, log.logEndOffset]).toEqual([0, 0, 0, 0]);
       for (let i = 0; i < 5; i++) await log.append(batch([{ key: `k${i}` }, { key: `k${i}` }]));
       expect([log.logStartOffset, log.lastStableOffset, log.highWatermark, log.logEndOffset]).toEqual([0, 10, 10, 10]);
@@ -57,7 +47,7 @@ export function logContract(target: ConformanceTarget): void {
     });
 
     it("holds the last stable offset at an open transaction until its marker; read_committed stops there and reports aborts", async () => {
-      const log = await topicLog(s, "txn");
+      const log = await topicLog(t.s, "txn");
       await log.append(batch([{ key: "plain" }]));
       const txn = { producerId: 7, producerEpoch: 0, transactional: true };
       expect((await log.append(batch([{ key: "t1" }, { key: "t2" }], { ...txn, baseSequence: 0 }))).baseOffset).toBe(1);
@@ -77,7 +67,7 @@ export function logContract(target: ConformanceTarget): void {
     });
 
     it("starts a read at any offset with the batch holding it, across segments", async () => {
-      const log = await topicLog(s, "index", { "segment.bytes": "2048", "index.interval.bytes": "128" });
+      const log = await topicLog(t.s, "index", { "segment.bytes": "2048", "index.interval.bytes": "128" });
       const bases: number[] = [];
       for (let i = 0; i < 60; i++) bases.push((await log.append(batch(Array.from({ length: 1 + (i % 3) }, (_, j) => ({ key: `k${i}-${j}`, value: "y".repeat(40) }))))).baseOffset);
       const end = log.logEndOffset;
@@ -91,7 +81,7 @@ export function logContract(target: ConformanceTarget): void {
     });
 
     it("finds the first record at or after a timestamp, and the earliest, latest and max-timestamp offsets", async () => {
-      const log = await topicLog(s, "times", { "segment.bytes": "1024", "index.interval.bytes": "64" });
+      const log = await topicLog(t.s, "times", { "segment.bytes": "1024", "index.interval.bytes": "64" });
       for (let i = 0; i < 40; i++) await log.append(batch([{ key: `k${i}`, value: "z".repeat(60), timestamp: T0 + 10 * i }]));
       for (const i of [0, 1, 17, 39]) {
         expect((await log.offsetForTimestamp(T0 + 10 * i))?.offset).toBe(i);

@@ -4,48 +4,38 @@
  * last sequences, so a retried batch is not appended twice) survives both, and expires by
  * producer.id.expiration.ms.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { PartitionLog, Storage } from "../../src/index.js";
-import { batch, batchesAt, open, readAll, T0, topicLog } from "./harness.js";
-import type { ConformanceTarget, Harness } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import type { PartitionLog } from "../../src/index.js";
+import { batch, batchesAt, readAll, T0, topicLog, withStorage } from "./harness.js";
+import type { ConformanceTarget } from "./harness.js";
 
 const producer = (baseSequence: number, producerEpoch = 0) => ({ producerId: 42, producerEpoch, baseSequence });
 const keys = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}` }));
 
 export function recoveryContract(target: ConformanceTarget): void {
   describe("recovery and producer state", () => {
-    let h: Harness;
-    let s: Storage;
-    beforeEach(async () => {
-      h = target.create();
-      s = await open(h.backend);
-    });
-    afterEach(async () => {
-      await s.close();
-      h.cleanup();
-    });
+    const t = withStorage(target);
 
     /** Closes and opens the storage again; returns the partition's reopened log. */
     async function reopen(topic: string): Promise<PartitionLog> {
-      await s.close();
-      s = await open(h.backend);
-      return s.logs.getLog(topic, 0)!;
+      await t.reopen();
+      return t.s.logs.getLog(topic, 0)!;
     }
 
     it("keeps every batch, the offsets, the configs and the producers across a clean close and reopen", async () => {
-      const log = await topicLog(s, "reopen", { "segment.bytes": "1000" });
+      const log = await topicLog(t.s, "reopen", { "segment.bytes": "1000" });
       for (let i = 0; i < 12; i++) await log.append(batch(keys(3, `r${i}-`), producer(3 * i)));
       await log.advanceLogStartOffset(3);
       const before = { records: await readAll(log), offsets: [log.logStartOffset, log.lastStableOffset, log.highWatermark, log.logEndOffset], producers: log.producers() };
       const again = await reopen("reopen");
-      expect(s.logs.allLogs().map((l) => `${l.topic}-${l.partition}`)).toEqual(["reopen-0"]);
+      expect(t.s.logs.allLogs().map((l) => `${l.topic}-${l.partition}`)).toEqual(["reopen-0"]);
       expect({ records: await readAll(again), offsets: [again.logStartOffset, again.lastStableOffset, again.highWatermark, again.logEndOffset], producers: again.producers() }).toEqual(before);
-      expect(s.metadata.topic("reopen")?.configs).toEqual({ "segment.bytes": "1000" });
+      expect(t.s.metadata.topic("reopen")?.configs).toEqual({ "segment.bytes": "1000" });
     });
 
     it("after a crash, keeps a prefix of the acknowledged batches holding every flushed one, without the torn write", async (ctx) => {
-      if (!h.crash) return ctx.skip();
-      const log = await topicLog(s, "crash", { "segment.bytes": "2000" });
+      if (!t.h.crash) return ctx.skip();
+      const log = await topicLog(t.s, "crash", { "segment.bytes": "2000" });
       const acked: Buffer[] = [];
       for (let i = 0; i < 30; i++) {
         const r = await log.append(batch(keys(1 + (i % 3), `c${i}-`)));
@@ -53,9 +43,9 @@ export function recoveryContract(target: ConformanceTarget): void {
         if (i === 19) await log.flush();
       }
       const torn = batch(keys(4, "torn-"));
-      const restarted = await h.crash(s, { topic: "crash", partition: 0, bytes: torn.subarray(0, torn.length - 7) });
-      s = await open(restarted);
-      const again = s.logs.getLog("crash", 0)!;
+      const restarted = await t.h.crash(t.s, { topic: "crash", partition: 0, bytes: torn.subarray(0, torn.length - 7) });
+      await t.openInstead(restarted);
+      const again = t.s.logs.getLog("crash", 0)!;
       const got: Buffer[] = [];
       for (let offset = again.logStartOffset; offset < again.logEndOffset; ) {
         const b = (await batchesAt(again, offset))[0]!;
@@ -75,7 +65,7 @@ export function recoveryContract(target: ConformanceTarget): void {
     });
 
     it("does not append an idempotent producer's retried batch again, and fences sequence gaps and old epochs", async () => {
-      const log = await topicLog(s, "idempotent");
+      const log = await topicLog(t.s, "idempotent");
       expect((await log.append(batch(keys(3, "a"), producer(0)))).baseOffset).toBe(0);
       expect((await log.append(batch(keys(2, "b"), producer(3)))).baseOffset).toBe(3);
       const retry = await log.append(batch(keys(2, "b"), producer(3)));
@@ -90,7 +80,7 @@ export function recoveryContract(target: ConformanceTarget): void {
     });
 
     it("still knows a producer's last batches after a reopen: the retry is a duplicate and the next sequence is taken", async () => {
-      const log = await topicLog(s, "producer-reopen", { "segment.bytes": "1000" });
+      const log = await topicLog(t.s, "producer-reopen", { "segment.bytes": "1000" });
       for (let i = 0; i < 8; i++) await log.append(batch(keys(2, `p${i}-`), producer(2 * i)));
       const again = await reopen("producer-reopen");
       const retry = await again.append(batch(keys(2, "p7-"), producer(14)));
@@ -101,7 +91,7 @@ export function recoveryContract(target: ConformanceTarget): void {
     });
 
     it("keeps an open transaction open across a reopen (the last stable offset stays at its first offset)", async () => {
-      const log = await topicLog(s, "txn-reopen");
+      const log = await topicLog(t.s, "txn-reopen");
       await log.append(batch(keys(2, "plain")));
       await log.append(batch(keys(2, "t"), { producerId: 9, producerEpoch: 0, baseSequence: 0, transactional: true }));
       expect(log.lastStableOffset).toBe(2);
@@ -113,13 +103,12 @@ export function recoveryContract(target: ConformanceTarget): void {
     });
 
     it("forgets producers idle past producer.id.expiration.ms; a forgotten producer's batch is taken as new", async () => {
-      await s.close();
-      s = await open(h.backend, { producerIdExpirationMs: 60_000 });
-      const log = await topicLog(s, "expiry");
+      await t.reopen({ producerIdExpirationMs: 60_000 });
+      const log = await topicLog(t.s, "expiry");
       await log.append(batch(keys(1, "x"), producer(0)));
-      expect(s.logs.removeExpiredProducers(T0 + 30_000)).toBe(0);
+      expect(t.s.logs.removeExpiredProducers(T0 + 30_000)).toBe(0);
       expect(log.producers()).toHaveLength(1);
-      expect(s.logs.removeExpiredProducers(T0 + 60_000)).toBe(1);
+      expect(t.s.logs.removeExpiredProducers(T0 + 60_000)).toBe(1);
       expect(log.producers()).toEqual([]);
       const again = await log.append(batch(keys(1, "x"), producer(0)));
       expect([again.duplicateOf, again.baseOffset]).toEqual([undefined, 1]);
