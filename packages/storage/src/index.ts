@@ -1,4 +1,4 @@
-/** @odradek/storage: the segmented partition log, recovery, retention, compaction and persisted broker state. */
+/** @odradek/storage: the segmented partition log, recovery, retention, compaction and persisted broker state, and the port (port.ts) the broker sees them through. */
 export type { FileSystem, FileHandle, OpenMode } from "./fs/file-system.js";
 export { writeFileAtomic, errorCode } from "./fs/file-system.js";
 export { NodeFileSystem } from "./fs/node-file-system.js";
