@@ -10,7 +10,7 @@ import { describe } from "vitest";
 import type { FileSystem } from "../../src/index.js";
 import { partitionDirName } from "../../src/index.js";
 import { cleanupContract } from "./cleanup-contract.js";
-import type { ConformanceTarget } from "./harness.js";
+import type { ConformanceTarget, TornWrite } from "./harness.js";
 import { logContract } from "./log-contract.js";
 import { metadataContract } from "./metadata-contract.js";
 import { recoveryContract } from "./recovery-contract.js";
@@ -27,17 +27,16 @@ export function storageContract(target: ConformanceTarget): void {
 }
 
 /**
- * For backends on a FileSystem: writes `bytes` durably at the end of the newest segment of a
- * partition, as a write torn by a crash leaves it (the crash simulations of file.test.ts and
- * memory.test.ts).
+ * For backends on a FileSystem, where the crash cannot be injected into the append itself: writes the
+ * torn prefix of the batch durably at the end of the log's newest segment, as a torn write leaves it.
  */
-export async function tearNewestSegment(fs: FileSystem, dataDir: string, torn: { topic: string; partition: number; bytes: Buffer }): Promise<void> {
-  const dir = `${dataDir}/${partitionDirName(torn.topic, torn.partition)}`;
+export async function tearNewestSegment(fs: FileSystem, dataDir: string, torn: TornWrite): Promise<void> {
+  const dir = `${dataDir}/${partitionDirName(torn.log.topic, torn.log.partition)}`;
   const newest = (await fs.readdir(dir)).filter((n) => n.endsWith(".log")).sort().at(-1);
   if (!newest) throw new Error(`no segment in ${dir}`);
   const h = await fs.open(`${dir}/${newest}`, "rw");
   try {
-    await h.write(torn.bytes, 0, torn.bytes.length, await h.size());
+    await h.write(torn.batch, 0, torn.keepBytes, await h.size());
     await h.sync();
   } finally {
     await h.close();

@@ -13,15 +13,22 @@ export const T0 = 1_700_000_000_000;
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
+/** An append a crash interrupts: the first `keepBytes` of `batch` reach the end of the log, no more. */
+export interface TornWrite {
+  readonly log: PartitionLog;
+  readonly batch: Buffer;
+  readonly keepBytes: number;
+}
+
 /** One backend under test, fresh and empty. */
 export interface Harness {
   readonly backend: StorageBackend;
   /**
-   * Abandons `storage` as a crashed process would (no close, no checkpoint), after `torn` (a prefix of
-   * a batch, never completed) was written durably at the end of the partition's log; returns the
-   * backend a restarted process opens. Absent where the backend cannot simulate a crash.
+   * Abandons `storage` as a crashed process would (no close, no checkpoint), the crash tearing the
+   * append of `torn.batch` to `torn.log` (when given) after `keepBytes` of it reached the log; returns
+   * the backend a restarted process opens. Absent where the backend cannot simulate a crash.
    */
-  crash?(storage: Storage, torn?: { topic: string; partition: number; bytes: Buffer }): Promise<StorageBackend>;
+  crash?(storage: Storage, torn?: TornWrite): Promise<StorageBackend>;
   /** Removes whatever the backend left behind (temp directories). */
   cleanup(): void;
 }

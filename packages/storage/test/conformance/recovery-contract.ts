@@ -43,7 +43,7 @@ export function recoveryContract(target: ConformanceTarget): void {
         if (i === 19) await log.flush();
       }
       const torn = batch(keys(4, "torn-"));
-      const restarted = await t.h.crash(t.s, { topic: "crash", partition: 0, bytes: torn.subarray(0, torn.length - 7) });
+      const restarted = await t.h.crash(t.s, { log, batch: torn, keepBytes: torn.length - 7 });
       await t.openInstead(restarted);
       const again = t.s.logs.getLog("crash", 0)!;
       const got: Buffer[] = [];
