@@ -1,5 +1,5 @@
 export { Broker } from "./broker.js";
-export type { Topic, PartitionState } from "./broker.js";
+export type { Topic, PartitionState, TopicRegistry } from "./topic-registry.js";
 export { startBroker } from "./start-broker.js";
 export type { BrokerOptions, RunningBroker } from "./start-broker.js";
 export { BrokerConfig, ConfigError, parseProperties, parseListener, BROKER_CONFIGS, TOPIC_CONFIGS } from "./config.js";

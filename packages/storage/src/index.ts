@@ -1,4 +1,4 @@
-/** @odradek/storage: the segmented partition log, recovery, retention, compaction and persisted broker state. */
+/** @odradek/storage: the segmented partition log, recovery, retention, compaction and persisted broker state, and the port (port.ts) the broker sees them through. */
 export type { FileSystem, FileHandle, OpenMode } from "./fs/file-system.js";
 export { writeFileAtomic, errorCode } from "./fs/file-system.js";
 export { NodeFileSystem } from "./fs/node-file-system.js";
@@ -31,6 +31,9 @@ export type { AbortedTxn } from "./log/transaction-index.js";
 export { encodeProducerSnapshot, decodeProducerSnapshot } from "./log/producer-snapshot.js";
 export { OffsetCheckpointFile, RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT } from "./log/checkpoint-file.js";
 export { partitionDirName, parsePartitionDirName, filenamePrefixFromOffset } from "./log/log-files.js";
+export type { LogStore, BrokerMetadataStore, FeatureStore, ClientQuotaStore, GroupConfigStore, TopicPartition, StorageLock, LogStoreOptions, StorageOptions, Storage, StorageBackend } from "./port.js";
+export { fileStorage, memoryStorage, MEMORY_DATA_DIR } from "./storage-backends.js";
+export type { MemoryStorageOptions } from "./storage-backends.js";
 export { MetadataStore, PRODUCER_ID_BLOCK_SIZE, newTopicId } from "./metadata/metadata-store.js";
 export type { ClientQuotaEntry, TopicMetadata } from "./metadata/metadata-store.js";
 export { loadOrCreateMetaProperties } from "./metadata/meta-properties.js";

@@ -56,7 +56,7 @@ export interface CoordinatorShard {
   replayEndTransaction?(producerId: number, commit: boolean, offset: number): void;
 }
 
-/** What the runtime needs of a partition log (the broker's UnifiedLog fits). */
+/** What the runtime needs of a partition log (storage's PartitionLog fits). */
 export interface CoordinatorLog {
   readonly logStartOffset: number;
   readonly highWatermark: number;

@@ -33,6 +33,7 @@ import type { BrokerConfig } from "../config.js";
 import { BROKER_CONFIG_BY_NAME, CONFIG_TYPE_ID, ConfigSource } from "../config.js";
 import { alterableConfig } from "../config-describe.js";
 import type { ConfigDescription } from "../config-describe.js";
+import type { GroupConfigStore } from "@odradek/storage";
 import type { GroupConfig } from "./group-shard.js";
 
 type GroupConfigType = "int" | "long" | "string" | "boolean" | "list";
@@ -129,11 +130,6 @@ function parseValue(def: GroupConfigDef, raw: string): { value: string } | { rea
 }
 
 /** Where group configs persist (MetadataStore). */
-export interface GroupConfigStore {
-  groupConfigs(): Readonly<Record<string, Readonly<Record<string, string>>>>;
-  setGroupConfigs(groupId: string, configs: Readonly<Record<string, string>>): Promise<void>;
-}
-
 export interface GroupConfigResult {
   errorCode: number;
   errorMessage: string | null;

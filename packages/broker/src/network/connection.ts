@@ -217,6 +217,7 @@ export class Connection {
     const after: (() => void)[] = [];
     const ctx: RequestContext = {
       broker: this.broker,
+      topics: this.broker.topics,
       header: decoded.header,
       apiVersion,
       log,

@@ -24,6 +24,7 @@ import { parsePartitionDirName, partitionDirName } from "./log-files.js";
 import { UnifiedLog } from "./unified-log.js";
 import { LogCleaner } from "./log-cleaner.js";
 import { LOG_IO_CONCURRENCY, mapLimit } from "../map-limit.js";
+import type { LogStore } from "../port.js";
 
 export interface LogManagerOptions {
   fs: FileSystem;
@@ -47,7 +48,7 @@ export interface LogManagerOptions {
   producerIdExpirationCheckIntervalMs?: number;
 }
 
-export class LogManager {
+export class LogManager implements LogStore {
   private readonly logs = new Map<string, UnifiedLog>();
   private readonly fs: FileSystem;
   readonly dataDir: string;

@@ -1,6 +1,7 @@
 /**
- * PartitionLog: the small interface the broker sees for one partition's log. The file-based
- * implementation is UnifiedLog; a PostgreSQL backend is to implement the same interface.
+ * PartitionLog: the small interface the broker sees for one partition's log (part of the storage
+ * port, port.ts). The file-based implementation is UnifiedLog; a PostgreSQL backend is to implement
+ * the same interface.
  *
  * Offsets, timestamps and producer ids are JS numbers (exact within 2^53, as in the codec).
  * Outcomes a client causes are data (`error` with Kafka's error names); disk faults throw
@@ -129,6 +130,8 @@ export interface PartitionLog {
   readonly highWatermark: number;
   /** min(first offset of the oldest open transaction, high watermark). */
   readonly lastStableOffset: number;
+  /** Bytes the log takes in its store (DescribeLogDirs' partition size). */
+  readonly sizeInBytes: number;
   /** Appends whole v2 batches (the buffer is taken over: offsets are patched in place). */
   append(records: Buffer, options?: AppendOptions): Promise<AppendResult>;
   /**

@@ -35,6 +35,7 @@ import type { FileSystem } from "../fs/file-system.js";
 import { joinPath } from "../fs/file-system.js";
 import { CoalescingFileWriter } from "../fs/coalescing-file-writer.js";
 import { CorruptLogError } from "../errors.js";
+import type { BrokerMetadataStore } from "../port.js";
 
 export const METADATA_FILE = "odradek-metadata.json";
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
@@ -71,7 +72,7 @@ export function newTopicId(): string {
   }
 }
 
-export class MetadataStore {
+export class MetadataStore implements BrokerMetadataStore {
   private data: MetadataFile = { version: VERSION, topics: {}, nextProducerIdBlock: 0 };
   private nextProducerId = 0;
   private blockEnd = 0;
