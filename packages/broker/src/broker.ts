@@ -115,7 +115,7 @@ export class Broker {
   readonly directoryId: string;
   /** Set once listening: what Metadata advertises. */
   advertised: { host: string; port: number } = { host: "127.0.0.1", port: 0 };
-  readonly startedAt = Date.now();
+  readonly startedAt: number;
   /** The data directory's `.lock` (null in memory). */
   private lock: LogDirLock | null = null;
 
@@ -138,6 +138,7 @@ export class Broker {
     this.nodeId = nodeId;
     this.clusterId = clusterId;
     this.directoryId = directoryId;
+    this.startedAt = clock.now();
     this.metadata = metadata;
     this.features = new FeatureControl(nodeId, metadata, () => metadata.quorum().changes);
     this.clientQuotas = new ClientQuotaControl(metadata);
@@ -175,6 +176,7 @@ export class Broker {
       fs,
       dataDir: dir,
       logger: log,
+      clock,
       topicConfigs: (topic) => logConfigsFor(config, topicConfigs.get(topic) ?? new Map()),
       ...logSchedule(config),
     });
@@ -362,7 +364,7 @@ export class Broker {
       if (signal.aborted) return resolve();
       const keys = partitions.map((p) => `${p.partition}:${p.topic}`);
       const done = () => {
-        clearTimeout(timer);
+        timer.cancel();
         for (const k of keys) {
           const ws = this.appendWaiters.get(k);
           ws?.delete(done);
@@ -371,7 +373,7 @@ export class Broker {
         signal.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = this.clock.setTimeout(done, ms);
       for (const k of keys) {
         let ws = this.appendWaiters.get(k);
         if (!ws) this.appendWaiters.set(k, (ws = new Set()));

@@ -219,10 +219,10 @@ export default defineHandler({
       targets = requestTargets(b, req, byId);
     }
 
-    const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+    const deadline = b.clock.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
       const pass = await readOnce(b, targets, req, byId);
-      const left = deadline - Date.now();
+      const left = deadline - b.clock.now();
       if (pass.errors || pass.bytes >= req.minBytes || left <= 0 || targets.length === 0 || ctx.closed.aborted) {
         if (targets.length === 0 && left > 0 && !ctx.closed.aborted) await b.waitForAppend(left, ctx.closed);
         let reads = pass.reads;

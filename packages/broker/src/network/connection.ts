@@ -86,6 +86,9 @@ export class Connection {
     this.done = new Promise((r) => (this.resolveDone = r));
     socket.setNoDelay(true);
     if (options.idleTimeoutMs > 0) {
+      // `connections.max.idle.ms` stays a socket timer, not a Clock one: idleness is "no bytes moved",
+      // which only the socket sees (Node re-arms this timer on every read and write at no cost), and a
+      // test that advances a ManualClock by days must not close the clients it is talking through.
       socket.setTimeout(options.idleTimeoutMs, () => {
         if (this.running) return; // a long poll in progress is not idleness
         this.log.debug("closing idle connection");
