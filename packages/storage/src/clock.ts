@@ -63,13 +63,17 @@ interface ManualTimer {
   cancelled: boolean;
 }
 
-/** A clock that moves only when told to; `advance` fires the timers that come due, in order. */
+/**
+ * A clock that moves only when told to; `advance` fires the timers that come due, in order. It starts
+ * at the system time unless told otherwise (as Kafka's MockTime): records a client stamps with the
+ * real time are then not "in the future" of a broker on this clock (message.timestamp.after.max.ms).
+ */
 export class ManualClock implements Clock {
   private current: number;
   private seq = 0;
   private timers: ManualTimer[] = [];
 
-  constructor(start = 1_700_000_000_000) {
+  constructor(start = Date.now()) {
     this.current = start;
   }
 
