@@ -143,7 +143,7 @@ export class Broker {
     this.features = new FeatureControl(nodeId, metadata, () => metadata.quorum().changes);
     this.clientQuotas = new ClientQuotaControl(metadata);
     this.logs = logs;
-    this.fetchSessions = new FetchSessionCache(config.int("max.incremental.fetch.session.cache.slots"));
+    this.fetchSessions = new FetchSessionCache(config.int("max.incremental.fetch.session.cache.slots"), clock);
   }
 
   /**

@@ -194,8 +194,8 @@ export default defineHandler({
       if (req.sessionEpoch === FINAL_EPOCH || req.sessionEpoch === INITIAL_EPOCH) {
         if (req.sessionId !== 0) cache.remove(req.sessionId);
         targets = requestTargets(b, req, byId);
-        if (req.sessionEpoch === INITIAL_EPOCH && cache.enabled) {
-          session = cache.create(byId);
+        session = req.sessionEpoch === INITIAL_EPOCH && cache.enabled ? (cache.create(byId, targets.length) ?? null) : null;
+        if (session) {
           addToSession(session, targets);
           targets = sessionTargets(session);
         }
