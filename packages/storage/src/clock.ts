@@ -15,8 +15,8 @@ export interface Timer {
   cancel(): void;
 }
 
-/** A timer callback; a promise it returns is awaited by `ManualClock.advanceAsync` only. */
-export type TimerCallback = () => void | Promise<unknown>;
+/** A timer callback; a promise it returns is awaited by `ManualClock.advanceAsync` only (any other value is ignored). */
+export type TimerCallback = () => unknown;
 
 export interface Clock {
   now(): number;
@@ -42,7 +42,7 @@ export const systemClock: Clock = {
  */
 export function repeat(clock: Clock, ms: number, fn: TimerCallback): Timer {
   let cancelled = false;
-  const fire = (): void | Promise<unknown> => {
+  const fire = (): unknown => {
     if (cancelled) return;
     timer = clock.setTimeout(fire, ms);
     return fn();
