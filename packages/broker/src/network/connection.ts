@@ -27,7 +27,9 @@
  * response is with the kernel: waitMs from the frame's arrival to the start of its handling (queued
  * behind earlier requests of the connection), handleMs until the response was encoded, sendMs until
  * the socket's write callback. Without a subscriber nothing is timed
- * (`benchmarks/lib/request-timing.mjs` is such a subscriber, preloaded with `--import`).
+ * (`benchmarks/lib/request-timing.mjs` is such a subscriber, preloaded with `--import`). These figures
+ * read `performance.now()`, not the broker Clock: they measure the process's real cost (a manual clock
+ * would report zeros), and no broker behaviour depends on them.
  */
 import type { Socket } from "node:net";
 import { channel } from "node:diagnostics_channel";
