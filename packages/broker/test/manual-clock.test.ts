@@ -33,7 +33,10 @@ beforeAll(async () => {
   clock = new WatchedClock();
   broker = await startBroker({
     clock,
-    config: { "max.incremental.fetch.session.cache.slots": "1", "producer.id.expiration.ms": "60000", "producer.id.expiration.check.interval.ms": "10000" },
+    config: {
+      "max.incremental.fetch.session.cache.slots": "1", "producer.id.expiration.ms": "60000", "producer.id.expiration.check.interval.ms": "10000",
+      "offsets.topic.num.partitions": "1", "share.coordinator.state.topic.num.partitions": "1",
+    },
   });
   c = await TestClient.connect(broker.port);
   const r = await c.request(ApiKey.CreateTopics, 7, { topics: [{ name: "mc", numPartitions: 2, replicationFactor: 1 }], timeoutMs: 1000 });
@@ -100,6 +103,45 @@ describe("Fetch max_wait_ms on the broker clock", () => {
     expect(parseBatches(r.responses[0]!.partitions[0]!.records)[0]!.values).toEqual(["wake"]);
     expect(clock.now()).toBe(t0);
     expect(clock.pending).toBe(pendingBefore); // the max-wait timer was cancelled
+    await client.close();
+  });
+});
+
+describe("ShareFetch max_wait_ms on the broker clock", () => {
+  const SHARE_WAIT = 25_000;
+  it("waits for records until the clock reaches max_wait_ms, and returns early when a produce arrives", async () => {
+    const hb = await c.request(ApiKey.ShareGroupHeartbeat, 1, { groupId: "sg", memberId: "m1", memberEpoch: 0, rackId: null, subscribedTopicNames: ["mc"] });
+    expect(hb.errorCode).toBe(0);
+    const topicId = broker.broker.topic("mc")!.id;
+    const client = await TestClient.connect(broker.port);
+    const shareFetch = (epoch: number) =>
+      client.request(ApiKey.ShareFetch, 1, {
+        groupId: "sg", memberId: "m1", shareSessionEpoch: epoch, maxWaitMs: SHARE_WAIT, minBytes: 1, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100,
+        topics: [{ topicId, partitions: [0, 1].map((partitionIndex) => ({ partitionIndex, partitionMaxBytes: 1 << 20, acknowledgementBatches: [] })) }], forgottenTopicsData: [],
+      });
+    const acquired = (r: Awaited<ReturnType<typeof shareFetch>>) => r.responses.flatMap((t) => t.partitions.flatMap((p) => p.acquiredRecords.map((a) => [p.partitionIndex, Number(a.firstOffset)])));
+
+    let parked = clock.armed(SHARE_WAIT);
+    let answered = false;
+    const first = shareFetch(0).then((r) => ((answered = true), r));
+    await parked;
+    clock.advance(SHARE_WAIT - 1);
+    await roundTrip();
+    expect(answered).toBe(false);
+    clock.advance(1);
+    const r1 = await first;
+    expect(r1.errorCode).toBe(0);
+    expect(acquired(r1)).toEqual([]);
+
+    parked = clock.armed(SHARE_WAIT);
+    const t0 = clock.now();
+    const second = shareFetch(1);
+    await parked;
+    const end = broker.broker.partition("mc", 1)!.log.logEndOffset;
+    expect((await produce(1, "share-wake")).errorCode).toBe(0);
+    const r2 = await second;
+    expect(acquired(r2)).toEqual([[1, end]]);
+    expect(clock.now()).toBe(t0);
     await client.close();
   });
 });
