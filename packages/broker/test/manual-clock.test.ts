@@ -73,18 +73,27 @@ async function roundTrip(): Promise<void> {
   await other.close();
 }
 
+/**
+ * Sends a long poll, waits until the broker arms its `ms` max-wait timer, checks that no answer comes
+ * at `ms - 1` on the clock (another connection's round trip has been served meanwhile), then moves
+ * the clock to `ms` and returns the answer.
+ */
+async function answeredAtMaxWait<T>(ms: number, send: () => Promise<T>): Promise<T> {
+  const parked = clock.armed(ms);
+  let answered = false;
+  const p = send().then((r) => ((answered = true), r));
+  await parked;
+  clock.advance(ms - 1);
+  await roundTrip();
+  expect(answered).toBe(false);
+  clock.advance(1);
+  return p;
+}
+
 describe("Fetch max_wait_ms on the broker clock", () => {
   it("a long poll with nothing to read returns when the clock reaches max_wait_ms, not before", async () => {
     const client = await TestClient.connect(broker.port);
-    const parked = clock.armed(MAX_WAIT);
-    let answered = false;
-    const p = fetch(client, { partition: 1, maxWaitMs: MAX_WAIT }).then((r) => ((answered = true), r));
-    await parked;
-    clock.advance(MAX_WAIT - 1);
-    await roundTrip();
-    expect(answered).toBe(false);
-    clock.advance(1);
-    const r = await p;
+    const r = await answeredAtMaxWait(MAX_WAIT, () => fetch(client, { partition: 1, maxWaitMs: MAX_WAIT }));
     expect(r.errorCode).toBe(0);
     expect(r.responses[0]!.partitions[0]!.records?.length ?? 0).toBe(0);
     await client.close();
@@ -121,19 +130,11 @@ describe("ShareFetch max_wait_ms on the broker clock", () => {
       });
     const acquired = (r: Awaited<ReturnType<typeof shareFetch>>) => r.responses.flatMap((t) => t.partitions.flatMap((p) => p.acquiredRecords.map((a) => [p.partitionIndex, Number(a.firstOffset)])));
 
-    let parked = clock.armed(SHARE_WAIT);
-    let answered = false;
-    const first = shareFetch(0).then((r) => ((answered = true), r));
-    await parked;
-    clock.advance(SHARE_WAIT - 1);
-    await roundTrip();
-    expect(answered).toBe(false);
-    clock.advance(1);
-    const r1 = await first;
+    const r1 = await answeredAtMaxWait(SHARE_WAIT, () => shareFetch(0));
     expect(r1.errorCode).toBe(0);
     expect(acquired(r1)).toEqual([]);
 
-    parked = clock.armed(SHARE_WAIT);
+    const parked = clock.armed(SHARE_WAIT);
     const t0 = clock.now();
     const second = shareFetch(1);
     await parked;
