@@ -18,6 +18,7 @@
  * else the session with the fewest partitions (then lowest id) among those created more than
  * EVICTION_MS ago, only if the new one has more partitions; else no session is created and the fetch
  * is answered sessionless (session id 0). A connection's sessions are not tied to it, as in Kafka.
+ * Kafka 4.4 splits the cache into 8 shards of slots/8 picked round-robin; this is one cache (SKIPPED.md).
  */
 import { randomInt } from "node:crypto";
 import { systemClock } from "./clock.js";
