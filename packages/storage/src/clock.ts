@@ -90,7 +90,8 @@ export class ManualClock implements Clock {
   /**
    * Moves time forward by `ms`, firing every timer due on the way at its own time (now() reads that
    * time inside the callback), including timers set by callbacks that come due within the window.
-   * Promises the callbacks return are not awaited (see advanceAsync).
+   * Promises the callbacks return are not awaited (see advanceAsync): a scheduler doing I/O that comes
+   * due many times in one synchronous advance runs once (the LogManager skips a run while one is going).
    */
   advance(ms: number): void {
     const end = this.current + ms;
