@@ -54,7 +54,7 @@ export class Broker {
   readonly logs: LogStore;
   private readonly metadata: BrokerMetadataStore;
   readonly topics: TopicRegistry;
-  readonly delayedFetches = new DelayedFetches();
+  readonly delayedFetches: DelayedFetches;
   readonly producerIds: ProducerIds;
   readonly fetchSessions: FetchSessionCache;
   /** Consumer groups and committed offsets (`__consumer_offsets`); set once the topics are loaded. */
@@ -73,7 +73,7 @@ export class Broker {
   readonly directoryId: string;
   /** Set once listening: what Metadata advertises. */
   advertised: { host: string; port: number } = { host: "127.0.0.1", port: 0 };
-  readonly startedAt = Date.now();
+  readonly startedAt: number;
 
   private constructor(
     parts: Required<BrokerParts>,
@@ -86,6 +86,8 @@ export class Broker {
     this.dataDir = parts.storage.dataDir;
     this.log = parts.logger;
     this.clock = parts.clock;
+    this.startedAt = parts.clock.now();
+    this.delayedFetches = new DelayedFetches(parts.clock);
     this.nodeId = meta.nodeId;
     this.clusterId = meta.clusterId;
     this.directoryId = meta.directoryId;
@@ -95,7 +97,7 @@ export class Broker {
     this.features = new FeatureControl(meta.nodeId, metadata, () => metadata.quorum().changes);
     this.clientQuotas = new ClientQuotaControl(metadata);
     this.groupConfigs = new GroupConfigManager(parts.config, metadata);
-    this.fetchSessions = new FetchSessionCache(parts.config.int("max.incremental.fetch.session.cache.slots"));
+    this.fetchSessions = new FetchSessionCache(parts.config.int("max.incremental.fetch.session.cache.slots"), parts.clock);
   }
 
   /** The coordinators find their internal topics (if any) as they start: after the topics are loaded. */
@@ -114,15 +116,16 @@ export class Broker {
     const { config, storage, logger } = parts;
     const configured = config.explicit.get("node.id") ?? config.explicit.get("broker.id");
     const nodeId = configured !== undefined && Number(configured) >= 0 ? Number(configured) : 1;
+    const clock = parts.clock ?? systemClock;
     const s = await storage.open({
       nodeId,
       logger,
       logConfigs: (_topic, own) => logConfigsFor(config, new Map(Object.entries(own))),
-      logStore: logSchedule(config),
+      logStore: { ...logSchedule(config), clock },
     });
     try {
       await s.metadata.beginLeaderEpoch();
-      const b = new Broker({ ...parts, clock: parts.clock ?? systemClock }, s);
+      const b = new Broker({ ...parts, clock }, s);
       await b.topics.load();
       b.startCoordinators();
       return b;

@@ -8,12 +8,16 @@
  * and is removed from every partition it waited on when it does; a partition with no waiters has no
  * entry.
  */
+import type { Clock } from "./clock.js";
+
 export interface WaitedPartition {
   readonly topic: string;
   readonly partition: number;
 }
 
 export class DelayedFetches {
+  constructor(private readonly clock: Clock) {}
+
   /** Waiters by the partition they wait on (`partition:topic`). */
   private readonly waiters = new Map<string, Set<() => void>>();
 
@@ -35,7 +39,7 @@ export class DelayedFetches {
       if (signal.aborted) return resolve();
       const keys = partitions.map((p) => `${p.partition}:${p.topic}`);
       const done = () => {
-        clearTimeout(timer);
+        timer.cancel();
         for (const k of keys) {
           const ws = this.waiters.get(k);
           ws?.delete(done);
@@ -44,7 +48,7 @@ export class DelayedFetches {
         signal.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = this.clock.setTimeout(done, ms);
       for (const k of keys) {
         let ws = this.waiters.get(k);
         if (!ws) this.waiters.set(k, (ws = new Set()));

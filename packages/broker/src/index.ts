@@ -9,5 +9,5 @@ export { defineHandler, findHandler, HandlerRegistry, CloseConnection } from "./
 export type { AdvertisedApi, HandlerDefinition, RequestContext } from "./registry.js";
 export { HANDLERS } from "./handlers/index.js";
 export { warmUpCodecModules } from "./warm-up.js";
-export { ManualClock, systemClock } from "./clock.js";
-export type { Clock, Timer } from "./clock.js";
+export { ManualClock, repeat, systemClock } from "./clock.js";
+export type { Clock, Timer, TimerCallback } from "./clock.js";

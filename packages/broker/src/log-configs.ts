@@ -17,7 +17,7 @@ export function logConfigsFor(config: BrokerConfig, overrides: ReadonlyMap<strin
   return out;
 }
 
-/** setInterval takes at most 2^31-1 ms; Kafka's "never" (Long.MAX_VALUE) becomes "rarely". */
+/** Node's timers (under the system clock) take at most 2^31-1 ms; Kafka's "never" (Long.MAX_VALUE) becomes "rarely". */
 const clampMs = (v: string | null, fallback: number): number => {
   const n = Number(v);
   return Number.isFinite(n) && n > 0 && n < 0x7fffffff ? n : fallback;

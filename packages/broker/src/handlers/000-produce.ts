@@ -71,7 +71,7 @@ function producePolicy(b: Broker, topic: Topic): ProducePolicy {
     timestampAfterMaxMs: Number(cfg("message.timestamp.after.max.ms")),
     logAppendTime: cfg("message.timestamp.type") === "LogAppendTime",
     maxMessageBytes: Number(cfg("max.message.bytes")),
-    nowMs: Date.now(),
+    nowMs: b.clock.now(),
   };
 }
 

@@ -194,8 +194,8 @@ export default defineHandler({
       if (req.sessionEpoch === FINAL_EPOCH || req.sessionEpoch === INITIAL_EPOCH) {
         if (req.sessionId !== 0) cache.remove(req.sessionId);
         targets = requestTargets(b, req, byId);
-        if (req.sessionEpoch === INITIAL_EPOCH && cache.enabled) {
-          session = cache.create(byId);
+        session = req.sessionEpoch === INITIAL_EPOCH && cache.enabled ? (cache.create(byId, targets.length) ?? null) : null;
+        if (session) {
           addToSession(session, targets);
           targets = sessionTargets(session);
         }
@@ -219,10 +219,10 @@ export default defineHandler({
       targets = requestTargets(b, req, byId);
     }
 
-    const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+    const deadline = b.clock.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
       const pass = await readOnce(b, targets, req, byId);
-      const left = deadline - Date.now();
+      const left = deadline - b.clock.now();
       if (pass.errors || pass.bytes >= req.minBytes || left <= 0 || targets.length === 0 || ctx.closed.aborted) {
         if (targets.length === 0 && left > 0 && !ctx.closed.aborted) await b.waitForAppend(left, ctx.closed);
         let reads = pass.reads;

@@ -90,7 +90,7 @@ export default defineHandler({
       const targets = sh.sessionPartitions(session);
       const maxRecords = req.maxRecords > 0 ? req.maxRecords : DEFAULT_MAX_RECORDS;
       let remainingBytes = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
-      const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+      const deadline = b.clock.now() + Math.max(0, req.maxWaitMs);
       let got = 0;
       let start = session.epoch % Math.max(1, targets.length);
       for (;;) {
@@ -105,7 +105,7 @@ export default defineHandler({
           for (const r of a.records) remainingBytes -= r.length;
         }
         start++;
-        const left = deadline - Date.now();
+        const left = deadline - b.clock.now();
         if (got > 0 || left <= 0 || ctx.closed.aborted || targets.length === 0) break;
         await b.waitForAppend(left, ctx.closed, targets.map((x: { topic: Topic; partition: number }) => ({ topic: x.topic.name, partition: x.partition })));
       }

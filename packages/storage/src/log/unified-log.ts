@@ -23,6 +23,8 @@ import type { queueAsPromised } from "fastq";
 import type { FileSystem } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
 import { noopLogger } from "../logger.js";
+import { systemClock } from "../clock.js";
+import type { Clock } from "../clock.js";
 import { KafkaStorageError, LogClosedError } from "../errors.js";
 import type { LogConfig } from "./log-config.js";
 import { LogSegment } from "./log-segment.js";
@@ -51,8 +53,8 @@ export interface UnifiedLogParams {
   /** From the recovery-point checkpoint (0 when unknown: everything is validated). */
   recoveryPoint?: number;
   logStartOffset?: number;
-  /** Clock (ms), injectable for tests. */
-  time?: () => number;
+  /** Time for LogAppendTime, `segment.ms` and flush.ms (default the system clock). */
+  clock?: Clock;
   /**
    * Called after the log start offset moved (the LogManager checkpoints it); the promise, if any,
    * resolves once the new offset is durable (advanceLogStartOffset waits for it).
@@ -115,7 +117,7 @@ export class UnifiedLog implements PartitionLog {
     this.partition = p.partition;
     this.config = p.config;
     this.logger = (p.logger ?? noopLogger).child({ topic: p.topic, partition: p.partition });
-    this.time = p.time ?? Date.now;
+    this.time = () => (p.clock ?? systemClock).now();
     this.queue = fastq.promise((task: Task) => task(), 1);
     this._logStartOffset = loaded.logStartOffset;
     this._logEndOffset = loaded.logEndOffset;
@@ -146,7 +148,7 @@ export class UnifiedLog implements PartitionLog {
       logger,
       recoveryPoint: p.recoveryPoint ?? 0,
       logStartOffset: p.logStartOffset ?? 0,
-      nowMs: (p.time ?? Date.now)(),
+      nowMs: (p.clock ?? systemClock).now(),
     });
     return new UnifiedLog(p, loaded.segments, loaded.producerState, loaded);
   }

@@ -14,6 +14,7 @@ import { compress, CorruptRecordError, decompress, readVarint, readVarlong, size
 import type { Cursor } from "@odradek/codec";
 import type { RecordBatchHeader } from "./batch.js";
 import { COMPRESSION_MASK, compressionOf, DELETE_HORIZON_FLAG, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, TIMESTAMP_TYPE_FLAG, updateBatchCrc, writeInt64 } from "./batch.js";
+import { systemClock } from "../clock.js";
 
 export interface RecordView {
   offsetDelta: number;
@@ -175,9 +176,9 @@ export function assembleBatch(
   return b;
 }
 
-/** A valid uncompressed v2 batch of `records` (timestamps default to `options.timestamp` or Date.now()). */
+/** A valid uncompressed v2 batch of `records` (timestamps default to `options.timestamp` or the system clock). */
 export function buildRecordBatch(records: readonly SimpleRecord[], options: BuildBatchOptions = {}): Buffer {
-  const base = options.timestamp ?? records[0]?.timestamp ?? Date.now();
+  const base = options.timestamp ?? records[0]?.timestamp ?? systemClock.now();
   let max = base;
   const encoded = records.map((r, i) => {
     const ts = r.timestamp ?? base;
