@@ -25,10 +25,13 @@ import type { Logger } from "../logger.js";
 import { noopLogger } from "../logger.js";
 import { KafkaStorageError, LogClosedError } from "../errors.js";
 import type { LogConfig } from "./log-config.js";
+import { LOG_OVERHEAD } from "../record/batch.js";
+import type { ValidationPolicy } from "./record-validator.js";
 import { LogSegment } from "./log-segment.js";
 import type { AppendedBatch } from "./log-segment.js";
-import { validateAndAssignOffsets } from "./log-validator.js";
-import type { ValidatedAppend, ValidationContext } from "./log-validator.js";
+import { analyzeAndValidateRecords, validateAndAssignOffsets } from "./log-validator.js";
+import type { CheckedAppend, Rejection, ValidatedAppend, ValidationContext } from "./log-validator.js";
+import { needsRecordValidation, validateRecords, validationPolicy } from "./record-validator.js";
 import type { LogSegments } from "./log-segments.js";
 import { loadLog } from "./log-loader.js";
 import { ProducerStateManager } from "./producer-state-manager.js";
@@ -38,7 +41,7 @@ import type { ActiveProducer, AppendOptions, AppendResult, PartitionLog, ReadOpt
 import { DELETED_SUFFIX } from "./log-files.js";
 import { readLog } from "./log-read.js";
 import { replaySegment } from "./log-loader.js";
-import { buildControlBatch } from "@odradek/codec";
+import { buildControlBatch, isControl, isTransactional } from "@odradek/codec";
 
 export interface UnifiedLogParams {
   fs: FileSystem;
@@ -66,7 +69,7 @@ type Task = () => Promise<unknown>;
 const MAX_APPEND_GROUP = 64;
 
 interface PendingAppend {
-  records: Buffer;
+  checked: CheckedAppend;
   options: AppendOptions;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
@@ -128,8 +131,8 @@ export class UnifiedLog implements PartitionLog {
       get logStartOffset() {
         return log._logStartOffset;
       },
-      get messageTimestampType() {
-        return log.config.messageTimestampType;
+      get config() {
+        return log.config;
       },
       name: this.name,
       now: () => log.time(),
@@ -194,13 +197,65 @@ export class UnifiedLog implements PartitionLog {
     return err;
   }
 
+  /**
+   * Checks the append (log-validator.ts step 1; for a client, the transaction verifier and the record
+   * checks of record-validator.ts when needed, which are asynchronous), then writes it: on the calling
+   * thread when nothing of this log is queued, else in the log's queue.
+   */
   append(records: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
+    const origin = options.origin ?? "client";
+    const checked = analyzeAndValidateRecords(records, origin, this.config, this.name);
+    if (!("headers" in checked)) return Promise.resolve(this.rejected(checked));
+    if (origin === "client") {
+      const policy = validationPolicy(this.config, options.nowMs ?? this.time());
+      const verify = options.verifyTransaction !== undefined && checked.headers.some((h) => isTransactional(h.attributes) && !isControl(h.attributes));
+      if (verify || checked.headers.some((h, k) => needsRecordValidation(this.batchAt(checked, k), h, policy))) return this.appendAfterRecordChecks(checked, options, policy);
+    }
+    return this.appendChecked(checked, options);
+  }
+
+  private rejected(r: Rejection, recordErrors?: AppendResult["recordErrors"]): AppendResult {
+    return { baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this._logStartOffset, ...r, ...(recordErrors ? { recordErrors } : {}) };
+  }
+
+  private batchAt(c: CheckedAppend, k: number): Buffer {
+    const pos = c.positions[k]!;
+    return c.records.subarray(pos, pos + c.headers[k]!.batchLength + LOG_OVERHEAD);
+  }
+
+  /** A client's append past the transaction verifier and the record checks (recompressed batches are checked again). */
+  private async appendAfterRecordChecks(checked: CheckedAppend, options: AppendOptions, policy: ValidationPolicy): Promise<AppendResult> {
+    for (const h of checked.headers) {
+      if (!options.verifyTransaction || !isTransactional(h.attributes) || isControl(h.attributes)) continue;
+      const refused = await options.verifyTransaction(h);
+      if (refused) return this.rejected(refused);
+    }
+    const batches: Buffer[] = [];
+    let rebuilt = false;
+    for (let k = 0; k < checked.headers.length; k++) {
+      const h = checked.headers[k]!;
+      const batch = this.batchAt(checked, k);
+      if (!needsRecordValidation(batch, h, policy)) {
+        batches.push(batch);
+        continue;
+      }
+      const v = await validateRecords(batch, h, policy, this.name);
+      if ("error" in v) return this.rejected({ error: v.error, errorMessage: v.message }, v.recordErrors ?? []);
+      batches.push(v.batch);
+      rebuilt ||= v.batch !== batch;
+    }
+    if (!rebuilt) return this.appendChecked(checked, options);
+    const again = analyzeAndValidateRecords(batches.length === 1 ? batches[0]! : Buffer.concat(batches), options.origin ?? "client", this.config, this.name);
+    return "headers" in again ? this.appendChecked(again, options) : this.rejected(again);
+  }
+
+  private appendChecked(checked: CheckedAppend, options: AppendOptions): Promise<AppendResult> {
     if (this.openGroup === null && this.queue.idle() && !this.closed && !this.failure) {
-      const done = this.appendInline(records, options);
+      const done = this.appendInline(checked, options);
       if (done !== null) return done;
     }
     return new Promise<AppendResult>((resolve, reject) => {
-      const pending: PendingAppend = { records, options, resolve, reject };
+      const pending: PendingAppend = { checked, options, resolve, reject };
       const open = this.openGroup;
       if (open && open.length < MAX_APPEND_GROUP) {
         open.push(pending);
@@ -219,7 +274,7 @@ export class UnifiedLog implements PartitionLog {
 
   appendTxnMarker(marker: TxnMarker, options: Omit<AppendOptions, "origin"> = {}): Promise<AppendResult> {
     const batch = buildControlBatch({ ...marker, timestamp: options.nowMs ?? this.time() });
-    return this.append(batch, { ...options, origin: "coordinator", crcChecked: true, producerCheck: true });
+    return this.append(batch, { ...options, origin: "coordinator", producerCheck: true });
   }
 
   producers(): ActiveProducer[] {
@@ -237,18 +292,19 @@ export class UnifiedLog implements PartitionLog {
    * the append needs the queue (a roll first, or a file system without synchronous writes): nothing
    * has changed then. A failed write is cut back by a queued rollback, which later appends wait for.
    */
-  private appendInline(records: Buffer, options: AppendOptions): Promise<AppendResult> | null {
+  private appendInline(checked: CheckedAppend, options: AppendOptions): Promise<AppendResult> | null {
+    const records = checked.records;
     const seg = this.segments.active;
     if (!seg.canAppendSync) return null;
     let prepared: AppendResult | ValidatedAppend;
     try {
-      prepared = validateAndAssignOffsets(records, options, this._logEndOffset, NO_PRODUCERS, this.validation);
+      prepared = validateAndAssignOffsets(checked, options, this._logEndOffset, NO_PRODUCERS, this.validation);
     } catch (e) {
       return Promise.reject(e);
     }
     if (!("headers" in prepared)) return Promise.resolve(prepared);
     const now = options.nowMs ?? this.time();
-    // A roll goes through the queue, which validates again: offsets and timestamps come out the same.
+    // A roll goes through the queue, which assigns again: offsets and timestamps come out the same.
     if (this.shouldRoll(0, records.length, now, prepared.maxTimestamp)) return null;
     const start = seg.size;
     try {
@@ -316,21 +372,21 @@ export class UnifiedLog implements PartitionLog {
     try {
       for (; i < group.length; i++) {
         const a = group[i]!;
-        const prepared = validateAndAssignOffsets(a.records, a.options, next, producers, this.validation);
+        const prepared = validateAndAssignOffsets(a.checked, a.options, next, producers, this.validation);
         if (!("headers" in prepared)) {
           a.resolve(prepared);
           continue;
         }
         const p: Prepared = { ...prepared, a };
         const now = a.options.nowMs ?? this.time();
-        if (this.shouldRoll(bytes, a.records.length, now, p.maxTimestamp)) {
+        if (this.shouldRoll(bytes, p.records.length, now, p.maxTimestamp)) {
           await write();
           this.logger.debug({ segment: this.segments.active.baseOffset, maxTimestamp: p.batches[0]?.maxTimestamp }, "rolling segment");
           await this.roll(now);
         }
         chunk.push(p);
         writeNow = now;
-        bytes += a.records.length;
+        bytes += p.records.length;
         next = p.next;
         producers = p.producers;
       }
