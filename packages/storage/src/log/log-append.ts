@@ -71,12 +71,6 @@ export class LogAppender {
     this.openGroup = null;
   }
 
-  /** Whether an append group is waiting in the queue. */
-  get grouping(): boolean {
-    return this.openGroup !== null;
-  }
-
-
   /**
    * Checks the append (log-validator.ts step 1; for a client, the transaction verifier and the record
    * checks of record-validator.ts when needed, which are asynchronous), then writes it: on the calling
@@ -129,7 +123,7 @@ export class LogAppender {
     return "headers" in again ? this.appendChecked(again, options) : this.rejected(again);
   }
 
-  appendChecked(checked: CheckedAppend, options: AppendOptions): Promise<AppendResult> {
+  private appendChecked(checked: CheckedAppend, options: AppendOptions): Promise<AppendResult> {
     if (this.openGroup === null && this.log.idle()) {
       const done = this.appendInline(checked, options);
       if (done !== null) return done;

@@ -155,7 +155,11 @@ export interface PartitionLog {
   readonly highWatermark: number;
   /** min(first offset of the oldest open transaction, high watermark). */
   readonly lastStableOffset: number;
-  /** Appends whole v2 batches (the buffer is taken over: offsets are patched in place). */
+  /**
+   * Appends whole v2 batches (the buffer is taken over: offsets are patched in place). The log is the
+   * one place they are validated (Kafka's LogValidator; see AppendOrigin for what each origin gets):
+   * a rejection is data (`error`, Kafka's name), nothing of it appended.
+   */
   append(records: Buffer, options?: AppendOptions): Promise<AppendResult>;
   /**
    * Writes one COMMIT or ABORT marker (a control batch, origin "coordinator") for the producer,
