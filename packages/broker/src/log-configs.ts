@@ -3,14 +3,17 @@
  * configs (its own overrides over the broker's `log.*` synonyms over Kafka's defaults, see config.ts)
  * and the log store's scheduler intervals.
  */
-import { LOG_CONFIG_KEYS } from "@odradek/storage";
 import type { LogStoreOptions } from "@odradek/storage";
+import { TOPIC_CONFIGS } from "./config.js";
 import type { BrokerConfig } from "./config.js";
+
+/** The topic configs the storage engine reads (effect "storage" in the table). */
+const STORAGE_KEYS = TOPIC_CONFIGS.filter((d) => d.effect === "storage").map((d) => d.name);
 
 /** Every storage-relevant config of a topic, resolved. */
 export function logConfigsFor(config: BrokerConfig, overrides: ReadonlyMap<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of LOG_CONFIG_KEYS) {
+  for (const k of STORAGE_KEYS) {
     const v = config.topicValue(k, overrides);
     if (v !== null) out[k] = v;
   }

@@ -339,7 +339,7 @@ describe("a crash between PrepareCommit and the markers", () => {
       const log = await broker.broker.logs.getOrCreateLog("__transaction_state", broker.broker.txns.partitionFor("prepared"));
       const rec = txnRecord("prepared", { ...m!, state: TxnStates.PrepareCommit, lastUpdateMs: clk.now() });
       const batch = buildRecordBatch({ records: [{ key: rec.key, value: rec.value, timestamp: clk.now() }], baseTimestamp: clk.now() });
-      expect((await log.append(batch, { leaderEpoch: 0, crcChecked: false })).error).toBeUndefined();
+      expect((await log.append(batch, { leaderEpoch: 0, origin: "coordinator" })).error).toBeUndefined();
       let f = await fetch("pc", 0, READ_COMMITTED, 0n, cl);
       expect([f.highWatermark, f.lastStableOffset]).toEqual([2n, 0n]);
       await cl.close();

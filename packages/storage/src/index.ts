@@ -12,7 +12,7 @@ export { KafkaStorageError, LogClosedError, CorruptLogError } from "./errors.js"
 export { CleanupPolicy, defaultLogConfig, parseLogConfig, LOG_CONFIG_DEFAULTS, LOG_CONFIG_KEYS } from "./log/log-config.js";
 export type { LogConfig, LogConfigKey } from "./log/log-config.js";
 export { ListOffsetsTimestamp } from "./log/partition-log.js";
-export type { PartitionLog, AppendOptions, AppendResult, AppendError, ReadOptions, ReadResult, FileSlice, TimestampAndOffset, TxnMarker, AbortedTransaction, ActiveProducer } from "./log/partition-log.js";
+export type { PartitionLog, AppendOptions, AppendOrigin, AppendResult, AppendError, KafkaErrorName, RecordError, TransactionVerifier, ReadOptions, ReadResult, FileSlice, TimestampAndOffset, TxnMarker, AbortedTransaction, ActiveProducer } from "./log/partition-log.js";
 export { UnifiedLog } from "./log/unified-log.js";
 export type { UnifiedLogParams } from "./log/unified-log.js";
 export { LogManager } from "./log/log-manager.js";
