@@ -12,8 +12,10 @@
  * Epoch -1 closes the session: acknowledgements only, then the member's remaining locks are released.
  * The session also ends, releasing the member's records, when the connection that opened it closes.
  * Unknown topic ids → UNKNOWN_TOPIC_ID; a partition out of range → UNKNOWN_TOPIC_OR_PARTITION.
- * Omitted (SKIPPED.md): v2's `share_acquire_mode` record_limit mode and renew-only requests act as the
- * default mode; `share.isolation.level=read_committed`.
+ * v2's `share_acquire_mode`: 0 batch_optimized (whole batches, may pass `max_records` within one),
+ * 1 record_limit (KIP-1206: exactly `max_records` at most, a batch split at the limit; the batch's
+ * bytes are sent whole, its acquired ranges say which offsets are the member's).
+ * Omitted (SKIPPED.md): renew-only requests (`is_renew_ack`) act as ordinary ones.
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
@@ -32,6 +34,8 @@ interface PartOut {
 }
 
 const DEFAULT_MAX_RECORDS = 500;
+/** ShareFetch v2 ShareAcquireMode values (Kafka's ShareAcquireMode ids). */
+const RECORD_LIMIT = 1;
 // Records is not nullable from v1: a partition without data answers an empty records field.
 const EMPTY = Buffer.alloc(0);
 
@@ -89,6 +93,7 @@ export default defineHandler({
       // Acquisition across the session's partitions, waiting up to max_wait_ms for something to take.
       const targets = sh.sessionPartitions(session);
       const maxRecords = req.maxRecords > 0 ? req.maxRecords : DEFAULT_MAX_RECORDS;
+      const recordLimit = req.shareAcquireMode === RECORD_LIMIT;
       let remainingBytes = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
       const deadline = Date.now() + Math.max(0, req.maxWaitMs);
       let got = 0;
@@ -96,7 +101,7 @@ export default defineHandler({
       for (;;) {
         for (let i = 0; i < targets.length && got < maxRecords && remainingBytes > 0; i++) {
           const { topic, partition } = targets[(start + i) % targets.length]!;
-          const a = await sh.partitions.acquire(groupId, memberId, topic, partition, maxRecords - got, remainingBytes);
+          const a = await sh.partitions.acquire(groupId, memberId, topic, partition, maxRecords - got, remainingBytes, recordLimit);
           if (a.count === 0) continue;
           const po = part(topic.id, partition);
           po.records.push(...a.records);
