@@ -2,13 +2,14 @@
  * Share groups over real TCP (ManualClock broker): `share.isolation.level=read_committed` with a
  * transactional producer (committed records delivered, aborted ones and transaction markers never,
  * an open transaction holds delivery at the last stable offset until it commits), and ShareFetch v2's
- * record_limit acquire mode (exactly max_records acquired, a batch split at the limit).
+ * record_limit acquire mode (exactly max_records acquired, a batch split at the limit) and its
+ * renew-only requests (is_renew_ack), with lock time moved by `clock.advance`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiKey, buildRecordBatch } from "@odradek/codec";
+import { ApiKey, ErrorCode, buildRecordBatch } from "@odradek/codec";
 import { ManualClock, startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
 import { TestClient } from "./helpers.js";
@@ -17,6 +18,7 @@ const ACCEPT = 1;
 const INCREMENTAL_SET = 0;
 
 let dir: string;
+let clock: ManualClock;
 let b: RunningBroker;
 let c: TestClient;
 const topicIds = new Map<string, string>();
@@ -68,11 +70,11 @@ async function joinGroup(groupId: string, topic: string, isolation?: string) {
 
 let epochs = new Map<string, number>();
 /** One ShareFetch v2 of member "m" (session epochs counted here); the acquired [first, last, deliveryCount] ranges and the data offsets sent. */
-async function fetchShare(groupId: string, topic: string, maxRecords: number, mode = 0, acks: { firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }[] = []) {
+async function fetchShare(groupId: string, topic: string, maxRecords: number, mode = 0, acks: { firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }[] = [], renew = false) {
   const epoch = epochs.get(groupId) ?? 0;
   epochs.set(groupId, epoch + 1);
   const r = await c.request(ApiKey.ShareFetch, 2, {
-    groupId, memberId: "m", shareSessionEpoch: epoch, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, maxRecords, batchSize: maxRecords, shareAcquireMode: mode, isRenewAck: false,
+    groupId, memberId: "m", shareSessionEpoch: epoch, maxWaitMs: 0, minBytes: renew ? 0 : 1, maxBytes: renew ? 0 : 1 << 20, maxRecords, batchSize: maxRecords, shareAcquireMode: mode, isRenewAck: renew,
     topics: [{ topicId: topicIds.get(topic)!, partitions: [{ partitionIndex: 0, partitionMaxBytes: 0, acknowledgementBatches: acks }] }], forgottenTopicsData: [],
   });
   expect(r.errorCode).toBe(0);
@@ -83,9 +85,10 @@ async function fetchShare(groupId: string, topic: string, maxRecords: number, mo
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "odradek-share-iso-"));
-  b = await startBroker({ clock: new ManualClock(), dataDir: dir, config });
+  clock = new ManualClock();
+  b = await startBroker({ clock, dataDir: dir, config });
   c = await TestClient.connect(b.port);
-  for (const t of ["txn", "plain", "limit"]) await createTopic(t);
+  for (const t of ["txn", "plain", "limit", "renew"]) await createTopic(t);
   epochs = new Map();
 });
 afterAll(async () => {
@@ -151,5 +154,23 @@ describe("ShareFetch v2 share_acquire_mode", () => {
     // Released records are redelivered within the limit too.
     expect(await fetchShare("lim", "limit", 1, 1, [{ firstOffset: 0n, lastOffset: 1n, acknowledgeTypes: [2] }])).toEqual([[0, 0, 2]]);
     expect(await fetchShare("lim", "limit", 1, 1)).toEqual([[1, 1, 2]]);
+  });
+});
+
+describe("ShareFetch v2 is_renew_ack", () => {
+  it("a renew-only fetch renews locks and acquires nothing; its fetch fields must be 0", async () => {
+    await joinGroup("rn", "renew");
+    await produce("renew", ["0"]);
+    await produce("renew", ["1"]);
+    expect(await fetchShare("rn", "renew", 1, 1)).toEqual([[0, 0, 1]]);
+    clock.advance(20_000); // of the 30 s lock
+    expect(await fetchShare("rn", "renew", 0, 0, [{ firstOffset: 0n, lastOffset: 0n, acknowledgeTypes: [4] }], true)).toEqual([]);
+    clock.advance(20_000); // past the first deadline, before the renewed one
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await fetchShare("rn", "renew", 1, 1)).toEqual([[1, 1, 1]]); // not 0 again: its lock still holds
+    const bad = await c.request(ApiKey.ShareFetch, 2, {
+      groupId: "rn", memberId: "m", shareSessionEpoch: epochs.get("rn")!, maxWaitMs: 0, minBytes: 0, maxBytes: 0, maxRecords: 5, batchSize: 5, shareAcquireMode: 0, isRenewAck: true, topics: [], forgottenTopicsData: [],
+    });
+    expect(bad.errorCode).toBe(ErrorCode.INVALID_REQUEST);
   });
 });

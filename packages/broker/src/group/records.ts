@@ -153,6 +153,10 @@ export function decodeRecord(key: Buffer, value: Buffer | null): DecodedRecord {
     const version = vr.int16();
     return read(vr, version);
   };
+  const memberKeyOf = (read: (r: Reader, version: number) => { groupId: string; memberId: string }) => {
+    const k = read(kr, 0);
+    return { group: k.groupId, memberId: k.memberId };
+  };
   if (type === OFFSET_COMMIT_KEY || type === LEGACY_OFFSET_COMMIT_KEY) {
     const k = readOffsetCommitKey(kr, 0);
     return { type: "offset", group: k.group, topic: k.topic, partition: k.partition, value: valueOf(readOffsetCommitValue) };
@@ -176,20 +180,11 @@ export function decodeRecord(key: Buffer, value: Buffer | null): DecodedRecord {
       const k = readConsumerGroupCurrentMemberAssignmentKey(kr, 0);
       return { type: "cg-current", group: k.groupId, memberId: k.memberId, value: valueOf(readConsumerGroupCurrentMemberAssignmentValue) };
     }
-    case 10: {
-      const k = readShareGroupMemberMetadataKey(kr, 0);
-      return { type: "sg-member", group: k.groupId, memberId: k.memberId, value: valueOf(readShareGroupMemberMetadataValue) };
-    }
+    case 10: return { type: "sg-member", ...memberKeyOf(readShareGroupMemberMetadataKey), value: valueOf(readShareGroupMemberMetadataValue) };
     case 11: return { type: "sg-metadata", group: readShareGroupMetadataKey(kr, 0).groupId, value: valueOf(readShareGroupMetadataValue) };
     case 12: return { type: "sg-target-metadata", group: readShareGroupTargetAssignmentMetadataKey(kr, 0).groupId, assignmentEpoch: valueOf(readShareGroupTargetAssignmentMetadataValue)?.assignmentEpoch ?? null };
-    case 13: {
-      const k = readShareGroupTargetAssignmentMemberKey(kr, 0);
-      return { type: "sg-target", group: k.groupId, memberId: k.memberId, value: valueOf(readShareGroupTargetAssignmentMemberValue) };
-    }
-    case 14: {
-      const k = readShareGroupCurrentMemberAssignmentKey(kr, 0);
-      return { type: "sg-current", group: k.groupId, memberId: k.memberId, value: valueOf(readShareGroupCurrentMemberAssignmentValue) };
-    }
+    case 13: return { type: "sg-target", ...memberKeyOf(readShareGroupTargetAssignmentMemberKey), value: valueOf(readShareGroupTargetAssignmentMemberValue) };
+    case 14: return { type: "sg-current", ...memberKeyOf(readShareGroupCurrentMemberAssignmentKey), value: valueOf(readShareGroupCurrentMemberAssignmentValue) };
     default: return { type: "unknown", recordType: type };
   }
 }
