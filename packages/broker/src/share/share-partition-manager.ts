@@ -6,9 +6,9 @@
  *
  * Operations: acquire (ShareFetch: reads whole batches from the log, from the oldest AVAILABLE offset
  * or the window's end, up to the high watermark, or the last stable offset when the group's
- * `share.isolation.level` is read_committed), acknowledge (ShareFetch's piggy-backed and ShareAcknowledge's), release a
- * member's records (session closed, member gone), lock expiry (a timer per share-partition on the
- * broker clock, set to its earliest lock deadline). Every change that alters what is persisted is
+ * `share.isolation.level` is read_committed), acknowledge (ShareFetch's piggy-backed and
+ * ShareAcknowledge's), release a member's records (session closed, member gone), lock expiry (a timer
+ * per share-partition on the broker clock, set to its earliest lock deadline). Every change that alters what is persisted is
  * written (share-state.ts) before the operation resolves. A release or expiry wakes waiting share
  * fetches of that partition (Broker.notifyAppend).
  */
