@@ -21,6 +21,7 @@
 import { ErrorCode } from "@odradek/codec";
 import type { CoordinatorRecord, CoordinatorResult } from "../coordinator/coordinator-partition.js";
 import type { GroupShard } from "../group/group-shard.js";
+import { shareHeartbeatIntervalMs, shareSessionTimeoutMs } from "../group/group-configs.js";
 import { deletedGroupRecords, epochRecords, memberRecord, metadataHash, removedMemberRecords } from "./share-group-records.js";
 
 export interface ShareMember {
@@ -109,7 +110,7 @@ export function shareHeartbeat(s: GroupShard, req: ShareHeartbeatRequest): Coord
     return error(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a share group.`);
   }
   let g = s.shareGroups.get(req.groupId);
-  const interval = s.config.shareHeartbeatIntervalMs;
+  const interval = shareHeartbeatIntervalMs(s.config, req.groupId);
   if (req.memberEpoch === -1) {
     const m = g?.members.get(req.memberId);
     if (!g || !m) return error(ErrorCode.UNKNOWN_MEMBER_ID, `member ${req.memberId} is not in share group ${req.groupId}`);
@@ -147,7 +148,7 @@ export function shareHeartbeat(s: GroupShard, req: ShareHeartbeatRequest): Coord
     assign(s, g!);
     records.push(...epochRecords(g!, hash));
   }
-  s.partition.schedule(sessionKey(g!.groupId, m.memberId), s.config.shareSessionTimeoutMs, (sh) => expire(sh, req.groupId, req.memberId));
+  s.partition.schedule(sessionKey(g!.groupId, m.memberId), shareSessionTimeoutMs(s.config, req.groupId), (sh) => expire(sh, req.groupId, req.memberId));
   const sendAssignment = req.memberEpoch === 0 || before !== JSON.stringify([...m.assignment]);
   const assigned = [...m.assignment].flatMap(([topicId, ps]) => ps.map((partition) => ({ topicId, partition })));
   return { records, replay: false, response: { errorCode: 0, errorMessage: null, memberId: m.memberId, memberEpoch: m.memberEpoch, heartbeatIntervalMs: interval, assignment: sendAssignment ? toWire(m) : null, assigned } };
@@ -185,7 +186,7 @@ export function removeShareMember(s: GroupShard, g: ShareGroup, memberId: string
 
 /** After a load: every member of the group gets a fresh session timeout on the clock. */
 export function startShareSessions(s: GroupShard, g: ShareGroup): void {
-  for (const m of g.members.values()) s.partition.schedule(sessionKey(g.groupId, m.memberId), s.config.shareSessionTimeoutMs, (sh) => expire(sh, g.groupId, m.memberId));
+  for (const m of g.members.values()) s.partition.schedule(sessionKey(g.groupId, m.memberId), shareSessionTimeoutMs(s.config, g.groupId), (sh) => expire(sh, g.groupId, m.memberId));
 }
 
 function expire(s: GroupShard, groupId: string, memberId: string): CoordinatorResult<undefined> {
