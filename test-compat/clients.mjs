@@ -21,7 +21,7 @@ export const CORE = [
 ];
 const GROUPS = ['group-rebalance', 'cooperative-sticky', 'kip848', 'transactions', 'admin-groups'];
 /** Share groups (KIP-932): java's KafkaShareConsumer scenarios (ShareScenarios.java). */
-const SHARE_JAVA = ['share-implicit', 'share-explicit', 'share-consumer-kill', 'share-release-archive'];
+const SHARE_JAVA = ['share-implicit', 'share-explicit', 'share-consumer-kill', 'share-release-archive', 'share-read-committed', 'share-record-limit'];
 
 /** Runs a command; resolves with {code, out} (stdout+stderr interleaved). Never rejects. */
 export function sh(cmd, args, { env, cwd, timeoutMs = 15 * 60_000 } = {}) {

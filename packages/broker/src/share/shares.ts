@@ -77,7 +77,7 @@ export class Shares {
     return stored.length > 0;
   }
 
-  /** Share groups known only by their stored share-partition state (membership is not persisted: after a restart). */
+  /** Share groups known by their stored share-partition state (also those whose membership was deleted). */
   async storedGroupIds(): Promise<string[]> {
     return this.partitions.store.groupIds();
   }
