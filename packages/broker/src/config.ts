@@ -55,7 +55,7 @@ export interface ConfigDef {
   readonly min?: number;
   readonly max?: number;
   readonly readOnly?: boolean;
-  /** odradek's own setting, not Kafka's: DescribeConfigs lists it only when it is set. */
+  /** odradek's own setting, or one Kafka defines as internal (ConfigDef.defineInternal): DescribeConfigs lists it only when it is set. */
   readonly internal?: boolean;
   /** For a broker config expressed in another unit: multiply the value by this to get the primary synonym's unit. */
   readonly scale?: number;
@@ -123,7 +123,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "transaction.remove.expired.transaction.cleanup.interval.ms", type: "int", default: "3600000", min: 1, readOnly: true },
   { name: "transaction.partition.verification.enable", type: "boolean", default: "true" },
   { name: "producer.id.expiration.ms", type: "int", default: "86400000", min: 1, readOnly: true },
-  { name: "producer.id.expiration.check.interval.ms", type: "int", default: "600000", min: 1, readOnly: true },
+  { name: "producer.id.expiration.check.interval.ms", type: "int", default: "600000", min: 1, readOnly: true, internal: true },
   { name: "offsets.topic.replication.factor", type: "short", default: "3", min: 1, readOnly: true },
   { name: "offsets.topic.num.partitions", type: "int", default: "50", min: 1, readOnly: true },
   { name: "offsets.topic.segment.bytes", type: "int", default: "104857600", min: 1, readOnly: true },
