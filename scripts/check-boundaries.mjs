@@ -8,7 +8,11 @@
 //   2. a relative import that leaves its package: into another package's src/ or dist/ from anywhere
 //      (use the package's name and its exports map), or into another package at all from its own code;
 //   3. a file over 500 lines (a test over 1,500, as STYLE.md says; generated code aside), except the
-//      known offenders below, each held at the length it had when it was listed: the list only shrinks.
+//      known offenders below, each held at the length it had when it was listed: the list only shrinks;
+//   4. the broker's own code (tests aside) naming a concrete storage class instead of the storage port
+//      (storage's port.ts): UnifiedLog, LogManager, MetadataStore, NodeFileSystem, MemoryFileSystem
+//      anywhere, and the backends `fileStorage` / `memoryStorage` outside the composition root
+//      (start-broker.ts), which picks one; a namespace import of storage counts as naming them all.
 // Import specifiers come from TypeScript's own pre-processor (imports, `export … from`, import(),
 // require()), so an import quoted in a comment does not count.
 //
@@ -38,9 +42,31 @@ const ALLOWED = {
 const MAX_LINES = 500;
 const MAX_TEST_LINES = 1500;
 /** Files over MAX_LINES today, with their length when listed: split them and remove them here; never raise a figure. */
-const KNOWN_LONG = {
-  "packages/storage/src/log/unified-log.ts": 660,
-};
+const KNOWN_LONG = {};
+
+/** Rule 4: storage names only the broker's composition root may import, and those none may. */
+const COMPOSITION_ROOT = "packages/broker/src/start-broker.ts";
+const STORAGE_BACKENDS = new Set(["fileStorage", "memoryStorage"]);
+const CONCRETE_STORAGE = new Set(["UnifiedLog", "LogManager", "MetadataStore", "NodeFileSystem", "MemoryFileSystem"]);
+
+/** The names a file imports or re-exports from `module` ("*" for a namespace import or `export *`), with their positions. */
+function namesImportedFrom(file, text, module) {
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false);
+  const out = [];
+  for (const st of sf.statements) {
+    const spec = st.moduleSpecifier;
+    if (!spec || !ts.isStringLiteral(spec) || spec.text !== module) continue;
+    if (ts.isImportDeclaration(st)) {
+      const b = st.importClause?.namedBindings;
+      if (b && ts.isNamespaceImport(b)) out.push({ name: "*", pos: st.getStart(sf) });
+      else if (b) for (const e of b.elements) out.push({ name: (e.propertyName ?? e.name).text, pos: e.getStart(sf) });
+    } else if (ts.isExportDeclaration(st)) {
+      if (!st.exportClause || ts.isNamespaceExport(st.exportClause)) out.push({ name: "*", pos: st.getStart(sf) });
+      else for (const e of st.exportClause.elements) out.push({ name: (e.propertyName ?? e.name).text, pos: e.getStart(sf) });
+    }
+  }
+  return out;
+}
 
 const SOURCE = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
 const isGenerated = (rel) => rel.split("/").includes("generated");
@@ -86,6 +112,17 @@ for (const [layer, pkg] of PACKAGES.entries()) {
         }
       }
 
+      // 4. the broker sees storage through its port
+      if (pkg.dir === "broker" && !test) {
+        for (const { name, pos } of namesImportedFrom(file, text, "@odradek/storage")) {
+          const allowed = !CONCRETE_STORAGE.has(name) && name !== "*" && (rel === COMPOSITION_ROOT || !STORAGE_BACKENDS.has(name));
+          if (!allowed) {
+            problems.push(`${rel}:${lineAt(pos)}: imports ${name === "*" ? "all of @odradek/storage" : name} from @odradek/storage: the broker uses the storage port's interfaces (LogStore, PartitionLog, BrokerMetadataStore, StorageBackend)` +
+              (STORAGE_BACKENDS.has(name) ? `; only ${COMPOSITION_ROOT} picks a backend` : ""));
+          }
+        }
+      }
+
       // 1 and 2. imports
       const { importedFiles } = ts.preProcessFile(text, true, true);
       for (const { fileName: spec, pos } of importedFiles) {
@@ -126,4 +163,4 @@ if (problems.length) {
   console.error(`check-boundaries: ${problems.length} problem(s)`);
   process.exit(1);
 }
-console.log("check-boundaries: imports follow codec ← storage ← broker ← cli; no file over its length limit");
+console.log("check-boundaries: imports follow codec ← storage ← broker ← cli; the broker sees storage through its port; no file over its length limit");

@@ -1,8 +1,8 @@
 /**
  * Client quotas (KIP-546): the quotas set per user, client id, user + client id, or IP, with the
  * default entity of each type (name null), as Kafka's ClientQuotaControlManager (AlterClientQuotas)
- * and ClientQuotasImage (DescribeClientQuotas) keep them. Stored and persisted (MetadataStore
- * `clientQuotas`), not enforced: the broker throttles nobody (SKIPPED.md).
+ * and ClientQuotasImage (DescribeClientQuotas) keep them. Stored and persisted (the metadata
+ * store's `clientQuotas`), not enforced: the broker throttles nobody (SKIPPED.md).
  *
  * Invariants:
  *  - an entity maps each of its types to a name or null (the default); an entity with no quota left
@@ -17,7 +17,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { ErrorCode } from "@odradek/codec";
-import type { ClientQuotaEntry } from "@odradek/storage";
+import type { ClientQuotaStore } from "@odradek/storage";
 
 export const USER = "user";
 export const CLIENT_ID = "client-id";
@@ -53,11 +53,6 @@ export interface DescribeFilter {
   readonly strict: boolean;
 }
 
-/** Where quotas persist (MetadataStore). */
-export interface ClientQuotaStore {
-  clientQuotas(): readonly Readonly<ClientQuotaEntry>[];
-  setClientQuotas(entries: readonly ClientQuotaEntry[]): Promise<void>;
-}
 
 const LONG_MAX = 9223372036854775807;
 const INT_MAX = 2147483647;

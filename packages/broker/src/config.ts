@@ -42,6 +42,7 @@ export const ConfigSource = {
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
   DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+  DYNAMIC_GROUP_CONFIG: 8,
 } as const;
 
 export interface ConfigDef {
@@ -54,7 +55,7 @@ export interface ConfigDef {
   readonly min?: number;
   readonly max?: number;
   readonly readOnly?: boolean;
-  /** odradek's own setting, not Kafka's: DescribeConfigs lists it only when it is set. */
+  /** odradek's own setting, or one Kafka defines as internal (ConfigDef.defineInternal): DescribeConfigs lists it only when it is set. */
   readonly internal?: boolean;
   /** For a broker config expressed in another unit: multiply the value by this to get the primary synonym's unit. */
   readonly scale?: number;
@@ -74,7 +75,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "default.replication.factor", type: "int", default: "1", min: 1 },
   { name: "auto.create.topics.enable", type: "boolean", default: "true", readOnly: true },
   { name: "delete.topic.enable", type: "boolean", default: "true", readOnly: true },
-  { name: "message.max.bytes", type: "int", default: "1048588", min: 0 },
+  { name: "message.max.bytes", type: "int", default: LOG["max.message.bytes"], min: 0 },
   { name: "socket.request.max.bytes", type: "int", default: "104857600", min: 1, readOnly: true },
   { name: "connections.max.idle.ms", type: "long", default: "600000", readOnly: true },
   { name: "max.incremental.fetch.session.cache.slots", type: "int", default: "1000", min: 0, readOnly: true },
@@ -105,9 +106,9 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "log.segment.delete.delay.ms", type: "long", default: "60000", min: 0 },
   { name: "log.preallocate", type: "boolean", default: "false" },
   { name: "log.message.timestamp.type", type: "string", default: LOG["message.timestamp.type"], oneOf: ["CreateTime", "LogAppendTime"] },
-  { name: "log.message.timestamp.before.max.ms", type: "long", default: LONG_MAX, min: 0 },
-  { name: "log.message.timestamp.after.max.ms", type: "long", default: "3600000", min: 0 },
-  { name: "compression.type", type: "string", default: "producer", oneOf: ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"] },
+  { name: "log.message.timestamp.before.max.ms", type: "long", default: LOG["message.timestamp.before.max.ms"], min: 0 },
+  { name: "log.message.timestamp.after.max.ms", type: "long", default: LOG["message.timestamp.after.max.ms"], min: 0 },
+  { name: "compression.type", type: "string", default: LOG["compression.type"], oneOf: ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"] },
   { name: "compression.gzip.level", type: "int", default: "-1" },
   { name: "compression.lz4.level", type: "int", default: "9" },
   { name: "compression.zstd.level", type: "int", default: "3" },
@@ -122,7 +123,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "transaction.remove.expired.transaction.cleanup.interval.ms", type: "int", default: "3600000", min: 1, readOnly: true },
   { name: "transaction.partition.verification.enable", type: "boolean", default: "true" },
   { name: "producer.id.expiration.ms", type: "int", default: "86400000", min: 1, readOnly: true },
-  { name: "producer.id.expiration.check.interval.ms", type: "int", default: "600000", min: 1, readOnly: true },
+  { name: "producer.id.expiration.check.interval.ms", type: "int", default: "600000", min: 1, readOnly: true, internal: true },
   { name: "offsets.topic.replication.factor", type: "short", default: "3", min: 1, readOnly: true },
   { name: "offsets.topic.num.partitions", type: "int", default: "50", min: 1, readOnly: true },
   { name: "offsets.topic.segment.bytes", type: "int", default: "104857600", min: 1, readOnly: true },
@@ -158,6 +159,31 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "group.share.max.delivery.count.limit", type: "int", default: "10", min: 2, readOnly: true },
   { name: "group.share.min.partition.max.record.locks", type: "int", default: "100", min: 100, readOnly: true },
   { name: "group.share.max.partition.max.record.locks", type: "int", default: "4000", min: 100, readOnly: true },
+  // Defaults and bounds of the consumer.*, share.* and streams.* group configs (group/group-configs.ts).
+  { name: "group.consumer.min.session.timeout.ms", type: "int", default: "45000", min: 1, readOnly: true },
+  { name: "group.consumer.max.session.timeout.ms", type: "int", default: "60000", min: 1, readOnly: true },
+  { name: "group.consumer.min.heartbeat.interval.ms", type: "int", default: "5000", min: 1, readOnly: true },
+  { name: "group.consumer.max.heartbeat.interval.ms", type: "int", default: "15000", min: 1, readOnly: true },
+  { name: "group.consumer.assignment.interval.ms", type: "int", default: "1000", min: 0, readOnly: true },
+  { name: "group.consumer.min.assignment.interval.ms", type: "int", default: "0", min: 0, readOnly: true },
+  { name: "group.consumer.max.assignment.interval.ms", type: "int", default: "15000", min: 0, readOnly: true },
+  { name: "group.share.assignment.interval.ms", type: "int", default: "1000", min: 0, readOnly: true },
+  { name: "group.share.min.assignment.interval.ms", type: "int", default: "0", min: 0, readOnly: true },
+  { name: "group.share.max.assignment.interval.ms", type: "int", default: "15000", min: 0, readOnly: true },
+  { name: "group.streams.session.timeout.ms", type: "int", default: "45000", min: 1, readOnly: true },
+  { name: "group.streams.min.session.timeout.ms", type: "int", default: "45000", min: 1, readOnly: true },
+  { name: "group.streams.max.session.timeout.ms", type: "int", default: "60000", min: 1, readOnly: true },
+  { name: "group.streams.heartbeat.interval.ms", type: "int", default: "5000", min: 1, readOnly: true },
+  { name: "group.streams.min.heartbeat.interval.ms", type: "int", default: "5000", min: 1, readOnly: true },
+  { name: "group.streams.max.heartbeat.interval.ms", type: "int", default: "15000", min: 1, readOnly: true },
+  { name: "group.streams.num.standby.replicas", type: "int", default: "0", min: 0, readOnly: true },
+  { name: "group.streams.max.standby.replicas", type: "int", default: "2", min: 0, readOnly: true },
+  { name: "group.streams.initial.rebalance.delay.ms", type: "int", default: "3000", min: 0, readOnly: true },
+  { name: "group.streams.assignment.interval.ms", type: "int", default: "1000", min: 0, readOnly: true },
+  { name: "group.streams.min.assignment.interval.ms", type: "int", default: "0", min: 0, readOnly: true },
+  { name: "group.streams.max.assignment.interval.ms", type: "int", default: "15000", min: 0, readOnly: true },
+  { name: "group.streams.assignors", type: "list", default: "sticky", readOnly: true },
+  { name: "group.streams.rack.aware.assignment.tags", type: "list", default: "", readOnly: true },
   { name: "share.coordinator.state.topic.num.partitions", type: "int", default: "50", min: 1, readOnly: true },
   { name: "share.coordinator.state.topic.segment.bytes", type: "int", default: "104857600", min: 1, readOnly: true },
   { name: "process.roles", type: "list", default: "broker,controller", readOnly: true },
@@ -171,52 +197,61 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
 ];
 
 /**
- * Topic configs: name, type, default, and the broker synonyms in precedence order (the first that is
- * set supplies the default; the first is the primary one). Kafka 4.4's whole list (its answers list them in hash-map order);
+ * Topic configs, the one table of them (CreateTopics, DescribeConfigs, AlterConfigs and
+ * IncrementalAlterConfigs validate and describe from it; the storage engine's keys and defaults are
+ * the entries with effect "storage", checked against LOG_CONFIG_DEFAULTS by config.test.ts): name,
+ * type, default, validation (oneOf, min), where it takes effect, and the broker synonyms in precedence
+ * order (the first that is set supplies the default; the first is the primary one). Kafka 4.4's whole list (its answers list them in hash-map order);
  * some have no broker synonym.
  */
 export interface TopicConfigDef extends ConfigDef {
   readonly synonyms: readonly string[];
+  /**
+   * Where the config takes effect: "storage" (a LogConfig field: storage's LOG_CONFIG_DEFAULTS holds
+   * its default and parseLogConfig reads it; the log sees changes at once), "broker" (read per request
+   * by a handler), "none" (stored and described only; SKIPPED.md).
+   */
+  readonly effect: "storage" | "broker" | "none";
 }
 
 export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
-  { name: "cleanup.policy", type: "list", default: LOG["cleanup.policy"], oneOf: ["delete", "compact"], synonyms: ["log.cleanup.policy"] },
-  { name: "compression.type", type: "string", default: "producer", oneOf: ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"], synonyms: ["compression.type"] },
-  { name: "compression.gzip.level", type: "int", default: "-1", synonyms: ["compression.gzip.level"] },
-  { name: "compression.lz4.level", type: "int", default: "9", synonyms: ["compression.lz4.level"] },
-  { name: "compression.zstd.level", type: "int", default: "3", synonyms: ["compression.zstd.level"] },
-  { name: "delete.retention.ms", type: "long", default: LOG["delete.retention.ms"], min: 0, synonyms: ["log.cleaner.delete.retention.ms"] },
-  { name: "errors.deadletterqueue.group.enable", type: "boolean", default: "false", synonyms: [] },
-  { name: "file.delete.delay.ms", type: "long", default: "60000", min: 0, synonyms: ["log.segment.delete.delay.ms"] },
-  { name: "flush.messages", type: "long", default: LOG["flush.messages"], min: 1, synonyms: ["log.flush.interval.messages"] },
-  { name: "flush.ms", type: "long", default: LOG["flush.ms"], min: 0, synonyms: ["log.flush.interval.ms", "log.flush.scheduler.interval.ms"] },
-  { name: "follower.replication.throttled.replicas", type: "list", default: "", synonyms: [] },
-  { name: "index.interval.bytes", type: "int", default: LOG["index.interval.bytes"], min: 0, synonyms: ["log.index.interval.bytes"] },
-  { name: "leader.replication.throttled.replicas", type: "list", default: "", synonyms: [] },
-  { name: "local.retention.bytes", type: "long", default: "-2", min: -2, synonyms: ["log.local.retention.bytes"] },
-  { name: "local.retention.ms", type: "long", default: "-2", min: -2, synonyms: ["log.local.retention.ms"] },
-  { name: "max.compaction.lag.ms", type: "long", default: LONG_MAX, min: 1, synonyms: ["log.cleaner.max.compaction.lag.ms"] },
-  { name: "max.decompressed.message.bytes", type: "int", default: "2147483639", synonyms: ["max.decompressed.message.bytes"] },
-  { name: "max.message.bytes", type: "int", default: "1048588", min: 0, synonyms: ["message.max.bytes"] },
-  { name: "message.timestamp.after.max.ms", type: "long", default: "3600000", min: 0, synonyms: ["log.message.timestamp.after.max.ms"] },
-  { name: "message.timestamp.before.max.ms", type: "long", default: LONG_MAX, min: 0, synonyms: ["log.message.timestamp.before.max.ms"] },
-  { name: "message.timestamp.type", type: "string", default: LOG["message.timestamp.type"], oneOf: ["CreateTime", "LogAppendTime"], synonyms: ["log.message.timestamp.type"] },
-  { name: "min.cleanable.dirty.ratio", type: "double", default: "0.5", synonyms: ["log.cleaner.min.cleanable.ratio"] },
-  { name: "min.compaction.lag.ms", type: "long", default: "0", min: 0, synonyms: ["log.cleaner.min.compaction.lag.ms"] },
-  { name: "min.insync.replicas", type: "int", default: "1", min: 1, synonyms: ["min.insync.replicas"] },
-  { name: "preallocate", type: "boolean", default: "false", synonyms: ["log.preallocate"] },
-  { name: "remote.copy.lag.bytes", type: "long", default: "-1", synonyms: ["log.remote.copy.lag.bytes"] },
-  { name: "remote.copy.lag.ms", type: "long", default: "0", synonyms: ["log.remote.copy.lag.ms"] },
-  { name: "remote.log.copy.disable", type: "boolean", default: "false", synonyms: [] },
-  { name: "remote.log.delete.on.disable", type: "boolean", default: "false", synonyms: [] },
-  { name: "remote.storage.enable", type: "boolean", default: "false", synonyms: [] },
-  { name: "retention.bytes", type: "long", default: LOG["retention.bytes"], synonyms: ["log.retention.bytes"] },
-  { name: "retention.ms", type: "long", default: LOG["retention.ms"], min: -1, synonyms: ["log.retention.ms", "log.retention.minutes", "log.retention.hours"] },
-  { name: "segment.bytes", type: "int", default: LOG["segment.bytes"], min: 14, synonyms: ["log.segment.bytes"] },
-  { name: "segment.index.bytes", type: "int", default: LOG["segment.index.bytes"], min: 4, synonyms: ["log.index.size.max.bytes"] },
-  { name: "segment.jitter.ms", type: "long", default: LOG["segment.jitter.ms"], min: 0, synonyms: ["log.roll.jitter.ms", "log.roll.jitter.hours"] },
-  { name: "segment.ms", type: "long", default: LOG["segment.ms"], min: 1, synonyms: ["log.roll.ms", "log.roll.hours"] },
-  { name: "unclean.leader.election.enable", type: "boolean", default: "false", synonyms: ["unclean.leader.election.enable"] },
+  { name: "cleanup.policy", type: "list", default: LOG["cleanup.policy"], oneOf: ["delete", "compact"], effect: "storage", synonyms: ["log.cleanup.policy"] },
+  { name: "compression.type", type: "string", default: LOG["compression.type"], oneOf: ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"], effect: "storage", synonyms: ["compression.type"] },
+  { name: "compression.gzip.level", type: "int", default: "-1", effect: "none", synonyms: ["compression.gzip.level"] },
+  { name: "compression.lz4.level", type: "int", default: "9", effect: "none", synonyms: ["compression.lz4.level"] },
+  { name: "compression.zstd.level", type: "int", default: "3", effect: "none", synonyms: ["compression.zstd.level"] },
+  { name: "delete.retention.ms", type: "long", default: LOG["delete.retention.ms"], min: 0, effect: "storage", synonyms: ["log.cleaner.delete.retention.ms"] },
+  { name: "errors.deadletterqueue.group.enable", type: "boolean", default: "false", effect: "none", synonyms: [] },
+  { name: "file.delete.delay.ms", type: "long", default: "60000", min: 0, effect: "none", synonyms: ["log.segment.delete.delay.ms"] },
+  { name: "flush.messages", type: "long", default: LOG["flush.messages"], min: 1, effect: "storage", synonyms: ["log.flush.interval.messages"] },
+  { name: "flush.ms", type: "long", default: LOG["flush.ms"], min: 0, effect: "storage", synonyms: ["log.flush.interval.ms", "log.flush.scheduler.interval.ms"] },
+  { name: "follower.replication.throttled.replicas", type: "list", default: "", effect: "none", synonyms: [] },
+  { name: "index.interval.bytes", type: "int", default: LOG["index.interval.bytes"], min: 0, effect: "storage", synonyms: ["log.index.interval.bytes"] },
+  { name: "leader.replication.throttled.replicas", type: "list", default: "", effect: "none", synonyms: [] },
+  { name: "local.retention.bytes", type: "long", default: "-2", min: -2, effect: "none", synonyms: ["log.local.retention.bytes"] },
+  { name: "local.retention.ms", type: "long", default: "-2", min: -2, effect: "none", synonyms: ["log.local.retention.ms"] },
+  { name: "max.compaction.lag.ms", type: "long", default: LONG_MAX, min: 1, effect: "none", synonyms: ["log.cleaner.max.compaction.lag.ms"] },
+  { name: "max.decompressed.message.bytes", type: "int", default: "2147483639", effect: "none", synonyms: ["max.decompressed.message.bytes"] },
+  { name: "max.message.bytes", type: "int", default: LOG["max.message.bytes"], min: 0, effect: "storage", synonyms: ["message.max.bytes"] },
+  { name: "message.timestamp.after.max.ms", type: "long", default: LOG["message.timestamp.after.max.ms"], min: 0, effect: "storage", synonyms: ["log.message.timestamp.after.max.ms"] },
+  { name: "message.timestamp.before.max.ms", type: "long", default: LOG["message.timestamp.before.max.ms"], min: 0, effect: "storage", synonyms: ["log.message.timestamp.before.max.ms"] },
+  { name: "message.timestamp.type", type: "string", default: LOG["message.timestamp.type"], oneOf: ["CreateTime", "LogAppendTime"], effect: "storage", synonyms: ["log.message.timestamp.type"] },
+  { name: "min.cleanable.dirty.ratio", type: "double", default: "0.5", effect: "none", synonyms: ["log.cleaner.min.cleanable.ratio"] },
+  { name: "min.compaction.lag.ms", type: "long", default: "0", min: 0, effect: "none", synonyms: ["log.cleaner.min.compaction.lag.ms"] },
+  { name: "min.insync.replicas", type: "int", default: "1", min: 1, effect: "broker", synonyms: ["min.insync.replicas"] },
+  { name: "preallocate", type: "boolean", default: "false", effect: "none", synonyms: ["log.preallocate"] },
+  { name: "remote.copy.lag.bytes", type: "long", default: "-1", effect: "none", synonyms: ["log.remote.copy.lag.bytes"] },
+  { name: "remote.copy.lag.ms", type: "long", default: "0", effect: "none", synonyms: ["log.remote.copy.lag.ms"] },
+  { name: "remote.log.copy.disable", type: "boolean", default: "false", effect: "none", synonyms: [] },
+  { name: "remote.log.delete.on.disable", type: "boolean", default: "false", effect: "none", synonyms: [] },
+  { name: "remote.storage.enable", type: "boolean", default: "false", effect: "none", synonyms: [] },
+  { name: "retention.bytes", type: "long", default: LOG["retention.bytes"], effect: "storage", synonyms: ["log.retention.bytes"] },
+  { name: "retention.ms", type: "long", default: LOG["retention.ms"], min: -1, effect: "storage", synonyms: ["log.retention.ms", "log.retention.minutes", "log.retention.hours"] },
+  { name: "segment.bytes", type: "int", default: LOG["segment.bytes"], min: 14, effect: "storage", synonyms: ["log.segment.bytes"] },
+  { name: "segment.index.bytes", type: "int", default: LOG["segment.index.bytes"], min: 4, effect: "storage", synonyms: ["log.index.size.max.bytes"] },
+  { name: "segment.jitter.ms", type: "long", default: LOG["segment.jitter.ms"], min: 0, effect: "storage", synonyms: ["log.roll.jitter.ms", "log.roll.jitter.hours"] },
+  { name: "segment.ms", type: "long", default: LOG["segment.ms"], min: 1, effect: "storage", synonyms: ["log.roll.ms", "log.roll.hours"] },
+  { name: "unclean.leader.election.enable", type: "boolean", default: "false", effect: "none", synonyms: ["unclean.leader.election.enable"] },
 ];
 
 export const BROKER_CONFIG_BY_NAME = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));

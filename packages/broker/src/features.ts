@@ -11,13 +11,14 @@
  *  - `metadata.version` is finalized at Kafka 4.4's level (33, what a fresh Kafka 4.4.0 KRaft node
  *    reports), so tools that read it see the Kafka version this broker emulates; Kafka 4.4 refuses
  *    every metadata.version downgrade, and 33 is the highest level, so it never changes;
- *  - levels set by UpdateFeatures are persisted (MetadataStore `features`, as Kafka keeps
+ *  - levels set by UpdateFeatures are persisted (the metadata store's `features`, as Kafka keeps
  *    FeatureLevelRecords in its metadata log) and applied only once durable;
  *  - ApiVersions v0-3 omit supported features whose minimum is 0 (KAFKA-17011; v4 fixed it);
- *  - the finalized-features epoch is the metadata offset (MetadataStore `changes`), as Kafka reports
+ *  - the finalized-features epoch is the metadata offset (the metadata store's `changes`), as Kafka reports
  *    the offset of its metadata image.
  */
 import { ErrorCode } from "@odradek/codec";
+import type { FeatureStore } from "@odradek/storage";
 
 export interface Feature {
   readonly name: string;
@@ -58,11 +59,6 @@ export interface FeatureUpdate {
   readonly upgradeType: number;
 }
 
-/** Where finalized levels persist (MetadataStore). */
-export interface FeatureStore {
-  features(): Readonly<Record<string, number>>;
-  setFeatures(levels: Record<string, number>): Promise<void>;
-}
 
 export class FeatureControl {
   private readonly levels = new Map<string, number>();

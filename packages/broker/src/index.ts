@@ -1,5 +1,5 @@
 export { Broker } from "./broker.js";
-export type { Topic, PartitionState } from "./broker.js";
+export type { Topic, PartitionState, TopicRegistry } from "./topic-registry.js";
 export { startBroker } from "./start-broker.js";
 export type { BrokerOptions, RunningBroker } from "./start-broker.js";
 export { BrokerConfig, ConfigError, parseProperties, parseListener, BROKER_CONFIGS, TOPIC_CONFIGS } from "./config.js";
@@ -9,5 +9,5 @@ export { defineHandler, findHandler, HandlerRegistry, CloseConnection } from "./
 export type { AdvertisedApi, HandlerDefinition, RequestContext } from "./registry.js";
 export { HANDLERS } from "./handlers/index.js";
 export { warmUpCodecModules } from "./warm-up.js";
-export { ManualClock, systemClock } from "./clock.js";
-export type { Clock, Timer } from "./clock.js";
+export { ManualClock, repeat, systemClock } from "./clock.js";
+export type { Clock, Timer, TimerCallback } from "./clock.js";

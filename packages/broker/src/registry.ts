@@ -12,6 +12,7 @@ import { API_DEFINITIONS } from "@odradek/codec";
 import type { ApiTypes, RequestHeader } from "@odradek/codec";
 import type { Logger } from "./logger.js";
 import type { Broker } from "./broker.js";
+import type { TopicRegistry } from "./topic-registry.js";
 
 export type ApiKeyNumber = keyof ApiTypes;
 
@@ -30,6 +31,8 @@ export class CloseConnection extends Error {}
 
 export interface RequestContext {
   readonly broker: Broker;
+  /** The topics alone (`broker.topics`), for handlers that need nothing else of the broker. */
+  readonly topics: TopicRegistry;
   readonly header: RequestHeader;
   readonly apiVersion: number;
   readonly log: Logger;

@@ -1,7 +1,13 @@
 /**
  * `startBroker`: a broker listening on TCP, for the CLI and for in-process use (tests). Defaults:
  * 127.0.0.1, port 0 (a free port), in-memory storage.
+ *
+ * The composition root: the one place in the broker that picks a storage backend (`fileStorage` for a
+ * data directory, `memoryStorage` otherwise, or the one given); everything else sees storage through
+ * the port's interfaces only (scripts/check-boundaries.mjs enforces it).
  */
+import { fileStorage, memoryStorage } from "@odradek/storage";
+import type { StorageBackend } from "@odradek/storage";
 import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME, BrokerConfig, parseListener } from "./config.js";
 import { silentLogger } from "./logger.js";
 import type { Clock } from "./clock.js";
@@ -20,6 +26,8 @@ export interface BrokerOptions {
   /** Keep data here; without it (or with `memory: true`) nothing touches the disk. */
   dataDir?: string | null;
   memory?: boolean;
+  /** Where state lives; overrides `dataDir` and `memory` (tests pass a `memoryStorage` they can inject faults into). */
+  storage?: StorageBackend;
   /** Kafka broker configs (server.properties keys). */
   config?: Record<string, string> | ReadonlyMap<string, string>;
   logger?: Logger;
@@ -54,8 +62,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   }
   host ??= "127.0.0.1";
   port ??= 0;
-  const dataDir = options.memory || !options.dataDir ? null : options.dataDir;
-  const broker = await Broker.open(config, dataDir, log, options.clock);
+  const storage = options.storage ?? (options.memory || !options.dataDir ? memoryStorage() : fileStorage(options.dataDir));
+  const broker = await Broker.open({ config, storage, logger: log, clock: options.clock });
   const registry = new HandlerRegistry(options.handlers ?? HANDLERS);
   const server = new SocketServer(broker, registry, log, {
     maxFrameSize: config.int("socket.request.max.bytes"),

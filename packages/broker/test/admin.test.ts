@@ -7,14 +7,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiKey } from "@odradek/codec";
+import { ApiKey, ZERO_UUID as ZERO } from "@odradek/codec";
 import { startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
 import { TestClient, buildBatch, waitClosed } from "./helpers.js";
 
 let broker: RunningBroker;
 let c: TestClient;
-const ZERO = "AAAAAAAAAAAAAAAAAAAAAA";
 
 beforeAll(async () => {
   broker = await startBroker({ config: { "log.retention.hours": "2", "num.partitions": "3", "min.insync.replicas": "1" } });

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKey, ErrorCode } from "@odradek/codec";
-import type { FileHandle, FileSystem, MetadataStore } from "@odradek/storage";
+import { memoryStorage } from "@odradek/storage";
+import type { BrokerMetadataStore, FileHandle } from "@odradek/storage";
 import { startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
 import { TestClient } from "./helpers.js";
@@ -19,10 +20,11 @@ const live = new Set<FileHandle>();
 let failOpen: RegExp | null = null;
 
 beforeAll(async () => {
-  broker = await startBroker();
+  // The broker's in-memory file system, shared by its log store and metadata store.
+  const storage = memoryStorage();
+  const fs = storage.fs;
+  broker = await startBroker({ storage });
   c = await TestClient.connect(broker.port);
-  // The broker's in-memory file system, shared by its LogManager and MetadataStore.
-  const fs = (broker.broker.logs as unknown as { fs: FileSystem }).fs;
   const open = fs.open.bind(fs);
   fs.open = async (path, mode) => {
     if (failOpen?.test(path)) {
@@ -59,7 +61,7 @@ describe("CreateTopics with a failure while opening partition logs", () => {
     expect(live.size).toBe(0);
     expect(broker.broker.topic("ft")).toBeUndefined();
     expect(broker.broker.hasTopic("ft")).toBe(false);
-    const metadata = (broker.broker as unknown as { metadata: MetadataStore }).metadata;
+    const metadata = (broker.broker as unknown as { metadata: BrokerMetadataStore }).metadata;
     expect(metadata.topics().has("ft")).toBe(false);
     expect(broker.broker.logs.allLogs().filter((l) => l.topic === "ft")).toEqual([]);
     const md = await c.request(ApiKey.Metadata, 12, { topics: [{ name: "ft" }], allowAutoTopicCreation: false });
@@ -81,7 +83,7 @@ describe("CreateTopics with a failure while opening partition logs", () => {
     expect(r.results[0]!.errorMessage).toMatch(/EMFILE/);
     expect(live.size).toBe(before);
     expect(broker.broker.topic("ft-grow")!.partitions.length).toBe(2);
-    const metadata = (broker.broker as unknown as { metadata: MetadataStore }).metadata;
+    const metadata = (broker.broker as unknown as { metadata: BrokerMetadataStore }).metadata;
     expect(metadata.topics().get("ft-grow")!.partitions).toBe(2);
     expect(broker.broker.logs.allLogs().filter((l) => l.topic === "ft-grow").map((l) => l.partition).sort()).toEqual([0, 1]);
 

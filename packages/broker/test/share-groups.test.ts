@@ -2,8 +2,9 @@
  * Share groups (KIP-932) over real TCP, the broker's clock a ManualClock: membership and assignment
  * (ShareGroupHeartbeat), acquisition and acknowledgement (ShareFetch, ShareAcknowledge), share
  * sessions, lock expiry by `clock.advance` (no real sleep), the share-partition start offset
- * (DescribeShareGroupOffsets, AlterShareGroupOffsets), and a restart: what was acknowledged is never
- * delivered again, what was only acquired is.
+ * (DescribeShareGroupOffsets, AlterShareGroupOffsets), and restarts: what was acknowledged is never
+ * delivered again, what was only acquired is; members, epochs and assignments come back
+ * (`__consumer_offsets` records) and their sessions time out on the clock.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -52,6 +53,20 @@ async function startOffset(groupId: string) {
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 30));
+
+async function restart() {
+  await c.close();
+  await b.close();
+  b = await startBroker({ clock, dataDir: dir, config });
+  c = await TestClient.connect(b.port);
+}
+
+/** ShareGroupDescribe of one group: state, epochs, and per member (by id) its epoch, subscription and assignment. */
+async function describeGroup(groupId: string) {
+  const d = (await c.request(ApiKey.ShareGroupDescribe, 1, { groupIds: [groupId], includeAuthorizedOperations: false })).groups[0]!;
+  const members = d.members.map((m) => [m.memberId, m.memberEpoch, m.subscribedTopicNames, m.assignment.topicPartitions.map((tp) => [tp.topicId, tp.partitions])] as const);
+  return { state: d.groupState, groupEpoch: d.groupEpoch, assignmentEpoch: d.assignmentEpoch, members: [...members].sort((x, y) => x[0].localeCompare(y[0])) };
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "odradek-share-"));
@@ -140,15 +155,45 @@ describe("share groups", () => {
     await produce(["r6", "r7", "r8"]); // offsets 6-8
     expect(acquired(await shareFetch("g2", "x", 0))).toEqual([[6, 8, 1]]);
     await shareFetch("g2", "x", 1, [{ firstOffset: 6n, lastOffset: 6n, acknowledgeTypes: [ACCEPT] }]);
-    await c.close();
-    await b.close();
-    b = await startBroker({ clock, dataDir: dir, config });
-    c = await TestClient.connect(b.port);
-    // The member is gone (membership is not persisted): it joins again and reads 7-8, delivery 2.
-    expect((await heartbeat("g2", "x", 1)).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    expect((await heartbeat("g2", "x", 0)).errorCode).toBe(0);
+    await restart();
+    // The member is still there (membership is persisted) with its epoch; its share session is not
+    // (Kafka's are in memory too): it opens a new one and reads 7-8, delivery 2.
+    expect((await heartbeat("g2", "x", 1))).toMatchObject({ errorCode: 0, memberEpoch: 1 });
     expect(acquired(await shareFetch("g2", "x", 0))).toEqual([[7, 8, 2]]);
     expect(await startOffset("g2")).toEqual([7, 2]);
     expect(await startOffset("g1")).toEqual([1, 8]);
+  });
+
+  it("membership survives a restart: members, epochs and assignment; the group epoch continues; sessions time out on the clock", async () => {
+    await heartbeat("g3", "p", 0);
+    await heartbeat("g3", "q", 0); // group epoch 2
+    await heartbeat("g3", "r", 0); // 3
+    expect((await heartbeat("g3", "r", -1)).memberEpoch).toBe(-1); // 4
+    const before = await describeGroup("g3");
+    expect(before).toEqual({ state: "Stable", groupEpoch: 4, assignmentEpoch: 4, members: [["p", 4, ["sq"], [[topicId, [0]]]], ["q", 4, ["sq"], [[topicId, [0]]]]] });
+    await restart();
+    expect(await describeGroup("g3")).toEqual(before);
+    expect(await describeGroup("g1")).toMatchObject({ state: "Empty", groupEpoch: 4, members: [] });
+    // A heartbeat with the member's epoch continues; a new member moves the epoch on from 4.
+    expect(await heartbeat("g3", "p", 4)).toMatchObject({ errorCode: 0, memberEpoch: 4 });
+    expect(await heartbeat("g3", "s", 0)).toMatchObject({ errorCode: 0, memberEpoch: 5 });
+    expect((await heartbeat("g3", "q", 4)).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
+    // q never heartbeats again: its session (restarted at load) times out on the clock; p and s stay.
+    clock.advance(30_000);
+    await heartbeat("g3", "p", 5);
+    await heartbeat("g3", "s", 5);
+    clock.advance(20_000);
+    await settle();
+    expect(await describeGroup("g3")).toMatchObject({ groupEpoch: 6, members: [["p", 6, ["sq"], [[topicId, [0]]]], ["s", 6, ["sq"], [[topicId, [0]]]]] });
+    // The expiry was written too: after another restart q is still gone.
+    await restart();
+    expect((await describeGroup("g3")).members.map((m) => m[0])).toEqual(["p", "s"]);
+    // Leaving and deleting the group is written as well.
+    await heartbeat("g3", "p", -1);
+    await heartbeat("g3", "s", -1);
+    const del = await c.request(ApiKey.DeleteGroups, 2, { groupsNames: ["g3"] });
+    expect(del.results[0]!.errorCode).toBe(0);
+    await restart();
+    expect((await describeGroup("g3")).state).toBe("Dead");
   });
 });

@@ -1,11 +1,13 @@
 /**
  * The share-partition state machine (share/share-partition.ts): acquisition batch by batch,
  * acknowledgement types, lock expiry, the delivery-count limit, the in-flight window and the
- * persisted snapshot (what a restart rebuilds).
+ * persisted snapshot (what a restart rebuilds), the record_limit acquire mode and the read_committed
+ * filter of aborted transactions.
  */
 import { describe, expect, it } from "vitest";
 import { AckType, RecordState, SharePartition } from "../src/share/share-partition.js";
 import type { LogBatchView } from "../src/share/share-partition.js";
+import { AbortedBatches, CONTROL_TYPE_ABORT, controlRecordType } from "../src/share/aborted-batches.js";
 
 const limits = { deliveryCountLimit: 3, maxInFlight: 10, lockDurationMs: 1000 };
 const batch = (base: number, count: number, control = false): LogBatchView => ({
@@ -103,5 +105,47 @@ describe("share-partition", () => {
     // After a restart the unacknowledged records are delivered again (delivery count 2); 7 never is.
     expect(back.acquireFromBatch("z", batch(5, 5), 100, 0)).toEqual([6, 8, 9]);
     expect(back.offsets.get(6)!.deliveryCount).toBe(2);
+  });
+
+  it("record_limit stops at the room exactly, splitting a batch; the rest is acquired next time", () => {
+    const sp = new SharePartition("g", "t", 0, 0, 0, limits);
+    expect(sp.acquireFromBatch("a", batch(0, 5), 2, 0, true)).toEqual([0, 1]);
+    expect([sp.endOffset, sp.nextFetchOffset()]).toEqual([2, 2]);
+    expect(sp.acquireFromBatch("b", batch(0, 5), 0, 0, true)).toEqual([]);
+    expect(sp.acquireFromBatch("b", batch(0, 5), 10, 0, true)).toEqual([2, 3, 4]);
+    sp.acknowledge("a", 0, 1, [AckType.RELEASE], 0);
+    expect(sp.acquireFromBatch("c", batch(0, 5), 1, 0, true)).toEqual([0]);
+  });
+
+  it("a batch of an aborted transaction is archived, never acquired", () => {
+    const sp = new SharePartition("g", "t", 0, 0, 0, limits);
+    expect(sp.acquireFromBatch("a", { ...batch(0, 3), aborted: true }, 10, 0)).toEqual([]);
+    expect([sp.startOffset, sp.endOffset]).toEqual([3, 3]);
+  });
+});
+
+describe("aborted batches (read_committed)", () => {
+  const data = (producerId: number, lastOffset: number, transactional = true) => ({ producerId, lastOffset, transactional, control: false, abortMarker: false });
+  const marker = (producerId: number, lastOffset: number, abort: boolean) => ({ producerId, lastOffset, transactional: true, control: true, abortMarker: abort });
+
+  it("a producer's batches are aborted from its aborted transaction's first offset to its ABORT marker", () => {
+    const f = new AbortedBatches([{ producerId: 7, firstOffset: 2 }]);
+    expect(f.isAborted(data(7, 0))).toBe(false); // an earlier, committed transaction of the same producer
+    expect(f.isAborted(marker(7, 1, false))).toBe(false);
+    expect(f.isAborted(data(7, 3))).toBe(true);
+    expect(f.isAborted(data(8, 4))).toBe(false); // another producer
+    expect(f.isAborted(data(7, 5, false))).toBe(false); // not transactional
+    expect(f.isAborted(marker(7, 6, true))).toBe(false);
+    expect(f.isAborted(data(7, 7))).toBe(false); // its next transaction
+  });
+
+  it("reads the control type from a control record's key", () => {
+    const key = Buffer.alloc(4);
+    key.writeInt16BE(0, 0);
+    key.writeInt16BE(CONTROL_TYPE_ABORT, 2);
+    expect(controlRecordType(key)).toBe(CONTROL_TYPE_ABORT);
+    key.writeInt16BE(1, 2);
+    expect(controlRecordType(key)).toBe(1);
+    expect(controlRecordType(null)).toBe(-1);
   });
 });

@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKey } from "@odradek/codec";
+import type { UnifiedLog } from "@odradek/storage";
 import { startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
 import { TestClient, buildBatch, parseBatches } from "./helpers.js";
@@ -94,7 +95,7 @@ describe("broker on the storage engine", () => {
     await createTopic(c, "cmp", 1, { "cleanup.policy": "compact", "segment.bytes": "4096" });
     const value = Buffer.alloc(300, 97);
     for (let i = 0; i < 60; i++) expect((await produce(c, "cmp", buildBatch([{ key: Buffer.from(`k${i % 15}`), value }]))).errorCode).toBe(0);
-    const log = b.broker.logs.getLog("cmp", 0)!;
+    const log = b.broker.logs.getLog("cmp", 0) as UnifiedLog;
     await log.roll();
     await log.flush();
     const count = async () => {

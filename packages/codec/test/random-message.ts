@@ -4,6 +4,7 @@
  */
 // @ts-expect-error plain ESM script shared with the generator
 import { loadProtocol, parseVersions } from "../../../scripts/protocol/parse.mjs";
+import { ZERO_UUID } from "../src/uuid.js";
 
 export interface DefField {
   name: string; type: string; versions: string; nullable?: string; tag?: number; tagged?: string;
@@ -35,7 +36,6 @@ export function rng(seed: number): () => number {
 }
 
 const camel = (s: string) => s[0]!.toLowerCase() + s.slice(1);
-const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
 
 function defaultOf(f: DefField, msg: DefMessage): unknown {
   const isArray = f.type.startsWith("[]");

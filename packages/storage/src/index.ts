@@ -1,16 +1,18 @@
-/** @odradek/storage: the segmented partition log, recovery, retention, compaction and persisted broker state. */
+/** @odradek/storage: the segmented partition log, recovery, retention, compaction and persisted broker state, and the port (port.ts) the broker sees them through. */
 export type { FileSystem, FileHandle, OpenMode } from "./fs/file-system.js";
 export { writeFileAtomic, errorCode } from "./fs/file-system.js";
 export { NodeFileSystem } from "./fs/node-file-system.js";
 export { MemoryFileSystem } from "./fs/memory-file-system.js";
 export type { Fault, CrashMode } from "./fs/memory-file-system.js";
 export type { Logger, LogFn } from "./logger.js";
+export { ManualClock, repeat, systemClock } from "./clock.js";
+export type { Clock, Timer, TimerCallback } from "./clock.js";
 export { noopLogger } from "./logger.js";
 export { KafkaStorageError, LogClosedError, CorruptLogError } from "./errors.js";
 export { CleanupPolicy, defaultLogConfig, parseLogConfig, LOG_CONFIG_DEFAULTS, LOG_CONFIG_KEYS } from "./log/log-config.js";
 export type { LogConfig, LogConfigKey } from "./log/log-config.js";
 export { ListOffsetsTimestamp } from "./log/partition-log.js";
-export type { PartitionLog, AppendOptions, AppendResult, AppendError, ReadOptions, ReadResult, FileSlice, TimestampAndOffset, TxnMarker, AbortedTransaction, ActiveProducer } from "./log/partition-log.js";
+export type { PartitionLog, AppendOptions, AppendOrigin, AppendResult, AppendError, KafkaErrorName, RecordError, TransactionVerifier, ReadOptions, ReadResult, FileSlice, TimestampAndOffset, TxnMarker, AbortedTransaction, ActiveProducer } from "./log/partition-log.js";
 export { UnifiedLog } from "./log/unified-log.js";
 export type { UnifiedLogParams } from "./log/unified-log.js";
 export { LogManager } from "./log/log-manager.js";
@@ -31,6 +33,9 @@ export type { AbortedTxn } from "./log/transaction-index.js";
 export { encodeProducerSnapshot, decodeProducerSnapshot } from "./log/producer-snapshot.js";
 export { OffsetCheckpointFile, RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT } from "./log/checkpoint-file.js";
 export { partitionDirName, parsePartitionDirName, filenamePrefixFromOffset } from "./log/log-files.js";
+export type { LogStore, BrokerMetadataStore, FeatureStore, ClientQuotaStore, GroupConfigStore, TopicPartition, StorageLock, LogStoreOptions, StorageOptions, Storage, StorageBackend } from "./port.js";
+export { fileStorage, memoryStorage, MEMORY_DATA_DIR } from "./storage-backends.js";
+export type { MemoryStorageOptions } from "./storage-backends.js";
 export { MetadataStore, PRODUCER_ID_BLOCK_SIZE, newTopicId } from "./metadata/metadata-store.js";
 export type { ClientQuotaEntry, TopicMetadata } from "./metadata/metadata-store.js";
 export { loadOrCreateMetaProperties } from "./metadata/meta-properties.js";

@@ -56,11 +56,11 @@ export interface CoordinatorShard {
   replayEndTransaction?(producerId: number, commit: boolean, offset: number): void;
 }
 
-/** What the runtime needs of a partition log (the broker's UnifiedLog fits). */
+/** What the runtime needs of a partition log (storage's PartitionLog fits). */
 export interface CoordinatorLog {
   readonly logStartOffset: number;
   readonly highWatermark: number;
-  append(batch: Buffer, options: { leaderEpoch: number; crcChecked: boolean; origin?: "coordinator" }): Promise<{ error?: string; errorMessage?: string }>;
+  append(batch: Buffer, options: { leaderEpoch: number; origin: "coordinator" }): Promise<{ error?: string; errorMessage?: string }>;
   appendTxnMarker(marker: { producerId: number; producerEpoch: number; coordinatorEpoch: number; commit: boolean }): Promise<{ baseOffset: number; error?: string; errorMessage?: string }>;
   read(offset: number, options: { maxBytes: number }): Promise<{ records: Buffer[]; release: () => void }>;
 }
@@ -195,7 +195,7 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
       producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: -1, transactional: true,
     });
     const base = this.log.highWatermark;
-    const r = await this.log.append(batch, { leaderEpoch: 0, crcChecked: true, origin: "coordinator" });
+    const r = await this.log.append(batch, { leaderEpoch: 0, origin: "coordinator" });
     if (r.error) throw new CoordinatorWriteError(`appending to the coordinator log failed: ${r.error}${r.errorMessage ? ` (${r.errorMessage})` : ""}`);
     for (let i = 0; i < records.length; i++) this.shard.replayTransactional?.(records[i]!, base + i, p.producerId);
   }
@@ -205,7 +205,7 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
     const now = this.clock.now();
     const batch = buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })), baseTimestamp: now });
     const base = this.log.highWatermark;
-    const r = await this.log.append(batch, { leaderEpoch: 0, crcChecked: true });
+    const r = await this.log.append(batch, { leaderEpoch: 0, origin: "coordinator" });
     if (r.error) throw new CoordinatorWriteError(`appending to the coordinator log failed: ${r.error}${r.errorMessage ? ` (${r.errorMessage})` : ""}`);
     for (let i = 0; i < replayed; i++) this.shard.replay(records[i]!, base + i);
   }

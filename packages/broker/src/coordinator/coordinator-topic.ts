@@ -55,7 +55,7 @@ export class CoordinatorTopic<S extends CoordinatorShard> {
         topic = await this.broker.createTopic(name, this.broker.config.int(this.spec.partitionsConfig), this.spec.configs()).catch(() => this.broker.awaitTopic(name));
         if (!topic) throw new Error(`${name} could not be created`);
       }
-      const t0 = Date.now();
+      const t0 = this.clock.now();
       let records = 0;
       const parts: CoordinatorPartition<S>[] = [];
       for (const p of topic.partitions) {
@@ -64,7 +64,7 @@ export class CoordinatorTopic<S extends CoordinatorShard> {
         records += await cp.load();
         parts.push(cp);
       }
-      this.spec.loaded?.(parts, records, Date.now() - t0);
+      this.spec.loaded?.(parts, records, this.clock.now() - t0);
       return parts;
     })();
   }

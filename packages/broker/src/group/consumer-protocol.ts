@@ -30,6 +30,7 @@ import { ASSIGNORS, assign } from "./assignors.js";
 import { ConsumerGroup, MemberState, fromAssignment, sameAssignment, toAssignment } from "./consumer-group.js";
 import type { Assignment, ConsumerMember } from "./consumer-group.js";
 import type { GroupShard } from "./group-shard.js";
+import { consumerHeartbeatIntervalMs, consumerSessionTimeoutMs } from "./group-configs.js";
 import { consumerGroupFromClassic, maybeDowngrade } from "./group-migration.js";
 import { consumerGroupRecords as R } from "./records.js";
 
@@ -178,7 +179,7 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
   return {
     records,
     response: {
-      errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: next.memberEpoch, heartbeatIntervalMs: s.config.consumerHeartbeatIntervalMs,
+      errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: next.memberEpoch, heartbeatIntervalMs: consumerHeartbeatIntervalMs(s.config, req.groupId),
       assignment: sendAssignment ? { topicPartitions: fromAssignment(next.assigned) } : null,
     },
   };
@@ -383,7 +384,7 @@ export function expire(s: GroupShard, groupId: string, memberId: string, why: st
 
 /** (Re)starts a member's session: `group.consumer.session.timeout.ms`, or a classic member's own session timeout. */
 export function scheduleSession(s: GroupShard, groupId: string, m: ConsumerMember): void {
-  const ms = m.classic?.sessionTimeoutMs ?? s.config.consumerSessionTimeoutMs;
+  const ms = m.classic?.sessionTimeoutMs ?? consumerSessionTimeoutMs(s.config, groupId);
   s.partition.schedule(sessionKey(groupId, m.memberId), ms, (sh) => expire(sh, groupId, m.memberId, "session timed out"));
 }
 

@@ -41,6 +41,7 @@ export class GroupCoordinator {
       shareHeartbeatIntervalMs: c.int("group.share.heartbeat.interval.ms"),
       shareMaxSize: c.int("group.share.max.size"),
       migrationPolicy: (c.get("group.consumer.migration.policy") ?? "bidirectional").toLowerCase() as MigrationPolicy,
+      groupConfigs: broker.groupConfigs,
     };
     this.topic = new CoordinatorTopic(broker, clock, {
       topic: GROUP_METADATA_TOPIC,

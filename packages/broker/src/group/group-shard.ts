@@ -22,7 +22,8 @@ import type { DecodedRecord } from "./records.js";
 import type { MigrationPolicy } from "./group-migration.js";
 import { PendingTxnOffsets } from "./txn-offsets.js";
 import type { ShareGroup } from "../share/share-group.js";
-import { deleteShareGroup } from "../share/share-group.js";
+import { deleteShareGroup, startShareSessions } from "../share/share-group.js";
+import { replayShareGroup } from "../share/share-group-records.js";
 
 /** What the group coordinator sees of the broker's topics (for KIP-848 subscriptions). */
 export interface TopicView {
@@ -43,6 +44,8 @@ export interface GroupConfig {
   shareSessionTimeoutMs: number;
   shareHeartbeatIntervalMs: number;
   shareMaxSize: number;
+  /** Per-group values of the group configs (group-configs.ts), over the broker-wide ones above. */
+  groupConfigs?: { int(groupId: string, name: string): number };
   /** A new classic member's parked JoinGroup times out after this (Kafka: a 5-minute constant). */
   newMemberJoinTimeoutMs?: number;
   /** `group.consumer.migration.policy` (group-migration.ts); bidirectional when not given. */
@@ -77,7 +80,7 @@ export class GroupShard implements CoordinatorShard {
   readonly offsets = new Map<string, Map<string, CommittedOffset & { topic: string; partition: number; recordOffset: number }>>();
   /** Offsets of open transactions (TxnOffsetCommit), visible once their commit marker is written. */
   readonly pendingTxnOffsets = new PendingTxnOffsets();
-  /** KIP-932 share groups (membership in memory; share/share-group.ts). */
+  /** KIP-932 share groups (share/share-group.ts; persisted by share/share-group-records.ts). */
   readonly shareGroups = new Map<string, ShareGroup>();
   readonly shareMetadataKeys = new Map<string, string>();
   /** Called when a share-group member expires (its acquired records are released). */
@@ -131,6 +134,8 @@ export class GroupShard implements CoordinatorShard {
       m.set(key(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.value.offset, leaderEpoch: r.value.leaderEpoch, metadata: r.value.metadata, commitTimestamp: r.value.commitTimestamp, recordOffset: offset });
     } else if (r.type.startsWith("cg-")) {
       this.replayConsumerGroup(r);
+    } else if (r.type.startsWith("sg-")) {
+      replayShareGroup(this, r);
     } else if (r.type === "group") {
       if (r.value === null) {
         this.groups.delete(r.group);
@@ -274,6 +279,7 @@ export class GroupShard implements CoordinatorShard {
     this.partition.schedule("offsets-expiry", this.config.offsetsRetentionCheckIntervalMs, (s) => s.expireOffsets());
     for (const g of this.groups.values()) if (g.is("Stable")) startSessions(this, g);
     for (const g of this.consumerGroups.values()) startConsumerSessions(this, g);
+    for (const g of this.shareGroups.values()) startShareSessions(this, g);
   }
 
   /** A group's state as JSON: members, generation, assignment (hex) and committed offsets (for tests and "why was I fenced?"). */
@@ -438,7 +444,7 @@ export class GroupShard implements CoordinatorShard {
 
   deleteGroup(groupId: string): CoordinatorResult<number> {
     const share = deleteShareGroup(this, groupId);
-    if (share !== null) return result(share);
+    if (share !== null) return result(share.errorCode, share.records, false);
     const cg = this.consumerGroups.get(groupId);
     if (cg) {
       if (cg.members.size > 0) return result(ErrorCode.NON_EMPTY_GROUP);

@@ -12,6 +12,12 @@
  *   type 6: ConsumerGroupTargetAssignmentMetadataKey { groupId } → { assignmentEpoch }
  *   type 7: ConsumerGroupTargetAssignmentMemberKey { groupId, memberId } → its target partitions
  *   type 8: ConsumerGroupCurrentMemberAssignmentKey { groupId, memberId } → epoch, state, partitions
+ *   KIP-932 share groups (all value version 0, flexible; share-group-records.ts applies them):
+ *   type 10: ShareGroupMemberMetadataKey { groupId, memberId }        → rack, client id/host, subscription
+ *   type 11: ShareGroupMetadataKey { groupId }                        → { epoch, metadataHash }
+ *   type 12: ShareGroupTargetAssignmentMetadataKey { groupId }        → { assignmentEpoch }
+ *   type 13: ShareGroupTargetAssignmentMemberKey { groupId, memberId } → its target partitions
+ *   type 14: ShareGroupCurrentMemberAssignmentKey { groupId, memberId } → epoch, state, partitions
  *   a null value is a tombstone: the offset, the member's record, or the whole group is deleted (the
  *   log is compacted).
  * Types and versions are Kafka's, so a data directory's `__consumer_offsets` reads as Kafka's would.
@@ -37,6 +43,21 @@ import type {
   ConsumerGroupCurrentMemberAssignmentValue, ConsumerGroupCurrentMemberAssignmentValueInput, ConsumerGroupMemberMetadataValue,
   ConsumerGroupMemberMetadataValueInput, ConsumerGroupTargetAssignmentMemberValue, ConsumerGroupTargetAssignmentMemberValueInput,
   GroupMetadataValue, GroupMetadataValueInput, OffsetCommitValue,
+} from "@odradek/codec";
+import {
+  readShareGroupCurrentMemberAssignmentKey, readShareGroupCurrentMemberAssignmentValue, readShareGroupMemberMetadataKey,
+  readShareGroupMemberMetadataValue, readShareGroupMetadataKey, readShareGroupMetadataValue,
+  readShareGroupTargetAssignmentMemberKey, readShareGroupTargetAssignmentMemberValue,
+  readShareGroupTargetAssignmentMetadataKey, readShareGroupTargetAssignmentMetadataValue,
+  writeShareGroupCurrentMemberAssignmentKey, writeShareGroupCurrentMemberAssignmentValue, writeShareGroupMemberMetadataKey,
+  writeShareGroupMemberMetadataValue, writeShareGroupMetadataKey, writeShareGroupMetadataValue,
+  writeShareGroupTargetAssignmentMemberKey, writeShareGroupTargetAssignmentMemberValue,
+  writeShareGroupTargetAssignmentMetadataKey, writeShareGroupTargetAssignmentMetadataValue,
+} from "@odradek/codec";
+import type {
+  ShareGroupCurrentMemberAssignmentValue, ShareGroupCurrentMemberAssignmentValueInput, ShareGroupMemberMetadataValue,
+  ShareGroupMemberMetadataValueInput, ShareGroupMetadataValue, ShareGroupMetadataValueInput,
+  ShareGroupTargetAssignmentMemberValue, ShareGroupTargetAssignmentMemberValueInput,
 } from "@odradek/codec";
 import type { CoordinatorRecord } from "../coordinator/coordinator-partition.js";
 
@@ -99,6 +120,14 @@ export const consumerGroupRecords = {
   current: (groupId: string, memberId: string, v: ConsumerGroupCurrentMemberAssignmentValueInput | null) => cgRecord(8, writeConsumerGroupCurrentMemberAssignmentKey, { groupId, memberId }, writeConsumerGroupCurrentMemberAssignmentValue, v),
 };
 
+export const shareGroupRecords = {
+  member: (groupId: string, memberId: string, v: ShareGroupMemberMetadataValueInput | null) => cgRecord(10, writeShareGroupMemberMetadataKey, { groupId, memberId }, writeShareGroupMemberMetadataValue, v),
+  metadata: (groupId: string, v: ShareGroupMetadataValueInput | null) => cgRecord(11, writeShareGroupMetadataKey, { groupId }, writeShareGroupMetadataValue, v),
+  targetMetadata: (groupId: string, assignmentEpoch: number | null) => cgRecord(12, writeShareGroupTargetAssignmentMetadataKey, { groupId }, writeShareGroupTargetAssignmentMetadataValue, assignmentEpoch === null ? null : { assignmentEpoch }),
+  target: (groupId: string, memberId: string, v: ShareGroupTargetAssignmentMemberValueInput | null) => cgRecord(13, writeShareGroupTargetAssignmentMemberKey, { groupId, memberId }, writeShareGroupTargetAssignmentMemberValue, v),
+  current: (groupId: string, memberId: string, v: ShareGroupCurrentMemberAssignmentValueInput | null) => cgRecord(14, writeShareGroupCurrentMemberAssignmentKey, { groupId, memberId }, writeShareGroupCurrentMemberAssignmentValue, v),
+};
+
 export type DecodedRecord =
   | { type: "offset"; group: string; topic: string; partition: number; value: OffsetCommitValue | null }
   | { type: "group"; group: string; value: GroupMetadataValue | null }
@@ -107,6 +136,11 @@ export type DecodedRecord =
   | { type: "cg-target-metadata"; group: string; assignmentEpoch: number | null }
   | { type: "cg-target"; group: string; memberId: string; value: ConsumerGroupTargetAssignmentMemberValue | null }
   | { type: "cg-current"; group: string; memberId: string; value: ConsumerGroupCurrentMemberAssignmentValue | null }
+  | { type: "sg-member"; group: string; memberId: string; value: ShareGroupMemberMetadataValue | null }
+  | { type: "sg-metadata"; group: string; value: ShareGroupMetadataValue | null }
+  | { type: "sg-target-metadata"; group: string; assignmentEpoch: number | null }
+  | { type: "sg-target"; group: string; memberId: string; value: ShareGroupTargetAssignmentMemberValue | null }
+  | { type: "sg-current"; group: string; memberId: string; value: ShareGroupCurrentMemberAssignmentValue | null }
   | { type: "unknown"; recordType: number };
 
 /** Reads one record of the log (unknown types, e.g. KIP-848 records, are reported, not thrown). */
@@ -118,6 +152,10 @@ export function decodeRecord(key: Buffer, value: Buffer | null): DecodedRecord {
     const vr = new Reader(value);
     const version = vr.int16();
     return read(vr, version);
+  };
+  const memberKeyOf = (read: (r: Reader, version: number) => { groupId: string; memberId: string }) => {
+    const k = read(kr, 0);
+    return { group: k.groupId, memberId: k.memberId };
   };
   if (type === OFFSET_COMMIT_KEY || type === LEGACY_OFFSET_COMMIT_KEY) {
     const k = readOffsetCommitKey(kr, 0);
@@ -142,6 +180,11 @@ export function decodeRecord(key: Buffer, value: Buffer | null): DecodedRecord {
       const k = readConsumerGroupCurrentMemberAssignmentKey(kr, 0);
       return { type: "cg-current", group: k.groupId, memberId: k.memberId, value: valueOf(readConsumerGroupCurrentMemberAssignmentValue) };
     }
+    case 10: return { type: "sg-member", ...memberKeyOf(readShareGroupMemberMetadataKey), value: valueOf(readShareGroupMemberMetadataValue) };
+    case 11: return { type: "sg-metadata", group: readShareGroupMetadataKey(kr, 0).groupId, value: valueOf(readShareGroupMetadataValue) };
+    case 12: return { type: "sg-target-metadata", group: readShareGroupTargetAssignmentMetadataKey(kr, 0).groupId, assignmentEpoch: valueOf(readShareGroupTargetAssignmentMetadataValue)?.assignmentEpoch ?? null };
+    case 13: return { type: "sg-target", ...memberKeyOf(readShareGroupTargetAssignmentMemberKey), value: valueOf(readShareGroupTargetAssignmentMemberValue) };
+    case 14: return { type: "sg-current", ...memberKeyOf(readShareGroupCurrentMemberAssignmentKey), value: valueOf(readShareGroupCurrentMemberAssignmentValue) };
     default: return { type: "unknown", recordType: type };
   }
 }

@@ -26,24 +26,25 @@
  *    OUT_OF_ORDER_SEQUENCE_NUMBER; older epoch → INVALID_PRODUCER_EPOCH.
  *  - the batch is stored exactly as sent, except its base offset and partition leader epoch.
  *  - compacted topics, timestamps possibly out of range, and a topic `compression.type`
- *    other than the batch's codec: records checked one by one and the batch recompressed
- *    (see log-validator.ts).
- *  - transactional batches: admitted only into the producer's open transaction (see `admitter`); a
+ *    other than the batch's codec: records checked one by one and the batch recompressed.
+ *  - transactional batches: admitted only into the producer's open transaction (see `verifier`); a
  *    control batch from a client is refused by the log (markers come from the coordinator only).
  * Omitted (see SKIPPED.md): throttling.
- * The log (`@odradek/storage`) assigns offsets, checks producer state, applies LogAppendTime and
- * `flush.messages`; the response is sent once the append is in the log (and synced when asked).
+ * Every check of the batch itself (shape, size, CRC, counts, records, timestamps, keys, producer state)
+ * is the log's (`@odradek/storage`'s log-validator.ts and record-validator.ts), which also assigns
+ * offsets, applies LogAppendTime and `flush.messages`; this handler checks the request (acks, topic,
+ * partition, min.insync.replicas), hands the batch over and maps the result (storage-errors.ts). The
+ * response is sent once the append is in the log (and synced when asked).
  */
-import { ApiKey, ErrorCode, CorruptRecordError, LOG_OVERHEAD, MAGIC_OFFSET, RECORD_BATCH_OVERHEAD, isControl, isTransactional, validateBatch } from "@odradek/codec";
-import type { ProduceResponsePartitionProduceResponseInput, ProduceRequest, RecordBatchHeader } from "@odradek/codec";
-import { KafkaStorageError, LogClosedError } from "@odradek/storage";
+import { ApiKey, ErrorCode } from "@odradek/codec";
+import type { ProduceResponsePartitionProduceResponseInput, ProduceRequest } from "@odradek/codec";
+import type { TransactionVerifier } from "@odradek/storage";
 import { defineHandler } from "../registry.js";
 import type { RequestContext } from "../registry.js";
 import type { Broker, Topic } from "../broker.js";
 import { topicPartitionKey } from "../txn/txn-records.js";
 import { transactionVersion } from "../txn/txn-versions.js";
-import { needsRecordValidation, validateRecords } from "../log-validator.js";
-import type { ValidationPolicy } from "../log-validator.js";
+import { appendErrorCode, errorName, storageFault } from "../storage-errors.js";
 
 type PartitionResult = ProduceResponsePartitionProduceResponseInput;
 
@@ -56,50 +57,10 @@ function fail(index: number, errorCode: number, errorMessage: string | null = nu
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage };
 }
 
-/** A topic's configs that Produce reads, resolved once per topic and request. */
-interface ProducePolicy extends ValidationPolicy {
-  minInsyncReplicas: number;
-}
-
-function producePolicy(b: Broker, topic: Topic): ProducePolicy {
-  const cfg = (name: string) => b.config.topicValue(name, topic.configs)!;
-  return {
-    minInsyncReplicas: Number(cfg("min.insync.replicas")),
-    compacted: cfg("cleanup.policy").includes("compact"),
-    compressionType: cfg("compression.type"),
-    timestampBeforeMaxMs: Number(cfg("message.timestamp.before.max.ms")),
-    timestampAfterMaxMs: Number(cfg("message.timestamp.after.max.ms")),
-    logAppendTime: cfg("message.timestamp.type") === "LogAppendTime",
-    maxMessageBytes: Number(cfg("max.message.bytes")),
-    nowMs: Date.now(),
-  };
-}
-
-/** The request-level checks Kafka makes before the log sees the batch: a result to answer with, or the batch's header. */
-function check(policy: ProducePolicy, index: number, records: Buffer | null, acks: number): PartitionResult | RecordBatchHeader {
-  if (acks === -1 && policy.minInsyncReplicas > 1) {
-    return fail(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of ${policy.minInsyncReplicas}`);
-  }
-  if (records === null || records.length <= MAGIC_OFFSET) return fail(index, ErrorCode.CORRUPT_MESSAGE, "records are missing or shorter than a batch header");
-  const magic = records.readInt8(MAGIC_OFFSET);
-  if (magic === 0 || magic === 1) return fail(index, ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `magic ${magic} is not supported`);
-  if (magic !== 2) return fail(index, ErrorCode.CORRUPT_MESSAGE, `unknown magic ${magic}`);
-  if (records.length < RECORD_BATCH_OVERHEAD) return fail(index, ErrorCode.CORRUPT_MESSAGE, "record batch shorter than its header");
-  const size = LOG_OVERHEAD + records.readInt32BE(8);
-  if (size < RECORD_BATCH_OVERHEAD || size > records.length) return fail(index, ErrorCode.CORRUPT_MESSAGE, "record batch length does not fit");
-  if (size !== records.length) return fail(index, ErrorCode.INVALID_RECORD, "Produce requests with version 3 and above may contain exactly one record batch");
-  if (size > policy.maxMessageBytes) {
-    return fail(index, ErrorCode.MESSAGE_TOO_LARGE, `The record batch of ${size} bytes exceeds max.message.bytes ${policy.maxMessageBytes}`);
-  }
-  let h: RecordBatchHeader;
-  try {
-    h = validateBatch(records); // CRC-32C, codec, record count
-  } catch (e) {
-    if (e instanceof CorruptRecordError) return fail(index, ErrorCode.CORRUPT_MESSAGE, e.message);
-    throw e;
-  }
-  if (h.recordCount <= 0 || h.lastOffsetDelta !== h.recordCount - 1) return fail(index, ErrorCode.INVALID_RECORD, "record batch holds no records or its last offset delta does not match its count");
-  return h;
+/** min.insync.replicas above 1 cannot be met: the ISR is this broker (Kafka's NotEnoughReplicasException text). */
+function notEnoughReplicas(b: Broker, topic: Topic, index: number): PartitionResult | null {
+  const min = Number(b.config.topicValue("min.insync.replicas", topic.configs));
+  return min > 1 ? fail(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of ${min}`) : null;
 }
 
 /**
@@ -110,56 +71,51 @@ function check(policy: ProducePolicy, index: number, records: Buffer | null, ack
  * transaction still completing → NOT_ENOUGH_REPLICAS (retriable for every client), not in the
  * transaction → INVALID_TXN_STATE.
  */
-type Admit = (topic: string, partition: number, h: RecordBatchHeader) => Promise<{ errorCode: number; message?: string } | null>;
-
-function admitter(ctx: RequestContext, transactionalId: string | null): Admit {
+function verifier(ctx: RequestContext, transactionalId: string | null, topic: string, partition: number): TransactionVerifier {
   const b = ctx.broker;
   const tv = transactionVersion(ctx.broker.features, 12, ctx.apiVersion);
-  return async (topic, partition, h) => {
-    if (transactionalId === null) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message: "a transactional batch needs the request's transactional id" };
+  return async (h) => {
+    if (transactionalId === null) return { error: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", errorMessage: "a transactional batch needs the request's transactional id" };
     const tp = topicPartitionKey(topic, partition);
     let r;
     if (tv >= 2) r = await b.txns.addPartitions(transactionalId, h.producerId, h.producerEpoch, [tp], tv);
     else if (b.config.bool("transaction.partition.verification.enable")) r = await b.txns.verify(transactionalId, h.producerId, h.producerEpoch, tp);
     else return null;
+    const refused = (code: number) => (r.message === undefined ? { error: errorName(code) } : { error: errorName(code), errorMessage: r.message });
     switch (r.errorCode) {
       case ErrorCode.NONE: return null;
       case ErrorCode.PRODUCER_FENCED:
-      case ErrorCode.INVALID_PRODUCER_ID_MAPPING: return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: r.message };
+      case ErrorCode.INVALID_PRODUCER_ID_MAPPING: return refused(ErrorCode.INVALID_PRODUCER_EPOCH);
       case ErrorCode.CONCURRENT_TRANSACTIONS:
-      case ErrorCode.COORDINATOR_NOT_AVAILABLE: return { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, message: r.message };
-      default: return { errorCode: r.errorCode, message: r.message };
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE: return refused(ErrorCode.NOT_ENOUGH_REPLICAS);
+      default: return refused(r.errorCode);
     }
   };
 }
 
-async function appendPartition(topic: Topic, policy: ProducePolicy, index: number, records: Buffer | null, acks: number, admit: Admit): Promise<PartitionResult> {
+async function appendPartition(ctx: RequestContext, topic: Topic, index: number, records: Buffer | null, acks: number, transactionalId: string | null): Promise<PartitionResult> {
   const p = topic.partitions[index];
   if (!p) return fail(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  const checked = check(policy, index, records, acks);
-  if (!("batchLength" in checked)) return checked;
-  if (isTransactional(checked.attributes) && !isControl(checked.attributes)) {
-    const refused = await admit(topic.name, index, checked);
-    if (refused) return fail(index, refused.errorCode, refused.message ?? null);
-  }
-  let batch = records!;
-  if (needsRecordValidation(batch, checked, policy)) {
-    const v = await validateRecords(batch, checked, policy, `${topic.name}-${index}`);
-    if ("errorCode" in v) return { ...fail(index, v.errorCode, v.message), logStartOffset: BigInt(p.log.logStartOffset), recordErrors: v.recordErrors ?? [] };
-    batch = v.batch;
+  if (acks === -1) {
+    const refused = notEnoughReplicas(ctx.broker, topic, index);
+    if (refused) return refused;
   }
   // No copy: the log patches offsets in place in the request's own bytes (the frame is a view on a
   // buffer that belongs to this connection's read and is never reused for other data).
   try {
-    const r = await p.log.append(batch, { leaderEpoch: p.leaderEpoch, crcChecked: true });
-    if (r.error) return fail(index, ErrorCode[r.error], r.errorMessage ?? null);
-    return { index, errorCode: ErrorCode.NONE, baseOffset: BigInt(r.baseOffset), logAppendTimeMs: BigInt(r.logAppendTime), logStartOffset: BigInt(r.logStartOffset) };
+    const r = await p.log.append(records ?? EMPTY, { leaderEpoch: p.leaderEpoch, origin: "client", verifyTransaction: verifier(ctx, transactionalId, topic.name, index) });
+    if (r.error === undefined) return { index, errorCode: ErrorCode.NONE, baseOffset: BigInt(r.baseOffset), logAppendTimeMs: BigInt(r.logAppendTime), logStartOffset: BigInt(r.logStartOffset) };
+    const failed = fail(index, appendErrorCode(r.error), r.errorMessage ?? null);
+    // Kafka's RecordValidationException: with the log start offset and the record errors (KIP-467).
+    return r.recordErrors ? { ...failed, logStartOffset: BigInt(r.logStartOffset), recordErrors: r.recordErrors } : failed;
   } catch (e) {
-    if (e instanceof LogClosedError) return fail(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, "the partition was deleted or the broker is stopping");
-    if (e instanceof KafkaStorageError) return fail(index, ErrorCode.KAFKA_STORAGE_ERROR, e.message);
+    const fault = storageFault(e);
+    if (fault) return fail(index, fault.errorCode, fault.message);
     throw e;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function errorAll(req: ProduceRequest, errorCode: number, message: string | null = null) {
   return {
@@ -180,23 +136,21 @@ export default defineHandler({
     if (req.acks !== -1 && req.acks !== 0 && req.acks !== 1) {
       return req.acks === 0 ? null : errorAll(req, ErrorCode.INVALID_REQUIRED_ACKS);
     }
-    const admit = admitter(ctx, req.transactionalId);
     // Partitions append concurrently; each partition's log keeps its own appends in order.
     const byId = ctx.apiVersion >= TOPIC_IDS_FROM;
     const responses = await Promise.all(req.topicData.map(async (td) => {
       const topic = byId ? b.topicById(td.topicId) : b.topic(td.name);
-      const policy = topic ? producePolicy(b, topic) : null;
       const unknown = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       return {
         name: td.name,
         topicId: td.topicId,
         partitionResponses: await Promise.all(td.partitionData.map(async (pd) => {
-          if (!topic || !policy) return fail(pd.index, unknown);
+          if (!topic) return fail(pd.index, unknown);
           if (INTERNAL_TOPICS.has(topic.name) && ctx.header.clientId !== ADMIN_CLIENT_ID) {
             ctx.log.debug({ topic: topic.name, partition: pd.index }, "produce to an internal topic refused");
             return fail(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION);
           }
-          const r = await appendPartition(topic, policy, pd.index, pd.records, req.acks, admit);
+          const r = await appendPartition(ctx, topic, pd.index, pd.records, req.acks, req.transactionalId);
           if (r.errorCode === ErrorCode.NONE) b.notifyAppend(topic.name, pd.index);
           else ctx.log.debug({ topic: topic.name, partition: pd.index, errorCode: r.errorCode, msg: r.errorMessage }, "produce rejected");
           return r;

@@ -23,13 +23,13 @@
  */
 import { ApiKey, ErrorCode, ZERO_UUID } from "@odradek/codec";
 import type { FetchRequest, FetchResponseFetchableTopicResponseInput, FetchResponsePartitionDataInput } from "@odradek/codec";
-import { KafkaStorageError, LogClosedError } from "@odradek/storage";
 import type { ReadResult } from "@odradek/storage";
 import { defineHandler } from "../registry.js";
 import type { RequestContext } from "../registry.js";
 import type { Broker } from "../broker.js";
 import { FetchSessionCache, FINAL_EPOCH, INITIAL_EPOCH, partitionKey } from "../fetch-sessions.js";
 import type { FetchSession, SessionPartition } from "../fetch-sessions.js";
+import { storageFault } from "../storage-errors.js";
 
 const READ_COMMITTED = 1;
 
@@ -97,8 +97,8 @@ async function readOnce(b: Broker, targets: readonly Target[], req: FetchRequest
     try {
       r = await p.log.read(Number(t.fetchOffset), { maxBytes: limit, minOneBatch: bytes === 0, isolation, pooled: true });
     } catch (e) {
-      const code = e instanceof LogClosedError ? ErrorCode.NOT_LEADER_OR_FOLLOWER : e instanceof KafkaStorageError ? ErrorCode.KAFKA_STORAGE_ERROR : -1;
-      if (code < 0) throw e;
+      const code = storageFault(e)?.errorCode;
+      if (code === undefined) throw e;
       errors = true;
       reads.push({ target: t, data: emptyPartition(t.partition, code), bytes: 0 });
       continue;
@@ -194,8 +194,8 @@ export default defineHandler({
       if (req.sessionEpoch === FINAL_EPOCH || req.sessionEpoch === INITIAL_EPOCH) {
         if (req.sessionId !== 0) cache.remove(req.sessionId);
         targets = requestTargets(b, req, byId);
-        if (req.sessionEpoch === INITIAL_EPOCH && cache.enabled) {
-          session = cache.create(byId);
+        session = req.sessionEpoch === INITIAL_EPOCH && cache.enabled ? (cache.create(byId, targets.length) ?? null) : null;
+        if (session) {
           addToSession(session, targets);
           targets = sessionTargets(session);
         }
@@ -219,10 +219,10 @@ export default defineHandler({
       targets = requestTargets(b, req, byId);
     }
 
-    const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+    const deadline = b.clock.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
       const pass = await readOnce(b, targets, req, byId);
-      const left = deadline - Date.now();
+      const left = deadline - b.clock.now();
       if (pass.errors || pass.bytes >= req.minBytes || left <= 0 || targets.length === 0 || ctx.closed.aborted) {
         if (targets.length === 0 && left > 0 && !ctx.closed.aborted) await b.waitForAppend(left, ctx.closed);
         let reads = pass.reads;

@@ -17,7 +17,7 @@
 import { ApiKey, ErrorCode, ZERO_UUID } from "@odradek/codec";
 import type { MetadataResponseMetadataResponseTopicInput } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
-import { TopicExistsError, invalidTopicName } from "../broker.js";
+import { TopicExistsError, invalidTopicName } from "../topic-registry.js";
 import { GROUP_METADATA_TOPIC } from "../group/group-coordinator.js";
 
 /** Topics Kafka reports as internal (`is_internal`): the coordinators' logs. */

@@ -19,7 +19,7 @@ import { ApiKey, ErrorCode, ZERO_UUID } from "@odradek/codec";
 import type { CreateTopicsResponseCreatableTopicResultInput } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import { mapSeq } from "../map-seq.js";
-import { TopicExistsError, invalidTopicName } from "../broker.js";
+import { TopicExistsError, invalidTopicName } from "../topic-registry.js";
 import { describeTopicConfigs, invalidTopicConfig } from "../config-describe.js";
 
 const BROKER_COUNT = 1;
@@ -37,8 +37,8 @@ export default defineHandler({
       if ((seen.get(t.name) ?? 0) > 1) return fail(ErrorCode.INVALID_REQUEST, `Create topics request from client contains multiple entries for the following topics: ${t.name}`);
       const bad = invalidTopicName(t.name);
       if (bad) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
-      if (b.hasTopic(t.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
-      const collides = b.collidingTopic(t.name);
+      if (ctx.topics.hasTopic(t.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+      const collides = ctx.topics.collidingTopic(t.name);
       if (collides) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${t.name}' collides with existing topic: ${collides}`);
       let partitions = t.numPartitions;
       let rf = t.replicationFactor;
@@ -67,7 +67,7 @@ export default defineHandler({
       let topicId = ZERO_UUID;
       if (!req.validateOnly) {
         try {
-          topicId = (await b.createTopic(t.name, partitions, configs)).id;
+          topicId = (await ctx.topics.createTopic(t.name, partitions, configs)).id;
         } catch (e) {
           if (e instanceof TopicExistsError) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, e.message);
           // The broker has undone the creation (Broker.createTopic); the other topics still get theirs.

@@ -18,19 +18,19 @@ export default defineHandler({
   minVersion: 1,
   maxVersion: 6,
   async handle(ctx, req) {
-    const b = ctx.broker;
+    const topics = ctx.topics;
     const targets = ctx.apiVersion >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
     const responses = await mapSeq(targets, async (t): Promise<DeleteTopicsResponseDeletableTopicResultInput> => {
       const byName = t.name !== null && t.name !== "";
       const byId = t.topicId !== ZERO_UUID;
       if (byName === byId) return { name: t.name, topicId: t.topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Exactly one of topic name or topic id must be set" };
-      const topic = byName ? b.topic(t.name!) : b.topicById(t.topicId);
+      const topic = byName ? topics.topic(t.name!) : topics.topicById(t.topicId);
       if (!topic) {
         return byName
           ? { name: t.name, topicId: t.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: "This server does not host this topic-partition." }
           : { name: null, topicId: t.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: "This server does not host this topic ID." };
       }
-      await b.deleteTopic(topic);
+      await topics.deleteTopic(topic);
       return { name: topic.name, topicId: topic.id, errorCode: ErrorCode.NONE, errorMessage: null };
     });
     return { throttleTimeMs: 0, responses };

@@ -6,9 +6,11 @@
  * `log.retention.ms` was set in server.properties / --set, DEFAULT_CONFIG otherwise), synonyms in
  * precedence order when asked (v1+), and the config type (v3+). Broker resources (name "" or this
  * broker's id) list the broker configs this broker knows plus every key it was started with, all
- * read-only (no dynamic broker configs). `configuration_keys` filters. Unknown topic →
- * UNKNOWN_TOPIC_OR_PARTITION; another broker id → INVALID_REQUEST; broker loggers → empty list.
- * Omitted: documentation strings (null), client-metrics and group resources (INVALID_REQUEST).
+ * read-only (no dynamic broker configs). Group resources (any group id, existing or not) list Kafka
+ * 4.4's group configs (group/group-configs.ts), source DYNAMIC_GROUP_CONFIG when the group has its
+ * own value. `configuration_keys` filters. Unknown topic → UNKNOWN_TOPIC_OR_PARTITION; another broker
+ * id → INVALID_REQUEST; broker loggers → empty list.
+ * Omitted: documentation strings (null), client-metrics resources (INVALID_REQUEST).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import type { DescribeConfigsResponseDescribeConfigsResultInput } from "@odradek/codec";
@@ -34,6 +36,8 @@ export default defineHandler({
             return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${b.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
           }
           return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeBrokerConfigs(b, r.configurationKeys, req.includeSynonyms) };
+        case ResourceType.GROUP:
+          return { ...base, ...b.groupConfigs.describe(r.resourceName, r.configurationKeys, req.includeSynonyms) };
         case ResourceType.BROKER_LOGGER:
           return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: [] };
         default:

@@ -6,6 +6,8 @@
  * value → INVALID_CONFIG, null value → INVALID_REQUEST, unknown topic → UNKNOWN_TOPIC_OR_PARTITION.
  * `validate_only` checks only. Broker resources: dynamic broker configs are not supported, so any
  * config → INVALID_CONFIG ("Cannot update these configs dynamically"); an empty set succeeds.
+ * Group resources (Kafka 4.4 accepts them): the given configs replace the group's own
+ * (group/group-configs.ts), validated as IncrementalAlterConfigs validates them.
  * Omitted: dynamic broker configs, broker loggers (INVALID_REQUEST).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
@@ -33,6 +35,10 @@ export default defineHandler({
         if (r.resourceName !== "" && r.resourceName !== String(b.nodeId)) return res(ErrorCode.INVALID_REQUEST, `Unexpected broker id ${r.resourceName}`);
         if (r.configs.length > 0) return res(ErrorCode.INVALID_CONFIG, `Cannot update these configs dynamically: ${r.configs.map((c) => c.name).join(", ")}`);
         return res(ErrorCode.NONE);
+      }
+      if (r.resourceType === ResourceType.GROUP) {
+        const g = await b.groupConfigs.alter(r.resourceName, r.configs, req.validateOnly);
+        return res(g.errorCode, g.errorMessage);
       }
       return res(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
     });

@@ -25,7 +25,7 @@ export default defineHandler({
     const results = await mapSeq(req.topics, async (t) => {
       const r = (errorCode: number, errorMessage: string | null = null) => ({ name: t.name, errorCode, errorMessage });
       if ((seen.get(t.name) ?? 0) > 1) return r(ErrorCode.INVALID_REQUEST, "Duplicate topic in request.");
-      const topic = b.topic(t.name);
+      const topic = ctx.topics.topic(t.name);
       if (!topic) return r(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`);
       const current = topic.partitions.length;
       if (t.count === current) return r(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
@@ -38,7 +38,7 @@ export default defineHandler({
       }
       if (!req.validateOnly) {
         try {
-          await b.addPartitions(topic, t.count);
+          await ctx.topics.addPartitions(topic, t.count);
         } catch (e) {
           // The broker has undone the change (Broker.addPartitions); the other topics still get theirs.
           ctx.log.error({ topic: t.name, err: String(e) }, "adding partitions failed");

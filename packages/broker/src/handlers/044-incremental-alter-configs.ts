@@ -8,8 +8,8 @@
  * unknown topic → UNKNOWN_TOPIC_OR_PARTITION. All of a resource's changes apply or none does.
  * `validate_only` checks only. Broker resources: no dynamic broker configs (INVALID_CONFIG for any
  * change).
- * Group resources: the share.* group configs (share/shares.ts alterGroupConfigs), SET and DELETE.
- * Omitted: dynamic broker configs, broker loggers, client-metrics, other group configs.
+ * Group resources: every group config (group/group-configs.ts), SET, DELETE, and APPEND/SUBTRACT on
+ * the list one; persisted. Omitted: dynamic broker configs, broker loggers, client-metrics.
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
@@ -37,10 +37,9 @@ export default defineHandler({
         if (r.configs.length > 0) return res(ErrorCode.INVALID_CONFIG, `Cannot update these configs dynamically: ${names.join(", ")}`);
         return res(ErrorCode.NONE);
       }
-      // Share groups' configs (share/shares.ts) until group configs are stored with groups.
       if (r.resourceType === ResourceType.GROUP) {
-        const bad = b.shares.alterGroupConfigs(r.resourceName, r.configs, req.validateOnly);
-        return bad ? res(ErrorCode.INVALID_CONFIG, bad) : res(ErrorCode.NONE);
+        const g = await b.groupConfigs.incrementalAlter(r.resourceName, r.configs, req.validateOnly);
+        return res(g.errorCode, g.errorMessage);
       }
       if (r.resourceType !== ResourceType.TOPIC) return res(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
       const t = b.topic(r.resourceName);

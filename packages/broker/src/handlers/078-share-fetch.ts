@@ -12,8 +12,12 @@
  * Epoch -1 closes the session: acknowledgements only, then the member's remaining locks are released.
  * The session also ends, releasing the member's records, when the connection that opened it closes.
  * Unknown topic ids → UNKNOWN_TOPIC_ID; a partition out of range → UNKNOWN_TOPIC_OR_PARTITION.
- * Omitted (SKIPPED.md): v2's `share_acquire_mode` record_limit mode and renew-only requests act as the
- * default mode; `share.isolation.level=read_committed`.
+ * v2's `share_acquire_mode`: 0 batch_optimized (whole batches, may pass `max_records` within one),
+ * 1 record_limit (KIP-1206: exactly `max_records` at most, a batch split at the limit; the batch's
+ * bytes are sent whole, its acquired ranges say which offsets are the member's).
+ * v2's `is_renew_ack` (KIP-1222, as Kafka 4.4's KafkaApis): the request only carries
+ * acknowledgements (renewals among them); nothing is acquired and there is no wait. Its max_bytes,
+ * min_bytes, max_records and max_wait_ms must then be 0, else INVALID_REQUEST.
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
@@ -32,6 +36,8 @@ interface PartOut {
 }
 
 const DEFAULT_MAX_RECORDS = 500;
+/** ShareFetch v2 ShareAcquireMode values (Kafka's ShareAcquireMode ids). */
+const RECORD_LIMIT = 1;
 // Records is not nullable from v1: a partition without data answers an empty records field.
 const EMPTY = Buffer.alloc(0);
 
@@ -47,6 +53,10 @@ export default defineHandler({
     const top = (errorCode: number, errorMessage: string) => ({ throttleTimeMs: 0, errorCode, errorMessage, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] });
     if (groupId === "") return top(ErrorCode.INVALID_GROUP_ID, "the group id is empty");
     if (memberId === "") return top(ErrorCode.INVALID_REQUEST, "the member id is empty");
+    if (req.isRenewAck) {
+      const nonZero = (["maxBytes", "minBytes", "maxRecords", "maxWaitMs"] as const).filter((f) => req[f] !== 0);
+      if (nonZero.length) return top(ErrorCode.INVALID_REQUEST, `a renew-only share fetch must have ${nonZero.join(", ")} set to 0`);
+    }
     const t = sh.sessions.touch(groupId, memberId, req.shareSessionEpoch, true, ctx.connectionId);
     if (t.error) return top(ErrorCode[t.error], `share session of ${memberId} in ${groupId}: ${t.error === "SHARE_SESSION_NOT_FOUND" ? "none open" : `epoch ${req.shareSessionEpoch} is not the expected ${sh.sessions.get(groupId, memberId)?.epoch ?? 0}`}`);
     const session = t.session!;
@@ -85,18 +95,19 @@ export default defineHandler({
     for (const f of req.forgottenTopicsData) for (const p of f.partitions) session.partitions.delete(partitionKey(f.topicId, p));
     if (closing) {
       await sh.release(session);
-    } else {
+    } else if (!req.isRenewAck) {
       // Acquisition across the session's partitions, waiting up to max_wait_ms for something to take.
       const targets = sh.sessionPartitions(session);
       const maxRecords = req.maxRecords > 0 ? req.maxRecords : DEFAULT_MAX_RECORDS;
+      const recordLimit = req.shareAcquireMode === RECORD_LIMIT;
       let remainingBytes = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
-      const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+      const deadline = b.clock.now() + Math.max(0, req.maxWaitMs);
       let got = 0;
       let start = session.epoch % Math.max(1, targets.length);
       for (;;) {
         for (let i = 0; i < targets.length && got < maxRecords && remainingBytes > 0; i++) {
           const { topic, partition } = targets[(start + i) % targets.length]!;
-          const a = await sh.partitions.acquire(groupId, memberId, topic, partition, maxRecords - got, remainingBytes);
+          const a = await sh.partitions.acquire(groupId, memberId, topic, partition, maxRecords - got, remainingBytes, recordLimit);
           if (a.count === 0) continue;
           const po = part(topic.id, partition);
           po.records.push(...a.records);
@@ -105,7 +116,7 @@ export default defineHandler({
           for (const r of a.records) remainingBytes -= r.length;
         }
         start++;
-        const left = deadline - Date.now();
+        const left = deadline - b.clock.now();
         if (got > 0 || left <= 0 || ctx.closed.aborted || targets.length === 0) break;
         await b.waitForAppend(left, ctx.closed, targets.map((x: { topic: Topic; partition: number }) => ({ topic: x.topic.name, partition: x.partition })));
       }

@@ -27,7 +27,9 @@
  * response is with the kernel: waitMs from the frame's arrival to the start of its handling (queued
  * behind earlier requests of the connection), handleMs until the response was encoded, sendMs until
  * the socket's write callback. Without a subscriber nothing is timed
- * (`benchmarks/lib/request-timing.mjs` is such a subscriber, preloaded with `--import`).
+ * (`benchmarks/lib/request-timing.mjs` is such a subscriber, preloaded with `--import`). These figures
+ * read `performance.now()`, not the broker Clock: they measure the process's real cost (a manual clock
+ * would report zeros), and no broker behaviour depends on them.
  */
 import type { Socket } from "node:net";
 import { channel } from "node:diagnostics_channel";
@@ -86,6 +88,9 @@ export class Connection {
     this.done = new Promise((r) => (this.resolveDone = r));
     socket.setNoDelay(true);
     if (options.idleTimeoutMs > 0) {
+      // `connections.max.idle.ms` stays a socket timer, not a Clock one: idleness is "no bytes moved",
+      // which only the socket sees (Node re-arms this timer on every read and write at no cost), and a
+      // test that advances a ManualClock by days must not close the clients it is talking through.
       socket.setTimeout(options.idleTimeoutMs, () => {
         if (this.running) return; // a long poll in progress is not idleness
         this.log.debug("closing idle connection");
@@ -217,6 +222,7 @@ export class Connection {
     const after: (() => void)[] = [];
     const ctx: RequestContext = {
       broker: this.broker,
+      topics: this.broker.topics,
       header: decoded.header,
       apiVersion,
       log,

@@ -12,17 +12,23 @@
  * each member gets the partition of its index modulo the count, so partitions are shared.
  * States: Empty (no members), Stable, Dead (deleted). Members expire after
  * `group.share.session.timeout.ms` without a heartbeat.
- * Not persisted (SKIPPED.md): membership and epochs live in memory; after a restart members get
- * UNKNOWN_MEMBER_ID and join again. The share-partition state (what was delivered and acknowledged)
- * is persisted (share-state.ts); a group that has share-partition state is listed after a restart.
+ * Persisted as Kafka 4.4 does, in `__consumer_offsets` (share-group-records.ts: each step returns the
+ * records of what it changed, `replay: false`): after a restart the members, their epochs and
+ * assignments and the group epoch are back, each member with a fresh session timeout on the clock,
+ * and a member's next heartbeat with its epoch continues. The share-partition state (what was
+ * delivered and acknowledged) is persisted apart (share-state.ts).
  */
 import { ErrorCode } from "@odradek/codec";
-import type { CoordinatorResult } from "../coordinator/coordinator-partition.js";
+import type { CoordinatorRecord, CoordinatorResult } from "../coordinator/coordinator-partition.js";
 import type { GroupShard } from "../group/group-shard.js";
+import { shareHeartbeatIntervalMs, shareSessionTimeoutMs } from "../group/group-configs.js";
+import { deletedGroupRecords, epochRecords, memberRecord, metadataHash, removedMemberRecords } from "./share-group-records.js";
 
 export interface ShareMember {
   memberId: string;
   memberEpoch: number;
+  /** The epoch before the last assignment (ShareGroupCurrentMemberAssignment's PreviousMemberEpoch). */
+  previousMemberEpoch: number;
   rackId: string | null;
   clientId: string;
   clientHost: string;
@@ -89,7 +95,10 @@ export function assign(s: GroupShard, g: ShareGroup): void {
     if (subscribers.length > t.partitions && t.partitions > 0) subscribers.forEach((m, i) => give(m, i % t.partitions));
   }
   g.assignmentEpoch = g.groupEpoch;
-  for (const m of members) m.memberEpoch = g.groupEpoch;
+  for (const m of members) {
+    m.previousMemberEpoch = m.memberEpoch;
+    m.memberEpoch = g.groupEpoch;
+  }
 }
 
 const toWire = (m: ShareMember) => ({ topicPartitions: [...m.assignment].map(([topicId, partitions]) => ({ topicId, partitions: [...partitions].sort((a, b) => a - b) })) });
@@ -101,12 +110,12 @@ export function shareHeartbeat(s: GroupShard, req: ShareHeartbeatRequest): Coord
     return error(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a share group.`);
   }
   let g = s.shareGroups.get(req.groupId);
-  const interval = s.config.shareHeartbeatIntervalMs;
+  const interval = shareHeartbeatIntervalMs(s.config, req.groupId);
   if (req.memberEpoch === -1) {
     const m = g?.members.get(req.memberId);
     if (!g || !m) return error(ErrorCode.UNKNOWN_MEMBER_ID, `member ${req.memberId} is not in share group ${req.groupId}`);
-    removeShareMember(s, g, req.memberId);
-    return { records: [], response: { errorCode: 0, errorMessage: null, memberId: req.memberId, memberEpoch: -1, heartbeatIntervalMs: interval, assignment: null, assigned: [], left: req.memberId } };
+    const records = removeShareMember(s, g, req.memberId);
+    return { records, replay: false, response: { errorCode: 0, errorMessage: null, memberId: req.memberId, memberEpoch: -1, heartbeatIntervalMs: interval, assignment: null, assigned: [], left: req.memberId } };
   }
   let m = g?.members.get(req.memberId);
   if (req.memberEpoch === 0) {
@@ -123,38 +132,40 @@ export function shareHeartbeat(s: GroupShard, req: ShareHeartbeatRequest): Coord
   const before = m ? JSON.stringify([...m.assignment]) : null;
   let changed = false;
   if (!m) {
-    m = { memberId: req.memberId, memberEpoch: 0, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: [...req.subscribedTopicNames!], assignment: new Map() };
+    m = { memberId: req.memberId, memberEpoch: 0, previousMemberEpoch: 0, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: [...req.subscribedTopicNames!], assignment: new Map() };
     g!.members.set(req.memberId, m);
     changed = true;
   } else if (req.subscribedTopicNames && JSON.stringify([...req.subscribedTopicNames].sort()) !== JSON.stringify([...m.subscribedTopicNames].sort())) {
     m.subscribedTopicNames = [...req.subscribedTopicNames];
     changed = true;
   }
-  // Topics created since the last assignment are picked up too (their partition count changes the key).
-  const key = metadataKey(s, g!);
-  if (changed || s.shareMetadataKeys.get(g!.groupId) !== key) {
+  const records: CoordinatorRecord[] = changed ? [memberRecord(g!.groupId, m)] : [];
+  // Topics created since the last assignment are picked up too (their partition count changes the hash).
+  const hash = metadataHash(metadataKey(s, g!));
+  if (changed || s.shareMetadataKeys.get(g!.groupId) !== String(hash)) {
     g!.groupEpoch++;
-    s.shareMetadataKeys.set(g!.groupId, key);
+    s.shareMetadataKeys.set(g!.groupId, String(hash));
     assign(s, g!);
+    records.push(...epochRecords(g!, hash));
   }
-  s.partition.schedule(sessionKey(g!.groupId, m.memberId), s.config.shareSessionTimeoutMs, (sh) => expire(sh, req.groupId, req.memberId));
+  s.partition.schedule(sessionKey(g!.groupId, m.memberId), shareSessionTimeoutMs(s.config, req.groupId), (sh) => expire(sh, req.groupId, req.memberId));
   const sendAssignment = req.memberEpoch === 0 || before !== JSON.stringify([...m.assignment]);
   const assigned = [...m.assignment].flatMap(([topicId, ps]) => ps.map((partition) => ({ topicId, partition })));
-  return { records: [], response: { errorCode: 0, errorMessage: null, memberId: m.memberId, memberEpoch: m.memberEpoch, heartbeatIntervalMs: interval, assignment: sendAssignment ? toWire(m) : null, assigned } };
+  return { records, replay: false, response: { errorCode: 0, errorMessage: null, memberId: m.memberId, memberEpoch: m.memberEpoch, heartbeatIntervalMs: interval, assignment: sendAssignment ? toWire(m) : null, assigned } };
 }
 
 /**
  * DeleteGroups of a share group (Kafka: only when it has no members): null when `groupId` is not a
- * share group held here, else the error code (the group is forgotten on NONE; its share-partition
- * state is deleted by the caller: Shares.deleteGroup).
+ * share group held here, else the error code and the group's tombstones (the group is forgotten on
+ * NONE; its share-partition state is deleted by the caller: Shares.deleteGroup).
  */
-export function deleteShareGroup(s: GroupShard, groupId: string): number | null {
+export function deleteShareGroup(s: GroupShard, groupId: string): { errorCode: number; records: CoordinatorRecord[] } | null {
   const g = s.shareGroups.get(groupId);
   if (!g) return null;
-  if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+  if (g.members.size > 0) return { errorCode: ErrorCode.NON_EMPTY_GROUP, records: [] };
   s.shareGroups.delete(groupId);
   s.shareMetadataKeys.delete(groupId);
-  return ErrorCode.NONE;
+  return { errorCode: ErrorCode.NONE, records: deletedGroupRecords(groupId) };
 }
 
 function metadataKey(s: GroupShard, g: ShareGroup): string {
@@ -162,19 +173,27 @@ function metadataKey(s: GroupShard, g: ShareGroup): string {
   return [...topics].sort().map((t) => `${t}:${s.topics.byName(t)?.partitions ?? -1}`).join(",");
 }
 
-export function removeShareMember(s: GroupShard, g: ShareGroup, memberId: string): void {
-  if (!g.members.delete(memberId)) return;
+/** Removes a member, bumps the group epoch and reassigns; returns the records of all that. */
+export function removeShareMember(s: GroupShard, g: ShareGroup, memberId: string): CoordinatorRecord[] {
+  if (!g.members.delete(memberId)) return [];
   s.partition.cancel(sessionKey(g.groupId, memberId));
   g.groupEpoch++;
   assign(s, g);
+  const hash = metadataHash(metadataKey(s, g));
+  s.shareMetadataKeys.set(g.groupId, String(hash));
+  return [...removedMemberRecords(g.groupId, memberId), ...epochRecords(g, hash)];
+}
+
+/** After a load: every member of the group gets a fresh session timeout on the clock. */
+export function startShareSessions(s: GroupShard, g: ShareGroup): void {
+  for (const m of g.members.values()) s.partition.schedule(sessionKey(g.groupId, m.memberId), shareSessionTimeoutMs(s.config, g.groupId), (sh) => expire(sh, g.groupId, m.memberId));
 }
 
 function expire(s: GroupShard, groupId: string, memberId: string): CoordinatorResult<undefined> {
   const g = s.shareGroups.get(groupId);
-  if (g?.members.has(memberId)) {
-    s.log.debug({ group: groupId, member: memberId }, "share group member session timed out");
-    removeShareMember(s, g, memberId);
-    s.onShareMemberGone?.(groupId, memberId);
-  }
-  return { records: [], response: undefined };
+  if (!g?.members.has(memberId)) return { records: [], response: undefined };
+  s.log.debug({ group: groupId, member: memberId }, "share group member session timed out");
+  const records = removeShareMember(s, g, memberId);
+  s.onShareMemberGone?.(groupId, memberId);
+  return { records, replay: false, response: undefined };
 }

@@ -5,17 +5,19 @@
  * `share.auto.offset.reset` (latest by default; earliest; by_duration:<ISO-8601 duration>).
  *
  * Operations: acquire (ShareFetch: reads whole batches from the log, from the oldest AVAILABLE offset
- * or the window's end), acknowledge (ShareFetch's piggy-backed and ShareAcknowledge's), release a
- * member's records (session closed, member gone), lock expiry (a timer per share-partition on the
- * broker clock, set to its earliest lock deadline). Every change that alters what is persisted is
+ * or the window's end, up to the high watermark, or the last stable offset when the group's
+ * `share.isolation.level` is read_committed), acknowledge (ShareFetch's piggy-backed and
+ * ShareAcknowledge's), release a member's records (session closed, member gone), lock expiry (a timer
+ * per share-partition on the broker clock, set to its earliest lock deadline). Every change that alters what is persisted is
  * written (share-state.ts) before the operation resolves. A release or expiry wakes waiting share
  * fetches of that partition (Broker.notifyAppend).
  */
 import fastq from "fastq";
-import { batchPositions, isControl, readRecords } from "@odradek/codec";
+import { batchPositions, isControl, isTransactional, readRecords } from "@odradek/codec";
 import type { Broker, Topic } from "../broker.js";
 import type { Clock, Timer } from "../clock.js";
 import type { Logger } from "../logger.js";
+import { AbortedBatches, CONTROL_TYPE_ABORT, controlRecordType } from "./aborted-batches.js";
 import { SharePartition } from "./share-partition.js";
 import type { AcquiredRange, LogBatchView, SharePartitionLimits } from "./share-partition.js";
 import { ShareStateStore, shareKey } from "./share-state.js";
@@ -145,33 +147,45 @@ export class SharePartitionManager {
     }, Math.max(0, at - this.clock.now()));
   }
 
-  /** Acquires up to `maxRecords` records for `member` (whole batches; may go past it within a batch). */
-  acquire(groupId: string, member: string, topic: Topic, partition: number, maxRecords: number, maxBytes: number): Promise<Acquired> {
+  /**
+   * Acquires up to `maxRecords` records for `member`: whole batches (may go past it within a batch),
+   * or exactly `maxRecords` with `recordLimit` (ShareFetch v2's record_limit mode). Under
+   * `share.isolation.level=read_committed` only below the last stable offset, and batches of aborted
+   * transactions are archived, never delivered (aborted-batches.ts).
+   */
+  acquire(groupId: string, member: string, topic: Topic, partition: number, maxRecords: number, maxBytes: number, recordLimit = false): Promise<Acquired> {
     return this.run(groupId, topic, partition, async (sp, e) => {
       const log = topic.partitions[partition]!.log;
       sp.archiveOutside(log.logStartOffset);
       const out: Acquired = { records: [], acquired: [], count: 0 };
-      if (!sp.canAcquire(log.highWatermark)) return out;
+      const committed = this.groupConfig(groupId, "share.isolation.level") === "read_committed";
+      const upper = committed ? log.lastStableOffset : log.highWatermark;
+
+      if (!sp.canAcquire(upper)) return out;
       let offset = sp.nextFetchOffset();
       let bytes = 0;
       const got: number[] = [];
       const now = this.clock.now();
-      while (offset < log.highWatermark && got.length < maxRecords && bytes < maxBytes) {
-        const r = await log.read(offset, { maxBytes: Math.max(1, maxBytes - bytes), minOneBatch: true });
+      while (offset < upper && got.length < maxRecords && bytes < maxBytes) {
+        const r = await log.read(offset, { maxBytes: Math.max(1, maxBytes - bytes), minOneBatch: true, ...(committed ? { isolation: "READ_COMMITTED" as const } : {}) });
         try {
           if (r.error || r.records.length === 0) break;
+          const aborted = committed ? new AbortedBatches(r.abortedTransactions ?? []) : null;
           let progressed = false;
           for (const chunk of r.records) {
             for (const b of batchPositions(chunk, { allowPartial: true })) {
               if (b.partial) break;
               const h = b.header;
               const last = h.baseOffset + h.lastOffsetDelta;
+              const control = isControl(h.attributes);
+              const records = [...readRecords(chunk, b.pos)];
+              const abortMarker = control && controlRecordType(records[0]?.key ?? null) === CONTROL_TYPE_ABORT;
+              const isAborted = aborted?.isAborted({ producerId: h.producerId, lastOffset: last, transactional: isTransactional(h.attributes), control, abortMarker }) ?? false;
               if (last < offset) continue;
               progressed = true;
               offset = last + 1;
-              const control = isControl(h.attributes);
-              const view: LogBatchView = { baseOffset: h.baseOffset, lastOffset: last, control, offsets: control ? [] : [...readRecords(chunk, b.pos)].map((rec) => h.baseOffset + rec.offsetDelta) };
-              const taken = sp.acquireFromBatch(member, view, maxRecords - got.length, now);
+              const view: LogBatchView = { baseOffset: h.baseOffset, lastOffset: last, control, aborted: isAborted, offsets: control || isAborted ? [] : records.map((rec) => h.baseOffset + rec.offsetDelta) };
+              const taken = sp.acquireFromBatch(member, view, maxRecords - got.length, now, recordLimit);
               if (taken.length > 0) {
                 got.push(...taken);
                 const bytesOf = chunk.subarray(b.pos, b.pos + h.batchLength + 12);

@@ -7,7 +7,8 @@
  * Record states (Kafka's RecordState ids, as persisted): AVAILABLE 0 (to be delivered, again if its
  * delivery count > 0), ACQUIRED 1 (locked by one member until acknowledged or its lock expires),
  * ACKNOWLEDGED 2, ARCHIVED 4 (rejected, past `group.share.delivery.count.limit`, or not a record: a
- * control record or an offset the log no longer has).
+ * control record, a record of an aborted transaction under read_committed, or an offset the log no
+ * longer has).
  * Transitions: AVAILABLE → ACQUIRED (acquire; delivery count + 1); ACQUIRED → ACKNOWLEDGED (accept),
  * AVAILABLE (release, lock expiry, member gone), ARCHIVED (reject, gap, or release/expiry with the
  * delivery count at the limit). ACKNOWLEDGED and ARCHIVED are final. The start offset then moves past
@@ -60,6 +61,8 @@ export interface LogBatchView {
   lastOffset: number;
   /** A control batch (transaction marker): never delivered. */
   control: boolean;
+  /** A batch of an aborted transaction (read_committed only): never delivered, archived as a control batch is. */
+  aborted?: boolean;
   /** Offsets inside [baseOffset, lastOffset] that have a record (compaction leaves holes). */
   offsets: readonly number[];
 }
@@ -122,16 +125,20 @@ export class SharePartition {
    * Acquires for `member` from one log batch (batches are offered in offset order from
    * nextFetchOffset()). Returns the offsets acquired from it; `room` is how many more records the
    * request may take. New offsets extend the window only while it is below maxInFlight; a batch is
-   * taken whole once started (Kafka delivers whole batches).
+   * taken whole once started (Kafka delivers whole batches), unless `recordLimit` (ShareFetch v2's
+   * record_limit acquire mode, KIP-1206): then acquisition stops at `room` records exactly, the rest of
+   * the batch stays beyond the window's end for the next acquisition.
    */
-  acquireFromBatch(member: string, b: LogBatchView, room: number, now: number): number[] {
+  acquireFromBatch(member: string, b: LogBatchView, room: number, now: number, recordLimit = false): number[] {
     const got: number[] = [];
     const has = new Set(b.offsets);
+    const skip = b.control || b.aborted === true;
     for (let o = Math.max(b.baseOffset, this.startOffset); o <= b.lastOffset; o++) {
       if (o >= this.endOffset) {
         // A new offset: the window grows (whole batch) if there is room.
         if (got.length === 0 && (room <= 0 || this.endOffset - this.startOffset >= this.limits.maxInFlight)) break;
-        const record = !b.control && has.has(o);
+        if (recordLimit && got.length >= room) break;
+        const record = !skip && has.has(o);
         this.offsets.set(o, record
           ? { state: RecordState.ACQUIRED, deliveryCount: 1, owner: member, lockUntil: now + this.limits.lockDurationMs }
           : { state: RecordState.ARCHIVED, deliveryCount: 0, owner: null, lockUntil: 0 });
@@ -141,7 +148,7 @@ export class SharePartition {
       }
       const s = this.offsets.get(o);
       if (!s || s.state !== RecordState.AVAILABLE) continue;
-      if (b.control || !has.has(o)) {
+      if (skip || !has.has(o)) {
         s.state = RecordState.ARCHIVED;
         continue;
       }

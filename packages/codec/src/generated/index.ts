@@ -115,6 +115,16 @@ export type { OffsetCommitKey, OffsetCommitKeyInput } from "./offset-commit-key.
 export type { OffsetCommitValue, OffsetCommitValueInput } from "./offset-commit-value.js";
 export * from "./request-header.js";
 export * from "./response-header.js";
+export type { ShareGroupCurrentMemberAssignmentKey, ShareGroupCurrentMemberAssignmentKeyInput } from "./share-group-current-member-assignment-key.js";
+export type { ShareGroupCurrentMemberAssignmentValue, ShareGroupCurrentMemberAssignmentValueInput, ShareGroupCurrentMemberAssignmentValueTopicPartitions, ShareGroupCurrentMemberAssignmentValueTopicPartitionsInput } from "./share-group-current-member-assignment-value.js";
+export type { ShareGroupMemberMetadataKey, ShareGroupMemberMetadataKeyInput } from "./share-group-member-metadata-key.js";
+export type { ShareGroupMemberMetadataValue, ShareGroupMemberMetadataValueInput } from "./share-group-member-metadata-value.js";
+export type { ShareGroupMetadataKey, ShareGroupMetadataKeyInput } from "./share-group-metadata-key.js";
+export type { ShareGroupMetadataValue, ShareGroupMetadataValueInput } from "./share-group-metadata-value.js";
+export type { ShareGroupTargetAssignmentMemberKey, ShareGroupTargetAssignmentMemberKeyInput } from "./share-group-target-assignment-member-key.js";
+export type { ShareGroupTargetAssignmentMemberValue, ShareGroupTargetAssignmentMemberValueInput, ShareGroupTargetAssignmentMemberValueTopicPartition, ShareGroupTargetAssignmentMemberValueTopicPartitionInput } from "./share-group-target-assignment-member-value.js";
+export type { ShareGroupTargetAssignmentMetadataKey, ShareGroupTargetAssignmentMetadataKeyInput } from "./share-group-target-assignment-metadata-key.js";
+export type { ShareGroupTargetAssignmentMetadataValue, ShareGroupTargetAssignmentMetadataValueInput } from "./share-group-target-assignment-metadata-value.js";
 export type { ShareSnapshotKey, ShareSnapshotKeyInput } from "./share-snapshot-key.js";
 export type { ShareSnapshotValue, ShareSnapshotValueInput, ShareSnapshotValueStateBatch, ShareSnapshotValueStateBatchInput } from "./share-snapshot-value.js";
 export type { SnapshotFooterRecord, SnapshotFooterRecordInput } from "./snapshot-footer-record.js";

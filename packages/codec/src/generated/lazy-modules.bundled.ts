@@ -7,7 +7,7 @@
  * unbundled: ES modules have no `require`.
  */
 export const API_MODULE_COUNT = 95;
-export const DATA_SCHEMA_MODULE_COUNT = 29;
+export const DATA_SCHEMA_MODULE_COUNT = 39;
 export function loadLazyModule(i: number): unknown {
   switch (i) {
     case 0: return require("./000-produce.js");
@@ -123,13 +123,23 @@ export function loadLazyModule(i: number): unknown {
     case 114: return require("./leader-change-message.js");
     case 115: return require("./offset-commit-key.js");
     case 116: return require("./offset-commit-value.js");
-    case 117: return require("./share-snapshot-key.js");
-    case 118: return require("./share-snapshot-value.js");
-    case 119: return require("./snapshot-footer-record.js");
-    case 120: return require("./snapshot-header-record.js");
-    case 121: return require("./transaction-log-key.js");
-    case 122: return require("./transaction-log-value.js");
-    case 123: return require("./voters-record.js");
+    case 117: return require("./share-group-current-member-assignment-key.js");
+    case 118: return require("./share-group-current-member-assignment-value.js");
+    case 119: return require("./share-group-member-metadata-key.js");
+    case 120: return require("./share-group-member-metadata-value.js");
+    case 121: return require("./share-group-metadata-key.js");
+    case 122: return require("./share-group-metadata-value.js");
+    case 123: return require("./share-group-target-assignment-member-key.js");
+    case 124: return require("./share-group-target-assignment-member-value.js");
+    case 125: return require("./share-group-target-assignment-metadata-key.js");
+    case 126: return require("./share-group-target-assignment-metadata-value.js");
+    case 127: return require("./share-snapshot-key.js");
+    case 128: return require("./share-snapshot-value.js");
+    case 129: return require("./snapshot-footer-record.js");
+    case 130: return require("./snapshot-header-record.js");
+    case 131: return require("./transaction-log-key.js");
+    case 132: return require("./transaction-log-value.js");
+    case 133: return require("./voters-record.js");
     default: return undefined;
   }
 }

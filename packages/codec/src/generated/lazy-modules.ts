@@ -151,6 +151,16 @@ const LAZY_MODULE_FILES: readonly (string | undefined)[] = [
   "./leader-change-message.js",
   "./offset-commit-key.js",
   "./offset-commit-value.js",
+  "./share-group-current-member-assignment-key.js",
+  "./share-group-current-member-assignment-value.js",
+  "./share-group-member-metadata-key.js",
+  "./share-group-member-metadata-value.js",
+  "./share-group-metadata-key.js",
+  "./share-group-metadata-value.js",
+  "./share-group-target-assignment-member-key.js",
+  "./share-group-target-assignment-member-value.js",
+  "./share-group-target-assignment-metadata-key.js",
+  "./share-group-target-assignment-metadata-value.js",
   "./share-snapshot-key.js",
   "./share-snapshot-value.js",
   "./snapshot-footer-record.js",
@@ -162,7 +172,7 @@ const LAZY_MODULE_FILES: readonly (string | undefined)[] = [
 /** Number of API keys (the first indices); the data schemas follow. */
 export const API_MODULE_COUNT = 95;
 /** Number of data schema modules, at indices API_MODULE_COUNT and up. */
-export const DATA_SCHEMA_MODULE_COUNT = 29;
+export const DATA_SCHEMA_MODULE_COUNT = 39;
 const preloaded: readonly unknown[] | null = requireSharesInstances()
   ? null
   : await Promise.all([
@@ -283,6 +293,16 @@ const preloaded: readonly unknown[] | null = requireSharesInstances()
       import("./leader-change-message.js"),
       import("./offset-commit-key.js"),
       import("./offset-commit-value.js"),
+      import("./share-group-current-member-assignment-key.js"),
+      import("./share-group-current-member-assignment-value.js"),
+      import("./share-group-member-metadata-key.js"),
+      import("./share-group-member-metadata-value.js"),
+      import("./share-group-metadata-key.js"),
+      import("./share-group-metadata-value.js"),
+      import("./share-group-target-assignment-member-key.js"),
+      import("./share-group-target-assignment-member-value.js"),
+      import("./share-group-target-assignment-metadata-key.js"),
+      import("./share-group-target-assignment-metadata-value.js"),
       import("./share-snapshot-key.js"),
       import("./share-snapshot-value.js"),
       import("./snapshot-footer-record.js"),

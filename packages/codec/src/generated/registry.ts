@@ -116,6 +116,16 @@ import type { KRaftVersionRecord, KRaftVersionRecordInput } from "./kraft-versio
 import type { LeaderChangeMessage, LeaderChangeMessageInput } from "./leader-change-message.js";
 import type { OffsetCommitKey, OffsetCommitKeyInput } from "./offset-commit-key.js";
 import type { OffsetCommitValue, OffsetCommitValueInput } from "./offset-commit-value.js";
+import type { ShareGroupCurrentMemberAssignmentKey, ShareGroupCurrentMemberAssignmentKeyInput } from "./share-group-current-member-assignment-key.js";
+import type { ShareGroupCurrentMemberAssignmentValue, ShareGroupCurrentMemberAssignmentValueInput } from "./share-group-current-member-assignment-value.js";
+import type { ShareGroupMemberMetadataKey, ShareGroupMemberMetadataKeyInput } from "./share-group-member-metadata-key.js";
+import type { ShareGroupMemberMetadataValue, ShareGroupMemberMetadataValueInput } from "./share-group-member-metadata-value.js";
+import type { ShareGroupMetadataKey, ShareGroupMetadataKeyInput } from "./share-group-metadata-key.js";
+import type { ShareGroupMetadataValue, ShareGroupMetadataValueInput } from "./share-group-metadata-value.js";
+import type { ShareGroupTargetAssignmentMemberKey, ShareGroupTargetAssignmentMemberKeyInput } from "./share-group-target-assignment-member-key.js";
+import type { ShareGroupTargetAssignmentMemberValue, ShareGroupTargetAssignmentMemberValueInput } from "./share-group-target-assignment-member-value.js";
+import type { ShareGroupTargetAssignmentMetadataKey, ShareGroupTargetAssignmentMetadataKeyInput } from "./share-group-target-assignment-metadata-key.js";
+import type { ShareGroupTargetAssignmentMetadataValue, ShareGroupTargetAssignmentMetadataValueInput } from "./share-group-target-assignment-metadata-value.js";
 import type { ShareSnapshotKey, ShareSnapshotKeyInput } from "./share-snapshot-key.js";
 import type { ShareSnapshotValue, ShareSnapshotValueInput } from "./share-snapshot-value.js";
 import type { SnapshotFooterRecord, SnapshotFooterRecordInput } from "./snapshot-footer-record.js";
@@ -139,7 +149,7 @@ export function loadApiModule(apiKey: number): boolean {
 }
 /** Loads every data schema's module now (consumer protocol, KRaft records, ...); see loadApiModule. */
 export function loadDataSchemaModules(): void {
-  for (let i = 95; i < 124; i++) lazyModule(i);
+  for (let i = 95; i < 134; i++) lazyModule(i);
 }
 
 /** Whether an API's codec has been used (so, where loading is lazy, loaded); for tests and diagnostics. */
@@ -557,20 +567,40 @@ export function readOffsetCommitKey(r: Reader, version: number): OffsetCommitKey
 export function writeOffsetCommitKey(w: Writer, version: number, v: OffsetCommitKeyInput): void { (lazyModule(115) as typeof import("./offset-commit-key.js")).writeOffsetCommitKey(w, version, v); }
 export function readOffsetCommitValue(r: Reader, version: number): OffsetCommitValue { return (lazyModule(116) as typeof import("./offset-commit-value.js")).readOffsetCommitValue(r, version); }
 export function writeOffsetCommitValue(w: Writer, version: number, v: OffsetCommitValueInput): void { (lazyModule(116) as typeof import("./offset-commit-value.js")).writeOffsetCommitValue(w, version, v); }
-export function readShareSnapshotKey(r: Reader, version: number): ShareSnapshotKey { return (lazyModule(117) as typeof import("./share-snapshot-key.js")).readShareSnapshotKey(r, version); }
-export function writeShareSnapshotKey(w: Writer, version: number, v: ShareSnapshotKeyInput): void { (lazyModule(117) as typeof import("./share-snapshot-key.js")).writeShareSnapshotKey(w, version, v); }
-export function readShareSnapshotValue(r: Reader, version: number): ShareSnapshotValue { return (lazyModule(118) as typeof import("./share-snapshot-value.js")).readShareSnapshotValue(r, version); }
-export function writeShareSnapshotValue(w: Writer, version: number, v: ShareSnapshotValueInput): void { (lazyModule(118) as typeof import("./share-snapshot-value.js")).writeShareSnapshotValue(w, version, v); }
-export function readSnapshotFooterRecord(r: Reader, version: number): SnapshotFooterRecord { return (lazyModule(119) as typeof import("./snapshot-footer-record.js")).readSnapshotFooterRecord(r, version); }
-export function writeSnapshotFooterRecord(w: Writer, version: number, v: SnapshotFooterRecordInput): void { (lazyModule(119) as typeof import("./snapshot-footer-record.js")).writeSnapshotFooterRecord(w, version, v); }
-export function readSnapshotHeaderRecord(r: Reader, version: number): SnapshotHeaderRecord { return (lazyModule(120) as typeof import("./snapshot-header-record.js")).readSnapshotHeaderRecord(r, version); }
-export function writeSnapshotHeaderRecord(w: Writer, version: number, v: SnapshotHeaderRecordInput): void { (lazyModule(120) as typeof import("./snapshot-header-record.js")).writeSnapshotHeaderRecord(w, version, v); }
-export function readTransactionLogKey(r: Reader, version: number): TransactionLogKey { return (lazyModule(121) as typeof import("./transaction-log-key.js")).readTransactionLogKey(r, version); }
-export function writeTransactionLogKey(w: Writer, version: number, v: TransactionLogKeyInput): void { (lazyModule(121) as typeof import("./transaction-log-key.js")).writeTransactionLogKey(w, version, v); }
-export function readTransactionLogValue(r: Reader, version: number): TransactionLogValue { return (lazyModule(122) as typeof import("./transaction-log-value.js")).readTransactionLogValue(r, version); }
-export function writeTransactionLogValue(w: Writer, version: number, v: TransactionLogValueInput): void { (lazyModule(122) as typeof import("./transaction-log-value.js")).writeTransactionLogValue(w, version, v); }
-export function readVotersRecord(r: Reader, version: number): VotersRecord { return (lazyModule(123) as typeof import("./voters-record.js")).readVotersRecord(r, version); }
-export function writeVotersRecord(w: Writer, version: number, v: VotersRecordInput): void { (lazyModule(123) as typeof import("./voters-record.js")).writeVotersRecord(w, version, v); }
+export function readShareGroupCurrentMemberAssignmentKey(r: Reader, version: number): ShareGroupCurrentMemberAssignmentKey { return (lazyModule(117) as typeof import("./share-group-current-member-assignment-key.js")).readShareGroupCurrentMemberAssignmentKey(r, version); }
+export function writeShareGroupCurrentMemberAssignmentKey(w: Writer, version: number, v: ShareGroupCurrentMemberAssignmentKeyInput): void { (lazyModule(117) as typeof import("./share-group-current-member-assignment-key.js")).writeShareGroupCurrentMemberAssignmentKey(w, version, v); }
+export function readShareGroupCurrentMemberAssignmentValue(r: Reader, version: number): ShareGroupCurrentMemberAssignmentValue { return (lazyModule(118) as typeof import("./share-group-current-member-assignment-value.js")).readShareGroupCurrentMemberAssignmentValue(r, version); }
+export function writeShareGroupCurrentMemberAssignmentValue(w: Writer, version: number, v: ShareGroupCurrentMemberAssignmentValueInput): void { (lazyModule(118) as typeof import("./share-group-current-member-assignment-value.js")).writeShareGroupCurrentMemberAssignmentValue(w, version, v); }
+export function readShareGroupMemberMetadataKey(r: Reader, version: number): ShareGroupMemberMetadataKey { return (lazyModule(119) as typeof import("./share-group-member-metadata-key.js")).readShareGroupMemberMetadataKey(r, version); }
+export function writeShareGroupMemberMetadataKey(w: Writer, version: number, v: ShareGroupMemberMetadataKeyInput): void { (lazyModule(119) as typeof import("./share-group-member-metadata-key.js")).writeShareGroupMemberMetadataKey(w, version, v); }
+export function readShareGroupMemberMetadataValue(r: Reader, version: number): ShareGroupMemberMetadataValue { return (lazyModule(120) as typeof import("./share-group-member-metadata-value.js")).readShareGroupMemberMetadataValue(r, version); }
+export function writeShareGroupMemberMetadataValue(w: Writer, version: number, v: ShareGroupMemberMetadataValueInput): void { (lazyModule(120) as typeof import("./share-group-member-metadata-value.js")).writeShareGroupMemberMetadataValue(w, version, v); }
+export function readShareGroupMetadataKey(r: Reader, version: number): ShareGroupMetadataKey { return (lazyModule(121) as typeof import("./share-group-metadata-key.js")).readShareGroupMetadataKey(r, version); }
+export function writeShareGroupMetadataKey(w: Writer, version: number, v: ShareGroupMetadataKeyInput): void { (lazyModule(121) as typeof import("./share-group-metadata-key.js")).writeShareGroupMetadataKey(w, version, v); }
+export function readShareGroupMetadataValue(r: Reader, version: number): ShareGroupMetadataValue { return (lazyModule(122) as typeof import("./share-group-metadata-value.js")).readShareGroupMetadataValue(r, version); }
+export function writeShareGroupMetadataValue(w: Writer, version: number, v: ShareGroupMetadataValueInput): void { (lazyModule(122) as typeof import("./share-group-metadata-value.js")).writeShareGroupMetadataValue(w, version, v); }
+export function readShareGroupTargetAssignmentMemberKey(r: Reader, version: number): ShareGroupTargetAssignmentMemberKey { return (lazyModule(123) as typeof import("./share-group-target-assignment-member-key.js")).readShareGroupTargetAssignmentMemberKey(r, version); }
+export function writeShareGroupTargetAssignmentMemberKey(w: Writer, version: number, v: ShareGroupTargetAssignmentMemberKeyInput): void { (lazyModule(123) as typeof import("./share-group-target-assignment-member-key.js")).writeShareGroupTargetAssignmentMemberKey(w, version, v); }
+export function readShareGroupTargetAssignmentMemberValue(r: Reader, version: number): ShareGroupTargetAssignmentMemberValue { return (lazyModule(124) as typeof import("./share-group-target-assignment-member-value.js")).readShareGroupTargetAssignmentMemberValue(r, version); }
+export function writeShareGroupTargetAssignmentMemberValue(w: Writer, version: number, v: ShareGroupTargetAssignmentMemberValueInput): void { (lazyModule(124) as typeof import("./share-group-target-assignment-member-value.js")).writeShareGroupTargetAssignmentMemberValue(w, version, v); }
+export function readShareGroupTargetAssignmentMetadataKey(r: Reader, version: number): ShareGroupTargetAssignmentMetadataKey { return (lazyModule(125) as typeof import("./share-group-target-assignment-metadata-key.js")).readShareGroupTargetAssignmentMetadataKey(r, version); }
+export function writeShareGroupTargetAssignmentMetadataKey(w: Writer, version: number, v: ShareGroupTargetAssignmentMetadataKeyInput): void { (lazyModule(125) as typeof import("./share-group-target-assignment-metadata-key.js")).writeShareGroupTargetAssignmentMetadataKey(w, version, v); }
+export function readShareGroupTargetAssignmentMetadataValue(r: Reader, version: number): ShareGroupTargetAssignmentMetadataValue { return (lazyModule(126) as typeof import("./share-group-target-assignment-metadata-value.js")).readShareGroupTargetAssignmentMetadataValue(r, version); }
+export function writeShareGroupTargetAssignmentMetadataValue(w: Writer, version: number, v: ShareGroupTargetAssignmentMetadataValueInput): void { (lazyModule(126) as typeof import("./share-group-target-assignment-metadata-value.js")).writeShareGroupTargetAssignmentMetadataValue(w, version, v); }
+export function readShareSnapshotKey(r: Reader, version: number): ShareSnapshotKey { return (lazyModule(127) as typeof import("./share-snapshot-key.js")).readShareSnapshotKey(r, version); }
+export function writeShareSnapshotKey(w: Writer, version: number, v: ShareSnapshotKeyInput): void { (lazyModule(127) as typeof import("./share-snapshot-key.js")).writeShareSnapshotKey(w, version, v); }
+export function readShareSnapshotValue(r: Reader, version: number): ShareSnapshotValue { return (lazyModule(128) as typeof import("./share-snapshot-value.js")).readShareSnapshotValue(r, version); }
+export function writeShareSnapshotValue(w: Writer, version: number, v: ShareSnapshotValueInput): void { (lazyModule(128) as typeof import("./share-snapshot-value.js")).writeShareSnapshotValue(w, version, v); }
+export function readSnapshotFooterRecord(r: Reader, version: number): SnapshotFooterRecord { return (lazyModule(129) as typeof import("./snapshot-footer-record.js")).readSnapshotFooterRecord(r, version); }
+export function writeSnapshotFooterRecord(w: Writer, version: number, v: SnapshotFooterRecordInput): void { (lazyModule(129) as typeof import("./snapshot-footer-record.js")).writeSnapshotFooterRecord(w, version, v); }
+export function readSnapshotHeaderRecord(r: Reader, version: number): SnapshotHeaderRecord { return (lazyModule(130) as typeof import("./snapshot-header-record.js")).readSnapshotHeaderRecord(r, version); }
+export function writeSnapshotHeaderRecord(w: Writer, version: number, v: SnapshotHeaderRecordInput): void { (lazyModule(130) as typeof import("./snapshot-header-record.js")).writeSnapshotHeaderRecord(w, version, v); }
+export function readTransactionLogKey(r: Reader, version: number): TransactionLogKey { return (lazyModule(131) as typeof import("./transaction-log-key.js")).readTransactionLogKey(r, version); }
+export function writeTransactionLogKey(w: Writer, version: number, v: TransactionLogKeyInput): void { (lazyModule(131) as typeof import("./transaction-log-key.js")).writeTransactionLogKey(w, version, v); }
+export function readTransactionLogValue(r: Reader, version: number): TransactionLogValue { return (lazyModule(132) as typeof import("./transaction-log-value.js")).readTransactionLogValue(r, version); }
+export function writeTransactionLogValue(w: Writer, version: number, v: TransactionLogValueInput): void { (lazyModule(132) as typeof import("./transaction-log-value.js")).writeTransactionLogValue(w, version, v); }
+export function readVotersRecord(r: Reader, version: number): VotersRecord { return (lazyModule(133) as typeof import("./voters-record.js")).readVotersRecord(r, version); }
+export function writeVotersRecord(w: Writer, version: number, v: VotersRecordInput): void { (lazyModule(133) as typeof import("./voters-record.js")).writeVotersRecord(w, version, v); }
 
 /** Kafka API keys by name. */
 export const ApiKey = {

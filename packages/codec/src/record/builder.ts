@@ -32,6 +32,7 @@ import {
   updateBatchCrc,
   writeInt64,
 } from "./batch-header.js";
+import type { RecordBatchHeader } from "./batch-header.js";
 import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from "./varint.js";
 
 export type Bytes = Buffer | string | null;
@@ -133,29 +134,55 @@ function writeRecords(buf: Buffer, prepared: Prepared[], pos: number): number {
   return pos;
 }
 
-function assemble(o: BuildRecordBatchOptions, p: Plan, codec: number, payload: Buffer | null): Buffer {
-  const recordsBytes = payload ? payload.length : p.recordsSize;
-  const buf = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + recordsBytes);
-  writeInt64(buf, o.baseOffset ?? 0, 0);
+/** The header fields a batch is written with; its length, magic and CRC-32C are computed. */
+export type RecordBatchFields = Omit<RecordBatchHeader, "batchLength" | "magic" | "crc">;
+
+/**
+ * The one writer of a RecordBatch v2: the header `h` followed by a records section of `recordsSize`
+ * bytes (encoded records, compressed when the attributes say so) that `writeSection` writes at the
+ * position given; the CRC-32C is computed last. Used by the builders here and by storage's cleaner,
+ * which rewrites a batch keeping its header fields and its records' bytes.
+ */
+export function assembleRecordBatch(h: RecordBatchFields, recordsSize: number, writeSection: (buf: Buffer, pos: number) => void): Buffer {
+  const buf = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + recordsSize);
+  writeInt64(buf, h.baseOffset, 0);
   buf.writeInt32BE(buf.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
-  buf.writeInt32BE(o.partitionLeaderEpoch ?? -1, PARTITION_LEADER_EPOCH_OFFSET);
+  buf.writeInt32BE(h.partitionLeaderEpoch, PARTITION_LEADER_EPOCH_OFFSET);
   buf.writeInt8(CURRENT_MAGIC, MAGIC_OFFSET);
+  buf.writeInt16BE(h.attributes, ATTRIBUTES_OFFSET);
+  buf.writeInt32BE(h.lastOffsetDelta, LAST_OFFSET_DELTA_OFFSET);
+  writeInt64(buf, h.baseTimestamp, BASE_TIMESTAMP_OFFSET);
+  writeInt64(buf, h.maxTimestamp, MAX_TIMESTAMP_OFFSET);
+  writeInt64(buf, h.producerId, PRODUCER_ID_OFFSET);
+  buf.writeInt16BE(h.producerEpoch, PRODUCER_EPOCH_OFFSET);
+  buf.writeInt32BE(h.baseSequence, BASE_SEQUENCE_OFFSET);
+  buf.writeInt32BE(h.recordCount, RECORDS_COUNT_OFFSET);
+  writeSection(buf, RECORD_BATCH_OVERHEAD);
+  updateBatchCrc(buf, 0);
+  return buf;
+}
+
+function assemble(o: BuildRecordBatchOptions, p: Plan, codec: number, payload: Buffer | null): Buffer {
   let attributes = codec;
   if ((o.timestampType ?? TimestampType.CreateTime) === TimestampType.LogAppendTime) attributes |= TIMESTAMP_TYPE_MASK;
   if (o.transactional) attributes |= TRANSACTIONAL_FLAG_MASK;
   if (o.control) attributes |= CONTROL_FLAG_MASK;
-  buf.writeInt16BE(attributes, ATTRIBUTES_OFFSET);
-  buf.writeInt32BE(p.prepared[p.prepared.length - 1]!.offsetDelta, LAST_OFFSET_DELTA_OFFSET);
-  writeInt64(buf, p.baseTimestamp, BASE_TIMESTAMP_OFFSET);
-  writeInt64(buf, p.maxTimestamp, MAX_TIMESTAMP_OFFSET);
-  writeInt64(buf, o.producerId ?? -1, PRODUCER_ID_OFFSET);
-  buf.writeInt16BE(o.producerEpoch ?? -1, PRODUCER_EPOCH_OFFSET);
-  buf.writeInt32BE(o.baseSequence ?? -1, BASE_SEQUENCE_OFFSET);
-  buf.writeInt32BE(p.prepared.length, RECORDS_COUNT_OFFSET);
-  if (payload) payload.copy(buf, RECORD_BATCH_OVERHEAD);
-  else writeRecords(buf, p.prepared, RECORD_BATCH_OVERHEAD);
-  updateBatchCrc(buf, 0);
-  return buf;
+  const h: RecordBatchFields = {
+    baseOffset: o.baseOffset ?? 0,
+    partitionLeaderEpoch: o.partitionLeaderEpoch ?? -1,
+    attributes,
+    lastOffsetDelta: p.prepared[p.prepared.length - 1]!.offsetDelta,
+    baseTimestamp: p.baseTimestamp,
+    maxTimestamp: p.maxTimestamp,
+    producerId: o.producerId ?? -1,
+    producerEpoch: o.producerEpoch ?? -1,
+    baseSequence: o.baseSequence ?? -1,
+    recordCount: p.prepared.length,
+  };
+  return assembleRecordBatch(h, payload ? payload.length : p.recordsSize, (buf, pos) => {
+    if (payload) payload.copy(buf, pos);
+    else writeRecords(buf, p.prepared, pos);
+  });
 }
 
 function encodeRecords(p: Plan): Buffer {

@@ -16,13 +16,17 @@ describe("LogConfig", () => {
       flushMessages: Infinity,
       flushMs: Infinity,
       messageTimestampType: "CreateTime",
+      messageTimestampBeforeMaxMs: 2 ** 63,
+      messageTimestampAfterMaxMs: 3_600_000,
+      compressionType: "producer",
+      maxMessageBytes: 1_048_588,
       maxProducerSnapshots: 2,
     });
   });
 
   it("every key of LOG_CONFIG_DEFAULTS sets a field", () => {
     for (const [key, value] of Object.entries(LOG_CONFIG_DEFAULTS)) {
-      const other = key === "cleanup.policy" ? "compact" : key === "message.timestamp.type" ? "LogAppendTime" : String(Number(value === "9223372036854775807" ? 5 : value) + 1);
+      const other = key === "cleanup.policy" ? "compact" : key === "message.timestamp.type" ? "LogAppendTime" : key === "compression.type" ? "zstd" : String(Number(value === "9223372036854775807" ? 5 : value) + 1);
       expect(parseLogConfig({ [key]: other }), key).not.toEqual(defaultLogConfig);
     }
   });

@@ -24,6 +24,13 @@ export interface LogConfig {
   flushMessages: number;
   flushMs: number;
   messageTimestampType: "CreateTime" | "LogAppendTime";
+  /** CreateTime bounds (ms) of a record's timestamp below / above the broker's clock; Kafka's Long.MAX_VALUE reads as 2^63. */
+  messageTimestampBeforeMaxMs: number;
+  messageTimestampAfterMaxMs: number;
+  /** The topic's codec for stored batches (`producer` keeps the producer's; `uncompressed` = none). */
+  compressionType: string;
+  /** The largest batch accepted (bytes, log overhead included). */
+  maxMessageBytes: number;
   /** Snapshots kept (Kafka keeps a few; we keep the newest two). */
   maxProducerSnapshots: number;
 }
@@ -45,6 +52,10 @@ export const LOG_CONFIG_DEFAULTS = {
   "flush.ms": LONG_MAX,
   "cleanup.policy": "delete",
   "message.timestamp.type": "CreateTime",
+  "message.timestamp.before.max.ms": LONG_MAX,
+  "message.timestamp.after.max.ms": "3600000",
+  "compression.type": "producer",
+  "max.message.bytes": "1048588",
 } as const;
 export type LogConfigKey = keyof typeof LOG_CONFIG_DEFAULTS;
 export const LOG_CONFIG_KEYS = Object.keys(LOG_CONFIG_DEFAULTS) as LogConfigKey[];
@@ -72,6 +83,11 @@ export function parseLogConfig(configs: Readonly<Record<string, string | null | 
       case "flush.ms": c.flushMs = num(v); break;
       case "cleanup.policy": c.cleanupPolicy = v.split(",").map((s) => s.trim()).filter((s): s is CleanupPolicy => s === "delete" || s === "compact"); break;
       case "message.timestamp.type": c.messageTimestampType = v === "LogAppendTime" ? "LogAppendTime" : "CreateTime"; break;
+      // Not clamped to Infinity: the validator prints Kafka's bounds from them (see log-validator.ts).
+      case "message.timestamp.before.max.ms": c.messageTimestampBeforeMaxMs = Number(v); break;
+      case "message.timestamp.after.max.ms": c.messageTimestampAfterMaxMs = Number(v); break;
+      case "compression.type": c.compressionType = v.trim(); break;
+      case "max.message.bytes": c.maxMessageBytes = Number(v); break;
       default: break;
     }
   }
@@ -92,5 +108,9 @@ export const defaultLogConfig: LogConfig = parseLogConfig(LOG_CONFIG_DEFAULTS, {
   flushMessages: 0,
   flushMs: 0,
   messageTimestampType: "CreateTime",
+  messageTimestampBeforeMaxMs: 0,
+  messageTimestampAfterMaxMs: 0,
+  compressionType: "",
+  maxMessageBytes: 0,
   maxProducerSnapshots: 2,
 });

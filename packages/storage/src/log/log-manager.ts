@@ -6,16 +6,20 @@
  * cleaned, `cleaner-offset-checkpoint` (checkpoint-file.ts), and
  * `<topic>-<partition>.<random>-delete/` for a partition being deleted (removed on the next start).
  *
- * Schedulers (`setInterval(...).unref()`, stopped by close): retention every
+ * Schedulers (repeating timers on `clock`, stopped by close): retention every
  * `retentionCheckIntervalMs`, flush by `flush.ms` every `flushCheckIntervalMs`, checkpoints every
- * `checkpointIntervalMs`, the cleaner every `cleanerBackoffMs`. A failure in a scheduled task is logged,
- * never thrown.
+ * `checkpointIntervalMs`, the cleaner every `cleanerBackoffMs`, producer-id expiry every
+ * `producerIdExpirationCheckIntervalMs`. A run still going when the next comes due skips that one. A
+ * failure in a scheduled task is logged, never thrown. Every "now" (these tasks, the logs' LogAppendTime
+ * and `segment.ms`) is `clock.now()`, so a ManualClock drives all of it.
  */
 import { randomBytes } from "node:crypto";
 import type { FileSystem } from "../fs/file-system.js";
 import { joinPath } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
 import { noopLogger } from "../logger.js";
+import { repeat, systemClock } from "../clock.js";
+import type { Clock, Timer } from "../clock.js";
 import { CLEANER_OFFSET_CHECKPOINT, OffsetCheckpointFile, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, tpKey } from "./checkpoint-file.js";
 import type { PartitionOffsets } from "./checkpoint-file.js";
 import { defaultLogConfig, parseLogConfig } from "./log-config.js";
@@ -24,6 +28,7 @@ import { parsePartitionDirName, partitionDirName } from "./log-files.js";
 import { UnifiedLog } from "./unified-log.js";
 import { LogCleaner } from "./log-cleaner.js";
 import { LOG_IO_CONCURRENCY, mapLimit } from "../map-limit.js";
+import type { LogStore } from "../port.js";
 
 export interface LogManagerOptions {
   fs: FileSystem;
@@ -33,7 +38,8 @@ export interface LogManagerOptions {
   defaults?: LogConfig;
   /** A topic's own configs (Kafka keys), over the defaults. */
   topicConfigs?: (topic: string) => Readonly<Record<string, string>>;
-  time?: () => number;
+  /** Time for every scheduler and log (default the system clock). */
+  clock?: Clock;
   /** Start the background schedulers (default true). */
   schedule?: boolean;
   retentionCheckIntervalMs?: number;
@@ -47,7 +53,7 @@ export interface LogManagerOptions {
   producerIdExpirationCheckIntervalMs?: number;
 }
 
-export class LogManager {
+export class LogManager implements LogStore {
   private readonly logs = new Map<string, UnifiedLog>();
   private readonly fs: FileSystem;
   readonly dataDir: string;
@@ -55,7 +61,8 @@ export class LogManager {
   private readonly defaults: LogConfig;
   private readonly topicConfigs: (topic: string) => Readonly<Record<string, string>>;
   private readonly time: () => number;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly clock: Clock;
+  private readonly timers: Timer[] = [];
   private readonly recoveryCheckpoint: OffsetCheckpointFile;
   private readonly startCheckpoint: OffsetCheckpointFile;
   private readonly cleanerCheckpoint: OffsetCheckpointFile;
@@ -70,7 +77,8 @@ export class LogManager {
     this.logger = options.logger ?? noopLogger;
     this.defaults = options.defaults ?? defaultLogConfig;
     this.topicConfigs = options.topicConfigs ?? (() => ({}));
-    this.time = options.time ?? Date.now;
+    this.clock = options.clock ?? systemClock;
+    this.time = () => this.clock.now();
     const entries = (offset: (l: UnifiedLog) => number | undefined) => () =>
       this.allLogs().flatMap((l) => {
         const o = offset(l);
@@ -143,7 +151,7 @@ export class LogManager {
       logger: this.logger,
       recoveryPoint,
       logStartOffset,
-      time: this.time,
+      clock: this.clock,
       onLogStartOffsetChange: () => {
         const durable = this.checkpointLogStartOffsets();
         durable.catch((e: unknown) => this.logger.error({ err: (e as Error).message }, "log start offset checkpoint failed"));
@@ -236,14 +244,13 @@ export class LogManager {
 
   private every(ms: number, name: string, task: () => Promise<unknown>): void {
     let running = false;
-    const t = setInterval(() => {
+    const t = repeat(this.clock, ms, () => {
       if (running || this.closed) return;
       running = true;
-      task()
+      return task()
         .catch((e: unknown) => this.logger.error({ task: name, err: (e as Error).message }, "scheduled task failed"))
         .finally(() => (running = false));
-    }, ms);
-    t.unref();
+    });
     this.timers.push(t);
   }
 
@@ -259,7 +266,7 @@ export class LogManager {
   /** Stops the schedulers, flushes and closes every log, and checkpoints (a clean shutdown). */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) t.cancel();
     await mapLimit(this.allLogs(), LOG_IO_CONCURRENCY, (log) => log.close());
     await this.checkpoint();
   }

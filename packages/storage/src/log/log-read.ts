@@ -8,10 +8,12 @@
  * batch of the oldest open transaction (or the HW), so the read stops at that batch's position in its
  * segment. READ_COMMITTED reads also return the aborted transactions overlapping what they return
  * (aborted-transactions.ts): `[]` when none, or when nothing is returned.
+ * ListOffsets (offsetForTimestamp) reads the same way.
  */
 import type { LogSegment } from "./log-segment.js";
 import type { LogSegments } from "./log-segments.js";
-import type { ReadOptions, ReadResult } from "./partition-log.js";
+import type { ReadOptions, ReadResult, TimestampAndOffset } from "./partition-log.js";
+import { ListOffsetsTimestamp } from "./partition-log.js";
 import { readBufferPool } from "./read-buffer-pool.js";
 import { collectAbortedTransactions, endOffsetOf } from "./aborted-transactions.js";
 
@@ -95,4 +97,42 @@ export async function readLog(log: ReadableLog, offset: number, options: ReadOpt
     }
   }
   return base;
+}
+
+/** Runs `fn` holding a reference on `seg` (retention or the cleaner may replace it meanwhile). */
+async function withSegment<T>(seg: LogSegment, fn: (seg: LogSegment) => Promise<T>): Promise<T> {
+  seg.acquire();
+  try {
+    return await fn(seg);
+  } finally {
+    seg.release();
+  }
+}
+
+/**
+ * ListOffsets. A timestamp >= 0: the first record (not batch) with a timestamp >= it, as Kafka (the
+ * candidate batch is decompressed and its records scanned). MAX_TIMESTAMP (KIP-734): the first record
+ * holding the largest timestamp, with its batch's leader epoch. LATEST carries `latestEpoch`.
+ */
+export async function offsetForTimestamp(log: ReadableLog, latestEpoch: number, timestamp: number): Promise<TimestampAndOffset | null> {
+  if (timestamp === ListOffsetsTimestamp.EARLIEST) return { timestamp: -1, offset: log.logStartOffset, leaderEpoch: -1 };
+  if (timestamp === ListOffsetsTimestamp.LATEST) return { timestamp: -1, offset: log.logEndOffset, leaderEpoch: latestEpoch };
+  if (timestamp === ListOffsetsTimestamp.MAX_TIMESTAMP) {
+    // The first segment with the largest max timestamp (-1 when no record has one, as in Kafka 4.4,
+    // which then answers with the first record and timestamp -1), and in it the first record holding it.
+    let best: LogSegment | null = null;
+    for (const seg of log.segments.values()) {
+      if (seg.size > 0 && (!best || seg.maxTimestampSoFar > best.maxTimestampSoFar)) best = seg;
+    }
+    if (!best) return null;
+    return withSegment(best, (seg) => seg.findRecordByTimestamp(seg.maxTimestampSoFar, Math.max(seg.baseOffset, log.logStartOffset)));
+  }
+  // Kafka 4.4: only the first segment whose largestTimestamp (the last modification when no record
+  // has a timestamp) reaches the target is searched.
+  for (const seg of log.segments.values()) {
+    if (seg.largestTimestamp < timestamp) continue;
+    if (seg.size === 0) return null;
+    return withSegment(seg, (s) => s.findRecordByTimestamp(timestamp, log.logStartOffset));
+  }
+  return null;
 }

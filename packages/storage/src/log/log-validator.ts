@@ -1,7 +1,18 @@
 /**
- * The storage side of Kafka's LogValidator: checks one append (whole RecordBatch v2 batches, CRC-32C,
- * offset deltas that match the record count, idempotent producers' sequences and epochs) and assigns
- * offsets, partition leader epoch and timestamps in place.
+ * Kafka's LogValidator (and UnifiedLog.analyzeAndValidateRecords): the one place a produced batch is
+ * checked. Two steps, both run by UnifiedLog.append:
+ *  1. analyzeAndValidateRecords, when the append arrives (synchronous, header and CRC only): per
+ *     batch, magic 2 (0/1 → UNSUPPORTED_FOR_MESSAGE_FORMAT, others → CORRUPT_MESSAGE), a length that
+ *     fits and a CRC-32C that matches (CORRUPT_MESSAGE), a record count that agrees with the last
+ *     offset delta (INVALID_RECORD), the records' max timestamp (below). From a client (Produce v3+):
+ *     exactly one batch (INVALID_RECORD), at most `max.message.bytes` (MESSAGE_TOO_LARGE), no control
+ *     batch (INVALID_RECORD). Then, for clients only, record-validator.ts when a record must be read
+ *     (compacted topic, suspect timestamps, recompression).
+ *  2. validateAndAssignOffsets, in the log's queue: idempotent producers' sequences and epochs and
+ *     transactions (ProducerStateManager), then offsets, partition leader epoch and timestamps patched
+ *     in place.
+ * Errors are data (AppendResult.error, Kafka's error names; the broker maps them to codes, with the
+ * messages Kafka 4.4's clients see).
  *
  * Timestamps, as Kafka 4.4 derives them (never trusted from the header): a CreateTime batch's max
  * timestamp is the largest of its records' (`baseTimestamp + timestampDelta`, -1 when every record
@@ -10,28 +21,19 @@
  * what is stored, indexed, rolled on, retained by and served is the records' truth. An uncompressed
  * batch is read by walking each record's length and timestamp varints; a compressed one only when its
  * header is implausible (see recordsMaxTimestamp). LogAppendTime stamps the broker's clock instead
- * and reads no record. Record-level checks that need the
- * records themselves (keys on compacted topics, CreateTime limits, recompression) are the broker's
- * (its log-validator).
+ * and reads no record.
  */
-import { CompressionError, CorruptRecordError, UnsupportedMagicError } from "@odradek/codec";
+import { CompressionError, CorruptRecordError, MAGIC_OFFSET, UnsupportedMagicError } from "@odradek/codec";
 import type { RecordBatchHeader } from "../record/batch.js";
 import { TIMESTAMP_TYPE_FLAG, compressionOf } from "../record/batch.js";
-import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, batchRecordTimestamps, readBatchHeader, setBaseOffset, setCreateTimeMaxTimestamp, setLogAppendTime, setPartitionLeaderEpoch, validateBatch } from "../record/batch.js";
+import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, batchRecordTimestamps, setBaseOffset, setCreateTimeMaxTimestamp, setLogAppendTime, setPartitionLeaderEpoch, validateBatch } from "../record/batch.js";
 import type { LogConfig } from "./log-config.js";
 import type { AppendedBatch } from "./log-segment.js";
 import { isControl } from "../record/batch.js";
 import { readEndTxnMarker } from "../record/control.js";
 import { ProducerStateManager } from "./producer-state-manager.js";
 import type { EndTxnMarker, ProducerStateEntry } from "./producer-state-manager.js";
-import type { AppendOptions, AppendResult } from "./partition-log.js";
-
-/** The header of a batch that must lie whole within `buf` (its CRC already checked by the caller). */
-function readWholeBatchHeader(buf: Buffer, pos: number): RecordBatchHeader {
-  const h = readBatchHeader(buf, pos);
-  if (pos + LOG_OVERHEAD + h.batchLength > buf.length) throw new CorruptRecordError(`record batch at ${pos} overruns its buffer of ${buf.length} bytes`);
-  return h;
-}
+import type { AppendError, AppendOptions, AppendOrigin, AppendResult, KafkaErrorName } from "./partition-log.js";
 
 /**
  * A CreateTime batch's max timestamp as Kafka's validator derives it. Records of a batch flagged
@@ -54,10 +56,64 @@ function recordsMaxTimestamp(records: Buffer, h: RecordBatchHeader, pos: number)
 export interface ValidationContext {
   readonly producerState: ProducerStateManager;
   readonly logStartOffset: number;
-  readonly messageTimestampType: LogConfig["messageTimestampType"];
+  readonly config: LogConfig;
   /** `<topic>-<partition>`, for messages. */
   readonly name: string;
   now(): number;
+}
+
+/** An append whose batches passed step 1, offsets not yet assigned. */
+export interface CheckedAppend {
+  records: Buffer;
+  headers: RecordBatchHeader[];
+  /** Per batch, where it starts in `records`. */
+  positions: number[];
+  /** Per batch, the records' max timestamp (CreateTime topics; empty under LogAppendTime). */
+  recordTimestamps: number[];
+}
+
+export type Rejection = { error: AppendError | KafkaErrorName; errorMessage?: string };
+
+/**
+ * Step 1 for one append: the checks of the header comment in Kafka 4.4's order (a client's batch:
+ * shape, size, CRC, counts, control flag), returning the batches' headers or the rejection.
+ */
+export function analyzeAndValidateRecords(records: Buffer, origin: AppendOrigin, config: LogConfig, name: string): CheckedAppend | Rejection {
+  const reject = (error: AppendError, errorMessage: string): Rejection => ({ error, errorMessage });
+  const client = origin === "client";
+  const headers: RecordBatchHeader[] = [];
+  const positions: number[] = [];
+  const recordTimestamps: number[] = [];
+  let pos = 0;
+  try {
+    do {
+      const left = records.length - pos;
+      if (left <= MAGIC_OFFSET) return reject("CORRUPT_MESSAGE", "records are missing or shorter than a batch header");
+      const magic = records.readInt8(pos + MAGIC_OFFSET);
+      if (magic === 0 || magic === 1) return reject("UNSUPPORTED_FOR_MESSAGE_FORMAT", `magic ${magic} is not supported`);
+      if (magic !== 2) return reject("CORRUPT_MESSAGE", `unknown magic ${magic}`);
+      if (left < RECORD_BATCH_OVERHEAD) return reject("CORRUPT_MESSAGE", "record batch shorter than its header");
+      const size = LOG_OVERHEAD + records.readInt32BE(pos + 8);
+      if (size < RECORD_BATCH_OVERHEAD || size > left) return reject("CORRUPT_MESSAGE", "record batch length does not fit");
+      if (client && size !== left) return reject("INVALID_RECORD", "Produce requests with version 3 and above may contain exactly one record batch");
+      if (client && size > config.maxMessageBytes) return reject("MESSAGE_TOO_LARGE", `The record batch of ${size} bytes exceeds max.message.bytes ${config.maxMessageBytes}`);
+      const h = validateBatch(records, pos);
+      if (h.recordCount <= 0 || h.lastOffsetDelta !== h.recordCount - 1) return reject("INVALID_RECORD", "record batch holds no records or its last offset delta does not match its count");
+      // Kafka's LogValidator.validateBatch for AppendOrigin.CLIENT (InvalidRecordException).
+      if (client && isControl(h.attributes)) return reject("INVALID_RECORD", `Clients are not allowed to write control records in topic partition ${name}`);
+      headers.push(h);
+      positions.push(pos);
+      pos += size;
+    } while (pos < records.length);
+    if (config.messageTimestampType !== "LogAppendTime") {
+      for (let k = 0; k < headers.length; k++) recordTimestamps[k] = recordsMaxTimestamp(records, headers[k]!, positions[k]!);
+    }
+  } catch (e) {
+    if (e instanceof UnsupportedMagicError) return reject("UNSUPPORTED_FOR_MESSAGE_FORMAT", e.message);
+    if (e instanceof CorruptRecordError || e instanceof CompressionError) return reject("CORRUPT_MESSAGE", e.message);
+    throw e;
+  }
+  return { records, headers, positions, recordTimestamps };
 }
 
 /** An accepted append with its offsets assigned in place, not yet written. */
@@ -80,48 +136,19 @@ export interface ValidatedAppend {
 }
 
 /**
- * Kafka's LogValidator and analyzeAndValidateProducerState for one append whose first offset is
- * `next`, seeing the producer updates of the earlier appends of its group (`producers`): the result
- * to answer with, or the batches with offsets assigned in place.
+ * Step 2, Kafka's analyzeAndValidateProducerState and offset assignment for one checked append whose
+ * first offset is `next`, seeing the producer updates of the earlier appends of its group
+ * (`producers`): the result to answer with, or the batches with offsets assigned in place.
  */
 export function validateAndAssignOffsets(
-  records: Buffer,
+  checked: CheckedAppend,
   options: AppendOptions,
   next: number,
   producers: ReadonlyMap<number, ProducerStateEntry>,
   log: ValidationContext,
 ): AppendResult | ValidatedAppend {
   const rejected = (error: AppendResult["error"], errorMessage: string): AppendResult => ({ baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: log.logStartOffset, error, errorMessage });
-  // Validate (LogValidator): whole v2 batches, CRC, consistent offsets delta.
-  const headers: RecordBatchHeader[] = [];
-  const positions: number[] = [];
-  /** Per batch, the records' max timestamp (CreateTime). */
-  const recordTimestamps: number[] = [];
-  let pos = 0;
-  try {
-    if (records.length === 0) return rejected("INVALID_RECORD", "no record batches");
-    while (pos < records.length) {
-      if (records.length - pos < RECORD_BATCH_OVERHEAD) throw new CorruptRecordError(`truncated record batch at ${pos}`);
-      const h = options.crcChecked ? readWholeBatchHeader(records, pos) : validateBatch(records, pos);
-      if (h.recordCount === 0 || h.lastOffsetDelta !== h.recordCount - 1) {
-        return rejected("INVALID_RECORD", `batch at ${pos} has ${h.recordCount} records and last offset delta ${h.lastOffsetDelta}`);
-      }
-      // Kafka's LogValidator.validateBatch for AppendOrigin.CLIENT (InvalidRecordException).
-      if (isControl(h.attributes) && (options.origin ?? "client") === "client") {
-        return rejected("INVALID_RECORD", `Clients are not allowed to write control records in topic partition ${log.name}`);
-      }
-      headers.push(h);
-      positions.push(pos);
-      pos += h.batchLength + LOG_OVERHEAD;
-    }
-    if (log.messageTimestampType !== "LogAppendTime") {
-      for (let k = 0; k < headers.length; k++) recordTimestamps[k] = recordsMaxTimestamp(records, headers[k]!, positions[k]!);
-    }
-  } catch (e) {
-    if (e instanceof UnsupportedMagicError) return rejected("UNSUPPORTED_FOR_MESSAGE_FORMAT", e.message);
-    if (e instanceof CorruptRecordError || e instanceof CompressionError) return rejected("CORRUPT_MESSAGE", e.message);
-    throw e;
-  }
+  const { records, headers, positions, recordTimestamps } = checked;
   // Producer state on the offsets about to be assigned.
   const firstOffset = next;
   let pending: Map<number, ProducerStateEntry> | null = null;
@@ -152,7 +179,7 @@ export function validateAndAssignOffsets(
     next += h.lastOffsetDelta + 1;
   }
   // Assign offsets in place.
-  const logAppendTime = log.messageTimestampType === "LogAppendTime" ? (options.nowMs ?? log.now()) : -1;
+  const logAppendTime = log.config.messageTimestampType === "LogAppendTime" ? (options.nowMs ?? log.now()) : -1;
   const epoch = options.leaderEpoch ?? 0;
   const batches: AppendedBatch[] = [];
   let count = 0;
@@ -166,7 +193,7 @@ export function validateAndAssignOffsets(
       setLogAppendTime(records, p, logAppendTime);
       h.maxTimestamp = logAppendTime;
     } else {
-      const ts = recordTimestamps[k]!;
+      const ts = recordTimestamps[k] ?? recordsMaxTimestamp(records, h, p); // the topic left LogAppendTime meanwhile
       if (setCreateTimeMaxTimestamp(records, p, ts)) {
         h.maxTimestamp = ts;
         h.attributes &= ~TIMESTAMP_TYPE_FLAG;

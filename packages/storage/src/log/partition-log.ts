@@ -1,32 +1,54 @@
 /**
- * PartitionLog: the small interface the broker sees for one partition's log. The file-based
- * implementation is UnifiedLog; a PostgreSQL backend is to implement the same interface.
+ * PartitionLog: the small interface the broker sees for one partition's log (part of the storage
+ * port, port.ts). The file-based implementation is UnifiedLog; a PostgreSQL backend is to implement
+ * the same interface.
  *
  * Offsets, timestamps and producer ids are JS numbers (exact within 2^53, as in the codec).
  * Outcomes a client causes are data (`error` with Kafka's error names); disk faults throw
  * KafkaStorageError (Kafka's KAFKA_STORAGE_ERROR) and leave everything acknowledged intact.
  */
+import type { ErrorCode } from "@odradek/codec";
 import type { ProducerError } from "./producer-state-manager.js";
+import type { RecordError, RecordValidationError } from "./record-validator.js";
+
+export type { RecordError };
+
+/**
+ * Kafka's AppendOrigin: "client" is a Produce request (v3+): exactly one batch, no control batch,
+ * `max.message.bytes`, and the record checks of record-validator.ts; "coordinator" is an internal
+ * writer (markers, the coordinators' own logs), checked for shape, CRC and producer state only.
+ */
+export type AppendOrigin = "client" | "coordinator";
+
+/** Kafka's error names (the codec's generated table). */
+export type KafkaErrorName = keyof typeof ErrorCode;
+
+/**
+ * Asked once per transactional data batch of a client's append after its checks, before producer
+ * state and offsets (Kafka's transaction verification, KIP-890): null admits it, else the append
+ * fails with the error given.
+ */
+export type TransactionVerifier = (batch: { producerId: number; producerEpoch: number }) => Promise<{ error: KafkaErrorName; errorMessage?: string } | null>;
 
 export interface AppendOptions {
   /** Written into each batch's partitionLeaderEpoch (default 0). */
   leaderEpoch?: number;
   /** Check idempotent producers' sequences and epochs (default true). */
   producerCheck?: boolean;
-  /** Every batch's CRC-32C was checked by the caller (the broker's Produce): not computed again. */
-  crcChecked?: boolean;
   /** Clock override for LogAppendTime and segment.ms (tests). */
   nowMs?: number;
-  /**
-   * Kafka's AppendOrigin: "client" (Produce; the default) may not write control batches
-   * (INVALID_RECORD, as Kafka's LogValidator); "coordinator" is an internal writer (markers, the
-   * coordinators' own logs).
-   */
-  origin?: "client" | "coordinator";
+  /** Default "client". */
+  origin?: AppendOrigin;
+  /** Transactional data batches of a client's append are admitted only when this says so (see TransactionVerifier). */
+  verifyTransaction?: TransactionVerifier;
 }
 
-/** ProducerError includes INVALID_TXN_STATE and TRANSACTION_COORDINATOR_FENCED (transactions). */
-export type AppendError = ProducerError | "CORRUPT_MESSAGE" | "UNSUPPORTED_FOR_MESSAGE_FORMAT" | "INVALID_RECORD";
+/**
+ * What the log itself rejects: ProducerError (sequences, epochs, INVALID_TXN_STATE,
+ * TRANSACTION_COORDINATOR_FENCED), the batch checks of log-validator.ts and the record checks of
+ * record-validator.ts. A TransactionVerifier may add any other Kafka error.
+ */
+export type AppendError = ProducerError | RecordValidationError | "UNSUPPORTED_FOR_MESSAGE_FORMAT";
 
 /** What the transaction coordinator writes to end a transaction on a partition (WriteTxnMarkers). */
 export interface TxnMarker {
@@ -65,8 +87,13 @@ export interface AppendResult {
   logStartOffset: number;
   /** Set when the (single) batch repeats one of the producer's last 5: nothing was appended. */
   duplicateOf?: { firstOffset: number; lastOffset: number };
-  error?: AppendError;
+  error?: AppendError | KafkaErrorName;
   errorMessage?: string;
+  /**
+   * Set (possibly empty) when the record checks of record-validator.ts failed: Produce v8+'s
+   * `recordErrors` (KIP-467), answered with the log start offset as Kafka's RecordValidationException.
+   */
+  recordErrors?: RecordError[];
 }
 
 /** A byte range of a segment file, for a sendfile-like send path; valid until `release()`. */
@@ -129,7 +156,13 @@ export interface PartitionLog {
   readonly highWatermark: number;
   /** min(first offset of the oldest open transaction, high watermark). */
   readonly lastStableOffset: number;
-  /** Appends whole v2 batches (the buffer is taken over: offsets are patched in place). */
+  /** Bytes the log takes in its store (DescribeLogDirs' partition size). */
+  readonly sizeInBytes: number;
+  /**
+   * Appends whole v2 batches (the buffer is taken over: offsets are patched in place). The log is the
+   * one place they are validated (Kafka's LogValidator; see AppendOrigin for what each origin gets):
+   * a rejection is data (`error`, Kafka's name), nothing of it appended.
+   */
   append(records: Buffer, options?: AppendOptions): Promise<AppendResult>;
   /**
    * Writes one COMMIT or ABORT marker (a control batch, origin "coordinator") for the producer,

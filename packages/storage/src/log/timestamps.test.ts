@@ -13,6 +13,7 @@ import { UnifiedLog } from "./unified-log.js";
 import { defaultLogConfig } from "./log-config.js";
 import type { LogConfig } from "./log-config.js";
 import { validateBatch } from "../record/batch.js";
+import { systemClock } from "../clock.js";
 
 const DAY = 24 * 3600 * 1000;
 const OLD = 1_483_228_800_000; // 2017-01-01
@@ -40,7 +41,7 @@ describe.each(fsFactories)("timestamps as Kafka 4.4 ($name fs)", (factory) => {
   });
   afterEach(() => cleanup());
   const open = (config: Partial<LogConfig> = {}) =>
-    UnifiedLog.open({ fs, dir: `${root}/t-0`, topic: "t", partition: 0, config: { ...defaultLogConfig, ...config }, time: () => clock });
+    UnifiedLog.open({ fs, dir: `${root}/t-0`, topic: "t", partition: 0, config: { ...defaultLogConfig, ...config }, clock: { ...systemClock, now: () => clock } });
   const storedMax = async (log: UnifiedLog, offset: number) => validateBatch((await log.read(offset, { maxBytes: 1 })).records[0]!, 0).maxTimestamp;
 
   it("librdkafka batches (records -1, header 0): stored with max -1, one segment for a week, kept by retention", async () => {

@@ -194,9 +194,11 @@ describe.each(fsFactories)("UnifiedLog conformance ($name fs)", (factory) => {
     await again.close();
   });
 
-  it("accepts a multi-batch append", async () => {
+  it("accepts a multi-batch append from a coordinator, not from a client (Produce v3+: one batch)", async () => {
     const log = await open();
-    const r = await log.append(Buffer.concat([batchOf(2), buildRecordBatch([{ key: "a", value: "b" }])]));
+    const two = () => Buffer.concat([batchOf(2), buildRecordBatch([{ key: "a", value: "b" }])]);
+    expect(await log.append(two())).toMatchObject({ error: "INVALID_RECORD", errorMessage: "Produce requests with version 3 and above may contain exactly one record batch" });
+    const r = await log.append(two(), { origin: "coordinator" });
     expect(r).toMatchObject({ baseOffset: 0, lastOffset: 2 });
     await log.close();
   });

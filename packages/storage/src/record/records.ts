@@ -7,13 +7,15 @@
  * The codec's own record decoder returns decoded records; the cleaner needs each record's verbatim
  * bytes (to rebuild a batch re-encoding only the timestamp delta), hence this small reader.
  * Compressed batches are decompressed with the codec's async `decompress` (gzip and snappy off the
- * event loop; lz4 and zstd decode on it, about 1 ms per MiB of a batch). `buildRecordBatch` here is
- * a test/benchmark shortcut (the codec's `buildRecordBatch` is the full builder).
+ * event loop; lz4 and zstd decode on it, about 1 ms per MiB of a batch). Batches are written by the
+ * codec only (`assembleRecordBatch`, `buildRecordBatch`); `buildRecordBatch` here is a test shortcut
+ * over the codec's with defaults (uncompressed, attribute bits as given).
  */
-import { compress, CorruptRecordError, decompress, readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from "@odradek/codec";
-import type { Cursor } from "@odradek/codec";
+import { assembleRecordBatch, buildRecordBatch as buildBatch, compress, CONTROL_FLAG_MASK, CorruptRecordError, decompress, readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, TimestampType, TRANSACTIONAL_FLAG_MASK, writeVarint, writeVarlong } from "@odradek/codec";
+import type { Cursor, RecordBatchFields } from "@odradek/codec";
 import type { RecordBatchHeader } from "./batch.js";
-import { COMPRESSION_MASK, compressionOf, DELETE_HORIZON_FLAG, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, TIMESTAMP_TYPE_FLAG, updateBatchCrc, writeInt64 } from "./batch.js";
+import { COMPRESSION_MASK, compressionOf, DELETE_HORIZON_FLAG, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, TIMESTAMP_TYPE_FLAG } from "./batch.js";
+import { systemClock } from "../clock.js";
 
 export interface RecordView {
   offsetDelta: number;
@@ -79,7 +81,7 @@ export async function rebuildBatch(h: RecordBatchHeader, kept: readonly RecordVi
   const base = { baseOffset: h.baseOffset, partitionLeaderEpoch: h.partitionLeaderEpoch, lastOffsetDelta: h.lastOffsetDelta, producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence };
   if (kept.length === 0) {
     const attributes = h.attributes & ~(COMPRESSION_MASK | DELETE_HORIZON_FLAG);
-    return assembleBatch({ ...base, attributes, baseTimestamp: h.maxTimestamp, maxTimestamp: h.maxTimestamp }, []);
+    return writeBatch({ ...base, attributes, baseTimestamp: h.maxTimestamp, maxTimestamp: h.maxTimestamp, recordCount: 0 }, EMPTY);
   }
   const stamps = kept.map((r) => recordTimestamp(h, r));
   const baseTimestamp = deleteHorizonMs >= 0 ? deleteHorizonMs : stamps[0]!;
@@ -104,8 +106,13 @@ export async function rebuildBatch(h: RecordBatchHeader, kept: readonly RecordVi
   const section = codec === 0 ? raw : await compress(codec, raw);
   let attributes = h.attributes & ~DELETE_HORIZON_FLAG;
   if (deleteHorizonMs >= 0) attributes |= DELETE_HORIZON_FLAG;
-  return assembleBatch({ ...base, attributes, baseTimestamp, maxTimestamp }, [section], kept.length);
+  return writeBatch({ ...base, attributes, baseTimestamp, maxTimestamp, recordCount: kept.length }, section);
 }
+
+const EMPTY = Buffer.alloc(0);
+
+/** A batch of header `h` and records section `section` (the codec's writer). */
+const writeBatch = (h: RecordBatchFields, section: Buffer): Buffer => assembleRecordBatch(h, section.length, (buf, pos) => section.copy(buf, pos));
 
 export interface SimpleRecord {
   key?: Buffer | string | null;
@@ -116,86 +123,29 @@ export interface SimpleRecord {
 export interface BuildBatchOptions {
   baseOffset?: number;
   partitionLeaderEpoch?: number;
-  /** Attribute bits (compression must be 0 here: this builder does not compress). */
+  /** Attribute bits: transactional (0x10), control (0x20), LogAppendTime (0x08); no compression here. */
   attributes?: number;
   producerId?: number;
   producerEpoch?: number;
   baseSequence?: number;
+  /** The base timestamp; default the first record's, else the system clock. */
   timestamp?: number;
 }
 
-const toBuf = (v: Buffer | string | null | undefined): Buffer | null => (v == null ? null : typeof v === "string" ? Buffer.from(v) : v);
-
-/** Encodes one record (length-prefixed) with the given deltas. */
-export function encodeRecord(r: SimpleRecord, offsetDelta: number, timestampDelta: number): Buffer {
-  const key = toBuf(r.key);
-  const value = toBuf(r.value);
-  const bodyLen =
-    1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta) + sizeOfVarint(key ? key.length : -1) + (key?.length ?? 0) + sizeOfVarint(value ? value.length : -1) + (value?.length ?? 0) + sizeOfVarint(0);
-  const out = Buffer.alloc(sizeOfVarint(bodyLen) + bodyLen);
-  let p = writeVarint(out, bodyLen, 0);
-  out[p++] = 0;
-  p = writeVarlong(out, timestampDelta, p);
-  p = writeVarint(out, offsetDelta, p);
-  p = writeVarint(out, key ? key.length : -1, p);
-  if (key) p += key.copy(out, p);
-  p = writeVarint(out, value ? value.length : -1, p);
-  if (value) p += value.copy(out, p);
-  writeVarint(out, 0, p);
-  return out;
-}
-
-/**
- * Builds an uncompressed v2 batch from already-encoded records (`encodeRecord`), with the header fields
- * given; recomputes the CRC. Used by the cleaner to rewrite a batch keeping its base offset and
- * lastOffsetDelta (records keep their offset deltas, so offsets are preserved).
- */
-export function assembleBatch(
-  header: { baseOffset: number; partitionLeaderEpoch: number; attributes: number; lastOffsetDelta: number; baseTimestamp: number; maxTimestamp: number; producerId: number; producerEpoch: number; baseSequence: number },
-  records: readonly Buffer[],
-  recordCount = records.length,
-): Buffer {
-  const size = RECORD_BATCH_OVERHEAD + records.reduce((n, r) => n + r.length, 0);
-  const b = Buffer.alloc(size);
-  writeInt64(b, header.baseOffset, 0);
-  b.writeInt32BE(size - 12, 8);
-  b.writeInt32BE(header.partitionLeaderEpoch, 12);
-  b.writeInt8(2, 16);
-  b.writeInt16BE(header.attributes, 21);
-  b.writeInt32BE(header.lastOffsetDelta, 23);
-  writeInt64(b, header.baseTimestamp, 27);
-  writeInt64(b, header.maxTimestamp, 35);
-  writeInt64(b, header.producerId, 43);
-  b.writeInt16BE(header.producerEpoch, 51);
-  b.writeInt32BE(header.baseSequence, 53);
-  b.writeInt32BE(recordCount, 57);
-  let p = RECORD_BATCH_OVERHEAD;
-  for (const r of records) p += r.copy(b, p);
-  updateBatchCrc(b, 0);
-  return b;
-}
-
-/** A valid uncompressed v2 batch of `records` (timestamps default to `options.timestamp` or Date.now()). */
+/** An uncompressed v2 batch of `records` through the codec's builder (a test shortcut: optional keys and values, attribute bits). */
 export function buildRecordBatch(records: readonly SimpleRecord[], options: BuildBatchOptions = {}): Buffer {
-  const base = options.timestamp ?? records[0]?.timestamp ?? Date.now();
-  let max = base;
-  const encoded = records.map((r, i) => {
-    const ts = r.timestamp ?? base;
-    if (ts > max) max = ts;
-    return encodeRecord(r, i, ts - base);
+  const attributes = options.attributes ?? 0;
+  const baseTimestamp = options.timestamp ?? records[0]?.timestamp ?? systemClock.now();
+  return buildBatch({
+    records: records.map((r) => ({ key: r.key ?? null, value: r.value ?? null, timestamp: r.timestamp ?? baseTimestamp })),
+    baseTimestamp,
+    ...(options.baseOffset === undefined ? {} : { baseOffset: options.baseOffset }),
+    ...(options.partitionLeaderEpoch === undefined ? {} : { partitionLeaderEpoch: options.partitionLeaderEpoch }),
+    producerId: options.producerId ?? -1,
+    producerEpoch: options.producerEpoch ?? -1,
+    baseSequence: options.baseSequence ?? -1,
+    transactional: (attributes & TRANSACTIONAL_FLAG_MASK) !== 0,
+    control: (attributes & CONTROL_FLAG_MASK) !== 0,
+    timestampType: attributes & TIMESTAMP_TYPE_FLAG ? TimestampType.LogAppendTime : TimestampType.CreateTime,
   });
-  return assembleBatch(
-    {
-      baseOffset: options.baseOffset ?? 0,
-      partitionLeaderEpoch: options.partitionLeaderEpoch ?? -1,
-      attributes: options.attributes ?? 0,
-      lastOffsetDelta: Math.max(0, records.length - 1),
-      baseTimestamp: base,
-      maxTimestamp: max,
-      producerId: options.producerId ?? -1,
-      producerEpoch: options.producerEpoch ?? -1,
-      baseSequence: options.baseSequence ?? -1,
-    },
-    encoded,
-  );
 }

@@ -30,6 +30,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *                                   count 2) and every record is accepted.
  * share-release-archive             one record released 5 times (delivery counts 1..5) is archived: a
  *                                   record produced after it is delivered, it never again.
+ * share-read-committed              share.isolation.level=read_committed (group config): a transactional
+ *                                   producer commits 100 records, aborts 50, leaves 20 open, then 10
+ *                                   plain records follow: the 100 are delivered, nothing past the open
+ *                                   transaction for 3 s; after its commit the 20 and the 10; the aborted
+ *                                   50 never; each record once.
+ * share-record-limit                share.acquire.mode=record_limit, max.poll.records=7: 100 records
+ *                                   produced in few batches; no poll returns more than 7 records (the
+ *                                   broker splits batches at the limit), every record once.
  * </pre>
  * Sub-commands used by the scenarios and by test-compat/share-crash/run.mjs (child JVMs):
  * {@code share-hold --group G} (acquire one poll's records, print "H partition:offset" each and
@@ -269,6 +277,78 @@ final class ShareScenarios {
     System.out.println("share-group offsets " + describeOffsets(group));
   }
 
+  static void readCommitted() throws Exception {
+    String group = T + "-share";
+    setup(T, 1, group);
+    try (Admin a = admin()) {
+      a.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group),
+          List.of(new AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry("share.isolation.level", "read_committed"), AlterConfigOp.OpType.SET)))).all().get();
+    }
+    Map<String, Object> pc = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, B, ProducerConfig.TRANSACTIONAL_ID_CONFIG, T + "-txn",
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    Map<String, Integer> seen = new ConcurrentHashMap<>();
+    try (KafkaProducer<byte[], byte[]> tx = new KafkaProducer<>(pc); KafkaShareConsumer<byte[], byte[]> k = consumer(group, false, Map.of())) {
+      tx.initTransactions();
+      for (String[] t : new String[][] {{"c", "100", "commit"}, {"a", "50", "abort"}, {"o", "20", "open"}}) {
+        tx.beginTransaction();
+        for (int i = 0; i < Integer.parseInt(t[1]); i++) tx.send(new ProducerRecord<>(T, 0, null, (t[0] + i).getBytes(StandardCharsets.UTF_8)));
+        tx.flush();
+        if (t[2].equals("commit")) tx.commitTransaction();
+        else if (t[2].equals("abort")) tx.abortTransaction();
+      }
+      produce(T, 10, 1); // "v0".."v9", past the open transaction
+      k.subscribe(List.of(T));
+      Runnable poll = () -> {
+        for (ConsumerRecord<byte[], byte[]> r : k.poll(Duration.ofMillis(200))) seen.merge(new String(r.value(), StandardCharsets.UTF_8), 1, Integer::sum);
+      };
+      long end = System.currentTimeMillis() + 30_000;
+      while (seen.size() < 100 && System.currentTimeMillis() < end) poll.run();
+      long quiet = System.currentTimeMillis() + 3_000;
+      while (System.currentTimeMillis() < quiet) poll.run();
+      Set<String> first = new TreeSet<>(seen.keySet());
+      check(first.size() == 100 && first.stream().allMatch(v -> v.startsWith("c")), "before the commit expected c0..c99 only, got " + first.size() + ": " + first.stream().filter(v -> !v.startsWith("c")).limit(10).toList());
+      tx.commitTransaction();
+      end = System.currentTimeMillis() + 30_000;
+      while (seen.size() < 130 && System.currentTimeMillis() < end) poll.run();
+      quiet = System.currentTimeMillis() + 1_000;
+      while (System.currentTimeMillis() < quiet) poll.run();
+      k.commitSync(Duration.ofSeconds(10));
+    }
+    long aborted = seen.keySet().stream().filter(v -> v.startsWith("a")).count();
+    long twice = seen.values().stream().filter(n -> n > 1).count();
+    System.out.println("delivered " + seen.size() + " distinct records, " + aborted + " of the aborted transaction, " + twice + " more than once");
+    check(aborted == 0 && twice == 0 && seen.size() == 130, "expected the 130 committed or plain records once each");
+  }
+
+  static void recordLimit() throws Exception {
+    String group = T + "-share";
+    setup(T, 1, group);
+    Map<String, Object> p = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, B, ProducerConfig.LINGER_MS_CONFIG, 200,
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    try (KafkaProducer<byte[], byte[]> pr = new KafkaProducer<>(p)) {
+      for (int i = 0; i < 100; i++) pr.send(new ProducerRecord<>(T, 0, null, ("v" + i).getBytes(StandardCharsets.UTF_8)));
+      pr.flush();
+    }
+    Map<Long, Integer> seen = new TreeMap<>();
+    int largest = 0;
+    try (KafkaShareConsumer<byte[], byte[]> k = consumer(group, true, Map.of("share.acquire.mode", "record_limit", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 7))) {
+      k.subscribe(List.of(T));
+      long end = System.currentTimeMillis() + 60_000;
+      while (seen.size() < 100 && System.currentTimeMillis() < end) {
+        ConsumerRecords<byte[], byte[]> rs = k.poll(Duration.ofMillis(200));
+        largest = Math.max(largest, rs.count());
+        for (ConsumerRecord<byte[], byte[]> r : rs) {
+          seen.merge(r.offset(), 1, Integer::sum);
+          k.acknowledge(r, AcknowledgeType.ACCEPT);
+        }
+        k.commitSync(Duration.ofSeconds(10));
+      }
+    }
+    long twice = seen.values().stream().filter(n -> n > 1).count();
+    System.out.println("delivered " + seen.size() + " records, largest poll " + largest + ", " + twice + " more than once");
+    check(seen.size() == 100 && twice == 0 && largest <= 7, "expected offsets 0..99 once each in polls of at most 7");
+  }
+
   /** Child of share-crash/run.mjs: one line per delivery, implicit acknowledgement, until stopFile exists. */
   static void logDeliveries(String group, java.nio.file.Path stopFile) throws Exception {
     PrintStream o = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
@@ -299,6 +379,8 @@ final class ShareScenarios {
       case "share-explicit" -> exactlyOnce(true);
       case "share-consumer-kill" -> consumerKill();
       case "share-release-archive" -> releaseArchive();
+      case "share-read-committed" -> readCommitted();
+      case "share-record-limit" -> recordLimit();
       case "share-hold" -> hold(opts.get("--group"));
       case "share-produce" -> { setup(T, 2, opts.get("--group")); produce(T, Integer.parseInt(opts.get("--count")), 2); }
       case "share-log" -> logDeliveries(opts.get("--group"), java.nio.file.Path.of(opts.get("--stop-file")));

@@ -1,5 +1,7 @@
 /**
- * The part of Kafka's LogValidator that needs the records inside a batch, and recompression.
+ * The part of Kafka's LogValidator that needs the records inside a batch, and recompression; run by
+ * UnifiedLog.append for appends from clients (AppendOrigin "client") before they queue, on batches
+ * log-validator.ts has already checked (whole, CRC-32C, counts).
  *
  * When it runs (the rest of the time the batch is stored as sent, untouched: the produce hot path
  * treats batches as opaque bytes, STYLE 8, where Kafka also reads every compressed batch):
@@ -27,7 +29,6 @@
 import {
   CompressionCodec,
   CorruptRecordError,
-  ErrorCode,
   TimestampType,
   batchRecordTimestamps,
   buildRecordBatchAsync,
@@ -37,6 +38,7 @@ import {
   timestampType,
 } from "@odradek/codec";
 import type { KafkaRecord, RecordBatchHeader } from "@odradek/codec";
+import type { LogConfig } from "./log-config.js";
 
 const CODEC_BY_NAME: Record<string, number> = {
   uncompressed: CompressionCodec.none,
@@ -46,16 +48,29 @@ const CODEC_BY_NAME: Record<string, number> = {
   zstd: CompressionCodec.zstd,
 };
 
+/** What the record checks read: the log's config as of the append, and the clock. */
 export interface ValidationPolicy {
   compacted: boolean;
   /** The topic's `compression.type`. */
   compressionType: string;
-  /** CreateTime limits in ms (Infinity = none); ignored for LogAppendTime topics. */
+  /** CreateTime limits in ms; ignored for LogAppendTime topics. */
   timestampBeforeMaxMs: number;
   timestampAfterMaxMs: number;
   logAppendTime: boolean;
   maxMessageBytes: number;
   nowMs: number;
+}
+
+export function validationPolicy(config: LogConfig, nowMs: number): ValidationPolicy {
+  return {
+    compacted: config.cleanupPolicy.includes("compact"),
+    compressionType: config.compressionType,
+    timestampBeforeMaxMs: config.messageTimestampBeforeMaxMs,
+    timestampAfterMaxMs: config.messageTimestampAfterMaxMs,
+    logAppendTime: config.messageTimestampType === "LogAppendTime",
+    maxMessageBytes: config.maxMessageBytes,
+    nowMs,
+  };
 }
 
 /** One rejected record of a batch, as Produce v8+ reports it. */
@@ -64,7 +79,9 @@ export interface RecordError {
   batchIndexErrorMessage: string;
 }
 
-export type Validated = { batch: Buffer } | { errorCode: number; message: string; recordErrors?: RecordError[] };
+/** The batch to store (the one given or its recompressed copy), or the append's error (Kafka's name). */
+export type Validated = { batch: Buffer } | { error: RecordValidationError; message: string; recordErrors?: RecordError[] };
+export type RecordValidationError = "INVALID_TIMESTAMP" | "INVALID_RECORD" | "CORRUPT_MESSAGE" | "MESSAGE_TOO_LARGE";
 
 const LONG_MAX = 2n ** 63n - 1n;
 /** A long config read as a number, back to Kafka's exact long (only Long.MAX_VALUE is above 2^53 in practice). */
@@ -77,7 +94,7 @@ const javaLong = (v: bigint): bigint => BigInt.asIntN(64, v);
  * record from above, so `after.max.ms` (default 1 h) costs nothing; a header that cannot be a real
  * client's (librdkafka's max of 0 over records without a timestamp, a base below 0, a max below the
  * base) bounds nothing, and then the records' max is read (a varint walk when uncompressed, the same
- * rule as the storage validator's). Nothing in the header bounds them from below (the base timestamp
+ * rule as log-validator.ts's recordsMaxTimestamp). Nothing in the header bounds them from below (the base timestamp
  * is the first record's, deltas may be negative), so a `before.max.ms` other than its default
  * Long.MAX_VALUE has every batch read, as Kafka reads every batch.
  */
@@ -140,10 +157,10 @@ function recordErrors(records: KafkaRecord[], h: RecordBatchHeader, policy: Vali
     if (message !== null) (errors ??= []).push({ batchIndex: i, batchIndexErrorMessage: message });
   }
   if (errors === null) return null;
-  if (anyTimestamp) return { errorCode: ErrorCode.INVALID_TIMESTAMP, message: "One or more records have been rejected due to invalid timestamp", recordErrors: errors };
+  if (anyTimestamp) return { error: "INVALID_TIMESTAMP", message: "One or more records have been rejected due to invalid timestamp", recordErrors: errors };
   const shown = errors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${e.batchIndexErrorMessage}')`);
   return {
-    errorCode: ErrorCode.INVALID_RECORD,
+    error: "INVALID_RECORD",
     message: `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${shown.join(", ")}]`,
     recordErrors: errors,
   };
@@ -158,10 +175,10 @@ export async function validateRecords(batch: Buffer, h: RecordBatchHeader, polic
   try {
     records = await readRecordsAsync(batch);
   } catch (e) {
-    if (e instanceof CorruptRecordError) return { errorCode: ErrorCode.CORRUPT_MESSAGE, message: e.message };
+    if (e instanceof CorruptRecordError) return { error: "CORRUPT_MESSAGE", message: e.message };
     throw e;
   }
-  if (records.length !== h.recordCount) return { errorCode: ErrorCode.INVALID_RECORD, message: `the batch holds ${records.length} records, its header says ${h.recordCount}` };
+  if (records.length !== h.recordCount) return { error: "INVALID_RECORD", message: `the batch holds ${records.length} records, its header says ${h.recordCount}` };
   const rejected = recordErrors(records, h, policy, topicPartition);
   if (rejected) return rejected;
   const codec = targetCodec(h, policy.compressionType);
@@ -177,7 +194,7 @@ export async function validateRecords(batch: Buffer, h: RecordBatchHeader, polic
     baseTimestamp: h.baseTimestamp,
   });
   if (rebuilt.length > policy.maxMessageBytes) {
-    return { errorCode: ErrorCode.MESSAGE_TOO_LARGE, message: `The record batch is ${rebuilt.length} bytes after recompression, above max.message.bytes ${policy.maxMessageBytes}` };
+    return { error: "MESSAGE_TOO_LARGE", message: `The record batch is ${rebuilt.length} bytes after recompression, above max.message.bytes ${policy.maxMessageBytes}` };
   }
   return { batch: rebuilt };
 }
