@@ -209,3 +209,27 @@ describe("replay of consumer groups", () => {
     }
   });
 });
+
+describe("OffsetDelete on a consumer group", () => {
+  it("deletes offsets of topics no member subscribes to; a subscribed topic's stay until the group is empty", async () => {
+    const m = new Member(c, "cg-del", "member-d");
+    expect((await m.beat({ subscribedTopicNames: ["kt"], epoch: 0 })).errorCode).toBe(0);
+    const commit = await c.request(ApiKey.OffsetCommit, 9, {
+      groupId: "cg-del", generationIdOrMemberEpoch: m.epoch, memberId: "member-d", groupInstanceId: null, retentionTimeMs: -1n,
+      topics: [{ name: "kt", partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: null }] },
+        { name: "kt-other", partitions: [{ partitionIndex: 1, committedOffset: 7n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    });
+    expect(commit.topics.flatMap((t) => t.partitions.map((p) => p.errorCode))).toEqual([0, 0]);
+    const del = () => c.request(ApiKey.OffsetDelete, 0, { groupId: "cg-del", topics: [{ name: "kt", partitions: [{ partitionIndex: 0 }] }, { name: "kt-other", partitions: [{ partitionIndex: 1 }] }] });
+    const r = await del();
+    expect(r.errorCode).toBe(0);
+    expect(r.topics.map((t) => t.partitions[0]!.errorCode)).toEqual([ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC, 0]);
+    const fetched = await c.request(ApiKey.OffsetFetch, 8, { groups: [{ groupId: "cg-del", topics: null }], requireStable: false });
+    expect(fetched.groups[0]!.topics.map((t) => t.name)).toEqual(["kt"]);
+    expect((await m.beat({ epoch: -1 })).errorCode).toBe(0); // leaves: the group is empty
+    const r2 = await del();
+    expect(r2.topics.map((t) => t.partitions[0]!.errorCode)).toEqual([0, 0]);
+    const after = await c.request(ApiKey.OffsetFetch, 8, { groups: [{ groupId: "cg-del", topics: null }], requireStable: false });
+    expect(after.groups[0]!.topics).toEqual([]);
+  });
+});

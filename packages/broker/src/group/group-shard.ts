@@ -407,14 +407,18 @@ export class GroupShard implements CoordinatorShard {
 
   deleteOffsets(groupId: string, topics: { name: string; partitions: { partitionIndex: number }[] }[], subscribed: (topic: string) => boolean): CoordinatorResult<{ errorCode: number; topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] }> {
     const g = this.groups.get(groupId);
-    if (!g || g.is("Dead")) return result({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] });
-    if (g.members.size > 0 && g.protocolType !== "consumer") return result({ errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] });
+    // A consumer group (KIP-848) takes OffsetDelete in any state; only partitions of topics its members
+    // subscribe to are refused (`subscribed` is then its members' subscriptions).
+    const cg = this.consumerGroups.get(groupId);
+    const members = cg ? cg.members.size : (g?.members.size ?? 0);
+    if (!cg && (!g || g.is("Dead"))) return result({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] });
+    if (!cg && members > 0 && g?.protocolType !== "consumer") return result({ errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] });
     const records: CoordinatorRecord[] = [];
     const m = this.offsets.get(groupId);
     const out = topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
-        if (g.members.size > 0 && subscribed(t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+        if (members > 0 && subscribed(t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
         if (m?.has(key(t.name, p.partitionIndex))) records.push(offsetCommitRecord(groupId, t.name, p.partitionIndex, null));
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
       }),

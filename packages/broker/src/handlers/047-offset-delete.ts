@@ -4,11 +4,14 @@
  * Behaviour (Kafka's): deletes committed offsets of a group; a group that does not exist →
  * GROUP_ID_NOT_FOUND; a group with members of another protocol type than "consumer" →
  * NON_EMPTY_GROUP; with "consumer" members, a partition of a topic some member subscribes to →
- * GROUP_SUBSCRIBED_TO_TOPIC (its offset stays). Deletions are tombstones in `__consumer_offsets`.
+ * GROUP_SUBSCRIBED_TO_TOPIC (its offset stays). A consumer group (KIP-848) in any state: a partition
+ * of a topic a member subscribes to (by name or regex) → GROUP_SUBSCRIBED_TO_TOPIC. Deletions are
+ * tombstones in `__consumer_offsets`.
  */
 import { ApiKey, ErrorCode, Reader, readConsumerProtocolSubscription } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import { ClassicGroup } from "../group/classic-group.js";
+import type { ConsumerMember } from "../group/consumer-group.js";
 
 /** Topics the members of a "consumer" group subscribe to (from their ConsumerProtocolSubscription). */
 function subscribedTopics(g: ClassicGroup): Set<string> {
@@ -27,6 +30,20 @@ function subscribedTopics(g: ClassicGroup): Set<string> {
   return out;
 }
 
+/** Topics the members of a consumer group (KIP-848) subscribe to: by name, or matched by their regex. */
+function consumerSubscribedTopics(members: Iterable<ConsumerMember>, topics: Iterable<{ name: string }>): Set<string> {
+  const out = new Set<string>();
+  const names = [...topics].map((t) => t.name);
+  for (const m of members) {
+    for (const t of m.subscribedTopicNames) out.add(t);
+    if (m.subscribedTopicRegex !== null) {
+      const re = new RegExp(`^(?:${m.subscribedTopicRegex})$`);
+      for (const t of names) if (re.test(t)) out.add(t);
+    }
+  }
+  return out;
+}
+
 export default defineHandler({
   apiKey: ApiKey.OffsetDelete,
   minVersion: 0,
@@ -34,7 +51,8 @@ export default defineHandler({
   async handle(ctx, req) {
     const r = await ctx.broker.groups.run(req.groupId, (s) => {
       const g = s.classicGroup(req.groupId);
-      const subscribed = g instanceof ClassicGroup ? subscribedTopics(g) : new Set<string>();
+      const cg = s.consumerGroups.get(req.groupId);
+      const subscribed = cg ? consumerSubscribedTopics(cg.members.values(), s.topics.all()) : g instanceof ClassicGroup ? subscribedTopics(g) : new Set<string>();
       return s.deleteOffsets(req.groupId, req.topics, (t) => subscribed.has(t));
     }, false);
     return { throttleTimeMs: 0, ...(r ?? { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] }) };
