@@ -26,6 +26,7 @@
 import { randomUUID } from "node:crypto";
 import { ErrorCode } from "@odradek/codec";
 import type { CoordinatorRecord, CoordinatorResult } from "../coordinator/coordinator-partition.js";
+import { nextAssignmentEpochs, toRecordPartitions, zeroAssignmentEpochs } from "./assignment-epochs.js";
 import { ASSIGNORS, assign } from "./assignors.js";
 import { ConsumerGroup, MemberState, fromAssignment, sameAssignment, toAssignment } from "./consumer-group.js";
 import type { Assignment, ConsumerMember } from "./consumer-group.js";
@@ -201,7 +202,7 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
   const owned = req.topicPartitions === null ? null : toAssignment(req.topicPartitions);
   const next = reconcile(member, targets.get(memberId) ?? new Map(), assignmentEpoch, owned, (t, p) => partitionHeld(members, memberId, t, p));
   const changed = next.memberEpoch !== member.memberEpoch || next.state !== member.state || !sameAssignment(next.assigned, member.assigned) || !sameAssignment(next.pendingRevocation, member.pendingRevocation) || req.memberEpoch === 0;
-  if (changed) records.push(R.current(req.groupId, memberId, currentValue(next)));
+  if (changed) records.push(R.current(req.groupId, memberId, currentValue({ ...next, assignmentEpochs: nextAssignmentEpochs(member, next) })));
   // Timers.
   s.partition.schedule(sessionKey(req.groupId, memberId), consumerSessionTimeoutMs(s.config, req.groupId), (sh) => expire(sh, req.groupId, memberId, "session timed out"));
   if (next.state === MemberState.UNREVOKED_PARTITIONS) {
@@ -286,8 +287,8 @@ function memberMetadataValue(m: ConsumerMember) {
 function currentValue(m: ConsumerMember) {
   return {
     memberEpoch: m.memberEpoch, previousMemberEpoch: m.previousMemberEpoch, state: m.state,
-    assignedPartitions: fromAssignment(m.assigned).map((t) => ({ ...t, assignmentEpochs: null })),
-    partitionsPendingRevocation: fromAssignment(m.pendingRevocation).map((t) => ({ ...t, assignmentEpochs: null })),
+    assignedPartitions: toRecordPartitions(m.assigned, m),
+    partitionsPendingRevocation: toRecordPartitions(m.pendingRevocation, m),
   };
 }
 
@@ -307,6 +308,7 @@ function leaveStep(s: GroupShard, g: ConsumerGroup | undefined, req: HeartbeatRe
     // A static member's temporary leave: it keeps its partitions (epoch -2) until it comes back under
     // a new member id or its session times out; the group does not rebalance meanwhile.
     const leaving = { ...m, memberEpoch: STATIC_LEAVE, pendingRevocation: new Map() };
+    leaving.assignmentEpochs = zeroAssignmentEpochs(leaving);
     return { records: [R.current(g.groupId, memberId, currentValue(leaving))], response: { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: STATIC_LEAVE, heartbeatIntervalMs: 0, assignment: null } };
   }
   const records = [...removeRecords(s, g, memberId), R.metadata(g.groupId, g.groupEpoch + 1)];

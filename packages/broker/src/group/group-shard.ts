@@ -15,6 +15,7 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { ClassicGroup } from "./classic-group.js";
 import { startSessions } from "./classic-protocol.js";
+import { fromRecordPartitions, validateCommitEpoch } from "./assignment-epochs.js";
 import { ConsumerGroup, MemberState, toAssignment } from "./consumer-group.js";
 import { startConsumerSessions } from "./consumer-protocol.js";
 import { consumerGroupRecords, decodeRecord, groupMetadataRecord, offsetCommitRecord } from "./records.js";
@@ -214,13 +215,14 @@ export class GroupShard implements CoordinatorShard {
     } else if (r.type === "cg-current") {
       if (r.value === null) {
         const m = g.members.get(r.memberId);
-        if (m) Object.assign(m, { memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map() });
+        if (m) Object.assign(m, { memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map(), assignmentEpochs: new Map() });
         return;
       }
       const m = g.member(r.memberId);
       Object.assign(m, {
         memberEpoch: r.value.memberEpoch, previousMemberEpoch: r.value.previousMemberEpoch, state: r.value.state,
         assigned: toAssignment(r.value.assignedPartitions), pendingRevocation: toAssignment(r.value.partitionsPendingRevocation),
+        assignmentEpochs: fromRecordPartitions(r.value.memberEpoch, [r.value.assignedPartitions, r.value.partitionsPendingRevocation]),
       });
     }
   }
@@ -286,6 +288,7 @@ export class GroupShard implements CoordinatorShard {
         members: [...cg.members.values()].map((m) => ({
           memberId: m.memberId, instanceId: m.instanceId, memberEpoch: m.memberEpoch, state: m.state, subscribedTopicNames: m.subscribedTopicNames,
           subscribedTopicRegex: m.subscribedTopicRegex, assigned: hex(m.assigned), pendingRevocation: hex(m.pendingRevocation), target: hex(cg.target.get(m.memberId) ?? new Map()),
+          assignmentEpochs: Object.fromEntries([...(m.assignmentEpochs ?? [])].map(([t, ps]) => [t, Object.fromEntries([...ps].sort(([x], [y]) => x - y))])),
         })).sort((a, b) => a.memberId.localeCompare(b.memberId)),
         offsets,
       };
@@ -313,7 +316,10 @@ export class GroupShard implements CoordinatorShard {
         const m = cg.members.get(req.memberId);
         if (!m) return all(ErrorCode.UNKNOWN_MEMBER_ID);
         if (req.apiVersion < 9) return all(ErrorCode.UNSUPPORTED_VERSION);
-        if (req.generationId !== m.memberEpoch) return all(ErrorCode.STALE_MEMBER_EPOCH);
+        // KIP-1251: an older epoch is accepted for partitions the member held since then.
+        const committed = req.topics.flatMap((t) => t.partitions.map((p) => ({ topicId: this.topics.byName(t.name)?.id, partition: p.partitionIndex })));
+        const err = validateCommitEpoch(m, req.generationId, committed);
+        if (err !== ErrorCode.NONE) return all(err);
       }
       return this.offsetRecords(req);
     }
