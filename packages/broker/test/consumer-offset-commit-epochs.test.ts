@@ -2,7 +2,8 @@
  * KIP-1251 over real TCP with a ManualClock: OffsetCommit from a KIP-848 member whose epoch was bumped
  * by a reassignment it has not heard of is accepted for the partitions it held since its (older)
  * epoch, refused (STALE_MEMBER_EPOCH, the whole request) for partitions given at a newer epoch, not
- * held, or an epoch above the broker's; the assignment epochs survive a restart (replay).
+ * held, or an epoch above the broker's (TxnOffsetCommit alike); the assignment epochs survive a
+ * restart (replay).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -80,6 +81,17 @@ describe("OffsetCommit with assignment epochs (KIP-1251)", () => {
       expect(await commit(c, "a", 4, [0])).toEqual([ErrorCode.STALE_MEMBER_EPOCH]); // above the broker's epoch
       expect(await commit(c, "a", 3, [0, 2])).toEqual([ErrorCode.NONE]);
       expect(await b.broker.groups.dump("eg")).toMatchObject({ members: [{ memberId: "a", memberEpoch: 3, assignmentEpochs: { [topicId]: { 0: 1, 1: 1, 2: 3, 3: 3 } } }] });
+      // TxnOffsetCommit checks the same way; before v6 a stale epoch is ILLEGAL_GENERATION (Kafka 4.4).
+      const init = await c.request(ApiKey.InitProducerId, 5, { transactionalId: "eg-tx", transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      const tx = { transactionalId: "eg-tx", producerId: init.producerId, producerEpoch: init.producerEpoch };
+      expect((await c.request(ApiKey.AddOffsetsToTxn, 3, { ...tx, groupId: "eg" })).errorCode).toBe(0);
+      const txnCommit = (version: number, epoch: number, partitions: number[]) => c.request(ApiKey.TxnOffsetCommit, version, {
+        ...tx, groupId: "eg", generationIdOrMemberEpoch: epoch, memberId: "a", groupInstanceId: null,
+        topics: [{ name: "ep", partitions: partitions.map((p) => ({ partitionIndex: p, committedOffset: 6n, committedLeaderEpoch: -1, committedMetadata: "" })) }],
+      }).then((r) => [...new Set(r.topics[0]!.partitions.map((p: { errorCode: number }) => p.errorCode))]);
+      expect(await txnCommit(3, 2, [0, 1])).toEqual([ErrorCode.NONE]);
+      expect(await txnCommit(3, 2, [2])).toEqual([ErrorCode.ILLEGAL_GENERATION]);
+      expect(await txnCommit(3, 4, [0])).toEqual([ErrorCode.ILLEGAL_GENERATION]);
     } finally {
       await c.close();
       await b.close();

@@ -346,6 +346,8 @@ export class GroupShard implements CoordinatorShard {
       return { ...this.offsetRecords(req), transactional: { producerId, producerEpoch } };
     }
     const r = this.commitOffsets({ ...req, apiVersion: Math.max(req.apiVersion, 9) });
+    // Kafka 4.4 answers STALE_MEMBER_EPOCH only from TxnOffsetCommit v6; before, ILLEGAL_GENERATION.
+    if (req.apiVersion < 6) for (const t of r.response.topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.STALE_MEMBER_EPOCH) p.errorCode = ErrorCode.ILLEGAL_GENERATION;
     return { ...r, transactional: { producerId, producerEpoch } };
   }
 
