@@ -320,6 +320,7 @@ export class GroupShard implements CoordinatorShard {
         const committed = req.topics.flatMap((t) => t.partitions.map((p) => ({ topicId: this.topics.byName(t.name)?.id, partition: p.partitionIndex })));
         const err = validateCommitEpoch(m, req.generationId, committed);
         if (err !== ErrorCode.NONE) return all(err);
+        if (req.generationId !== m.memberEpoch) this.log.debug({ group: req.groupId, member: req.memberId, epoch: req.generationId, memberEpoch: m.memberEpoch }, "offset commit with an older member epoch accepted (KIP-1251)");
       }
       return this.offsetRecords(req);
     }
