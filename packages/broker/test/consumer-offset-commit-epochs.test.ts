@@ -98,6 +98,29 @@ describe("OffsetCommit with assignment epochs (KIP-1251)", () => {
     }
   });
 
+  it("a static member's temporary leave puts its partitions at epoch 0 for the member that takes its instance over", async () => {
+    const b: RunningBroker = await startBroker({ clock: new ManualClock(), config: { "offsets.topic.num.partitions": "1" } });
+    const c = await TestClient.connect(b.port);
+    try {
+      const t = await c.request(ApiKey.CreateTopics, 7, { topics: [{ name: "ep", numPartitions: 2, replicationFactor: 1 }], timeoutMs: 1000 });
+      const topicId = t.topics[0]!.topicId as string;
+      const beatStatic = (memberId: string, memberEpoch: number) => c.request(ApiKey.ConsumerGroupHeartbeat, 1, {
+        groupId: "eg", memberId, memberEpoch, instanceId: "i-1", rackId: null, rebalanceTimeoutMs: memberEpoch === 0 ? 20_000 : -1,
+        subscribedTopicNames: memberEpoch === 0 ? ["ep"] : null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: memberEpoch === 0 ? [] : null,
+      });
+      expect((await beatStatic("s1", 0)).memberEpoch).toBe(1);
+      expect(await b.broker.groups.dump("eg")).toMatchObject({ members: [{ assignmentEpochs: { [topicId]: { 0: 1, 1: 1 } } }] });
+      expect((await beatStatic("s1", -2)).errorCode).toBe(0);
+      expect(await b.broker.groups.dump("eg")).toMatchObject({ members: [{ memberId: "s1", memberEpoch: -2, assignmentEpochs: { [topicId]: { 0: 0, 1: 0 } } }] });
+      expect((await beatStatic("s2", 0)).memberEpoch).toBe(1);
+      expect(await b.broker.groups.dump("eg")).toMatchObject({ members: [{ memberId: "s2", memberEpoch: 1, assignmentEpochs: { [topicId]: { 0: 0, 1: 0 } } }] });
+      expect(await commit(c, "s2", 0, [0, 1])).toEqual([ErrorCode.NONE]);
+    } finally {
+      await c.close();
+      await b.close();
+    }
+  });
+
   it("a restart brings the assignment epochs back", async () => {
     const dir = mkdtempSync(join(tmpdir(), "odradek-kip1251-"));
     const config = { "offsets.topic.num.partitions": "1" };
