@@ -7,7 +7,8 @@
  *   assignmentEpoch   the group epoch the target assignment was computed for (TargetAssignmentMetadata)
  *   target            per member, the partitions the server-side assignor gave it (TargetAssignmentMember)
  *   member            subscription (MemberMetadata) and its current assignment: member epoch, state,
- *                     assigned partitions, partitions pending revocation (CurrentMemberAssignment)
+ *                     assigned partitions, partitions pending revocation, and the epoch each of
+ *                     them was assigned at (KIP-1251; CurrentMemberAssignment)
  * Group states (Kafka's): Empty (no members), Assigning (assignmentEpoch < groupEpoch), Reconciling
  * (some member is not yet at the assignment epoch with its whole target), Stable, Dead (deleted).
  * Member states: STABLE 0, UNREVOKED_PARTITIONS 1 (must give partitions up first), UNRELEASED_PARTITIONS
@@ -17,6 +18,8 @@
  * Members may use the classic protocol (`classic` set; KIP-848 migration, group-migration.ts and
  * classic-in-consumer-group.ts): they reconcile only when they send JoinGroup.
  */
+import type { AssignmentEpochs } from "./assignment-epochs.js";
+
 export type Assignment = Map<string, Set<number>>;
 
 export const MemberState = { STABLE: 0, UNREVOKED_PARTITIONS: 1, UNRELEASED_PARTITIONS: 2 } as const;
@@ -48,6 +51,8 @@ export interface ConsumerMember {
   pendingRevocation: Assignment;
   /** Set when the member uses the classic protocol (null: ConsumerGroupHeartbeat). */
   classic: ClassicMemberMetadata | null;
+  /** KIP-1251: the epoch at which each held partition was assigned (assignment-epochs.ts). */
+  assignmentEpochs?: AssignmentEpochs;
 }
 
 export class ConsumerGroup {

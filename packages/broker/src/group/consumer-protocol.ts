@@ -26,6 +26,7 @@
 import { randomUUID } from "node:crypto";
 import { ErrorCode } from "@odradek/codec";
 import type { CoordinatorRecord, CoordinatorResult } from "../coordinator/coordinator-partition.js";
+import { nextAssignmentEpochs, toRecordPartitions, zeroAssignmentEpochs } from "./assignment-epochs.js";
 import { ASSIGNORS, assign } from "./assignors.js";
 import { ConsumerGroup, MemberState, fromAssignment, sameAssignment, toAssignment } from "./consumer-group.js";
 import type { Assignment, ConsumerMember } from "./consumer-group.js";
@@ -252,7 +253,7 @@ export function updateMember(s: GroupShard, c: MemberChange, records: Coordinato
   // Reconcile this member.
   const next = reconcile(member, targets.get(memberId) ?? new Map(), assignmentEpoch, c.owned, (t, p) => partitionHeld(members, memberId, t, p));
   const changed = next.memberEpoch !== member.memberEpoch || next.state !== member.state || !sameAssignment(next.assigned, member.assigned) || !sameAssignment(next.pendingRevocation, member.pendingRevocation) || c.joining;
-  if (changed) records.push(R.current(groupId, memberId, currentValue(next)));
+  if (changed) records.push(R.current(groupId, memberId, currentValue({ ...next, assignmentEpochs: nextAssignmentEpochs(member, next) })));
   return next;
 }
 
@@ -332,8 +333,8 @@ export function memberMetadataValue(m: ConsumerMember) {
 export function currentValue(m: ConsumerMember) {
   return {
     memberEpoch: m.memberEpoch, previousMemberEpoch: m.previousMemberEpoch, state: m.state,
-    assignedPartitions: fromAssignment(m.assigned).map((t) => ({ ...t, assignmentEpochs: null })),
-    partitionsPendingRevocation: fromAssignment(m.pendingRevocation).map((t) => ({ ...t, assignmentEpochs: null })),
+    assignedPartitions: toRecordPartitions(m.assigned, m),
+    partitionsPendingRevocation: toRecordPartitions(m.pendingRevocation, m),
   };
 }
 
@@ -369,6 +370,7 @@ function leaveStep(s: GroupShard, g: ConsumerGroup | undefined, req: HeartbeatRe
     // A static member's temporary leave: it keeps its partitions (epoch -2) until it comes back under
     // a new member id or its session times out; the group does not rebalance meanwhile.
     const leaving = { ...m, memberEpoch: STATIC_LEAVE, pendingRevocation: new Map() };
+    leaving.assignmentEpochs = zeroAssignmentEpochs(leaving);
     return { records: [R.current(g.groupId, memberId, currentValue(leaving))], response: { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: STATIC_LEAVE, heartbeatIntervalMs: 0, assignment: null } };
   }
   return fenceMember(s, g, memberId, "left the group", { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null });

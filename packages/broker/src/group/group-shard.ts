@@ -15,6 +15,7 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { ClassicGroup } from "./classic-group.js";
 import { startSessions } from "./classic-protocol.js";
+import { fromRecordPartitions, validateCommitEpoch } from "./assignment-epochs.js";
 import { ConsumerGroup, MemberState, toAssignment } from "./consumer-group.js";
 import { startConsumerSessions } from "./consumer-protocol.js";
 import { consumerGroupRecords, decodeRecord, groupMetadataRecord, offsetCommitRecord } from "./records.js";
@@ -223,13 +224,14 @@ export class GroupShard implements CoordinatorShard {
     } else if (r.type === "cg-current") {
       if (r.value === null) {
         const m = g.members.get(r.memberId);
-        if (m) Object.assign(m, { memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map() });
+        if (m) Object.assign(m, { memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map(), assignmentEpochs: new Map() });
         return;
       }
       const m = g.member(r.memberId);
       Object.assign(m, {
         memberEpoch: r.value.memberEpoch, previousMemberEpoch: r.value.previousMemberEpoch, state: r.value.state,
         assigned: toAssignment(r.value.assignedPartitions), pendingRevocation: toAssignment(r.value.partitionsPendingRevocation),
+        assignmentEpochs: fromRecordPartitions(r.value.memberEpoch, [r.value.assignedPartitions, r.value.partitionsPendingRevocation]),
       });
     }
   }
@@ -297,6 +299,7 @@ export class GroupShard implements CoordinatorShard {
           memberId: m.memberId, instanceId: m.instanceId, memberEpoch: m.memberEpoch, state: m.state, subscribedTopicNames: m.subscribedTopicNames,
           subscribedTopicRegex: m.subscribedTopicRegex, assigned: hex(m.assigned), pendingRevocation: hex(m.pendingRevocation), target: hex(cg.target.get(m.memberId) ?? new Map()),
           classic: m.classic && { sessionTimeoutMs: m.classic.sessionTimeoutMs, protocols: m.classic.supportedProtocols.map((p) => p.name) },
+          assignmentEpochs: Object.fromEntries([...(m.assignmentEpochs ?? [])].map(([t, ps]) => [t, Object.fromEntries([...ps].sort(([x], [y]) => x - y))])),
         })).sort((a, b) => a.memberId.localeCompare(b.memberId)),
         offsets,
       };
@@ -325,7 +328,11 @@ export class GroupShard implements CoordinatorShard {
         if (!m) return all(ErrorCode.UNKNOWN_MEMBER_ID);
         // A classic member (migration) commits with its generation = member epoch, at any version.
         if (m.classic === null && req.apiVersion < 9) return all(ErrorCode.UNSUPPORTED_VERSION);
-        if (req.generationId !== m.memberEpoch) return all(m.classic === null ? ErrorCode.STALE_MEMBER_EPOCH : ErrorCode.ILLEGAL_GENERATION);
+        // KIP-1251: an older epoch is accepted for partitions the member held since then (classic members too, as ILLEGAL_GENERATION).
+        const committed = req.topics.flatMap((t) => t.partitions.map((p) => ({ topicId: this.topics.byName(t.name)?.id, partition: p.partitionIndex })));
+        const err = validateCommitEpoch(m, req.generationId, committed, m.classic !== null);
+        if (err !== ErrorCode.NONE) return all(err);
+        if (req.generationId !== m.memberEpoch) this.log.debug({ group: req.groupId, member: req.memberId, epoch: req.generationId, memberEpoch: m.memberEpoch }, "offset commit with an older member epoch accepted (KIP-1251)");
       }
       return this.offsetRecords(req);
     }
@@ -352,6 +359,8 @@ export class GroupShard implements CoordinatorShard {
       return { ...this.offsetRecords(req), transactional: { producerId, producerEpoch } };
     }
     const r = this.commitOffsets({ ...req, apiVersion: Math.max(req.apiVersion, 9) });
+    // Kafka 4.4 answers STALE_MEMBER_EPOCH only from TxnOffsetCommit v6; before, ILLEGAL_GENERATION.
+    if (req.apiVersion < 6) for (const t of r.response.topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.STALE_MEMBER_EPOCH) p.errorCode = ErrorCode.ILLEGAL_GENERATION;
     return { ...r, transactional: { producerId, producerEpoch } };
   }
 

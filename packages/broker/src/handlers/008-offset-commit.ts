@@ -4,7 +4,10 @@
  * Behaviour (Kafka's): a commit is in `__consumer_offsets` before it is acknowledged. The group must be
  * Empty for a commit without generation (-1, a "simple" group is created for it when there is none:
  * manual commits), else the member and generation must match (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION,
- * FENCED_INSTANCE_ID; REBALANCE_IN_PROGRESS in CompletingRebalance); a group that does not exist
+ * FENCED_INSTANCE_ID; REBALANCE_IN_PROGRESS in CompletingRebalance). A KIP-848 consumer group needs
+ * v9+ and a known member; an older member epoch is accepted when every committed partition was
+ * assigned to the member at or before that epoch (KIP-1251, group/assignment-epochs.ts), else
+ * STALE_MEMBER_EPOCH for the whole request, as is an epoch above the member's. A group that does not exist
  * with a generation → GROUP_ID_NOT_FOUND from v9, ILLEGAL_GENERATION before. Per partition: an
  * unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION (by id, v10: UNKNOWN_TOPIC_ID); metadata
  * above `offset.metadata.max.bytes` → OFFSET_METADATA_TOO_LARGE. The leader epoch (v6+) and metadata

@@ -6,7 +6,7 @@
  * v5+, it is added here implicitly): otherwise the transaction coordinator's error (INVALID_TXN_STATE,
  * PRODUCER_FENCED — INVALID_PRODUCER_EPOCH before v3 —, INVALID_PRODUCER_ID_MAPPING) on every
  * partition. The group checks are OffsetCommit's (member, instance, generation or member epoch when
- * given, v3+). The offsets are written as the producer's transactional batch and stay invisible
+ * given, v3+; for a consumer group with KIP-1251's assignment epochs). The offsets are written as the producer's transactional batch and stay invisible
  * (OffsetFetch with require_stable: UNSTABLE_OFFSET_COMMIT) until the commit marker; an abort drops them.
  * Unknown topics/partitions → UNKNOWN_TOPIC_OR_PARTITION (by id: UNKNOWN_TOPIC_ID).
  */
