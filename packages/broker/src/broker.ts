@@ -2,8 +2,9 @@
  * The broker: the one owner of broker-wide state (topics, their partitions and configs, producer
  * ids, the cluster id). Handlers reach it through `RequestContext.broker`.
  *
- * State lives in `@odradek/storage`, under one data directory (Kafka's layout; `--memory` puts the same
- * layout on an in-memory file system):
+ * State lives in `@odradek/storage`, under one or more data directories (`log.dirs`, Kafka's layout;
+ * `--memory` puts the same layout on an in-memory file system). Partitions spread over the directories
+ * (storage's log-dirs.ts); the metadata is in the first one, each has its own meta.properties and checkpoints:
  *   <data-dir>/meta.properties            cluster id and node id (Kafka's format)
  *   <data-dir>/odradek-metadata.json      topics (ids, partition counts, configs) and producer-id blocks
  *   <data-dir>/<topic>-<partition>/       one partition log (segments, indexes, producer snapshots)
@@ -22,7 +23,7 @@ import { ZERO_UUID } from "@odradek/codec";
 import { randomBytes } from "node:crypto";
 import { resolve as resolvePath } from "node:path";
 import fastq from "fastq";
-import { LOG_IO_CONCURRENCY, LogManager, MemoryFileSystem, MetadataStore, NodeFileSystem, loadOrCreateMetaProperties, lockLogDir, mapLimit } from "@odradek/storage";
+import { LOG_IO_CONCURRENCY, LogDirs, MemoryFileSystem, MetadataStore, NodeFileSystem, loadOrCreateMetaPropertiesAll, lockLogDir, mapLimit } from "@odradek/storage";
 import type { FileSystem, LogDirLock, UnifiedLog } from "@odradek/storage";
 import { BrokerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -39,7 +40,8 @@ import { ClientQuotaControl } from "./client-quotas.js";
 export interface PartitionState {
   readonly index: number;
   leaderEpoch: number;
-  readonly log: UnifiedLog;
+  /** Replaced when AlterReplicaLogDirs moves the partition to another log dir (log-dirs.ts). */
+  log: UnifiedLog;
 }
 
 export interface Topic {
@@ -79,7 +81,7 @@ export function randomUuid(): string {
  * further log is started and the ones in flight are awaited before the first error is thrown
  * (mapLimit), so the caller can close every log that did open (createTopic's undo).
  */
-function openPartitions(logs: LogManager, topic: string, from: number, to: number): Promise<PartitionState[]> {
+function openPartitions(logs: LogDirs, topic: string, from: number, to: number): Promise<PartitionState[]> {
   const indexes = Array.from({ length: to - from }, (_, i) => from + i);
   return mapLimit(indexes, LOG_IO_CONCURRENCY, async (index) => ({ index, leaderEpoch: 0, log: await logs.getOrCreateLog(topic, index) }));
 }
@@ -89,9 +91,10 @@ export class Broker {
   readonly clusterId: string;
   readonly config: BrokerConfig;
   readonly log: Logger;
-  /** The data directory on disk, or null in memory. */
+  /** The (first) data directory on disk, or null in memory. */
   readonly dataDir: string | null;
-  readonly logs: LogManager;
+  /** Every log dir (`log.dirs`), the first one holding meta.properties' cluster id and the metadata. */
+  readonly logs: LogDirs;
   private readonly metadata: MetadataStore;
   private readonly topics = new Map<string, Topic>();
   private readonly topicsById = new Map<string, Topic>();
@@ -116,8 +119,8 @@ export class Broker {
   /** Set once listening: what Metadata advertises. */
   advertised: { host: string; port: number } = { host: "127.0.0.1", port: 0 };
   readonly startedAt = Date.now();
-  /** The data directory's `.lock` (null in memory). */
-  private lock: LogDirLock | null = null;
+  /** Each data directory's `.lock` (none in memory). */
+  private locks: LogDirLock[] = [];
 
   private constructor(
     config: BrokerConfig,
@@ -127,7 +130,7 @@ export class Broker {
     clusterId: string,
     directoryId: string,
     metadata: MetadataStore,
-    logs: LogManager,
+    logs: LogDirs,
     /** Each topic's own configs, as the LogManager reads them (the same Map objects as Topic.configs). */
     private readonly logTopicConfigs: Map<string, Map<string, string>>,
     readonly clock: Clock,
@@ -146,39 +149,42 @@ export class Broker {
   }
 
   /**
-   * Opens (recovering) the data directory, or an empty in-memory one when `dataDir` is null. The
+   * Opens (recovering) the data directories, or an empty in-memory one when `dataDirs` is null. Each
    * directory's `.lock` is taken first, before anything in it is read (storage's log-dir-lock.ts), and
    * held until close. @throws LogDirError, LogDirLockedError
    */
-  static async open(config: BrokerConfig, dataDir: string | null, log: Logger, clock: Clock = systemClock): Promise<Broker> {
-    const dir = dataDir ? resolvePath(dataDir) : MEMORY_DATA_DIR;
-    const lock = dataDir ? lockLogDir(dir, log) : null;
+  static async open(config: BrokerConfig, dataDirs: string | readonly string[] | null, log: Logger, clock: Clock = systemClock): Promise<Broker> {
+    const given = typeof dataDirs === "string" ? [dataDirs] : dataDirs && dataDirs.length > 0 ? dataDirs : null;
+    const dirs = given ? given.map((d) => resolvePath(d)) : [MEMORY_DATA_DIR];
+    const locks: LogDirLock[] = [];
     try {
-      const b = await Broker.load(config, dataDir ? new NodeFileSystem() : new MemoryFileSystem(1, { keepDurableCopies: false }), dataDir ? dir : null, dir, log, clock);
-      b.lock = lock;
+      if (given) for (const d of dirs) locks.push(lockLogDir(d, log));
+      const b = await Broker.load(config, given ? new NodeFileSystem() : new MemoryFileSystem(1, { keepDurableCopies: false }), given ? dirs[0]! : null, dirs, log, clock);
+      b.locks = locks;
       return b;
     } catch (e) {
-      lock?.release();
+      for (const l of locks) l.release();
       throw e;
     }
   }
 
-  private static async load(config: BrokerConfig, fs: FileSystem, dataDir: string | null, dir: string, log: Logger, clock: Clock): Promise<Broker> {
+  private static async load(config: BrokerConfig, fs: FileSystem, dataDir: string | null, dirs: readonly string[], log: Logger, clock: Clock): Promise<Broker> {
     const configured = config.explicit.get("node.id") ?? config.explicit.get("broker.id");
     const nodeId = configured !== undefined && Number(configured) >= 0 ? Number(configured) : 1;
-    const meta = await loadOrCreateMetaProperties(fs, dir, nodeId);
+    const [meta] = await loadOrCreateMetaPropertiesAll(fs, dirs, nodeId);
+    const dir = dirs[0]!;
     const metadata = await MetadataStore.open(fs, dir);
     await metadata.beginLeaderEpoch();
     const topicConfigs = new Map<string, Map<string, string>>();
     for (const [name, t] of metadata.topics()) topicConfigs.set(name, new Map(Object.entries(t.configs)));
-    const logs = await LogManager.open({
+    const logs = await LogDirs.open({
       fs,
-      dataDir: dir,
+      dirs,
       logger: log,
       topicConfigs: (topic) => logConfigsFor(config, topicConfigs.get(topic) ?? new Map()),
       ...logSchedule(config),
     });
-    const b = new Broker(config, dataDir, log, nodeId, meta.clusterId, meta.directoryId, metadata, logs, topicConfigs, clock);
+    const b = new Broker(config, dataDir, log, nodeId, meta!.clusterId, meta!.directoryId, metadata, logs, topicConfigs, clock);
     for (const [name, t] of metadata.topics()) {
       const topic: Topic = { name, id: t.topicId, partitions: [], configs: topicConfigs.get(name)! };
       topic.partitions.push(...(await openPartitions(logs, name, 0, t.partitions)));
@@ -388,6 +394,6 @@ export class Broker {
     await this.groups.close();
     await this.admin.drained();
     await this.logs.close();
-    this.lock?.release();
+    for (const l of this.locks) l.release();
   }
 }

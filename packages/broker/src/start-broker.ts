@@ -19,6 +19,8 @@ export interface BrokerOptions {
   port?: number;
   /** Keep data here; without it (or with `memory: true`) nothing touches the disk. */
   dataDir?: string | null;
+  /** Several data directories (Kafka's `log.dirs`); overrides `dataDir`. */
+  logDirs?: readonly string[];
   memory?: boolean;
   /** Kafka broker configs (server.properties keys). */
   config?: Record<string, string> | ReadonlyMap<string, string>;
@@ -54,8 +56,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   }
   host ??= "127.0.0.1";
   port ??= 0;
-  const dataDir = options.memory || !options.dataDir ? null : options.dataDir;
-  const broker = await Broker.open(config, dataDir, log, options.clock);
+  const dirs = options.memory ? null : options.logDirs && options.logDirs.length > 0 ? options.logDirs : options.dataDir ? [options.dataDir] : null;
+  const broker = await Broker.open(config, dirs, log, options.clock);
   const registry = new HandlerRegistry(options.handlers ?? HANDLERS);
   const server = new SocketServer(broker, registry, log, {
     maxFrameSize: config.int("socket.request.max.bytes"),
@@ -73,7 +75,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const adv = config.get("advertised.listeners");
   broker.advertised = adv ? parseListener(adv) : { host: bound.host === "0.0.0.0" || bound.host === "::" ? "127.0.0.1" : bound.host, port: bound.port };
   if (broker.advertised.port === 0) broker.advertised = { ...broker.advertised, port: bound.port };
-  log.info({ host: bound.host, port: bound.port, dataDir: broker.dataDir, clusterId: broker.clusterId, nodeId: broker.nodeId }, "listening");
+  log.info({ host: bound.host, port: bound.port, logDirs: dirs ? broker.logs.dirs : null, clusterId: broker.clusterId, nodeId: broker.nodeId }, "listening");
   let closing: Promise<void> | null = null;
   const hostForBootstrap = bound.host.includes(":") ? `[${bound.host}]` : bound.host;
   return {

@@ -38,3 +38,5 @@ export type { MetaProperties } from "./metadata/meta-properties.js";
 /** Test and benchmark helper until the codec exports its builder (uncompressed v2 batches only). */
 export { buildRecordBatch } from "./record/records.js";
 export type { SimpleRecord, BuildBatchOptions } from "./record/records.js";
+export { LogDirs, LogDirNotFoundError, loadOrCreateMetaPropertiesAll, FUTURE_SUFFIX } from "./log/log-dirs.js";
+export type { LogDirsOptions, FutureReplica } from "./log/log-dirs.js";

@@ -167,6 +167,16 @@ export class LogManager {
     return this.getLog(topic, partition) ?? (await this.openLog(topic, partition, 0, 0));
   }
 
+  /** Opens a partition directory moved here from another log dir (log-dirs.ts), with the offsets it had there. */
+  adoptLog(topic: string, partition: number, recoveryPoint: number, logStartOffset: number): Promise<UnifiedLog> {
+    return this.openLog(topic, partition, recoveryPoint, logStartOffset);
+  }
+
+  /** Stops tracking a log that moved to another log dir (its files are the mover's to remove). */
+  forgetLog(topic: string, partition: number): void {
+    this.logs.delete(tpKey(topic, partition));
+  }
+
   /** Removes a partition's log: renamed to `<dir>.<random>-delete` at once, files removed after. */
   deleteLog(topic: string, partition: number): Promise<void> {
     return this.deleteLogs([{ topic, partition }]);
