@@ -175,6 +175,9 @@ export class Broker {
     const dir = dirs[0]!;
     const metadata = await MetadataStore.open(fs, dir);
     await metadata.beginLeaderEpoch();
+    const dynamic = metadata.brokerConfigs();
+    config.dynamicBroker = new Map(Object.entries(dynamic[String(nodeId)] ?? {}));
+    config.dynamicDefault = new Map(Object.entries(dynamic[""] ?? {}));
     const topicConfigs = new Map<string, Map<string, string>>();
     for (const [name, t] of metadata.topics()) topicConfigs.set(name, new Map(Object.entries(t.configs)));
     const logs = await LogDirs.open({
@@ -327,6 +330,19 @@ export class Broker {
       t.configs.clear();
       for (const [k, v] of configs) t.configs.set(k, v);
       this.logs.updateTopicConfig(t.name);
+    });
+  }
+
+  /**
+   * Replaces a BROKER resource's dynamic configs (`resource` "": the cluster default; else this node),
+   * durable first, then in effect: every log re-reads its config (dynamic-broker-config.ts).
+   */
+  setDynamicBrokerConfigs(resource: string, configs: ReadonlyMap<string, string>): Promise<void> {
+    return this.serial(async () => {
+      await this.metadata.setBrokerConfigs(resource === "" ? "" : String(this.nodeId), Object.fromEntries(configs));
+      if (resource === "") this.config.dynamicDefault = new Map(configs);
+      else this.config.dynamicBroker = new Map(configs);
+      for (const t of this.topics.values()) this.logs.updateTopicConfig(t.name);
     });
   }
 

@@ -12,6 +12,8 @@
  *     "features": { "<feature>": <finalized level> },            (optional: UpdateFeatures' levels)
  *     "clientQuotas": [ { "entity": { "user"|"client-id"|"ip": "<name>" | null },
  *                         "values": { "<quota key>": <number> } } ],   (optional)
+ *     "brokerConfigs": { "<node id>"|"": { "<broker config key>": "<value>" } },
+ *                                   (optional: dynamic broker configs, "" = the cluster default)
  *     "leaderEpoch": <starts of this data directory>,             (optional)
  *     "changes": <number of changes written so far>              (optional)
  *   }
@@ -55,6 +57,7 @@ interface MetadataFile {
   nextProducerIdBlock: number;
   features?: Record<string, number>;
   clientQuotas?: ClientQuotaEntry[];
+  brokerConfigs?: Record<string, Record<string, string>>;
   leaderEpoch?: number;
   changes?: number;
 }
@@ -175,6 +178,21 @@ export class MetadataStore {
   setClientQuotas(entries: readonly ClientQuotaEntry[]): Promise<void> {
     return this.serial(async () => {
       this.data.clientQuotas = entries.map((e) => ({ entity: { ...e.entity }, values: { ...e.values } }));
+      await this.save();
+    });
+  }
+
+  /** Dynamic broker configs by resource name (a node id, or "" for the cluster default). */
+  brokerConfigs(): Readonly<Record<string, Readonly<Record<string, string>>>> {
+    return this.data.brokerConfigs ?? {};
+  }
+  /** Replaces one broker resource's dynamic configs (none: the resource is removed). */
+  setBrokerConfigs(resource: string, configs: Record<string, string>): Promise<void> {
+    return this.serial(async () => {
+      const all = { ...(this.data.brokerConfigs ?? {}) };
+      if (Object.keys(configs).length === 0) delete all[resource];
+      else all[resource] = { ...configs };
+      this.data.brokerConfigs = all;
       await this.save();
     });
   }
