@@ -174,3 +174,21 @@ describe("two log dirs", () => {
     expect((await readValues("moving", 0)).length).toBe(3000);
   });
 });
+
+describe("one in-memory log dir", () => {
+  it("is \"memory\": a move there is a no-op, any other path LOG_DIR_NOT_FOUND", async () => {
+    const b = await startBroker();
+    const m = await TestClient.connect(b.port);
+    try {
+      await m.request(ApiKey.CreateTopics, 7, { topics: [{ name: "mem", numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+      const move = async (path: string) => (await m.request(ApiKey.AlterReplicaLogDirs, 2, { dirs: [{ path, topics: [{ name: "mem", partitions: [0, 1] }] }] })).results[0]!.partitions.map((p) => p.errorCode);
+      expect(await move("memory")).toEqual([0, 0]);
+      expect(await move("/odradek")).toEqual([ErrorCode.LOG_DIR_NOT_FOUND, ErrorCode.LOG_DIR_NOT_FOUND]);
+      const d = await m.request(ApiKey.DescribeLogDirs, 4, { topics: null });
+      expect(d.results.map((r) => [r.logDir, r.totalBytes, r.topics.map((t) => t.partitions.length)])).toEqual([["memory", -1n, [2]]]);
+    } finally {
+      await m.close();
+      await b.close();
+    }
+  });
+});

@@ -160,6 +160,8 @@ export class LogDirs {
   }
 
   async deleteLogs(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+    // A partition being moved is deleted where the move leaves it.
+    await Promise.all(partitions.map((p) => this.moves.get(partitionDirName(p.topic, p.partition))?.done.catch(() => {})));
     await Promise.all(this.managers.map((m) => m.deleteLogs(partitions.filter((p) => m.getLog(p.topic, p.partition) !== undefined))));
   }
 
