@@ -81,7 +81,7 @@ export function adminDirScenarios({ tool, create, produce, consume, offsetAt, ch
     await eventually(() => topicValue('retention.ms'), '1000', `${T}'s retention.ms back to the cluster default`);
     const ro = await configs(['--entity-name', id, '--alter', '--add-config', 'log.retention.hours=1'], { ok: false });
     const said = `${ro.out}\n${ro.err}`;
-    check(ro.code !== 0 && said.includes('Cannot update these configs dynamically: Set(log.retention.hours)'), `a read-only config: exit ${ro.code}: ${said.trim().slice(-300)}`);
+    check(ro.code !== 0 && said.includes('Cannot update these configs dynamically: [log.retention.hours]'), `a read-only config: exit ${ro.code}: ${said.trim().slice(-300)}`);
     result('read-only refused', /InvalidRequestException: ([^\n]*)/.exec(said)?.[1]?.trim() ?? said.trim().split('\n').slice(-1)[0]);
     await configs(['--entity-default', '--alter', '--delete-config', 'log.segment.bytes,log.retention.ms']);
     await eventually(async () => (await clusterDefault()).length, 0, 'cluster-default dynamic configs deleted');

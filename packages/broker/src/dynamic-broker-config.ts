@@ -8,7 +8,7 @@
  * `message.max.bytes`, `log.cleanup.policy`, `log.message.timestamp.*`, `log.flush.interval.*`,
  * `compression.*`, ...) and the cleaner's `log.cleaner.backoff.ms` and `log.cleaner.dedupe.buffer.size`.
  * Any other config this broker knows is refused with Kafka's message ("Cannot update these configs
- * dynamically: Set(...)", INVALID_REQUEST as Kafka's KAFKA-13609); a bad value too ("Invalid value
+ * dynamically: [...]", INVALID_REQUEST as Kafka 4.4 answers, KAFKA-13609); a bad value too ("Invalid value
  * ... for configuration ..."). A name the broker does not know is kept, as Kafka keeps custom props.
  *
  * Effect: BrokerConfig's lookups see dynamic values first (config.ts), so topics without an override
@@ -90,7 +90,7 @@ function invalidValue(def: ConfigDef, raw: string): string | null {
 /** Kafka's DynamicBrokerConfig.validateConfigs over a resource's whole new set: the first problem, or null. */
 export function invalidBrokerConfigs(configs: ReadonlyMap<string, string>): string | null {
   const fixed = [...configs.keys()].filter((k) => BROKER_CONFIG_BY_NAME.has(k) && !DYNAMIC_BROKER_CONFIGS.has(k));
-  if (fixed.length > 0) return `Cannot update these configs dynamically: Set(${fixed.join(", ")})`;
+  if (fixed.length > 0) return `Cannot update these configs dynamically: [${fixed.join(", ")}]`;
   for (const [k, v] of configs) {
     const def = BROKER_CONFIG_BY_NAME.get(k);
     const bad = def ? invalidValue(def, v) : null;
