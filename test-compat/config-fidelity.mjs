@@ -10,7 +10,8 @@
 // The broker: for every config odradek lists, name, type and sensitivity must match, and value and
 // synonyms too where Kafka answers its built-in default (source DEFAULT_CONFIG: start.sh sets some
 // configs statically); read-only differs by design (odradek has no dynamic broker configs) and the
-// broker configs only Kafka lists are counted, not failed (packages/broker/SKIPPED.md).
+// broker configs only Kafka lists are counted, not failed (packages/broker/SKIPPED.md). Groups (a
+// fresh one, and one with configs of its own): every config must match, in Kafka's order.
 // Exit 0 = no unexpected difference; each difference is printed.
 import fs from 'node:fs';
 import net from 'node:net';
@@ -70,6 +71,23 @@ async function compare(kafka, odradek) {
       const line = !kc ? `topic ${t.name}: ${name} only in odradek` : !oc ? `topic ${t.name}: ${name} only in Kafka` : view(kc, fields) !== view(oc, fields) ? `topic ${t.name}: ${name}\n    kafka   ${view(kc, fields)}\n    odradek ${view(oc, fields)}` : null;
       if (line === null) continue;
       (ALLOWED[name] ? notes : problems).push(ALLOWED[name] ? `${line}\n    allowed: ${ALLOWED[name]}` : line);
+    }
+  }
+  // Groups (resource type 32): a group without configs and one with three of its own, config by config and in order.
+  const group = `fidelity-${process.pid}-g`;
+  const own = [['consumer.session.timeout.ms', '50000'], ['share.auto.offset.reset', 'earliest'], ['streams.rack.aware.assignment.tags', ' a , b ']];
+  for (const b of [kafka, odradek]) {
+    const r = await request(b, 44, 1, { resources: [{ resourceType: 32, resourceName: group, configs: own.map(([name, value]) => ({ name, configOperation: 0, value })) }], validateOnly: false });
+    if (r.responses[0].errorCode !== 0) throw new Error(`IncrementalAlterConfigs group ${group} on ${b}: ${r.responses[0].errorCode} ${r.responses[0].errorMessage}`);
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const g of [`fidelity-${process.pid}-fresh`, group]) {
+    const k = await describeConfigs(kafka, 32, g);
+    const o = await describeConfigs(odradek, 32, g);
+    if ([...k.keys()].join() !== [...o.keys()].join()) problems.push(`group ${g}: names or order\n    kafka   ${[...k.keys()].join()}\n    odradek ${[...o.keys()].join()}`);
+    for (const [name, kc] of k) {
+      const oc = o.get(name);
+      if (oc && view(kc, fields) !== view(oc, fields)) problems.push(`group ${g}: ${name}\n    kafka   ${view(kc, fields)}\n    odradek ${view(oc, fields)}`);
     }
   }
   const kb = await describeConfigs(kafka, 4, '1');

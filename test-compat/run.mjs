@@ -20,6 +20,7 @@ import { judgeApiVersions } from './api-versions.mjs';
 import { startKafka as startKafkaBroker, startOdradek as startOdradekBroker } from './brokers.mjs';
 import { clients as clientCatalogue, } from './clients.mjs';
 import { parseRunnerArgs } from './suite-runner.mjs';
+import { checkTransactions } from './txn-checker.mjs';
 import { API_DEFINITIONS } from '../packages/codec/dist/index.js';
 
 const apiName = (key) => API_DEFINITIONS[key]?.name ?? `key ${key}`;
@@ -151,6 +152,13 @@ async function versionsWindow(broker) {
   return undefined;
 }
 
+/** After a client's `transactions` scenario passed: the exactly-once checker on its topic (txn-checker.mjs). */
+async function runChecker(row, broker) {
+  const c = await checkTransactions({ here, cache, logDir, bootstrap: broker.bootstrap, topic: row.topic, tag: `${row.broker}.${row.client}.${row.scenario}` });
+  row.checker = c.detail;
+  if (c.ok === false) Object.assign(row, { status: 'FAIL', reason: c.detail });
+}
+
 // A scenario program may print one `RESULT {json}` line on stdout: what it observed, for a
 // scenario judged by comparing the two brokers (below). Kept in memory only, not in latest.json.
 function resultLine(out) {
@@ -232,6 +240,7 @@ try {
           const topic = `compat-${runId.slice(9)}${suffix}-${bname.slice(0, 1)}-${client}-${scenario}`.replace(/[^a-zA-Z0-9._-]/g, '-');
           Object.assign(row, { topic }, await runScenario(client, scenario, byName[bname], topic, Math.round(def.timeout * opts.timeoutScale)));
           if (bname === 'odradek') row.versions = await versionsWindow(byName[bname]);
+          if (scenario === 'transactions' && row.status === 'PASS') await runChecker(row, byName[bname]);
         }
         results.push(row);
         if (row.status !== 'N/A') {

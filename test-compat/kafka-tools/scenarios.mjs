@@ -1,6 +1,6 @@
 // Kafka's own command-line tools (kafka-tools 4.4.0: TopicCommand, ConfigCommand, ConsoleProducer,
 // ConsoleConsumer, GetOffsetShell, DeleteRecordsCommand, ConsumerGroupCommand,
-// BrokerApiVersionsCommand, MetadataQuorumCommand, FeatureCommand, LogDirsCommand, ReassignPartitionsCommand) as a client, run through scripts/kafka/tool.sh (the Maven Central jars).
+// BrokerApiVersionsCommand, MetadataQuorumCommand, FeatureCommand, LeaderElectionCommand, ReassignPartitionsCommand, LogDirsCommand) as a client, run through scripts/kafka/tool.sh (the Maven Central jars).
 //   node scenarios.mjs --bootstrap HOST:PORT --scenario NAME --topic T
 // Exit 0 = pass; otherwise the last stderr line is the reason; exit 3 = not supported.
 // Each tool run is a JVM start (~1–3 s); this client is not part of --subset ci.
@@ -194,6 +194,29 @@ const scenarios = {
     await tool('ConfigCommand', ['--entity-type', 'topics', '--entity-name', T, '--alter', '--add-config', 'cleanup.policy=compact', '--delete-config', 'retention.ms']);
     await eventually(configs, '604800000/compact', 'after --add-config cleanup.policy --delete-config retention.ms');
   },
+  // Group configs (KIP-848/932): kafka-configs --entity-type groups, on a group that need not exist.
+  async 'group-configs'() {
+    const g = `${T}-g`;
+    const cfg = (args, o) => tool('ConfigCommand', ['--entity-type', 'groups', ...args], o);
+    const lines = (out) => out.split('\n').map((l) => l.trim()).filter((l) => /^[a-z.]+=/.test(l));
+    const all = lines((await cfg(['--entity-name', g, '--describe', '--all'])).out);
+    eq(all.length, 21, 'number of group configs in --describe --all');
+    check(all.includes('consumer.session.timeout.ms=45000 sensitive=false synonyms={DEFAULT_CONFIG:group.consumer.session.timeout.ms=45000}'), `consumer.session.timeout.ms default: ${all[2]}`);
+    check(all.includes('share.auto.offset.reset=latest sensitive=false synonyms={DEFAULT_CONFIG:share.auto.offset.reset=latest}'), 'share.auto.offset.reset default');
+    await cfg(['--entity-name', g, '--alter', '--add-config', 'consumer.session.timeout.ms=50000,share.delivery.count.limit=3']);
+    const own = () => cfg(['--entity-name', g, '--describe']).then((r) => lines(r.out));
+    await eventually(own, [
+      'consumer.session.timeout.ms=50000 sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:consumer.session.timeout.ms=50000, DEFAULT_CONFIG:group.consumer.session.timeout.ms=45000}',
+      'share.delivery.count.limit=3 sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:share.delivery.count.limit=3, DEFAULT_CONFIG:group.share.delivery.count.limit=5}',
+    ], 'the group\'s own configs after --add-config');
+    const bad = await cfg(['--entity-name', g, '--alter', '--add-config', 'consumer.session.timeout.ms=1'], { ok: false });
+    check(bad.code !== 0 && /InvalidConfigurationException: consumer\.session\.timeout\.ms must be in the range 45000 to 60000 inclusive\./.test(bad.out + bad.err), `out-of-range value: ${(bad.out + bad.err).trim().slice(-200)}`);
+    const unknown = await cfg(['--entity-name', g, '--alter', '--add-config', 'foo.bar=1'], { ok: false });
+    check(unknown.code !== 0 && /Unknown group config name: foo\.bar/.test(unknown.out + unknown.err), `unknown name: ${(unknown.out + unknown.err).trim().slice(-200)}`);
+    check((await cfg(['--describe'])).out.includes(`Dynamic configs for group ${g} are:`), 'the group in --describe of every group');
+    await cfg(['--entity-name', g, '--alter', '--delete-config', 'consumer.session.timeout.ms,share.delivery.count.limit']);
+    await eventually(async () => (await cfg(['--entity-name', g, '--describe'])).out.trim(), `The group '${g}' doesn't exist and doesn't have dynamic config.`, 'after --delete-config');
+  },
   async 'admin-partitions'() {
     await create(T, 1);
     await topics(['--alter', '--topic', T, '--partitions', '3']);
@@ -278,6 +301,35 @@ const scenarios = {
   },
   // kafka-metadata-quorum, kafka-features and kafka-configs' client quotas: what one node answers.
   // Features are only dry-run or refused here (a real downgrade would disturb other scenarios).
+  // kafka-leader-election and kafka-reassign-partitions on a single node: every partition already has
+  // its preferred (only) replica as leader, and a reassignment to the same replica completes at once.
+  async 'admin-elect-reassign'() {
+    await create(T, 2);
+    const elect = (args) => tool('LeaderElectionCommand', args, { ok: false });
+    for (const args of [['--election-type', 'PREFERRED', '--topic', T, '--partition', '0'], ['--election-type', 'UNCLEAN', '--topic', T, '--partition', '1']]) {
+      const r = await elect(args);
+      eq([r.code, r.out.trim()], [0, `Valid replica already elected for partitions ${T}-${args[5]}`], `kafka-leader-election ${args.join(' ')}`);
+    }
+    // with --all-topic-partitions the request names no partition, and Kafka's tool prints nothing for
+    // partitions whose election was not needed
+    const all = await elect(['--election-type', 'PREFERRED', '--all-topic-partitions']);
+    eq([all.code, all.out.trim()], [0, ''], 'kafka-leader-election --all-topic-partitions');
+    const reassign = (args, o) => tool('reassign.ReassignPartitionsCommand', args, o);
+    eq((await reassign(['--list'])).out.trim(), 'No partition reassignments found.', 'kafka-reassign-partitions --list');
+    const move = path.join(tmp, 'move.json');
+    fs.writeFileSync(move, JSON.stringify({ version: 1, topics: [{ topic: T }] }));
+    const gen = (await reassign(['--generate', '--topics-to-move-json-file', move, '--broker-list', '1'])).out;
+    const current = /Current partition replica assignment\s*\n(\{.*\})/.exec(gen);
+    check(current, `--generate: ${gen.trim()}`);
+    const plan = JSON.parse(current[1]);
+    eq(plan.partitions.map((p) => [p.topic, p.partition, p.replicas]).sort(), [[T, 0, [1]], [T, 1, [1]]], '--generate: current assignment');
+    const file = path.join(tmp, 'plan.json');
+    fs.writeFileSync(file, current[1]);
+    const ex = (await reassign(['--execute', '--reassignment-json-file', file])).out;
+    check(ex.includes('Successfully started partition reassignments for') && ex.includes(`${T}-0`), `--execute: ${ex.trim()}`);
+    await eventually(async () => (await reassign(['--verify', '--reassignment-json-file', file])).out.includes(`Reassignment of partition ${T}-1 is completed.`), true, '--verify');
+    eq((await reassign(['--list'])).out.trim(), 'No partition reassignments found.', '--list after the reassignment');
+  },
   async 'admin-kraft'() {
     const quorum = (arg) => tool('MetadataQuorumCommand', ['describe', arg]);
     const st = (await quorum('--status')).out;

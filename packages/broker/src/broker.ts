@@ -36,6 +36,7 @@ import { TxnCoordinator } from "./txn/txn-coordinator.js";
 import { Shares } from "./share/shares.js";
 import { FeatureControl } from "./features.js";
 import { ClientQuotaControl } from "./client-quotas.js";
+import { GroupConfigManager } from "./group/group-configs.js";
 
 export interface PartitionState {
   readonly index: number;
@@ -114,6 +115,8 @@ export class Broker {
   readonly features: FeatureControl;
   /** Client quotas (Describe/AlterClientQuotas); stored, not enforced. */
   readonly clientQuotas: ClientQuotaControl;
+  /** Per-group configs (consumer.*, share.*, streams.*), persisted in the metadata store. */
+  readonly groupConfigs: GroupConfigManager;
   /** meta.properties' `directory.id`: the voter's directory id in DescribeQuorum. */
   readonly directoryId: string;
   /** Set once listening: what Metadata advertises. */
@@ -144,6 +147,7 @@ export class Broker {
     this.metadata = metadata;
     this.features = new FeatureControl(nodeId, metadata, () => metadata.quorum().changes);
     this.clientQuotas = new ClientQuotaControl(metadata);
+    this.groupConfigs = new GroupConfigManager(config, metadata);
     this.logs = logs;
     this.fetchSessions = new FetchSessionCache(config.int("max.incremental.fetch.session.cache.slots"));
   }

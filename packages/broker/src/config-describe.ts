@@ -41,19 +41,14 @@ export function describeTopicConfigs(config: BrokerConfig, overrides: ReadonlyMa
     // Kafka takes the source from the first synonym left: with only `log.retention.hours` set, retention.ms
     // has its value but no synonyms and source DEFAULT_CONFIG (Kafka 4.4, probed).
     const source = synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
-    out.push({
-      name: def.name,
-      value: own ?? brokerDefault.value,
-      readOnly: false,
-      isDefault: source === ConfigSource.DEFAULT_CONFIG,
-      configSource: source,
-      isSensitive: false,
-      synonyms: includeSynonyms ? synonyms : [],
-      configType: CONFIG_TYPE_ID[def.type],
-      documentation: null,
-    });
+    out.push(alterableConfig(def.name, own ?? brokerDefault.value, source, CONFIG_TYPE_ID[def.type], includeSynonyms ? synonyms : []));
   }
   return out;
+}
+
+/** A topic or group config as DescribeConfigs reports it: alterable, not sensitive, no documentation. */
+export function alterableConfig(name: string, value: string | null, source: number, configType: number, synonyms: ConfigDescription["synonyms"]): ConfigDescription {
+  return { name, value, readOnly: false, isDefault: source === ConfigSource.DEFAULT_CONFIG, configSource: source, isSensitive: false, synonyms, configType, documentation: null };
 }
 
 /**

@@ -14,6 +14,8 @@ import { ApiKey, ErrorCode, batchPositions, buildControlBatch, buildRecordBatch,
 import { ManualClock, startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
 import { TestClient } from "./helpers.js";
+import { TxnStates } from "../src/txn/txn-metadata.js";
+import { txnRecord } from "../src/txn/txn-records.js";
 
 const READ_COMMITTED = 1;
 
@@ -306,6 +308,55 @@ describe("transactions across a restart", () => {
       f = await fetch("r", 0, READ_COMMITTED, 0n, cl);
       expect([f.highWatermark, f.lastStableOffset]).toEqual([4n, 4n]);
       expect(visible(f)).toEqual(["kept"]);
+      await cl.close();
+      await broker.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a crash between PrepareCommit and the markers", () => {
+  // The coordinator answers EndTxn once PrepareCommit is durable and writes the markers after; a
+  // broker killed in between leaves PrepareCommit as the id's last record and no marker in the data
+  // partitions. That state is made here by appending the PrepareCommit record to __transaction_state
+  // by hand (as the coordinator would) and closing the broker before any EndTxn.
+  it("after the restart the markers are written, the transaction completes and read_committed is not stuck", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "odradek-txn-prepare-"));
+    const config = { "transaction.state.log.num.partitions": "2" };
+    try {
+      const clk = new ManualClock();
+      let broker = await startBroker({ clock: clk, dataDir: dir, config });
+      let cl = await TestClient.connect(broker.port);
+      await cl.request(ApiKey.CreateTopics, 7, { topics: [{ name: "pc", numPartitions: 2, replicationFactor: 1 }], timeoutMs: 1000 });
+      const p = new TxnProducer(cl, "prepared");
+      await p.init(60_000);
+      expect(await p.add("pc", [0, 1])).toEqual([0, 0]);
+      expect((await p.send("pc", 0, ["a0", "a1"])).errorCode).toBe(0);
+      expect((await p.send("pc", 1, ["b0"])).errorCode).toBe(0);
+      const m = await broker.broker.txns.describe("prepared");
+      expect(m?.state.name).toBe("Ongoing");
+      const log = await broker.broker.logs.getOrCreateLog("__transaction_state", broker.broker.txns.partitionFor("prepared"));
+      const rec = txnRecord("prepared", { ...m!, state: TxnStates.PrepareCommit, lastUpdateMs: clk.now() });
+      const batch = buildRecordBatch({ records: [{ key: rec.key, value: rec.value, timestamp: clk.now() }], baseTimestamp: clk.now() });
+      expect((await log.append(batch, { leaderEpoch: 0, crcChecked: false })).error).toBeUndefined();
+      let f = await fetch("pc", 0, READ_COMMITTED, 0n, cl);
+      expect([f.highWatermark, f.lastStableOffset]).toEqual([2n, 0n]);
+      await cl.close();
+      await broker.close();
+
+      broker = await startBroker({ clock: clk, dataDir: dir, config });
+      cl = await TestClient.connect(broker.port);
+      await broker.broker.txns.describe("prepared"); // the coordinator partition is loaded on first use
+      await settle(broker);
+      f = await fetch("pc", 0, READ_COMMITTED, 0n, cl);
+      expect([f.highWatermark, f.lastStableOffset]).toEqual([3n, 3n]);
+      expect(visible(f)).toEqual(["a0", "a1"]);
+      const f1 = await fetch("pc", 1, READ_COMMITTED, 0n, cl);
+      expect([f1.highWatermark, f1.lastStableOffset]).toEqual([2n, 2n]);
+      expect(visible(f1)).toEqual(["b0"]);
+      const d = await cl.request(ApiKey.DescribeTransactions, 0, { transactionalIds: ["prepared"] });
+      expect(d.transactionStates[0]!.transactionState).toBe("CompleteCommit");
       await cl.close();
       await broker.close();
     } finally {

@@ -30,6 +30,7 @@ import { ASSIGNORS, assign } from "./assignors.js";
 import { ConsumerGroup, MemberState, fromAssignment, sameAssignment, toAssignment } from "./consumer-group.js";
 import type { Assignment, ConsumerMember } from "./consumer-group.js";
 import type { GroupShard } from "./group-shard.js";
+import { consumerHeartbeatIntervalMs, consumerSessionTimeoutMs } from "./group-configs.js";
 import { consumerGroupRecords as R } from "./records.js";
 
 export interface HeartbeatRequest {
@@ -202,7 +203,7 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
   const changed = next.memberEpoch !== member.memberEpoch || next.state !== member.state || !sameAssignment(next.assigned, member.assigned) || !sameAssignment(next.pendingRevocation, member.pendingRevocation) || req.memberEpoch === 0;
   if (changed) records.push(R.current(req.groupId, memberId, currentValue(next)));
   // Timers.
-  s.partition.schedule(sessionKey(req.groupId, memberId), s.config.consumerSessionTimeoutMs, (sh) => expire(sh, req.groupId, memberId, "session timed out"));
+  s.partition.schedule(sessionKey(req.groupId, memberId), consumerSessionTimeoutMs(s.config, req.groupId), (sh) => expire(sh, req.groupId, memberId, "session timed out"));
   if (next.state === MemberState.UNREVOKED_PARTITIONS) {
     if (!s.partition.hasTimer(revokeKey(req.groupId, memberId))) s.partition.schedule(revokeKey(req.groupId, memberId), Math.max(0, next.rebalanceTimeoutMs), (sh) => expire(sh, req.groupId, memberId, "did not revoke its partitions within its rebalance timeout"));
   } else s.partition.cancel(revokeKey(req.groupId, memberId));
@@ -210,7 +211,7 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
   return {
     records,
     response: {
-      errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: next.memberEpoch, heartbeatIntervalMs: s.config.consumerHeartbeatIntervalMs,
+      errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: next.memberEpoch, heartbeatIntervalMs: consumerHeartbeatIntervalMs(s.config, req.groupId),
       assignment: sendAssignment ? { topicPartitions: fromAssignment(next.assigned) } : null,
     },
   };
@@ -321,5 +322,5 @@ function expire(s: GroupShard, groupId: string, memberId: string, why: string): 
 
 /** After load: session timers for every member, as Kafka schedules them when it loads a group. */
 export function startConsumerSessions(s: GroupShard, g: ConsumerGroup): void {
-  for (const m of g.members.values()) s.partition.schedule(sessionKey(g.groupId, m.memberId), s.config.consumerSessionTimeoutMs, (sh) => expire(sh, g.groupId, m.memberId, "session timed out"));
+  for (const m of g.members.values()) s.partition.schedule(sessionKey(g.groupId, m.memberId), consumerSessionTimeoutMs(s.config, g.groupId), (sh) => expire(sh, g.groupId, m.memberId, "session timed out"));
 }

@@ -39,6 +39,7 @@ export class GroupCoordinator {
       shareSessionTimeoutMs: c.int("group.share.session.timeout.ms"),
       shareHeartbeatIntervalMs: c.int("group.share.heartbeat.interval.ms"),
       shareMaxSize: c.int("group.share.max.size"),
+      groupConfigs: broker.groupConfigs,
     };
     this.topic = new CoordinatorTopic(broker, clock, {
       topic: GROUP_METADATA_TOPIC,

@@ -42,6 +42,8 @@ export interface GroupConfig {
   shareSessionTimeoutMs: number;
   shareHeartbeatIntervalMs: number;
   shareMaxSize: number;
+  /** Per-group values of the group configs (group-configs.ts), over the broker-wide ones above. */
+  groupConfigs?: { int(groupId: string, name: string): number };
   /** A new classic member's parked JoinGroup times out after this (Kafka: a 5-minute constant). */
   newMemberJoinTimeoutMs?: number;
 }

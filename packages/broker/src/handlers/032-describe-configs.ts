@@ -8,9 +8,11 @@
  * lists the broker configs this broker knows, every key it was started with and the dynamic ones,
  * with sources DYNAMIC_BROKER_CONFIG / DYNAMIC_DEFAULT_BROKER_CONFIG / STATIC_BROKER_CONFIG /
  * DEFAULT_CONFIG and Kafka's synonym order; "" lists only the cluster-default dynamic configs
- * (dynamic-broker-config.ts). `configuration_keys` filters. Unknown topic →
- * UNKNOWN_TOPIC_OR_PARTITION; another broker id → INVALID_REQUEST; broker loggers → empty list.
- * Omitted: documentation strings (null), client-metrics and group resources (INVALID_REQUEST).
+ * (dynamic-broker-config.ts). Group resources (any group id, existing or not) list Kafka
+ * 4.4's group configs (group/group-configs.ts), source DYNAMIC_GROUP_CONFIG when the group has its
+ * own value. `configuration_keys` filters. Unknown topic → UNKNOWN_TOPIC_OR_PARTITION; another broker
+ * id → INVALID_REQUEST; broker loggers → empty list.
+ * Omitted: documentation strings (null), client-metrics resources (INVALID_REQUEST).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import type { DescribeConfigsResponseDescribeConfigsResultInput } from "@odradek/codec";
@@ -37,6 +39,8 @@ export default defineHandler({
             return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${b.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
           }
           return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeBrokerConfigs(b, r.resourceName, r.configurationKeys, req.includeSynonyms) };
+        case ResourceType.GROUP:
+          return { ...base, ...b.groupConfigs.describe(r.resourceName, r.configurationKeys, req.includeSynonyms) };
         case ResourceType.BROKER_LOGGER:
           return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: [] };
         default:

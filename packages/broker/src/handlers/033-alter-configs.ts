@@ -7,6 +7,8 @@
  * `validate_only` checks only. Broker resources (this node's id, or "" for the cluster default):
  * the given configs replace the resource's dynamic broker configs, validated as Kafka
  * (dynamic-broker-config.ts: a config that cannot change at runtime or a bad value → INVALID_REQUEST).
+ * Group resources (Kafka 4.4 accepts them): the given configs replace the group's own
+ * (group/group-configs.ts), validated as IncrementalAlterConfigs validates them.
  * Omitted: broker loggers (INVALID_REQUEST).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
@@ -34,6 +36,10 @@ export default defineHandler({
       if (r.resourceType === ResourceType.BROKER) {
         const bad = await alterBrokerConfigs(b, r.resourceName, { replace: new Map(r.configs.map((c) => [c.name, c.value ?? ""])) }, req.validateOnly);
         return bad ? res(bad.errorCode, bad.message) : res(ErrorCode.NONE);
+      }
+      if (r.resourceType === ResourceType.GROUP) {
+        const g = await b.groupConfigs.alter(r.resourceName, r.configs, req.validateOnly);
+        return res(g.errorCode, g.errorMessage);
       }
       return res(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
     });

@@ -9,8 +9,8 @@
  * `validate_only` checks only. Broker resources (this node's id, or "" for the cluster default): the
  * operations apply to the resource's dynamic broker configs, validated as Kafka over the resulting set
  * (dynamic-broker-config.ts).
- * Group resources: the share.* group configs (share/shares.ts alterGroupConfigs), SET and DELETE.
- * Omitted: broker loggers, client-metrics, other group configs.
+ * Group resources: every group config (group/group-configs.ts), SET, DELETE, and APPEND/SUBTRACT on
+ * the list one; persisted. Omitted: broker loggers, client-metrics.
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
@@ -38,10 +38,9 @@ export default defineHandler({
         const bad = await alterBrokerConfigs(b, r.resourceName, { ops: r.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation })) }, req.validateOnly);
         return bad ? res(bad.errorCode, bad.message) : res(ErrorCode.NONE);
       }
-      // Share groups' configs (share/shares.ts) until group configs are stored with groups.
       if (r.resourceType === ResourceType.GROUP) {
-        const bad = b.shares.alterGroupConfigs(r.resourceName, r.configs, req.validateOnly);
-        return bad ? res(ErrorCode.INVALID_CONFIG, bad) : res(ErrorCode.NONE);
+        const g = await b.groupConfigs.incrementalAlter(r.resourceName, r.configs, req.validateOnly);
+        return res(g.errorCode, g.errorMessage);
       }
       if (r.resourceType !== ResourceType.TOPIC) return res(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
       const t = b.topic(r.resourceName);

@@ -2,10 +2,10 @@
  * ListConfigResources (key 74), v0–1 (v0 was ListClientMetricsResources).
  *
  * Behaviour (Kafka 4.4's): v1 lists every resource that has configs, filtered by `resource_types`
- * when given: the broker's loggers (8) and the broker (4) by node id, every topic (2) by name, groups
- * (32) with configs of their own (none: group configs are not stored yet); v0 lists client-metrics
- * resources (16) only, of which there are none (not built). Order as Kafka's: broker loggers, broker,
- * topics by name.
+ * when given: groups (32) with configs of their own (DeleteGroups leaves them, as in Kafka), the
+ * broker's loggers (8) and the broker (4) by node id, every topic (2) by name; v0 lists client-metrics
+ * resources (16) only, of which there are none (not built). Order as Kafka's: groups, broker loggers,
+ * broker, topics; groups and topics by name.
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
@@ -13,6 +13,7 @@ import { defineHandler } from "../registry.js";
 const TOPIC = 2;
 const BROKER = 4;
 const BROKER_LOGGER = 8;
+const GROUP = 32;
 
 export default defineHandler({
   apiKey: ApiKey.ListConfigResources,
@@ -23,6 +24,7 @@ export default defineHandler({
     const b = ctx.broker;
     const want = new Set(req.resourceTypes);
     const all = [
+      ...b.groupConfigs.groupIds().map((resourceName) => ({ resourceName, resourceType: GROUP })),
       { resourceName: String(b.nodeId), resourceType: BROKER_LOGGER },
       { resourceName: String(b.nodeId), resourceType: BROKER },
       ...b.allTopics().map((t) => t.name).sort().map((resourceName) => ({ resourceName, resourceType: TOPIC })),

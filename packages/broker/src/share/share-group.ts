@@ -19,6 +19,7 @@
 import { ErrorCode } from "@odradek/codec";
 import type { CoordinatorResult } from "../coordinator/coordinator-partition.js";
 import type { GroupShard } from "../group/group-shard.js";
+import { shareHeartbeatIntervalMs, shareSessionTimeoutMs } from "../group/group-configs.js";
 
 export interface ShareMember {
   memberId: string;
@@ -101,7 +102,7 @@ export function shareHeartbeat(s: GroupShard, req: ShareHeartbeatRequest): Coord
     return error(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a share group.`);
   }
   let g = s.shareGroups.get(req.groupId);
-  const interval = s.config.shareHeartbeatIntervalMs;
+  const interval = shareHeartbeatIntervalMs(s.config, req.groupId);
   if (req.memberEpoch === -1) {
     const m = g?.members.get(req.memberId);
     if (!g || !m) return error(ErrorCode.UNKNOWN_MEMBER_ID, `member ${req.memberId} is not in share group ${req.groupId}`);
@@ -137,7 +138,7 @@ export function shareHeartbeat(s: GroupShard, req: ShareHeartbeatRequest): Coord
     s.shareMetadataKeys.set(g!.groupId, key);
     assign(s, g!);
   }
-  s.partition.schedule(sessionKey(g!.groupId, m.memberId), s.config.shareSessionTimeoutMs, (sh) => expire(sh, req.groupId, req.memberId));
+  s.partition.schedule(sessionKey(g!.groupId, m.memberId), shareSessionTimeoutMs(s.config, req.groupId), (sh) => expire(sh, req.groupId, req.memberId));
   const sendAssignment = req.memberEpoch === 0 || before !== JSON.stringify([...m.assignment]);
   const assigned = [...m.assignment].flatMap(([topicId, ps]) => ps.map((partition) => ({ topicId, partition })));
   return { records: [], response: { errorCode: 0, errorMessage: null, memberId: m.memberId, memberEpoch: m.memberEpoch, heartbeatIntervalMs: interval, assignment: sendAssignment ? toWire(m) : null, assigned } };

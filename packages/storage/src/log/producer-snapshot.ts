@@ -36,8 +36,13 @@ function decrementSequence(sequence: number, decrement: number): number {
   return sequence < decrement ? INT32_MAX - (decrement - sequence) + 1 : sequence - decrement;
 }
 
+/**
+ * Producers are written in ascending producer id: the order Kafka's HashMap iteration gives while the ids
+ * are below its table size (the golden test's files), and a deterministic one beyond (Kafka's then depends
+ * on its table's resize history; readers do not depend on the order).
+ */
 export function encodeProducerSnapshot(producers: Iterable<ProducerStateEntry>): Buffer {
-  const list = [...producers];
+  const list = [...producers].sort((a, b) => a.producerId - b.producerId);
   const b = Buffer.alloc(HEADER + list.length * ENTRY);
   b.writeInt16BE(PRODUCER_SNAPSHOT_VERSION, 0);
   b.writeInt32BE(list.length, 6);

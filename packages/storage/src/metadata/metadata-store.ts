@@ -12,6 +12,9 @@
  *     "features": { "<feature>": <finalized level> },            (optional: UpdateFeatures' levels)
  *     "clientQuotas": [ { "entity": { "user"|"client-id"|"ip": "<name>" | null },
  *                         "values": { "<quota key>": <number> } } ],   (optional)
+ *     "groupConfigs": { "<group id>": { "<group config key>": "<value>" } },   (optional: KIP-848/932
+ *                      group configs, Kafka's ConfigRecord with resource type GROUP; a group with
+ *                      no config left has no entry)
  *     "brokerConfigs": { "<node id>"|"": { "<broker config key>": "<value>" } },
  *                                   (optional: dynamic broker configs, "" = the cluster default)
  *     "leaderEpoch": <starts of this data directory>,             (optional)
@@ -57,6 +60,7 @@ interface MetadataFile {
   nextProducerIdBlock: number;
   features?: Record<string, number>;
   clientQuotas?: ClientQuotaEntry[];
+  groupConfigs?: Record<string, Record<string, string>>;
   brokerConfigs?: Record<string, Record<string, string>>;
   leaderEpoch?: number;
   changes?: number;
@@ -178,6 +182,21 @@ export class MetadataStore {
   setClientQuotas(entries: readonly ClientQuotaEntry[]): Promise<void> {
     return this.serial(async () => {
       this.data.clientQuotas = entries.map((e) => ({ entity: { ...e.entity }, values: { ...e.values } }));
+      await this.save();
+    });
+  }
+
+  /** Each group's own configs (groups without any are absent). */
+  groupConfigs(): Readonly<Record<string, Readonly<Record<string, string>>>> {
+    return this.data.groupConfigs ?? {};
+  }
+  /** Replaces a group's configs (an empty set removes the group's entry); resolves once durable. */
+  setGroupConfigs(groupId: string, configs: Readonly<Record<string, string>>): Promise<void> {
+    return this.serial(async () => {
+      const all = (this.data.groupConfigs ??= {});
+      if (Object.keys(configs).length === 0) delete all[groupId];
+      // defineProperty, not assignment: any string is a group id, "__proto__" included.
+      else Object.defineProperty(all, groupId, { value: { ...configs }, enumerable: true, configurable: true, writable: true });
       await this.save();
     });
   }

@@ -83,9 +83,11 @@ public final class Scenarios {
       case "cooperative-sticky" -> cooperativeSticky();
       case "kip848" -> kip848();
       case "transactions" -> transactions();
+      case "txn-timeout" -> txnTimeout();
       case "admin-groups" -> adminGroups();
       default -> {
         if (s.startsWith("share-")) ShareScenarios.run(s, B, T, OPTS); // ShareScenarios.java (KIP-932)
+        else if (s.startsWith("group-churn-")) GroupChurn.run(s, OPTS); // GroupChurn.java (test-compat/group-churn)
         else throw new Unsupported("java: scenario " + s + " is not implemented");
       }
     }
@@ -559,6 +561,35 @@ public final class Scenarios {
     for (int i = 0; i < 5; i++) { rc.add((12 + i) + ":t3-" + i + ":t3-" + i); ru.add((12 + i) + ":t3-" + i + ":t3-" + i); }
     eq(triples(read(T, 0, null, 10, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))), rc, "read_committed");
     eq(triples(read(T, 0, null, 15, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"))), ru, "read_uncommitted");
+  }
+
+  /**
+   * An abandoned transaction (transaction.timeout.ms 2 s, never ended) is aborted by the coordinator on
+   * its timeout, in real time: a read_committed reader then gets past it (the record written after it
+   * becomes visible, the abandoned one never), and the abandoned producer can no longer commit.
+   */
+  static void txnTimeout() throws Exception {
+    createTopic(admin(), T, 1, Map.of());
+    KafkaProducer<byte[], byte[]> abandoned = producer(Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, T + "-tx", ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 2000));
+    abandoned.initTransactions();
+    abandoned.beginTransaction();
+    abandoned.send(rec(T, 0, "open", "open")).get();
+    KafkaProducer<byte[], byte[]> plain = producer(Map.of());
+    plain.send(rec(T, 0, "after", "after")).get();
+    long t0 = System.currentTimeMillis();
+    KafkaConsumer<byte[], byte[]> c = consumer(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
+    c.assign(List.of(new TopicPartition(T, 0)));
+    c.seekToBeginning(List.of(new TopicPartition(T, 0)));
+    List<String> seen = new ArrayList<>();
+    while (!seen.contains("after")) {
+      check(System.currentTimeMillis() - t0 < 60000, "read_committed still stuck behind the abandoned transaction after 60 s");
+      for (var r : c.poll(Duration.ofMillis(200))) seen.add(str(r.value()));
+    }
+    eq(seen, List.of("after"), "read_committed after the timeout");
+    boolean refused = false;
+    try { abandoned.commitTransaction(); } catch (org.apache.kafka.common.KafkaException e) { refused = true; }
+    check(refused, "the abandoned producer committed after its transaction timed out");
+    System.out.println("RESULT {\"abortedAfterMs\":" + (System.currentTimeMillis() - t0) + "}");
   }
 
   static void adminGroups() throws Exception {
