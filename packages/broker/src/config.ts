@@ -124,7 +124,8 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "transaction.remove.expired.transaction.cleanup.interval.ms", type: "int", default: "3600000", min: 1, readOnly: true },
   { name: "transaction.partition.verification.enable", type: "boolean", default: "true" },
   { name: "producer.id.expiration.ms", type: "int", default: "86400000", min: 1, readOnly: true },
-  { name: "producer.id.expiration.check.interval.ms", type: "int", default: "600000", min: 1, readOnly: true },
+  // Internal in Kafka 4.4 (DescribeConfigs does not list it; config-fidelity.mjs).
+  { name: "producer.id.expiration.check.interval.ms", type: "int", default: "600000", min: 1, readOnly: true, internal: true },
   { name: "offsets.topic.replication.factor", type: "short", default: "3", min: 1, readOnly: true },
   { name: "offsets.topic.num.partitions", type: "int", default: "50", min: 1, readOnly: true },
   { name: "offsets.topic.segment.bytes", type: "int", default: "104857600", min: 1, readOnly: true },
