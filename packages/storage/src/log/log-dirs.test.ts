@@ -41,7 +41,9 @@ describe.each(fsFactories)("LogDirs ($name fs)", (factory) => {
     let swapped: UnifiedLog | null = null;
     const moving = d.moveLog("t", 0, dirs[1]!, (l) => (swapped = l));
     const queued = log.append(batchOf(1)).then(() => null, (e: unknown) => e);
+    expect(d.futures()).toEqual([{ topic: "t", partition: 0, dir: dirs[1], copiedBytes: 0, copiedOffset: 0 }]);
     await moving;
+    expect(d.futures()).toEqual([]);
     expect(await queued).toBeInstanceOf(LogClosedError);
     expect(d.dirOf("t", 0)).toBe(dirs[1]);
     const moved = swapped! as UnifiedLog;
