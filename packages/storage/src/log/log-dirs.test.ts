@@ -33,30 +33,59 @@ describe.each(fsFactories)("LogDirs ($name fs)", (factory) => {
     await d.close();
   });
 
-  it("moves a log with its offsets, rejects appends queued behind the move, and keeps it there on reopen", async () => {
+  it("moves a log with its offsets; an append made during the move lands in the moved log or fails LogClosedError, never lost", async () => {
     const d = await open();
     const log = await d.getOrCreateLog("t", 0);
     for (let i = 0; i < 10; i++) await log.append(batchOf(3));
     await log.advanceLogStartOffset(4);
     let swapped: UnifiedLog | null = null;
     const moving = d.moveLog("t", 0, dirs[1]!, (l) => (swapped = l));
-    const queued = log.append(batchOf(1)).then(() => null, (e: unknown) => e);
+    const during = log.append(batchOf(1)).then((r) => r.baseOffset, (e: unknown) => e);
     expect(d.futures()).toEqual([{ topic: "t", partition: 0, dir: dirs[1], copiedBytes: 0, copiedOffset: 0 }]);
     await moving;
     expect(d.futures()).toEqual([]);
-    expect(await queued).toBeInstanceOf(LogClosedError);
+    const landed = await during;
+    if (typeof landed === "number") expect(landed).toBe(30);
+    else expect(landed).toBeInstanceOf(LogClosedError);
+    const end = typeof landed === "number" ? 31 : 30;
+    // Once moved, the old log takes nothing more.
+    expect(await log.append(batchOf(1)).then(() => null, (e: unknown) => e)).toBeInstanceOf(LogClosedError);
     expect(d.dirOf("t", 0)).toBe(dirs[1]);
     const moved = swapped! as UnifiedLog;
     expect(moved).toBe(d.getLog("t", 0));
-    expect([moved.logStartOffset, moved.logEndOffset]).toEqual([4, 30]);
-    expect((await moved.append(batchOf(2))).baseOffset).toBe(30);
+    expect([moved.logStartOffset, moved.logEndOffset]).toEqual([4, end]);
+    expect((await moved.append(batchOf(2))).baseOffset).toBe(end);
     expect((await fs.readdir(dirs[0]!)).filter((n) => n.startsWith("t-0"))).toEqual([]);
     await expect(d.moveLog("t", 0, `${root}/c`, () => {})).rejects.toBeInstanceOf(LogDirNotFoundError);
     await d.close();
     const again = await open();
     expect(again.dirOf("t", 0)).toBe(dirs[1]);
-    expect([again.getLog("t", 0)!.logStartOffset, again.getLog("t", 0)!.logEndOffset]).toEqual([4, 32]);
+    expect([again.getLog("t", 0)!.logStartOffset, again.getLog("t", 0)!.logEndOffset]).toEqual([4, end + 2]);
     await again.close();
+  });
+
+  it("copies closed segments before blocking the log, then only what changed: retention during the move", async () => {
+    const d = await open();
+    const log = await d.getOrCreateLog("t", 0);
+    for (let i = 0; i < 20; i++) await log.append(batchOf(3));
+    expect(log.segments.size).toBeGreaterThan(3);
+    const moving = d.moveLog("t", 0, dirs[1]!, () => {});
+    // Removes the first segments while the catch-up runs (or, queued, just before the swap).
+    const advanced = log.advanceLogStartOffset(30);
+    await moving;
+    await advanced;
+    const moved = d.getLog("t", 0)!;
+    expect(moved.logEndOffset).toBe(60);
+    expect(moved.logStartOffset).toBeGreaterThanOrEqual(30);
+    const names = (await fs.readdir(`${dirs[1]}/t-0`)).filter((n) => n.endsWith(".log"));
+    // No segment wholly below the new start came along (the next one starts at or before it).
+    const bases = names.map((n) => Number(n.slice(0, 20))).sort((a, b) => a - b);
+    expect(bases.filter((_, i) => i + 1 < bases.length && bases[i + 1]! <= moved.logStartOffset)).toEqual([]);
+    expect(bases[0]).toBeLessThanOrEqual(moved.logStartOffset);
+    const r = await moved.read(moved.logStartOffset, { maxBytes: 1 << 20 });
+    expect(r.records.length).toBeGreaterThan(0);
+    r.release();
+    await d.close();
   });
 
   it("at start, removes an unfinished copy and completes a move whose old dir was already retired", async () => {

@@ -7,12 +7,15 @@
  * exactly one of them. A new partition goes to the directory holding the fewest partitions, ties to
  * the one listed first (Kafka's LogManager.nextLogDirs).
  *
- * Moving a partition (single node, so no fetcher thread as Kafka's ReplicaAlterLogDirsThread): queued
- * on the partition's own log behind a flush, so nothing appends, rolls, truncates or cleans it
- * meanwhile (reads go on):
- *   1. its files are copied into `<dest>/<topic>-<partition>.<32 hex>-future/` and fsynced
- *      (segments, indexes, producer snapshots; a cleaner's `.cleaned` and a deleted segment's
- *      `.deleted` files are left behind);
+ * Moving a partition (single node, so no fetcher thread as Kafka's ReplicaAlterLogDirsThread):
+ *   0. catch-up while appends go on: the files of its closed segments (which change only when
+ *      retention or the cleaner replace or remove them) are copied into
+ *      `<dest>/<topic>-<partition>.<32 hex>-future/`;
+ * then, queued on the partition's own log behind a flush, so nothing appends, rolls, truncates or
+ * cleans it meanwhile (reads go on):
+ *   1. the rest is copied (the active segment, snapshots, and any file that changed since step 0 by
+ *      size or mtime; files gone since are removed from the copy), every file fsynced (a cleaner's
+ *      `.cleaned` and a deleted segment's `.deleted` files are left behind);
  *   2. the current directory is renamed to `<topic>-<partition>.<32 hex>-delete` (dir fsynced): from
  *      here the future copy is the partition's only live data;
  *   3. the future directory is renamed to `<topic>-<partition>` (dir fsynced) and opened in the
@@ -85,6 +88,7 @@ export class LogDirs {
     private readonly fs: FileSystem,
     readonly managers: readonly LogManager[],
     private readonly logger: Logger = noopLogger,
+    private readonly time: () => number = Date.now,
   ) {
     for (const m of managers) this.byDir.set(m.dataDir, m);
   }
@@ -101,7 +105,7 @@ export class LogDirs {
       for (const m of managers) await m.close().catch(() => {});
       throw e;
     }
-    return new LogDirs(options.fs, managers, options.logger ?? noopLogger);
+    return new LogDirs(options.fs, managers, options.logger ?? noopLogger, options.time);
   }
 
   /** The first log dir (meta.properties, the metadata store). */
@@ -230,17 +234,29 @@ export class LogDirs {
     const futureDir = joinPath(dst.dataDir, `${name}.${id}${FUTURE_SUFFIX}`);
     const deleted = joinPath(src.dataDir, `${name}.${id}-delete`);
     let swapped = false;
+    const started = this.time();
+    let blockedAt = started;
+    const copied = new Map<string, { size: number; mtimeMs: number | undefined }>();
+    const activeBase = old.segments.active.baseOffset;
+    try {
+      await fs.mkdir(futureDir);
+      await copyDir(fs, old.dir, futureDir, future, copied, (f) => (offsetFromFileName(f) ?? activeBase) < activeBase);
+    } catch (e) {
+      await fs.rmrf(futureDir).catch(() => {});
+      throw e instanceof KafkaStorageError ? e : new KafkaStorageError(`copying ${name} to ${dst.dataDir} failed`, e);
+    }
     // Queued together: nothing of this log runs between the flush (which also waits for a roll's
     // background work) and the move.
     const flushed = old.flush();
     flushed.catch(() => {});
     const moved = old.serial(async () => {
       await flushed;
+      blockedAt = this.time();
       const recoveryPoint = old.recoveryPoint;
       const logStartOffset = old.logStartOffset;
       try {
-        await fs.mkdir(futureDir);
-        await copyDir(fs, old.dir, futureDir, future);
+        const present = await copyDir(fs, old.dir, futureDir, future, copied, () => true);
+        for (const f of await fs.readdir(futureDir)) if (!present.has(f)) await fs.unlink(joinPath(futureDir, f));
         future.copiedOffset = old.logEndOffset;
         await fs.syncDir(futureDir);
         await fs.syncDir(dst.dataDir);
@@ -273,7 +289,8 @@ export class LogDirs {
         await fs.rmrf(deleted).catch(() => {});
         await src.checkpoint();
         await dst.checkpoint();
-        this.logger.info({ topic: old.topic, partition: old.partition, from: src.dataDir, to: dst.dataDir }, "moved log");
+        const now = this.time();
+        this.logger.info({ topic: old.topic, partition: old.partition, from: src.dataDir, to: dst.dataDir, bytes: future.copiedBytes, ms: now - started, blockedMs: now - blockedAt }, "moved log");
       }
     }
   }
@@ -284,17 +301,28 @@ export class LogDirs {
   }
 }
 
-/** Copies the regular files of `from` into `to` in name (so offset) order, each fsynced. */
-async function copyDir(fs: FileSystem, from: string, to: string, progress: FutureReplica): Promise<void> {
+/**
+ * Copies the regular files of `from` that pass `take` into `to`, in name (so offset) order, each
+ * fsynced; a file already in `copied` with the same size and mtime is left as copied. Returns the
+ * names of every file `from` holds (taken or not).
+ */
+async function copyDir(fs: FileSystem, from: string, to: string, progress: FutureReplica, copied: Map<string, { size: number; mtimeMs: number | undefined }>, take: (name: string) => boolean): Promise<Set<string>> {
+  const present = new Set<string>();
   for (const name of (await fs.readdir(from)).sort()) {
     if (name.endsWith(CLEANED_SUFFIX) || name.endsWith(DELETED_SUFFIX)) continue;
     const path = joinPath(from, name);
     const st = await fs.stat(path);
     if (!st || st.isDirectory) continue;
+    present.add(name);
+    if (!take(name)) continue;
+    const before = copied.get(name);
+    if (before && before.size === st.size && before.mtimeMs !== undefined && before.mtimeMs === st.mtimeMs) continue;
     progress.copiedOffset = Math.max(progress.copiedOffset, offsetFromFileName(name) ?? 0);
+    const target = joinPath(to, name);
+    if (before) await fs.unlink(target);
     const r = await fs.open(path, "r");
     try {
-      const w = await fs.open(joinPath(to, name), "create");
+      const w = await fs.open(target, "create");
       try {
         const buf = Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(1, st.size)));
         for (let pos = 0; pos < st.size; ) {
@@ -311,7 +339,9 @@ async function copyDir(fs: FileSystem, from: string, to: string, progress: Futur
     } finally {
       await r.close();
     }
+    copied.set(name, { size: st.size, mtimeMs: st.mtimeMs });
   }
+  return present;
 }
 
 /** Completes or discards the moves a crash interrupted (see the header). */
