@@ -10,7 +10,8 @@
  * Moving a partition (single node, so no fetcher thread as Kafka's ReplicaAlterLogDirsThread):
  *   0. catch-up while appends go on: the files of its closed segments (which change only when
  *      retention or the cleaner replace or remove them) are copied into
- *      `<dest>/<topic>-<partition>.<32 hex>-future/`;
+ *      `<dest>/<topic>-<partition>.<32 hex>-future/`, in rounds (segments rolled meanwhile) until a
+ *      round copies under 4 MiB or five rounds ran;
  * then, queued on the partition's own log behind a flush, so nothing appends, rolls, truncates or
  * cleans it meanwhile (reads go on):
  *   1. the rest is copied (the active segment, snapshots, and any file that changed since step 0 by
@@ -42,6 +43,9 @@ import type { Logger } from "../logger.js";
 export const FUTURE_SUFFIX = "-future";
 const FUTURE_DIR = /^(.+)\.([0-9a-f]{32})-future$/;
 const COPY_CHUNK = 1 << 20;
+/** Catch-up rounds before the partition's queue is held, and the copy size below which a round is the last. */
+const CATCH_UP_ROUNDS = 5;
+const CATCH_UP_ENOUGH = 4 << 20;
 
 export interface LogDirsOptions extends Omit<LogManagerOptions, "dataDir"> {
   /** Absolute paths, in `log.dirs` order; the first also holds the broker's metadata. */
@@ -237,10 +241,15 @@ export class LogDirs {
     const started = this.time();
     let blockedAt = started;
     const copied = new Map<string, { size: number; mtimeMs: number | undefined }>();
-    const activeBase = old.segments.active.baseOffset;
     try {
       await fs.mkdir(futureDir);
-      await copyDir(fs, old.dir, futureDir, future, copied, (f) => (offsetFromFileName(f) ?? activeBase) < activeBase);
+      // Rounds while appends keep rolling new segments, until a round has little left to copy.
+      for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
+        const activeBase = old.segments.active.baseOffset;
+        const before = future.copiedBytes;
+        await copyDir(fs, old.dir, futureDir, future, copied, (f) => (offsetFromFileName(f) ?? activeBase) < activeBase);
+        if (future.copiedBytes - before < CATCH_UP_ENOUGH) break;
+      }
     } catch (e) {
       await fs.rmrf(futureDir).catch(() => {});
       throw e instanceof KafkaStorageError ? e : new KafkaStorageError(`copying ${name} to ${dst.dataDir} failed`, e);
