@@ -4,9 +4,10 @@
  * Behaviour: moves each named partition to the named log dir (one of `log.dirs`, by its absolute
  * path as DescribeLogDirs lists it). As Kafka, the answer comes once the move has started, not when it
  * is done: DescribeLogDirs shows the partition as a future replica in the destination meanwhile, and
- * under its new dir after. The move (storage's log-dirs.ts) copies the partition behind its own queue
- * and swaps the partition's log; producers whose appends were queued during the copy get
- * NOT_LEADER_OR_FOLLOWER and retry on the new log, fetches go on. A partition already in that dir:
+ * under its new dir after. The move (storage's log-dirs.ts) copies the closed segments while appends
+ * go on, then holds the partition's queue to copy the rest and swap the partition's log; producers
+ * whose appends were queued while it was held get NOT_LEADER_OR_FOLLOWER and retry on the new log,
+ * fetches go on. A partition already in that dir:
  * NONE, nothing done. Errors as Kafka 4.4: a path that is not a log dir → LOG_DIR_NOT_FOUND; a
  * destination that cannot be written (Kafka's offline log dir) → KAFKA_STORAGE_ERROR; a topic or
  * partition that does not exist → UNKNOWN_TOPIC_OR_PARTITION. A copy that fails after the answer is
