@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
+import type { UnifiedLog } from "@odradek/storage";
 import { TestClient, buildBatch } from "./helpers.js";
 
 const BROKER = 4;
@@ -64,6 +65,9 @@ async function describeConfigs(resourceType: number, resourceName: string, keys:
   return r.results[0]!.configs.map((x) => ({ name: x.name, value: x.value, source: x.configSource, readOnly: x.readOnly, synonyms: x.synonyms.map((s) => [s.name, s.value, s.source]) }));
 }
 
+/** The file backend's partition log, for its config and segments (not part of the port). */
+const logOf = (topic: string) => broker.broker.topic(topic)!.partitions[0]!.log as UnifiedLog;
+
 describe("dynamic broker configs", () => {
   it("refuses what Kafka 4.4 refuses, with its errors and messages", async () => {
     expect(await incremental(node, [set("log.retention.hours", "1")])).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Cannot update these configs dynamically: [log.retention.hours]" });
@@ -85,22 +89,22 @@ describe("dynamic broker configs", () => {
     expect(hours).toEqual({ name: "log.retention.hours", value: "100", source: STATIC_BROKER_CONFIG, readOnly: true, synonyms: [["log.retention.hours", "100", STATIC_BROKER_CONFIG], ["log.retention.hours", "168", DEFAULT_CONFIG]] });
     const [plain] = await describeConfigs(TOPIC, "plain", ["retention.ms"]);
     expect(plain).toMatchObject({ value: "1000", source: DYNAMIC_DEFAULT_BROKER_CONFIG, synonyms: [["log.retention.ms", "1000", DYNAMIC_DEFAULT_BROKER_CONFIG], ["log.retention.hours", "100", STATIC_BROKER_CONFIG], ["log.retention.hours", "168", DEFAULT_CONFIG]] });
-    expect(broker.broker.topic("plain")!.partitions[0]!.log.config.retentionMs).toBe(1000);
-    expect(broker.broker.topic("own")!.partitions[0]!.log.config.retentionMs).toBe(5555);
+    expect(logOf("plain").config.retentionMs).toBe(1000);
+    expect(logOf("own").config.retentionMs).toBe(5555);
   });
 
   it("sets a per-broker value over the cluster default; message.max.bytes and log.segment.bytes act at once", async () => {
     expect((await incremental(node, [set("log.retention.ms", "2000"), set("message.max.bytes", "300"), set("log.segment.bytes", "1024")])).errorCode).toBe(0);
     const [ms] = await describeConfigs(BROKER, node, ["log.retention.ms"]);
     expect(ms!.synonyms).toEqual([["log.retention.ms", "2000", DYNAMIC_BROKER_CONFIG], ["log.retention.ms", "1000", DYNAMIC_DEFAULT_BROKER_CONFIG], ["log.retention.hours", "100", STATIC_BROKER_CONFIG], ["log.retention.hours", "168", DEFAULT_CONFIG]]);
-    expect(broker.broker.topic("plain")!.partitions[0]!.log.config.retentionMs).toBe(2000);
+    expect(logOf("plain").config.retentionMs).toBe(2000);
     const produce = (value: Buffer) => c.request(ApiKey.Produce, 9, { acks: 1, timeoutMs: 1000, topicData: [{ name: "plain", partitionData: [{ index: 0, records: buildBatch([{ value }]) }] }] }).then((r) => r.responses[0]!.partitionResponses[0]!.errorCode);
     expect(await produce(Buffer.alloc(400))).toBe(ErrorCode.MESSAGE_TOO_LARGE);
     for (let i = 0; i < 8; i++) expect(await produce(Buffer.alloc(200))).toBe(0);
-    expect(broker.broker.topic("plain")!.partitions[0]!.log.segments.size).toBeGreaterThan(1);
+    expect(logOf("plain").segments.size).toBeGreaterThan(1);
     // DELETE goes back to the cluster default.
     expect((await incremental(node, [{ name: "log.retention.ms", configOperation: 1, value: null }])).errorCode).toBe(0);
-    expect(broker.broker.topic("plain")!.partitions[0]!.log.config.retentionMs).toBe(1000);
+    expect(logOf("plain").config.retentionMs).toBe(1000);
   });
 
   it("AlterConfigs replaces a resource's whole set", async () => {
@@ -118,7 +122,7 @@ describe("dynamic broker configs", () => {
     await stop();
     await start();
     expect([await describeConfigs(BROKER, "", null), await describeConfigs(BROKER, node, ["log.cleanup.policy", "log.retention.ms"])]).toEqual(before);
-    expect(broker.broker.topic("plain")!.partitions[0]!.log.config.retentionMs).toBe(1000);
-    expect(broker.broker.topic("plain")!.partitions[0]!.log.config.cleanupPolicy).toContain("compact");
+    expect(logOf("plain").config.retentionMs).toBe(1000);
+    expect(logOf("plain").config.cleanupPolicy).toContain("compact");
   });
 });

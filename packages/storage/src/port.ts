@@ -62,6 +62,8 @@ export interface LogStore {
    * `onSwap` gets the new log at the moment it replaces the old one. @throws LogDirNotFoundError
    */
   moveLog(topic: string, partition: number, dir: string, onSwap: (log: PartitionLog) => void): Promise<void>;
+  /** Resolves once every move in progress has ended (tests, shutdown). */
+  movesDone(): Promise<void>;
 }
 
 /** Finalized feature levels (UpdateFeatures). */

@@ -41,7 +41,7 @@ export default defineHandler({
       t.partitions.push({ partitionIndex, errorCode });
     };
     for (const d of req.dirs) {
-      const dir = b.dataDir ? d.path : d.path === "memory" ? b.logs.dataDir : null;
+      const dir = b.dataDir ? d.path : d.path === "memory" ? (b.logs.dirs[0] ?? null) : null;
       const known = dir !== null && b.logs.dirs.includes(dir);
       const writable = known && (!b.dataDir || isWritable(dir));
       for (const t of d.topics) {
