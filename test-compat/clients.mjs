@@ -273,7 +273,7 @@ export function clients(here, cache) {
     'kafka-tools': {
       registry: 'Maven Central',
       pin: 'Apache Kafka 4.4.0 command-line tools (kafka-tools jar, via scripts/kafka/tool.sh)',
-      scenarios: [...CORE, 'admin-groups', 'admin-elect-reassign', 'admin-kraft', 'api-versions', 'transactions', 'share-verifiable', 'share-admin', 'group-configs'],
+      scenarios: [...CORE, 'admin-groups', 'admin-elect-reassign', 'admin-kraft', 'api-versions', 'transactions', 'share-verifiable', 'share-admin', 'group-configs', 'log-dirs', 'broker-configs'],
       async install() {
         const r = await sh(path.join(here, '..', 'scripts', 'kafka', 'fetch.sh'), [], { env: { MAVEN_OPTS: '-Xmx512m' } });
         return r.code === 0 ? { ok: true, cached: !/resolving/.test(r.out) } : { ok: false, reason: `scripts/kafka/fetch.sh failed: ${lastLines(r.out)}` };

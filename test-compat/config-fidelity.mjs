@@ -9,7 +9,8 @@
 // Topics (a fresh one, and one with overrides): every config must match, except the ALLOWED ones.
 // The broker: for every config odradek lists, name, type and sensitivity must match, and value and
 // synonyms too where Kafka answers its built-in default (source DEFAULT_CONFIG: start.sh sets some
-// configs statically); read-only differs by design (odradek has no dynamic broker configs) and the
+// configs statically); a config dynamic in odradek must be dynamic in Kafka (the ones only Kafka lets
+// change are listed, SKIPPED.md says why) and the
 // broker configs only Kafka lists are counted, not failed (packages/broker/SKIPPED.md). Groups (a
 // fresh one, and one with configs of its own): every config must match, in Kafka's order.
 // Exit 0 = no unexpected difference; each difference is printed.
@@ -92,16 +93,19 @@ async function compare(kafka, odradek) {
   }
   const kb = await describeConfigs(kafka, 4, '1');
   const ob = await describeConfigs(odradek, 4, '1');
-  let kafkaOnly = 0, readOnly = 0;
+  let kafkaOnly = 0;
+  const readOnly = [];
   for (const [name, oc] of ob) {
     const kc = kb.get(name);
     if (!kc) { problems.push(`broker: ${name} only in odradek`); continue; }
     const f = kc.configSource === DEFAULT_CONFIG && oc.configSource === DEFAULT_CONFIG ? ['value', 'isSensitive', 'configType', 'synonyms'] : ['isSensitive', 'configType'];
     if (view(kc, f) !== view(oc, f)) problems.push(`broker: ${name}\n    kafka   ${view(kc, f)}\n    odradek ${view(oc, f)}`);
-    if (kc.readOnly !== oc.readOnly) readOnly++;
+    // A config odradek lets change at runtime must be dynamic in Kafka too (dynamic-broker-config.ts).
+    if (kc.readOnly && !oc.readOnly) problems.push(`broker: ${name} is dynamic in odradek, read-only in Kafka`);
+    if (!kc.readOnly && oc.readOnly) readOnly.push(name);
   }
   for (const name of kb.keys()) if (!ob.has(name)) kafkaOnly++;
-  notes.push(`broker: ${ob.size} configs compared, ${readOnly} read-only in odradek but dynamic in Kafka, ${kafkaOnly} listed only by Kafka (of ${kb.size})`);
+  notes.push(`broker: ${ob.size} configs compared, ${readOnly.length} read-only in odradek but dynamic in Kafka (${readOnly.join(', ')}), ${kafkaOnly} listed only by Kafka (of ${kb.size})`);
   return { problems, notes };
 }
 

@@ -1,7 +1,7 @@
 // Issue #16 item 5: the exactly-once checker (test-compat/eos's odradek.eos.Checker, Java client 4.4)
 // run after every client's `transactions` scenario, on the broker that scenario used.
 //
-// Every client's `transactions` scenario writes, to partition 0 of its topic, the values t1-0..t1-4
+// Every client library's `transactions` scenario (not kafka-tools', which drives the kafka-transactions tool) writes, to partition 0 of its topic, the values t1-0..t1-4
 // (committed), t2-0..t2-4 (aborted) and t3-0..t3-4 (committed). The checker then reads the topic with
 // read_committed and proves: t1-* and t3-* each seen exactly once and in that order, no t2-* and no
 // other value (a surfaced control record would be one), the last stable offset reaches the high

@@ -61,6 +61,8 @@ if [[ $clean == 1 ]]; then
     "$data_dir/kafka.env" "$data_dir/format.log"
 fi
 log_dirs="$data_dir/kafka-logs"
+# --config log.dirs=A,B (several log dirs): the first one tells whether the storage is formatted.
+for kv in "${extra[@]}"; do [[ "$kv" == log.dirs=* ]] && log_dirs="${kv#log.dirs=}" && log_dirs="${log_dirs%%,*}"; done
 props="$data_dir/server.properties"
 log="$data_dir/kafka.log"
 

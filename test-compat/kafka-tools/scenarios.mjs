@@ -1,6 +1,6 @@
 // Kafka's own command-line tools (kafka-tools 4.4.0: TopicCommand, ConfigCommand, ConsoleProducer,
 // ConsoleConsumer, GetOffsetShell, DeleteRecordsCommand, ConsumerGroupCommand,
-// BrokerApiVersionsCommand, MetadataQuorumCommand, FeatureCommand, LeaderElectionCommand, ReassignPartitionsCommand) as a client, run through scripts/kafka/tool.sh (the Maven Central jars).
+// BrokerApiVersionsCommand, MetadataQuorumCommand, FeatureCommand, LeaderElectionCommand, ReassignPartitionsCommand, LogDirsCommand) as a client, run through scripts/kafka/tool.sh (the Maven Central jars).
 //   node scenarios.mjs --bootstrap HOST:PORT --scenario NAME --topic T
 // Exit 0 = pass; otherwise the last stderr line is the reason; exit 3 = not supported.
 // Each tool run is a JVM start (~1–3 s); this client is not part of --subset ci.
@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBrokerApiVersions } from '../api-versions.mjs';
+import { adminDirScenarios } from './admin-dirs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const toolSh = path.resolve(here, '..', '..', 'scripts', 'kafka', 'tool.sh');
@@ -89,6 +90,7 @@ async function configs() {
 }
 
 const scenarios = {
+  ...adminDirScenarios({ tool, create, produce, consume, offsetAt, check, eq, eventually, tmp, T }),
   'share-verifiable': shareVerifiable,
   'share-admin': shareAdmin,
   async bootstrap() {

@@ -125,6 +125,12 @@ export class Broker {
     });
     try {
       await s.metadata.beginLeaderEpoch();
+      // Dynamic broker configs (dynamic-broker-config.ts) before anything reads a config; the logs
+      // opened above re-read theirs.
+      const dynamic = s.metadata.brokerConfigs();
+      config.dynamicBroker = new Map(Object.entries(dynamic[String(s.meta.nodeId)] ?? {}));
+      config.dynamicDefault = new Map(Object.entries(dynamic[""] ?? {}));
+      for (const name of s.metadata.topics().keys()) s.logs.updateTopicConfig(name);
       const b = new Broker({ ...parts, clock }, s);
       await b.topics.load();
       b.startCoordinators();
@@ -168,6 +174,17 @@ export class Broker {
   }
   setTopicConfigs(t: Topic, configs: Map<string, string>): Promise<void> {
     return this.topics.setTopicConfigs(t, configs);
+  }
+
+  /**
+   * Replaces a BROKER resource's dynamic configs (`resource` "": the cluster default; else this node),
+   * durable first, then in effect: every log re-reads its config (dynamic-broker-config.ts).
+   */
+  async setDynamicBrokerConfigs(resource: string, configs: ReadonlyMap<string, string>): Promise<void> {
+    await this.metadata.setBrokerConfigs(resource === "" ? "" : String(this.nodeId), Object.fromEntries(configs));
+    if (resource === "") this.config.dynamicDefault = new Map(configs);
+    else this.config.dynamicBroker = new Map(configs);
+    for (const t of this.topics.allTopics()) this.logs.updateTopicConfig(t.name);
   }
 
   /**

@@ -2,9 +2,8 @@
  * Config validation and description shared by CreateTopics, DescribeConfigs, AlterConfigs and
  * IncrementalAlterConfigs, so that all four agree on names, values, sources and synonyms.
  */
-import { CONFIG_TYPE_ID, ConfigSource, BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, validateValue } from "./config.js";
+import { CONFIG_TYPE_ID, ConfigSource, BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, validateValue } from "./config.js";
 import type { BrokerConfig } from "./config.js";
-import type { Broker } from "./broker.js";
 
 export interface ConfigDescription {
   name: string;
@@ -38,7 +37,7 @@ export function describeTopicConfigs(config: BrokerConfig, overrides: ReadonlyMa
     const own = overrides.get(def.name);
     const synonyms: ConfigDescription["synonyms"] = [];
     if (own !== undefined) synonyms.push({ name: def.name, value: own, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
-    synonyms.push(...brokerSynonyms(config, def.synonyms));
+    if (def.synonyms[0] !== undefined) synonyms.push(...configSynonyms(config, def.synonyms[0], def.synonyms));
     // Kafka takes the source from the first synonym left: with only `log.retention.hours` set, retention.ms
     // has its value but no synonyms and source DEFAULT_CONFIG (Kafka 4.4, probed).
     const source = synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
@@ -53,55 +52,30 @@ export function alterableConfig(name: string, value: string | null, source: numb
 }
 
 /**
- * A topic config's broker synonyms as Kafka lists them: the ones set in the broker's config, then the
- * ones with a default, each in synonym order with its own value (`log.retention.hours=168`, never
- * converted), then everything before the first entry for the primary synonym is dropped. So a fresh
+ * A topic config's broker synonyms as Kafka lists them: the ones set as this broker's dynamic configs,
+ * then the cluster default's, then the static ones, then the ones with a default, each group in
+ * synonym order with its own value (`log.retention.hours=168`, never converted), then everything
+ * before the first entry for `name` is dropped (Kafka's ConfigHelper.configSynonyms). So a fresh
  * topic's `retention.ms` has none (`log.retention.ms` has no default) while `max.message.bytes` has
  * `message.max.bytes`'s default.
  */
-function brokerSynonyms(config: BrokerConfig, names: readonly string[]): ConfigDescription["synonyms"] {
+export function configSynonyms(config: BrokerConfig, name: string, names: readonly string[]): ConfigDescription["synonyms"] {
   const out: ConfigDescription["synonyms"] = [];
-  for (const name of names) {
-    const v = config.explicit.get(name);
-    if (v !== undefined) out.push({ name, value: v.trim(), source: ConfigSource.STATIC_BROKER_CONFIG });
+  const layer = (values: ReadonlyMap<string, string>, source: number) => {
+    for (const n of names) {
+      const v = values.get(n);
+      if (v !== undefined) out.push({ name: n, value: v.trim(), source });
+    }
+  };
+  layer(config.dynamicBroker, ConfigSource.DYNAMIC_BROKER_CONFIG);
+  layer(config.dynamicDefault, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
+  layer(config.explicit, ConfigSource.STATIC_BROKER_CONFIG);
+  for (const n of names) {
+    const d = BROKER_CONFIG_BY_NAME.get(n)?.default ?? null;
+    if (d !== null) out.push({ name: n, value: d, source: ConfigSource.DEFAULT_CONFIG });
   }
-  for (const name of names) {
-    const d = BROKER_CONFIG_BY_NAME.get(name)?.default ?? null;
-    if (d !== null) out.push({ name, value: d, source: ConfigSource.DEFAULT_CONFIG });
-  }
-  const first = out.findIndex((s) => s.name === names[0]);
+  const first = out.findIndex((s) => s.name === name);
   return first < 0 ? [] : out.slice(first);
-}
-
-export function describeBrokerConfigs(broker: Broker, keys: readonly string[] | null, includeSynonyms: boolean): ConfigDescription[] {
-  const config = broker.config;
-  const out: ConfigDescription[] = [];
-  const names = new Set<string>(BROKER_CONFIGS.filter((d) => !d.internal).map((d) => d.name));
-  for (const k of config.explicit.keys()) names.add(k);
-  for (const name of [...names].sort()) {
-    if (keys && !keys.includes(name)) continue;
-    const def = BROKER_CONFIGS.find((d) => d.name === name);
-    const explicit = config.explicit.get(name);
-    let value = explicit !== undefined ? explicit.trim() : def?.default ?? null;
-    if (name === "node.id" || name === "broker.id") value = String(broker.nodeId);
-    if (name === "log.dirs" && explicit === undefined) value = broker.dataDir;
-    const source = explicit !== undefined ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
-    const synonyms: ConfigDescription["synonyms"] = [];
-    if (explicit !== undefined) synonyms.push({ name, value, source });
-    if (def && def.default !== null) synonyms.push({ name, value: def.default, source: ConfigSource.DEFAULT_CONFIG });
-    out.push({
-      name,
-      value,
-      readOnly: true,
-      isDefault: explicit === undefined,
-      configSource: source,
-      isSensitive: def?.type === "password",
-      synonyms: includeSynonyms ? synonyms : [],
-      configType: def ? CONFIG_TYPE_ID[def.type] : CONFIG_TYPE_ID.string,
-      documentation: null,
-    });
-  }
-  return out;
 }
 
 /** DescribeConfigs / AlterConfigs resource types (Kafka's ConfigResource.Type). */

@@ -2,7 +2,8 @@
  * Broker and topic configuration, with Kafka's names, types and defaults.
  *
  * Broker configs come from a `server.properties` file (`parseProperties`), `--set key=value` and
- * `startBroker` options, in that order of precedence (later wins). Keys this broker does not know
+ * `startBroker` options, in that order of precedence (later wins); dynamic broker configs
+ * (dynamic-broker-config.ts: this broker's, then the cluster default's) take precedence over all of them. Keys this broker does not know
  * are kept (Kafka logs and ignores them) so `DescribeConfigs` can still show them; known keys are
  * type-checked and a bad value throws `ConfigError` (the CLI exits 2).
  *
@@ -123,6 +124,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "transaction.remove.expired.transaction.cleanup.interval.ms", type: "int", default: "3600000", min: 1, readOnly: true },
   { name: "transaction.partition.verification.enable", type: "boolean", default: "true" },
   { name: "producer.id.expiration.ms", type: "int", default: "86400000", min: 1, readOnly: true },
+  // Internal in Kafka 4.4 (DescribeConfigs does not list it; config-fidelity.mjs).
   { name: "producer.id.expiration.check.interval.ms", type: "int", default: "600000", min: 1, readOnly: true, internal: true },
   { name: "offsets.topic.replication.factor", type: "short", default: "3", min: 1, readOnly: true },
   { name: "offsets.topic.num.partitions", type: "int", default: "50", min: 1, readOnly: true },
@@ -325,6 +327,9 @@ export class BrokerConfig {
     return this.values;
   }
   private readonly values: Map<string, string>;
+  /** Dynamic broker configs: DYNAMIC_BROKER_CONFIG (this node) and DYNAMIC_DEFAULT_BROKER_CONFIG (""). */
+  dynamicBroker: ReadonlyMap<string, string> = new Map();
+  dynamicDefault: ReadonlyMap<string, string> = new Map();
 
   constructor(values: ReadonlyMap<string, string>) {
     for (const [k, v] of values) {
@@ -348,10 +353,19 @@ export class BrokerConfig {
     if (listener !== BROKER_CONFIG_BY_NAME.get("listeners")?.default) this.values.set("listeners", listener);
   }
 
-  get(name: string): string | null {
+  /** A config's set value and its source, dynamic before static; undefined when only the default applies. */
+  lookup(name: string): { value: string; source: number } | undefined {
+    const d = this.dynamicBroker.get(name);
+    if (d !== undefined) return { value: d.trim(), source: ConfigSource.DYNAMIC_BROKER_CONFIG };
+    const c = this.dynamicDefault.get(name);
+    if (c !== undefined) return { value: c.trim(), source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG };
     const v = this.explicit.get(name);
-    if (v !== undefined) return v.trim();
-    return BROKER_CONFIG_BY_NAME.get(name)?.default ?? null;
+    if (v !== undefined) return { value: v.trim(), source: ConfigSource.STATIC_BROKER_CONFIG };
+    return undefined;
+  }
+
+  get(name: string): string | null {
+    return this.lookup(name)?.value ?? BROKER_CONFIG_BY_NAME.get(name)?.default ?? null;
   }
 
   int(name: string): number {
@@ -365,11 +379,11 @@ export class BrokerConfig {
   /** A topic config's broker-level default and where it came from (the first set synonym wins). */
   topicDefault(def: TopicConfigDef): { value: string | null; source: number; synonym: string | null } {
     for (const syn of def.synonyms) {
-      const v = this.explicit.get(syn);
+      const v = this.lookup(syn);
       if (v !== undefined) {
         const scale = BROKER_CONFIG_BY_NAME.get(syn)?.scale;
-        const value = scale !== undefined ? (BigInt(v.trim()) * BigInt(scale)).toString() : v.trim();
-        return { value, source: ConfigSource.STATIC_BROKER_CONFIG, synonym: syn };
+        const value = scale !== undefined ? (BigInt(v.value) * BigInt(scale)).toString() : v.value;
+        return { value, source: v.source, synonym: syn };
       }
     }
     return { value: def.default, source: ConfigSource.DEFAULT_CONFIG, synonym: null };

@@ -25,6 +25,8 @@ export interface BrokerOptions {
   port?: number;
   /** Keep data here; without it (or with `memory: true`) nothing touches the disk. */
   dataDir?: string | null;
+  /** Several data directories (Kafka's `log.dirs`); overrides `dataDir`. */
+  logDirs?: readonly string[];
   memory?: boolean;
   /** Where state lives; overrides `dataDir` and `memory` (tests pass a `memoryStorage` they can inject faults into). */
   storage?: StorageBackend;
@@ -62,7 +64,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   }
   host ??= "127.0.0.1";
   port ??= 0;
-  const storage = options.storage ?? (options.memory || !options.dataDir ? memoryStorage() : fileStorage(options.dataDir));
+  const dirs = options.logDirs && options.logDirs.length > 0 ? options.logDirs : options.dataDir ? [options.dataDir] : null;
+  const storage = options.storage ?? (options.memory || !dirs ? memoryStorage() : fileStorage(dirs));
   const broker = await Broker.open({ config, storage, logger: log, clock: options.clock });
   const registry = new HandlerRegistry(options.handlers ?? HANDLERS);
   const server = new SocketServer(broker, registry, log, {
@@ -81,7 +84,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const adv = config.get("advertised.listeners");
   broker.advertised = adv ? parseListener(adv) : { host: bound.host === "0.0.0.0" || bound.host === "::" ? "127.0.0.1" : bound.host, port: bound.port };
   if (broker.advertised.port === 0) broker.advertised = { ...broker.advertised, port: bound.port };
-  log.info({ host: bound.host, port: bound.port, dataDir: broker.dataDir, clusterId: broker.clusterId, nodeId: broker.nodeId }, "listening");
+  log.info({ host: bound.host, port: bound.port, logDirs: broker.dataDir ? broker.logs.dirs : null, clusterId: broker.clusterId, nodeId: broker.nodeId }, "listening");
   let closing: Promise<void> | null = null;
   const hostForBootstrap = bound.host.includes(":") ? `[${bound.host}]` : bound.host;
   return {

@@ -22,7 +22,8 @@ import type { Logger } from "./logger.js";
 export interface PartitionState {
   readonly index: number;
   leaderEpoch: number;
-  readonly log: PartitionLog;
+  /** Replaced when AlterReplicaLogDirs moves the partition to another log dir (storage's log-dirs.ts). */
+  log: PartitionLog;
 }
 
 export interface Topic {

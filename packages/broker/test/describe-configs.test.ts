@@ -36,7 +36,7 @@ describe("DescribeConfigs, broker resource", () => {
     expect(adv).toMatchObject({ value: "PLAINTEXT://127.0.0.1:19092", configSource: STATIC_BROKER_CONFIG, readOnly: true, isSensitive: false });
     expect(adv.synonyms.map((s) => [s.name, s.value, s.source])).toEqual([["advertised.listeners", "PLAINTEXT://127.0.0.1:19092", STATIC_BROKER_CONFIG]]);
     const mmb = res.configs.find((x) => x.name === "message.max.bytes")!;
-    expect(mmb).toMatchObject({ value: "1048588", configSource: DEFAULT_CONFIG, readOnly: true });
+    expect(mmb).toMatchObject({ value: "1048588", configSource: DEFAULT_CONFIG, readOnly: false }); // dynamic in Kafka 4.4
     expect(mmb.synonyms.map((s) => s.source)).toEqual([DEFAULT_CONFIG]);
     // Metadata advertises the same address.
     const md = await c.request(ApiKey.Metadata, 12, { topics: [], allowAutoTopicCreation: false });

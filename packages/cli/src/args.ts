@@ -11,7 +11,8 @@ import type { LogFormat } from "./log-format.js";
 export const USAGE = `usage: odradek [options]
   --host HOST            listen address (default 127.0.0.1, or from listeners)
   --port PORT            listen port, 0 = any free port (default 9092, or from listeners)
-  --data-dir DIR         keep data in DIR (default ./.data/odradek, or log.dirs)
+  --data-dir DIR[,DIR]   keep data in DIR; several (comma-separated) spread partitions over them
+                         (default ./.data/odradek, or log.dirs)
   --memory               keep everything in memory (nothing written to disk)
   --config FILE          read a Kafka server.properties file
   --set KEY=VALUE        set a broker config (repeatable), e.g. --set num.partitions=3

@@ -4,8 +4,9 @@
  *   odradek [--host H] [--port P] [--data-dir DIR | --memory] [--config server.properties] [--set key=value]...
  *
  * Config precedence (later wins): Kafka defaults < `--config` file < `--set` < `--host`/`--port`/
- * `--data-dir`. Without `--data-dir`, the first entry of `log.dirs` (or `log.dir` when set) is used,
- * else `./.data/odradek` relative to the working directory. Prints one line on stdout once the
+ * `--data-dir`. `--data-dir` takes one directory or a comma-separated list (several log dirs, as
+ * Kafka's `log.dirs`); without it every entry of `log.dirs` (or `log.dir` when set) is used, else
+ * `./.data/odradek` relative to the working directory. Prints one line on stdout once the
  * listener is bound: `odradek ready on HOST:PORT in N ms` (N measured from process start). Logs go to
  * stderr: JSON lines in pino's format (logger.ts), or one readable line per record when stderr is a
  * terminal or `--log-format pretty` (log-format.ts); level from `ODRADEK_LOG_LEVEL` (default info).
@@ -32,10 +33,14 @@ import { versionLine } from "./version.js";
 import { watchLauncher } from "./launcher-watch.js";
 import type { RunningBroker } from "@odradek/broker";
 
-function defaultDataDir(config: Map<string, string>): string {
-  const dirs = config.get("log.dirs") ?? config.get("log.dir");
-  const first = dirs?.split(",")[0]?.trim();
-  return resolve(first && first.length > 0 ? first : ".data/odradek");
+/** A comma-separated list of directories, resolved; empty entries dropped. */
+function dirList(list: string | undefined): string[] {
+  return (list ?? "").split(",").map((d) => d.trim()).filter((d) => d.length > 0).map((d) => resolve(d));
+}
+
+function defaultDataDirs(config: Map<string, string>): string[] {
+  const dirs = dirList(config.get("log.dirs") ?? config.get("log.dir"));
+  return dirs.length > 0 ? dirs : [resolve(".data/odradek")];
 }
 
 export interface MainHooks {
@@ -62,7 +67,7 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
   }
   const log = createCliLogger({ level, name: "odradek", fd: 2, format: opts.logFormat });
   if (!checkConfigKeys(opts.config, opts.configOrigins, opts.strictConfig, log)) process.exit(2);
-  const dataDir = opts.memory ? null : opts.dataDir !== undefined ? resolve(opts.dataDir) : defaultDataDir(opts.config);
+  const dataDirs = opts.memory ? null : opts.dataDir !== undefined ? dirList(opts.dataDir) : defaultDataDirs(opts.config);
   const hasListener = opts.config.has("listeners");
   // Signal handlers go in before anything slow, so a signal during start-up is a clean stop too.
   // SIGTERM and SIGINT stop cleanly (listener closed, in-flight requests answered, logs flushed and
@@ -110,7 +115,7 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
     running = await startBroker({
       host: opts.host,
       port: opts.port ?? (hasListener ? undefined : 9092),
-      dataDir,
+      logDirs: dataDirs ?? undefined,
       memory: opts.memory,
       config: opts.config,
       logger: log,
@@ -125,7 +130,7 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
     process.exit(1);
   }
   const ms = Math.round(performance.now());
-  process.stdout.write(`odradek ready on ${running.bootstrap} in ${ms} ms (${dataDir ? `data in ${dataDir}` : "in memory"})\n`);
+  process.stdout.write(`odradek ready on ${running.bootstrap} in ${ms} ms (${dataDirs ? `data in ${dataDirs.join(",")}` : "in memory"})\n`);
   if (stopRequested !== undefined) stop(stopRequested);
   else warmUpCodecModules(HANDLERS.map((h) => h.apiKey), log, hooks.afterWarmUp);
 }

@@ -63,6 +63,18 @@ describe("odradek CLI", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("spreads partitions over every directory of log.dirs (several data dirs), each with its meta.properties", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "odradek-cli-"));
+    const dirs = [join(dir, "a"), join(dir, "b")];
+    const p = run(["--port", "0", "--set", `log.dirs=${dirs.join(",")}`]);
+    const line = await p.ready;
+    expect(line).toContain(`data in ${dirs.join(",")}`);
+    for (const d of dirs) expect(existsSync(join(d, "meta.properties"))).toBe(true);
+    p.child.kill("SIGINT");
+    expect(await p.exit).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   // Only when the build made the bundle (scripts/bundle.mjs; skipped without esbuild) and no `tsc -b`
   // ran since (bin/odradek.js then runs dist/main.js: see its header).
   const bundleDir = join(dirname(bin), "..", "dist", "bundle");

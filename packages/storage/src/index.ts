@@ -33,7 +33,7 @@ export type { AbortedTxn } from "./log/transaction-index.js";
 export { encodeProducerSnapshot, decodeProducerSnapshot } from "./log/producer-snapshot.js";
 export { OffsetCheckpointFile, RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT } from "./log/checkpoint-file.js";
 export { partitionDirName, parsePartitionDirName, filenamePrefixFromOffset } from "./log/log-files.js";
-export type { LogStore, BrokerMetadataStore, FeatureStore, ClientQuotaStore, GroupConfigStore, TopicPartition, StorageLock, LogStoreOptions, StorageOptions, Storage, StorageBackend } from "./port.js";
+export type { LogStore, BrokerMetadataStore, FeatureStore, ClientQuotaStore, GroupConfigStore, BrokerConfigStore, TopicPartition, StorageLock, LogStoreOptions, StorageOptions, Storage, StorageBackend } from "./port.js";
 export { fileStorage, memoryStorage, MEMORY_DATA_DIR } from "./storage-backends.js";
 export type { MemoryStorageOptions } from "./storage-backends.js";
 export { MetadataStore, PRODUCER_ID_BLOCK_SIZE, newTopicId } from "./metadata/metadata-store.js";
@@ -43,3 +43,5 @@ export type { MetaProperties } from "./metadata/meta-properties.js";
 /** Test and benchmark helper until the codec exports its builder (uncompressed v2 batches only). */
 export { buildRecordBatch } from "./record/records.js";
 export type { SimpleRecord, BuildBatchOptions } from "./record/records.js";
+export { LogDirs, LogDirNotFoundError, loadOrCreateMetaPropertiesAll, FUTURE_SUFFIX } from "./log/log-dirs.js";
+export type { LogDirsOptions, FutureReplica } from "./log/log-dirs.js";

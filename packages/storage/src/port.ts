@@ -21,6 +21,7 @@
  */
 import type { PartitionLog } from "./log/partition-log.js";
 import type { LogManagerOptions } from "./log/log-manager.js";
+import type { FutureReplica } from "./log/log-dirs.js";
 import type { ClientQuotaEntry, TopicMetadata } from "./metadata/metadata-store.js";
 import type { MetaProperties } from "./metadata/meta-properties.js";
 import type { Logger } from "./logger.js";
@@ -50,6 +51,19 @@ export interface LogStore {
   removeExpiredProducers(now?: number): number;
   /** Stops background work, flushes and closes every log (a clean shutdown). */
   close(): Promise<void>;
+  /** The log directories (Kafka's `log.dirs`), absolute, in order; the first holds the broker's metadata. */
+  readonly dirs: string[];
+  /** The directory holding the partition's log, undefined when there is none. */
+  dirOf(topic: string, partition: number): string | undefined;
+  /** Moves in progress (DescribeLogDirs' future replicas). */
+  futures(): FutureReplica[];
+  /**
+   * Moves a partition's log to another of `dirs` (AlterReplicaLogDirs) while it stays writable;
+   * `onSwap` gets the new log at the moment it replaces the old one. @throws LogDirNotFoundError
+   */
+  moveLog(topic: string, partition: number, dir: string, onSwap: (log: PartitionLog) => void): Promise<void>;
+  /** Resolves once every move in progress has ended (tests, shutdown). */
+  movesDone(): Promise<void>;
 }
 
 /** Finalized feature levels (UpdateFeatures). */
@@ -65,6 +79,13 @@ export interface GroupConfigStore {
   setGroupConfigs(groupId: string, configs: Readonly<Record<string, string>>): Promise<void>;
 }
 
+/** Dynamic broker configs (AlterConfigs on BROKER resources): by resource ("" = the cluster default, else a node id). */
+export interface BrokerConfigStore {
+  brokerConfigs(): Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Replaces one resource's configs (none: the resource is removed). */
+  setBrokerConfigs(resource: string, configs: Record<string, string>): Promise<void>;
+}
+
 /** Client quotas (AlterClientQuotas). */
 export interface ClientQuotaStore {
   clientQuotas(): readonly Readonly<ClientQuotaEntry>[];
@@ -72,7 +93,7 @@ export interface ClientQuotaStore {
 }
 
 /** Broker metadata that survives restarts. Every change resolves once durable; changes apply in call order. */
-export interface BrokerMetadataStore extends FeatureStore, ClientQuotaStore, GroupConfigStore {
+export interface BrokerMetadataStore extends FeatureStore, ClientQuotaStore, GroupConfigStore, BrokerConfigStore {
   topics(): ReadonlyMap<string, Readonly<TopicMetadata>>;
   topic(name: string): Readonly<TopicMetadata> | undefined;
   /** A new topic with a new id. @throws when the name exists */
@@ -123,7 +144,7 @@ export interface Storage {
 
 /** Where a broker keeps its state. `open` may be called again after the last Storage closed (a restart). */
 export interface StorageBackend {
-  /** The data directory as DescribeLogDirs and `log.dirs` report it; null in memory. */
+  /** The (first) data directory as DescribeLogDirs and `log.dirs` report it; null in memory. */
   readonly dataDir: string | null;
   /** Locks, recovers and opens the storage. */
   open(options: StorageOptions): Promise<Storage>;

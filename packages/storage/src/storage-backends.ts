@@ -3,7 +3,8 @@
  *   <dir>/.lock                       the holder's pid (file backend only: log-dir-lock.ts)
  *   <dir>/meta.properties             cluster id, node id, directory id (meta-properties.ts)
  *   <dir>/odradek-metadata.json       the BrokerMetadataStore (metadata-store.ts)
- *   <dir>/<topic>-<partition>/        the partition logs and their checkpoints (log-manager.ts)
+ *   <dir>/<topic>-<partition>/        the partition logs and their checkpoints (log-manager.ts; with
+ *                                     several dirs, log-dirs.ts places each partition in one)
  *
  * `fileStorage(dir)` keeps it on disk through `node:fs`; `memoryStorage()` keeps it in a
  * MemoryFileSystem that lives as long as the backend object, so a second `open` (after the first
@@ -15,25 +16,25 @@ import type { FileSystem } from "./fs/file-system.js";
 import { MemoryFileSystem } from "./fs/memory-file-system.js";
 import { NodeFileSystem } from "./fs/node-file-system.js";
 import { lockLogDir } from "./log/log-dir-lock.js";
-import { LogManager } from "./log/log-manager.js";
+import { LogDirs, loadOrCreateMetaPropertiesAll } from "./log/log-dirs.js";
 import { MetadataStore } from "./metadata/metadata-store.js";
-import { loadOrCreateMetaProperties } from "./metadata/meta-properties.js";
 import { noopLogger } from "./logger.js";
 import type { Storage, StorageBackend, StorageLock, StorageOptions } from "./port.js";
 
 /** Where `memoryStorage` keeps its (in-memory) data directory. */
 export const MEMORY_DATA_DIR = "/odradek";
 
-async function openOn(fs: FileSystem, dir: string, lock: StorageLock | null, o: StorageOptions): Promise<Storage> {
+async function openOn(fs: FileSystem, dirs: readonly string[], locks: readonly StorageLock[], o: StorageOptions): Promise<Storage> {
+  const lock: StorageLock | null = locks.length === 0 ? null : { release: () => { for (const l of locks) l.release(); } };
   try {
     const logger = o.logger ?? noopLogger;
-    const meta = await loadOrCreateMetaProperties(fs, dir, o.nodeId);
-    const metadata = await MetadataStore.open(fs, dir);
+    const [meta] = await loadOrCreateMetaPropertiesAll(fs, dirs, o.nodeId);
+    const metadata = await MetadataStore.open(fs, dirs[0]!);
     const own = (topic: string) => metadata.topic(topic)?.configs ?? {};
-    const logs = await LogManager.open({
+    const logs = await LogDirs.open({
       ...o.logStore,
       fs,
-      dataDir: dir,
+      dirs,
       logger,
       topicConfigs: o.logConfigs ? (topic) => o.logConfigs!(topic, own(topic)) : own,
     });
@@ -44,19 +45,33 @@ async function openOn(fs: FileSystem, dir: string, lock: StorageLock | null, o: 
         lock?.release();
       }
     };
-    return { meta, logs, metadata, lock, close };
+    return { meta: meta!, logs, metadata, lock, close };
   } catch (e) {
     lock?.release();
     throw e;
   }
 }
 
-/** The data directory `dir` on disk (created with its parents when missing). */
-export function fileStorage(dir: string): StorageBackend {
-  const dataDir = resolvePath(dir);
+/**
+ * The data directory `dir` on disk, or several (Kafka's `log.dirs`: partitions spread over them, each
+ * with its own meta.properties, lock and checkpoints; the metadata store in the first), created with
+ * their parents when missing. Every directory's lock is taken before anything in it is read.
+ */
+export function fileStorage(dir: string | readonly string[]): StorageBackend {
+  const dirs = (typeof dir === "string" ? [dir] : [...dir]).map((d) => resolvePath(d));
+  if (dirs.length === 0) throw new Error("fileStorage: no directory");
   return {
-    dataDir,
-    open: async (o) => openOn(new NodeFileSystem(), dataDir, lockLogDir(dataDir, o.logger ?? noopLogger), o),
+    dataDir: dirs[0]!,
+    open: async (o) => {
+      const locks: StorageLock[] = [];
+      try {
+        for (const d of dirs) locks.push(lockLogDir(d, o.logger ?? noopLogger));
+      } catch (e) {
+        for (const l of locks) l.release();
+        throw e;
+      }
+      return openOn(new NodeFileSystem(), dirs, locks, o);
+    },
   };
 }
 
@@ -71,6 +86,6 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageBacken
   return {
     dataDir: null,
     fs,
-    open: (o) => openOn(fs, MEMORY_DATA_DIR, null, o),
+    open: (o) => openOn(fs, [MEMORY_DATA_DIR], [], o),
   };
 }

@@ -7,10 +7,10 @@
  * exists at start every partition is loaded (replayed) in the background and requests wait for it.
  * `loaded(false)` never creates it (an empty list when it does not exist).
  */
-import type { Broker } from "../broker.js";
+import type { Broker, PartitionState } from "../broker.js";
 import type { Clock } from "../clock.js";
 import { CoordinatorPartition } from "./coordinator-partition.js";
-import type { CoordinatorShard } from "./coordinator-partition.js";
+import type { CoordinatorLog, CoordinatorShard } from "./coordinator-partition.js";
 
 /** Java's String.hashCode, which Kafka's partitioning of coordinator keys uses. */
 export function javaHashCode(s: string): number {
@@ -59,7 +59,7 @@ export class CoordinatorTopic<S extends CoordinatorShard> {
       let records = 0;
       const parts: CoordinatorPartition<S>[] = [];
       for (const p of topic.partitions) {
-        const cp = new CoordinatorPartition(p.index, p.log, this.spec.shard(p.index), this.clock);
+        const cp = new CoordinatorPartition(p.index, currentLog(p), this.spec.shard(p.index), this.clock);
         this.spec.beforeLoad?.(cp);
         records += await cp.load();
         parts.push(cp);
@@ -91,4 +91,19 @@ export class CoordinatorTopic<S extends CoordinatorShard> {
     const parts = this.partitions !== null ? await this.partitions.catch(() => []) : [];
     await Promise.all(parts.map((p) => p.close()));
   }
+}
+
+/** The partition's log as it is at each call: AlterReplicaLogDirs replaces `p.log` when it moves the partition. */
+function currentLog(p: PartitionState): CoordinatorLog {
+  return {
+    get logStartOffset() {
+      return p.log.logStartOffset;
+    },
+    get highWatermark() {
+      return p.log.highWatermark;
+    },
+    append: (batch, options) => p.log.append(batch, options),
+    appendTxnMarker: (marker) => p.log.appendTxnMarker(marker),
+    read: (offset, options) => p.log.read(offset, options),
+  };
 }

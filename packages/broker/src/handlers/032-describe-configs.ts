@@ -4,9 +4,11 @@
  * Behaviour: topic resources list every topic config with Kafka's names, its effective value and
  * source (DYNAMIC_TOPIC_CONFIG for an override, STATIC_BROKER_CONFIG when a broker synonym such as
  * `log.retention.ms` was set in server.properties / --set, DEFAULT_CONFIG otherwise), synonyms in
- * precedence order when asked (v1+), and the config type (v3+). Broker resources (name "" or this
- * broker's id) list the broker configs this broker knows plus every key it was started with, all
- * read-only (no dynamic broker configs). Group resources (any group id, existing or not) list Kafka
+ * precedence order when asked (v1+), and the config type (v3+). Broker resources: this broker's id
+ * lists the broker configs this broker knows, every key it was started with and the dynamic ones,
+ * with sources DYNAMIC_BROKER_CONFIG / DYNAMIC_DEFAULT_BROKER_CONFIG / STATIC_BROKER_CONFIG /
+ * DEFAULT_CONFIG and Kafka's synonym order; "" lists only the cluster-default dynamic configs
+ * (dynamic-broker-config.ts). Group resources (any group id, existing or not) list Kafka
  * 4.4's group configs (group/group-configs.ts), source DYNAMIC_GROUP_CONFIG when the group has its
  * own value. `configuration_keys` filters. Unknown topic → UNKNOWN_TOPIC_OR_PARTITION; another broker
  * id → INVALID_REQUEST; broker loggers → empty list.
@@ -15,7 +17,8 @@
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import type { DescribeConfigsResponseDescribeConfigsResultInput } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
-import { ResourceType, describeBrokerConfigs, describeTopicConfigs } from "../config-describe.js";
+import { ResourceType, describeTopicConfigs } from "../config-describe.js";
+import { describeBrokerConfigs } from "../dynamic-broker-config.js";
 
 export default defineHandler({
   apiKey: ApiKey.DescribeConfigs,
@@ -35,7 +38,7 @@ export default defineHandler({
           if (r.resourceName !== "" && r.resourceName !== String(b.nodeId)) {
             return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${b.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
           }
-          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeBrokerConfigs(b, r.configurationKeys, req.includeSynonyms) };
+          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeBrokerConfigs(b, r.resourceName, r.configurationKeys, req.includeSynonyms) };
         case ResourceType.GROUP:
           return { ...base, ...b.groupConfigs.describe(r.resourceName, r.configurationKeys, req.includeSynonyms) };
         case ResourceType.BROKER_LOGGER:

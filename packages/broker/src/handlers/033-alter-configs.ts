@@ -4,16 +4,18 @@
  * Behaviour: for a topic, replaces the whole set of overrides with the given configs (Kafka's
  * non-incremental semantics: configs left out return to their defaults). Unknown config name or bad
  * value → INVALID_CONFIG, null value → INVALID_REQUEST, unknown topic → UNKNOWN_TOPIC_OR_PARTITION.
- * `validate_only` checks only. Broker resources: dynamic broker configs are not supported, so any
- * config → INVALID_CONFIG ("Cannot update these configs dynamically"); an empty set succeeds.
+ * `validate_only` checks only. Broker resources (this node's id, or "" for the cluster default):
+ * the given configs replace the resource's dynamic broker configs, validated as Kafka
+ * (dynamic-broker-config.ts: a config that cannot change at runtime or a bad value → INVALID_REQUEST).
  * Group resources (Kafka 4.4 accepts them): the given configs replace the group's own
  * (group/group-configs.ts), validated as IncrementalAlterConfigs validates them.
- * Omitted: dynamic broker configs, broker loggers (INVALID_REQUEST).
+ * Omitted: broker loggers (INVALID_REQUEST).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import { mapSeq } from "../map-seq.js";
 import { ResourceType, invalidTopicConfig } from "../config-describe.js";
+import { alterBrokerConfigs } from "../dynamic-broker-config.js";
 
 export default defineHandler({
   apiKey: ApiKey.AlterConfigs,
@@ -32,9 +34,8 @@ export default defineHandler({
         return res(ErrorCode.NONE);
       }
       if (r.resourceType === ResourceType.BROKER) {
-        if (r.resourceName !== "" && r.resourceName !== String(b.nodeId)) return res(ErrorCode.INVALID_REQUEST, `Unexpected broker id ${r.resourceName}`);
-        if (r.configs.length > 0) return res(ErrorCode.INVALID_CONFIG, `Cannot update these configs dynamically: ${r.configs.map((c) => c.name).join(", ")}`);
-        return res(ErrorCode.NONE);
+        const bad = await alterBrokerConfigs(b, r.resourceName, { replace: new Map(r.configs.map((c) => [c.name, c.value ?? ""])) }, req.validateOnly);
+        return bad ? res(bad.errorCode, bad.message) : res(ErrorCode.NONE);
       }
       if (r.resourceType === ResourceType.GROUP) {
         const g = await b.groupConfigs.alter(r.resourceName, r.configs, req.validateOnly);

@@ -1,16 +1,31 @@
 /**
  * DescribeLogDirs (key 35), v1–5.
  *
- * Behaviour: one log dir, the data directory (reported as "memory" for an in-memory broker), with
- * the size in bytes of each requested partition (all partitions when `topics` is null), offset lag
- * 0 and no future replicas; v4 adds the file system's total and usable bytes (-1 in memory); v5 adds
- * `is_cordoned` (KIP-1066), always false: the one log dir is never cordoned.
- * Unknown topics and partitions are left out, as Kafka does.
- * Omitted: multiple log dirs (JBOD).
+ * Behaviour: every log dir (`log.dirs`, in their configured order; "memory" for an in-memory
+ * broker) with the requested partitions it holds (all partitions when `topics` is null) and the size
+ * in bytes of each, offset lag 0. A partition being moved by AlterReplicaLogDirs is also listed
+ * under its destination as the future replica (`is_future_key`), with the bytes copied so far and its
+ * lag behind the current log's end. v4 adds the file system's total and usable bytes (-1 in memory);
+ * v5 adds `is_cordoned` (KIP-1066), always false. Unknown topics and partitions are left out, as Kafka
+ * does; a dir with none of the requested partitions is listed with no topics.
+ * Omitted: offline log dirs (no dir is ever reported with KAFKA_STORAGE_ERROR).
  */
 import { statfsSync } from "node:fs";
 import { ApiKey, ErrorCode } from "@odradek/codec";
+import type { DescribeLogDirsResponseDescribeLogDirsPartitionInput } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
+
+function diskSpace(dir: string | null): { totalBytes: bigint; usableBytes: bigint } {
+  if (dir) {
+    try {
+      const s = statfsSync(dir, { bigint: true });
+      return { totalBytes: s.blocks * s.bsize, usableBytes: s.bavail * s.bsize };
+    } catch {
+      // unknown: -1
+    }
+  }
+  return { totalBytes: -1n, usableBytes: -1n };
+}
 
 export default defineHandler({
   apiKey: ApiKey.DescribeLogDirs,
@@ -19,29 +34,25 @@ export default defineHandler({
   handle(ctx, req) {
     const b = ctx.broker;
     const wanted = req.topics === null ? b.allTopics().map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.index) })) : req.topics;
-    const topics = [];
-    for (const w of wanted) {
-      const t = b.topic(w.topic);
-      if (!t) continue;
-      const partitions = [];
-      for (const i of w.partitions) {
-        const p = t.partitions[i];
-        if (p) partitions.push({ partitionIndex: i, partitionSize: BigInt(p.log.sizeInBytes), offsetLag: 0n, isFutureKey: false });
+    const futures = b.logs.futures();
+    const results = b.logs.dirs.map((dir) => {
+      const topics = [];
+      for (const w of wanted) {
+        const t = b.topic(w.topic);
+        if (!t) continue;
+        const partitions: DescribeLogDirsResponseDescribeLogDirsPartitionInput[] = [];
+        for (const i of w.partitions) {
+          const p = t.partitions[i];
+          if (!p) continue;
+          if (b.logs.dirOf(t.name, i) === dir) partitions.push({ partitionIndex: i, partitionSize: BigInt(p.log.sizeInBytes), offsetLag: 0n, isFutureKey: false });
+          const f = futures.find((x) => x.dir === dir && x.topic === t.name && x.partition === i);
+          if (f) partitions.push({ partitionIndex: i, partitionSize: BigInt(f.copiedBytes), offsetLag: BigInt(Math.max(0, p.log.logEndOffset - f.copiedOffset)), isFutureKey: true });
+        }
+        if (partitions.length > 0) topics.push({ name: t.name, partitions });
       }
-      topics.push({ name: t.name, partitions });
-    }
-    let totalBytes = -1n;
-    let usableBytes = -1n;
-    if (b.dataDir) {
-      try {
-        const s = statfsSync(b.dataDir, { bigint: true });
-        totalBytes = s.blocks * s.bsize;
-        usableBytes = s.bavail * s.bsize;
-      } catch {
-        // leave -1: unknown
-      }
-    }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results: [{ errorCode: ErrorCode.NONE, logDir: b.dataDir ?? "memory", topics, totalBytes, usableBytes }] };
+      return { errorCode: ErrorCode.NONE, logDir: b.dataDir ? dir : "memory", topics, ...diskSpace(b.dataDir ? dir : null) };
+    });
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results };
   },
   errorResponse(_req, errorCode) {
     return { errorCode, results: [] };

@@ -6,16 +6,18 @@
  * starting from the effective value. The same config twice in one resource → INVALID_REQUEST;
  * unknown name, bad value, unknown operation or APPEND/SUBTRACT on a non-list → INVALID_CONFIG;
  * unknown topic → UNKNOWN_TOPIC_OR_PARTITION. All of a resource's changes apply or none does.
- * `validate_only` checks only. Broker resources: no dynamic broker configs (INVALID_CONFIG for any
- * change).
+ * `validate_only` checks only. Broker resources (this node's id, or "" for the cluster default): the
+ * operations apply to the resource's dynamic broker configs, validated as Kafka over the resulting set
+ * (dynamic-broker-config.ts).
  * Group resources: every group config (group/group-configs.ts), SET, DELETE, and APPEND/SUBTRACT on
- * the list one; persisted. Omitted: dynamic broker configs, broker loggers, client-metrics.
+ * the list one; persisted. Omitted: broker loggers, client-metrics.
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import { mapSeq } from "../map-seq.js";
 import { TOPIC_CONFIG_BY_NAME } from "../config.js";
 import { ResourceType, invalidTopicConfig } from "../config-describe.js";
+import { alterBrokerConfigs } from "../dynamic-broker-config.js";
 
 const SET = 0;
 const DELETE = 1;
@@ -33,9 +35,8 @@ export default defineHandler({
       const names = r.configs.map((c) => c.name);
       if (new Set(names).size !== names.length) return res(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys`);
       if (r.resourceType === ResourceType.BROKER) {
-        if (r.resourceName !== "" && r.resourceName !== String(b.nodeId)) return res(ErrorCode.INVALID_REQUEST, `Unexpected broker id ${r.resourceName}`);
-        if (r.configs.length > 0) return res(ErrorCode.INVALID_CONFIG, `Cannot update these configs dynamically: ${names.join(", ")}`);
-        return res(ErrorCode.NONE);
+        const bad = await alterBrokerConfigs(b, r.resourceName, { ops: r.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation })) }, req.validateOnly);
+        return bad ? res(bad.errorCode, bad.message) : res(ErrorCode.NONE);
       }
       if (r.resourceType === ResourceType.GROUP) {
         const g = await b.groupConfigs.incrementalAlter(r.resourceName, r.configs, req.validateOnly);

@@ -29,6 +29,7 @@ import writeTxnMarkers from "./027-write-txn-markers.js";
 import txnOffsetCommit from "./028-txn-offset-commit.js";
 import describeConfigs from "./032-describe-configs.js";
 import alterConfigs from "./033-alter-configs.js";
+import alterReplicaLogDirs from "./034-alter-replica-log-dirs.js";
 import describeLogDirs from "./035-describe-log-dirs.js";
 import createPartitions from "./037-create-partitions.js";
 import incrementalAlterConfigs from "./044-incremental-alter-configs.js";
@@ -84,6 +85,7 @@ export const HANDLERS: readonly HandlerDefinition[] = [
   txnOffsetCommit,
   describeConfigs,
   alterConfigs,
+  alterReplicaLogDirs,
   describeLogDirs,
   createPartitions,
   deleteGroups,

@@ -28,7 +28,6 @@ import { parsePartitionDirName, partitionDirName } from "./log-files.js";
 import { UnifiedLog } from "./unified-log.js";
 import { LogCleaner } from "./log-cleaner.js";
 import { LOG_IO_CONCURRENCY, mapLimit } from "../map-limit.js";
-import type { LogStore } from "../port.js";
 
 export interface LogManagerOptions {
   fs: FileSystem;
@@ -53,7 +52,8 @@ export interface LogManagerOptions {
   producerIdExpirationCheckIntervalMs?: number;
 }
 
-export class LogManager implements LogStore {
+/** The logs of one directory; LogDirs (log-dirs.ts) composes one per `log.dirs` entry into the LogStore. */
+export class LogManager {
   private readonly logs = new Map<string, UnifiedLog>();
   private readonly fs: FileSystem;
   readonly dataDir: string;
@@ -173,6 +173,16 @@ export class LogManager implements LogStore {
   /** The partition's log, created empty when missing. */
   async getOrCreateLog(topic: string, partition: number): Promise<UnifiedLog> {
     return this.getLog(topic, partition) ?? (await this.openLog(topic, partition, 0, 0));
+  }
+
+  /** Opens a partition directory moved here from another log dir (log-dirs.ts), with the offsets it had there. */
+  adoptLog(topic: string, partition: number, recoveryPoint: number, logStartOffset: number): Promise<UnifiedLog> {
+    return this.openLog(topic, partition, recoveryPoint, logStartOffset);
+  }
+
+  /** Stops tracking a log that moved to another log dir (its files are the mover's to remove). */
+  forgetLog(topic: string, partition: number): void {
+    this.logs.delete(tpKey(topic, partition));
   }
 
   /** Removes a partition's log: renamed to `<dir>.<random>-delete` at once, files removed after. */

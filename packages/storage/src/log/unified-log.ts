@@ -360,6 +360,15 @@ export class UnifiedLog implements PartitionLog {
     });
   }
 
+  /**
+   * From inside a task of this log's own queue (`serial`): marks the log closed and leaves its files
+   * alone, so every call queued behind fails with LogClosedError (AlterReplicaLogDirs retires a log
+   * this way once its copy in another log dir has replaced it; the mover disposes of the files).
+   */
+  retireLocked(): void {
+    this.closed = true;
+  }
+
   /** Closes without flushing, then removes the partition directory (DeleteTopics). */
   delete(): Promise<void> {
     return this.serial(async () => {

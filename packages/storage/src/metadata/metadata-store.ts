@@ -15,6 +15,8 @@
  *     "groupConfigs": { "<group id>": { "<group config key>": "<value>" } },   (optional: KIP-848/932
  *                      group configs, Kafka's ConfigRecord with resource type GROUP; a group with
  *                      no config left has no entry)
+ *     "brokerConfigs": { "<node id>"|"": { "<broker config key>": "<value>" } },
+ *                                   (optional: dynamic broker configs, "" = the cluster default)
  *     "leaderEpoch": <starts of this data directory>,             (optional)
  *     "changes": <number of changes written so far>              (optional)
  *   }
@@ -60,6 +62,7 @@ interface MetadataFile {
   features?: Record<string, number>;
   clientQuotas?: ClientQuotaEntry[];
   groupConfigs?: Record<string, Record<string, string>>;
+  brokerConfigs?: Record<string, Record<string, string>>;
   leaderEpoch?: number;
   changes?: number;
 }
@@ -195,6 +198,21 @@ export class MetadataStore implements BrokerMetadataStore {
       if (Object.keys(configs).length === 0) delete all[groupId];
       // defineProperty, not assignment: any string is a group id, "__proto__" included.
       else Object.defineProperty(all, groupId, { value: { ...configs }, enumerable: true, configurable: true, writable: true });
+      await this.save();
+    });
+  }
+
+  /** Dynamic broker configs by resource name (a node id, or "" for the cluster default). */
+  brokerConfigs(): Readonly<Record<string, Readonly<Record<string, string>>>> {
+    return this.data.brokerConfigs ?? {};
+  }
+  /** Replaces one broker resource's dynamic configs (none: the resource is removed). */
+  setBrokerConfigs(resource: string, configs: Record<string, string>): Promise<void> {
+    return this.serial(async () => {
+      const all = { ...(this.data.brokerConfigs ?? {}) };
+      if (Object.keys(configs).length === 0) delete all[resource];
+      else all[resource] = { ...configs };
+      this.data.brokerConfigs = all;
       await this.save();
     });
   }
