@@ -21,6 +21,7 @@
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
+import { shareIds, shareTopLevelError } from "../share/share-request.js";
 import type { Topic } from "../broker.js";
 import { partitionKey } from "../share/share-sessions.js";
 import type { AcquiredRange } from "../share/share-partition.js";
@@ -48,11 +49,10 @@ export default defineHandler({
   async handle(ctx, req) {
     const b = ctx.broker;
     const sh = b.shares;
-    const groupId = req.groupId ?? "";
-    const memberId = req.memberId ?? "";
-    const top = (errorCode: number, errorMessage: string) => ({ throttleTimeMs: 0, errorCode, errorMessage, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] });
-    if (groupId === "") return top(ErrorCode.INVALID_GROUP_ID, "the group id is empty");
-    if (memberId === "") return top(ErrorCode.INVALID_REQUEST, "the member id is empty");
+    const ids = shareIds(req);
+    if ("errorCode" in ids) return ids;
+    const { groupId, memberId } = ids;
+    const top = shareTopLevelError;
     if (req.isRenewAck) {
       const nonZero = (["maxBytes", "minBytes", "maxRecords", "maxWaitMs"] as const).filter((f) => req[f] !== 0);
       if (nonZero.length) return top(ErrorCode.INVALID_REQUEST, `a renew-only share fetch must have ${nonZero.join(", ")} set to 0`);

@@ -10,6 +10,7 @@
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
+import { shareIds, shareTopLevelError } from "../share/share-request.js";
 
 export default defineHandler({
   apiKey: ApiKey.ShareAcknowledge,
@@ -18,11 +19,10 @@ export default defineHandler({
   async handle(ctx, req) {
     const b = ctx.broker;
     const sh = b.shares;
-    const groupId = req.groupId ?? "";
-    const memberId = req.memberId ?? "";
-    const top = (errorCode: number, errorMessage: string) => ({ throttleTimeMs: 0, errorCode, errorMessage, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] });
-    if (groupId === "") return top(ErrorCode.INVALID_GROUP_ID, "the group id is empty");
-    if (memberId === "") return top(ErrorCode.INVALID_REQUEST, "the member id is empty");
+    const ids = shareIds(req);
+    if ("errorCode" in ids) return ids;
+    const { groupId, memberId } = ids;
+    const top = shareTopLevelError;
     const t = sh.sessions.touch(groupId, memberId, req.shareSessionEpoch, false);
     if (t.error) return top(ErrorCode[t.error], `share session of ${memberId} in ${groupId}: ${t.error}`);
     const responses = [];
