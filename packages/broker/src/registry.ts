@@ -40,6 +40,13 @@ export interface RequestContext {
   readonly connectionId: number;
   /** The client's address as Kafka prints it (`/127.0.0.1`): group members' client host. */
   readonly clientHost: string;
+  /**
+   * Who the connection authenticated as, in Kafka's `Type:name` form: `User:ANONYMOUS` until SASL/TLS
+   * (the security work) authenticates connections; what ACLs will be checked against.
+   */
+  readonly principal: string;
+  /** The listener the connection came in on, by Kafka's name (`PLAINTEXT` until more listeners exist). */
+  readonly listener: string;
   /** Resolves when the connection closes or the broker stops (for long polls). */
   readonly closed: AbortSignal;
   /**

@@ -37,6 +37,11 @@ import { API_DEFINITIONS, ApiKey, DecodeError, FrameDecoder, FrameTooLargeError,
 import type { Logger } from "../logger.js";
 import { CloseConnection } from "../registry.js";
 import type { HandlerDefinition, HandlerRegistry, RequestContext } from "../registry.js";
+
+/** Kafka's principal of an unauthenticated connection (KafkaPrincipal.ANONYMOUS). */
+const ANONYMOUS_PRINCIPAL = "User:ANONYMOUS";
+/** The one listener until the security work adds SASL/TLS ones. */
+const PLAINTEXT_LISTENER = "PLAINTEXT";
 import type { Broker } from "../broker.js";
 
 /** Published once per request when subscribed (see the header). */
@@ -228,6 +233,8 @@ export class Connection {
       log,
       connectionId: this.id,
       clientHost: `/${this.socket.remoteAddress ?? "unknown"}`,
+      principal: ANONYMOUS_PRINCIPAL,
+      listener: PLAINTEXT_LISTENER,
       closed: this.abort.signal,
       afterSend: (fn) => void after.push(fn),
       setClientSoftware: (name, version) => void (this.clientSoftware = { name, version }),
