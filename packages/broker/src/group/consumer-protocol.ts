@@ -92,17 +92,25 @@ function validate(s: GroupShard, req: HeartbeatRequest): string | null {
   return null;
 }
 
+/**
+ * The names of the topics a member subscribes to: its names (existing or not) and the topics its regex
+ * matches (like Kafka, an internal topic the pattern matches is included; clients filter it if they wish).
+ */
+export function subscribedTopicNames(s: GroupShard, m: Pick<ConsumerMember, "subscribedTopicNames" | "subscribedTopicRegex">): string[] {
+  const out = [...m.subscribedTopicNames];
+  if (m.subscribedTopicRegex !== null) {
+    const re = new RegExp(`^(?:${m.subscribedTopicRegex})$`);
+    for (const t of s.topics.all()) if (re.test(t.name)) out.push(t.name);
+  }
+  return out;
+}
+
 /** The member's subscription as topic ids with their partition counts. */
 function subscribedTopics(s: GroupShard, m: Pick<ConsumerMember, "subscribedTopicNames" | "subscribedTopicRegex">): Map<string, number> {
   const out = new Map<string, number>();
-  for (const name of m.subscribedTopicNames) {
+  for (const name of subscribedTopicNames(s, m)) {
     const t = s.topics.byName(name);
     if (t) out.set(t.id, t.partitions);
-  }
-  if (m.subscribedTopicRegex !== null) {
-    const re = new RegExp(`^(?:${m.subscribedTopicRegex})$`);
-    // Like Kafka, an internal topic the pattern matches is included (clients filter it if they wish).
-    for (const t of s.topics.all()) if (re.test(t.name)) out.set(t.id, t.partitions);
   }
   return out;
 }

@@ -11,7 +11,7 @@
 import { ApiKey, ErrorCode, Reader, readConsumerProtocolSubscription } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import { ClassicGroup } from "../group/classic-group.js";
-import type { ConsumerMember } from "../group/consumer-group.js";
+import { subscribedTopicNames } from "../group/consumer-protocol.js";
 
 /** Topics the members of a "consumer" group subscribe to (from their ConsumerProtocolSubscription). */
 function subscribedTopics(g: ClassicGroup): Set<string> {
@@ -30,20 +30,6 @@ function subscribedTopics(g: ClassicGroup): Set<string> {
   return out;
 }
 
-/** Topics the members of a consumer group (KIP-848) subscribe to: by name, or matched by their regex. */
-function consumerSubscribedTopics(members: Iterable<ConsumerMember>, topics: Iterable<{ name: string }>): Set<string> {
-  const out = new Set<string>();
-  const names = [...topics].map((t) => t.name);
-  for (const m of members) {
-    for (const t of m.subscribedTopicNames) out.add(t);
-    if (m.subscribedTopicRegex !== null) {
-      const re = new RegExp(`^(?:${m.subscribedTopicRegex})$`);
-      for (const t of names) if (re.test(t)) out.add(t);
-    }
-  }
-  return out;
-}
-
 export default defineHandler({
   apiKey: ApiKey.OffsetDelete,
   minVersion: 0,
@@ -52,7 +38,7 @@ export default defineHandler({
     const r = await ctx.broker.groups.run(req.groupId, (s) => {
       const g = s.classicGroup(req.groupId);
       const cg = s.consumerGroups.get(req.groupId);
-      const subscribed = cg ? consumerSubscribedTopics(cg.members.values(), s.topics.all()) : g instanceof ClassicGroup ? subscribedTopics(g) : new Set<string>();
+      const subscribed = cg ? new Set([...cg.members.values()].flatMap((m) => subscribedTopicNames(s, m))) : g instanceof ClassicGroup ? subscribedTopics(g) : new Set<string>();
       return s.deleteOffsets(req.groupId, req.topics, (t) => subscribed.has(t));
     }, false);
     return { throttleTimeMs: 0, ...(r ?? { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] }) };
