@@ -230,7 +230,7 @@ export function clients(here, cache) {
     'franz-go': {
       registry: 'Go module proxy',
       pin: 'github.com/twmb/franz-go v1.22.3 (kgo) + pkg/kadm v1.20.0',
-      scenarios: [...CORE, 'group-rebalance', 'cooperative-sticky', 'transactions', 'admin-groups'],
+      scenarios: [...CORE, 'group-rebalance', 'cooperative-sticky', 'transactions', 'admin-groups', 'admin-plane', 'admin-broker-configs', 'admin-log-dirs'],
       // KIP-848 in franz-go is a hidden opt-in, not part of its public API.
       async install() { return goBuild('franz-go'); },
       command: () => [path.join(cache, 'franz-go', 'compat-franz-go'), []],
