@@ -2,26 +2,35 @@
 // against odradek and Apache Kafka 4.4, each started here with TWO log dirs (odradek
 // `--data-dir A,B`, Kafka `log.dirs=A,B` through scripts/kafka/start.sh), so the move goes from one
 // dir to the other. Prints each scenario's outcome and RESULT lines side by side (log dir paths
-// shown as dir#0/dir#1) and writes test-compat/results/log-dirs.md.
+// shown as dir#0/dir#1) and writes test-compat/results/log-dirs.md. franz-go's `admin-log-dirs`
+// (kadm AlterReplicaLogDirs while a producer writes and a consumer reads) and `admin-broker-configs`
+// run on the same two brokers.
 //   node test-compat/kafka-tools/log-dirs-run.mjs [--no-kafka] [--no-odradek]
 // Exit 1 when a scenario fails on odradek or their RESULT lines differ.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sh } from '../clients.mjs';
+import { clients, sh } from '../clients.mjs';
 import { startKafka, startOdradek } from '../brokers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argv = new Set(process.argv.slice(2));
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'compat-log-dirs-'));
-const SCENARIOS = ['log-dirs', 'broker-configs'];
+const cache = path.resolve(process.env.COMPAT_CACHE ?? path.join(here, '..', '.cache', 'compat'));
+const franz = clients(path.join(here, '..'), cache)['franz-go'];
+// kafka-tools scenarios by name, franz-go's as franz-go:<name>
+const SCENARIOS = ['log-dirs', 'broker-configs', 'franz-go:admin-log-dirs', 'franz-go:admin-broker-configs'];
+const built = await franz.install();
+if (!built.ok) throw new Error(`franz-go: ${built.reason}`);
 
 async function run(broker, dirs) {
   const out = {};
   for (const s of SCENARIOS) {
-    const r = await sh('node', [path.join(here, 'scenarios.mjs'), '--bootstrap', broker.bootstrap, '--scenario', s, '--topic', `ld-${s}`], { timeoutMs: 300_000 });
-    fs.appendFileSync(path.join(logDir, `${broker.name}-${s}.log`), r.out);
+    const [cmd, pre] = s.startsWith('franz-go:') ? franz.command() : ['node', [path.join(here, 'scenarios.mjs')]];
+    const name = s.replace(/^franz-go:/, '');
+    const r = await sh(cmd, [...pre, '--bootstrap', broker.bootstrap, '--scenario', name, '--topic', `ld-${name}`], { timeoutMs: 300_000 });
+    fs.appendFileSync(path.join(logDir, `${broker.name}-${s.replace(':', '-')}.log`), r.out);
     const norm = (v) => dirs.reduce((acc, d, i) => acc.split(d).join(`dir#${i}`), v);
     const results = r.out.split('\n').filter((l) => l.startsWith('RESULT ')).map((l) => norm(l.slice(7)));
     out[s] = { pass: r.code === 0, reason: r.code === 0 ? '' : r.out.trim().split('\n').slice(-1)[0], results };
