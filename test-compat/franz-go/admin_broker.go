@@ -282,6 +282,9 @@ func adminLogDirs() {
 		rs.Each(func(a kadm.AlterReplicaLogDirsResponse) { out = append(out, errOf(a.Err)) })
 		return strings.Join(out, ",")
 	}
+	mu.Lock()
+	atRequest := produced
+	mu.Unlock()
 	eq(alterTo(to, 0), "NONE", "AlterReplicaLogDirs "+T+"-0")
 	until("the move completes", func() bool {
 		poll()
@@ -308,6 +311,7 @@ func adminLogDirs() {
 	ds, future := where(describe(), 0)
 	eq([]any{ds, future}, []any{[]string{to}, false}, T+"-0's log dir after the move")
 	result("move to another dir", fmt.Sprintf("moved=%v records exact, none lost or duplicated", to != from[0]))
+	fmt.Printf("records: %d produced and consumed: %d before the move was requested, %d while it ran, %d after it completed\n", produced, atRequest, atMove-atRequest, produced-atMove)
 
 	eq(alterTo("/nonexistent/log-dir", 1), "LOG_DIR_NOT_FOUND", "a move to a path that is not a log dir")
 	eq(alterTo(to, 9), "UNKNOWN_TOPIC_OR_PARTITION", "a move of a partition that does not exist")

@@ -19,6 +19,7 @@
 // Exit 1 if a test in allowlist.txt does not pass on odradek, 2 on a runner error.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +75,19 @@ async function prepare() {
   fs.copyFileSync(path.join(here, 'shim', 'service.py'), path.join(src, 'test', 'service.py'));
   const files = fs.readdirSync(path.join(src, 'test', 'integration')).filter((f) => /^test_.*\.py$/.test(f)).sort();
   return { py, src, files };
+}
+
+// scripts/kafka/start.sh writes `advertised.listeners` into server.properties, and the suite expects
+// it (test_describe_configs_broker_resource_returns_configs: STATIC_BROKER_CONFIG, read-only); odradek
+// gets the same static setting on a port picked the same way (a free one).
+async function startOdradekLikeKafka() {
+  const port = await new Promise((resolve, reject) => {
+    const srv = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const p = srv.address().port;
+      srv.close(() => resolve(p));
+    });
+  });
+  return startOdradek(logDir, { set: [...BROKER_CONFIG, `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`], port });
 }
 
 // ---- one test file ----
@@ -133,7 +147,7 @@ try {
   for (const b of brokerNames) {
     // tests rely on the fixture's broker settings, e.g. test_transactional_producer_offsets commits
     // an offset for partition 1 of an auto-created topic
-    const broker = b === 'odradek' ? await startOdradek(logDir, { set: BROKER_CONFIG }) : await startKafka(logDir, { config: BROKER_CONFIG });
+    const broker = b === 'odradek' ? await startOdradekLikeKafka() : await startKafka(logDir, { config: BROKER_CONFIG });
     started.push(broker);
     say(`${b} ready at ${broker.bootstrap}`);
   }

@@ -33,7 +33,9 @@ async function run(broker, dirs) {
     fs.appendFileSync(path.join(logDir, `${broker.name}-${s.replace(':', '-')}.log`), r.out);
     const norm = (v) => dirs.reduce((acc, d, i) => acc.split(d).join(`dir#${i}`), v);
     const results = r.out.split('\n').filter((l) => l.startsWith('RESULT ')).map((l) => norm(l.slice(7)));
-    out[s] = { pass: r.code === 0, reason: r.code === 0 ? '' : r.out.trim().split('\n').slice(-1)[0], results };
+    // figures that differ run to run (not compared): franz-go's record counts across the move
+    const figures = r.out.split('\n').filter((l) => l.startsWith('records: '));
+    out[s] = { pass: r.code === 0, reason: r.code === 0 ? '' : r.out.trim().split('\n').slice(-1)[0], results, figures };
   }
   return out;
 }
@@ -77,6 +79,7 @@ for (const s of SCENARIOS) {
     if (o && k && !same) bad = true;
     lines.push(same ? `- same: \`${o.results[i]}\`` : `- odradek: \`${o?.results[i] ?? '–'}\`\n- kafka: \`${k?.results[i] ?? '–'}\``);
   }
+  for (const [name, r] of Object.entries(runs)) for (const f of r[s].figures) lines.push(`- ${name} ${f}`);
   lines.push('');
 }
 const md = lines.join('\n');
