@@ -140,6 +140,14 @@ func adminPlane() {
 	eq(elect(kadm.ElectPreferredReplica, set(ta, 0, 1)), []string{"-a-0 ELECTION_NOT_NEEDED", "-a-1 ELECTION_NOT_NEEDED"}, "ElectLeaders preferred")
 	eq(elect(kadm.ElectLiveReplica, set(tb, 1)), []string{"-b-1 ELECTION_NOT_NEEDED"}, "ElectLeaders unclean")
 	eq(elect(kadm.ElectPreferredReplica, set(ta, 7)), []string{"-a-7 UNKNOWN_TOPIC_OR_PARTITION"}, "ElectLeaders of a partition that does not exist")
+	// every partition (Topics null): Kafka answers only the partitions it elected, here none
+	var ours []string
+	for _, r := range elect(kadm.ElectPreferredReplica, nil) {
+		if strings.HasPrefix(r, "-") {
+			ours = append(ours, r)
+		}
+	}
+	eq(ours, []string(nil), "ElectLeaders of every partition: results for this run's topics")
 
 	// DescribeQuorum: one voter, the leader
 	dq := kmsg.NewPtrDescribeQuorumRequest()
@@ -287,6 +295,13 @@ func adminPlane() {
 	eventually(describeQ, want, "DescribeClientQuotas")
 	eq(alterQ(false, kadm.AlterClientQuotaOp{Key: "producer_byte_rate", Remove: true}), "NONE", "AlterClientQuotas remove")
 	eventually(describeQ, fmt.Sprintf("{client-id=%s} consumer_byte_rate=600", C), "DescribeClientQuotas after remove")
+	anyClient, err := adm.DescribeClientQuotas(ctxT(15*time.Second), false, []kadm.DescribeClientQuotaComponent{{Type: "client-id", MatchType: 2}})
+	must(err, "DescribeClientQuotas any client-id")
+	found := false
+	for _, q := range anyClient {
+		found = found || q.Entity.String() == "{client-id="+C+"}"
+	}
+	check(found, "DescribeClientQuotas of any client-id lacks %s: %v", C, anyClient)
 	bad := alterQ(false, kadm.AlterClientQuotaOp{Key: "no_such_quota", Value: 1})
 	result("AlterClientQuotas unknown key", bad)
 	eq(bad, "INVALID_REQUEST: Invalid configuration key no_such_quota", "AlterClientQuotas unknown key")
