@@ -2,6 +2,9 @@
  * KIP-848 consumer groups (ConsumerGroupHeartbeat / ConsumerGroupDescribe) over real TCP with a
  * ManualClock: epochs, server-side assignment, revocation before reassignment, fencing, session
  * expiry, and the same state after a restart (replay of the group's records).
+ * A new group starts at group epoch 1 (Kafka 4.4), so its first member gets epoch 2. These tests
+ * follow each target step by step with `group.consumer.assignment.interval.ms` 0 (targets at once;
+ * the interval itself: consumer-assignment-interval.test.ts).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,7 +47,7 @@ let c: TestClient;
 let topicId: string;
 beforeAll(async () => {
   clock = new ManualClock();
-  b = await startBroker({ clock, config: { "offsets.topic.num.partitions": "2" } });
+  b = await startBroker({ clock, config: { "offsets.topic.num.partitions": "2", "group.consumer.assignment.interval.ms": "0" } });
   c = await TestClient.connect(b.port);
   const r = await c.request(ApiKey.CreateTopics, 7, { topics: [{ name: "kt", numPartitions: 6, replicationFactor: 1 }, { name: "kt-other", numPartitions: 2, replicationFactor: 1 }], timeoutMs: 1000 });
   topicId = r.topics[0]!.topicId;
@@ -58,27 +61,27 @@ describe("ConsumerGroupHeartbeat", () => {
   it("one member gets every partition; a second one gets half only after the first revoked them", async () => {
     const a = new Member(c, "cg1", "member-a");
     const j = await a.beat({ subscribedTopicNames: ["kt"], epoch: 0 });
-    expect(j).toMatchObject({ errorCode: 0, memberId: "member-a", memberEpoch: 1, heartbeatIntervalMs: 5000 });
+    expect(j).toMatchObject({ errorCode: 0, memberId: "member-a", memberEpoch: 2, heartbeatIntervalMs: 5000 });
     expect(a.owned).toEqual([{ topicId, partitions: [0, 1, 2, 3, 4, 5] }]);
     const m2 = new Member(c, "cg1", "member-b");
     const j2 = await m2.beat({ subscribedTopicNames: ["kt"], epoch: 0 });
     // b's target is half the partitions, but a still holds them: b gets nothing yet, at the new epoch.
-    expect(j2).toMatchObject({ errorCode: 0, memberEpoch: 2 });
+    expect(j2).toMatchObject({ errorCode: 0, memberEpoch: 3 });
     expect(m2.count()).toBe(0);
     // a is told to give three up and keeps its epoch until it has.
     const r1 = await a.beat();
-    expect(r1.memberEpoch).toBe(1);
+    expect(r1.memberEpoch).toBe(2);
     expect(a.count()).toBe(3);
     const kept = a.owned;
-    // It reports owning only the three: now it moves to epoch 2; b then gets the other three.
+    // It reports owning only the three: now it moves to epoch 3; b then gets the other three.
     const r2 = await a.beat({ owned: kept });
-    expect(r2.memberEpoch).toBe(2);
+    expect(r2.memberEpoch).toBe(3);
     await m2.beat();
     expect(m2.count()).toBe(3);
     const all = [...a.owned[0]!.partitions, ...m2.owned[0]!.partitions].sort();
     expect(all).toEqual([0, 1, 2, 3, 4, 5]);
     const d = await c.request(ApiKey.ConsumerGroupDescribe, 1, { groupIds: ["cg1", "nope"], includeAuthorizedOperations: false });
-    expect(d.groups[0]).toMatchObject({ errorCode: 0, groupState: "Stable", groupEpoch: 2, assignmentEpoch: 2, assignorName: "uniform" });
+    expect(d.groups[0]).toMatchObject({ errorCode: 0, groupState: "Stable", groupEpoch: 3, assignmentEpoch: 3, assignorName: "uniform" });
     expect(d.groups[0]!.members.map((m) => m.assignment.topicPartitions[0]!.topicName)).toEqual(["kt", "kt"]);
     expect(d.groups[1]!.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     const lg = await c.request(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ["consumer"] });
@@ -164,11 +167,11 @@ describe("static members (KIP-345 with KIP-848)", () => {
     expect(inUse.errorCode).toBe(ErrorCode.UNRELEASED_INSTANCE_ID);
     const left = await beat("s-old", -2);
     expect(left).toMatchObject({ errorCode: 0, memberId: "s-old", memberEpoch: -2 });
-    expect(await b.broker.groups.dump("cg-static")).toMatchObject({ groupEpoch: 1, members: [{ memberId: "s-old", memberEpoch: -2, assigned: { [topicId]: [0, 1, 2, 3, 4, 5] } }] });
+    expect(await b.broker.groups.dump("cg-static")).toMatchObject({ groupEpoch: 2, members: [{ memberId: "s-old", memberEpoch: -2, assigned: { [topicId]: [0, 1, 2, 3, 4, 5] } }] });
     const back = await beat("s-new", 0);
-    expect(back).toMatchObject({ errorCode: 0, memberId: "s-new", memberEpoch: 1 });
+    expect(back).toMatchObject({ errorCode: 0, memberId: "s-new", memberEpoch: 2 });
     expect(back.assignment!.topicPartitions[0]!.partitions).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(await b.broker.groups.dump("cg-static")).toMatchObject({ groupEpoch: 1, members: [{ memberId: "s-new", memberEpoch: 1 }] });
+    expect(await b.broker.groups.dump("cg-static")).toMatchObject({ groupEpoch: 2, members: [{ memberId: "s-new", memberEpoch: 2 }] });
   });
 });
 
@@ -177,7 +180,7 @@ describe("replay of consumer groups", () => {
     const dir = mkdtempSync(join(tmpdir(), "odradek-cg-"));
     try {
       const clock1 = new ManualClock();
-      let broker = await startBroker({ dataDir: dir, clock: clock1, config: { "offsets.topic.num.partitions": "1" } });
+      let broker = await startBroker({ dataDir: dir, clock: clock1, config: { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0" } });
       let client = await TestClient.connect(broker.port);
       await client.request(ApiKey.CreateTopics, 7, { topics: [{ name: "rk", numPartitions: 4, replicationFactor: 1 }], timeoutMs: 1000 });
       const a = new Member(client, "rg", "a");
@@ -186,10 +189,10 @@ describe("replay of consumer groups", () => {
       await m2.beat({ subscribedTopicNames: ["rk"], epoch: 0 });
       await a.beat();
       const live = await broker.broker.groups.dump("rg");
-      expect(live).toMatchObject({ type: "consumer", state: "Reconciling", groupEpoch: 2 });
+      expect(live).toMatchObject({ type: "consumer", state: "Reconciling", groupEpoch: 3 });
       await client.close();
       await broker.close();
-      broker = await startBroker({ dataDir: dir, clock: new ManualClock(clock1.now()), config: { "offsets.topic.num.partitions": "1" } });
+      broker = await startBroker({ dataDir: dir, clock: new ManualClock(clock1.now()), config: { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0" } });
       client = await TestClient.connect(broker.port);
       expect(await broker.broker.groups.dump("rg")).toEqual(live);
       // The reconciliation goes on where it was: a revokes, b gets the rest.

@@ -129,7 +129,7 @@ let c: TestClient;
 let topicId = "";
 beforeAll(async () => {
   clock = new ManualClock();
-  b = await startBroker({ clock, config: { "offsets.topic.num.partitions": "2" } });
+  b = await startBroker({ clock, config: { "offsets.topic.num.partitions": "2", "group.consumer.assignment.interval.ms": "0" } });
   c = await TestClient.connect(b.port);
   topicId = await createTopic(c);
 });
@@ -209,7 +209,7 @@ describe("upgrade: a ConsumerGroupHeartbeat joins a classic group", () => {
     await c.request(ApiKey.LeaveGroup, 5, { groupId: "up-empty", members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] });
     expect(await b.broker.groups.dump("up-empty")).toMatchObject({ type: "classic", state: "Empty" });
     const m = new ConsumerMember(c, "up-empty", "c-e", () => topicId);
-    expect(await m.beat(0)).toMatchObject({ errorCode: 0, memberEpoch: 1 });
+    expect(await m.beat(0)).toMatchObject({ errorCode: 0, memberEpoch: 2 });
     expect(m.owned).toEqual([0, 1, 2, 3]);
 
     const other = new ClassicMember(c, "up-connect");
@@ -230,7 +230,7 @@ describe("classic members inside a consumer group", () => {
     expect(m.owned).toEqual([0, 1, 2, 3]);
     const k = new ClassicMember(c, "mixed");
     const j = await k.join();
-    expect(j).toMatchObject({ errorCode: 0, generationId: 2, leader: "" });
+    expect(j).toMatchObject({ errorCode: 0, generationId: 3, leader: "" });
     expect((await k.sync()).errorCode).toBe(0);
     expect(k.owned).toEqual([]);
     // It waits on partitions the consumer member still holds: nothing to do yet.
@@ -238,10 +238,10 @@ describe("classic members inside a consumer group", () => {
     await m.beat();
     expect(m.owned).toHaveLength(2);
     await m.beat();
-    expect(m.epoch).toBe(2);
+    expect(m.epoch).toBe(3);
     // Its partitions are free now: the classic member must rejoin to get them.
     expect(await k.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
-    expect((await k.join()).generationId).toBe(2);
+    expect((await k.join()).generationId).toBe(3);
     expect((await k.sync()).errorCode).toBe(0);
     expect(k.owned).toHaveLength(2);
     expect(sorted(k.owned, m.owned)).toEqual([0, 1, 2, 3]);
@@ -250,12 +250,12 @@ describe("classic members inside a consumer group", () => {
       groupId: "mixed", generationIdOrMemberEpoch: generation, memberId: k.memberId, groupInstanceId: null,
       topics: [{ name: TOPIC, partitions: [{ partitionIndex: k.owned[0]!, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: null }] }],
     }).then((r) => r.topics[0]!.partitions[0]!.errorCode);
-    expect(await commit(2)).toBe(ErrorCode.NONE);
-    expect(await commit(1)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(await commit(3)).toBe(ErrorCode.NONE);
+    expect(await commit(2)).toBe(ErrorCode.ILLEGAL_GENERATION);
     // Errors as Kafka: an old generation, a member of the other protocol, a protocol name not joined with.
-    expect(await c.request(ApiKey.Heartbeat, 4, { groupId: "mixed", generationId: 1, memberId: k.memberId, groupInstanceId: null }).then((r) => r.errorCode)).toBe(ErrorCode.ILLEGAL_GENERATION);
-    expect(await c.request(ApiKey.Heartbeat, 4, { groupId: "mixed", generationId: 2, memberId: "c-m", groupInstanceId: null }).then((r) => r.errorCode)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    const bad = await c.request(ApiKey.SyncGroup, 5, { groupId: "mixed", generationId: 2, memberId: k.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "range", assignments: [] });
+    expect(await c.request(ApiKey.Heartbeat, 4, { groupId: "mixed", generationId: 2, memberId: k.memberId, groupInstanceId: null }).then((r) => r.errorCode)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(await c.request(ApiKey.Heartbeat, 4, { groupId: "mixed", generationId: 3, memberId: "c-m", groupInstanceId: null }).then((r) => r.errorCode)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    const bad = await c.request(ApiKey.SyncGroup, 5, { groupId: "mixed", generationId: 3, memberId: k.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "range", assignments: [] });
     expect(bad.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const other = await c.request(ApiKey.JoinGroup, 9, { groupId: "mixed", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000, memberId: "", groupInstanceId: null, protocolType: "consumer", protocols: [{ name: "range", metadata: subscription() }], reason: null });
     expect(other.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
@@ -318,13 +318,13 @@ describe("downgrade: the last consumer-protocol member leaves", () => {
     const { m, k } = await mixedGroup("down");
     const kept = k.owned;
     expect(await m.beat(-1)).toMatchObject({ errorCode: 0, memberEpoch: -1 });
-    expect(await b.broker.groups.dump("down")).toMatchObject({ type: "classic", state: "PreparingRebalance", generationId: 2, protocolType: "consumer", protocolName: "cooperative-sticky" });
+    expect(await b.broker.groups.dump("down")).toMatchObject({ type: "classic", state: "PreparingRebalance", generationId: 3, protocolType: "consumer", protocolName: "cooperative-sticky" });
     const lg = await c.request(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ["classic"] });
     expect(lg.groups.find((g) => g.groupId === "down")).toMatchObject({ groupType: "classic", protocolType: "consumer" });
-    // The classic member rejoins the classic group: it leads generation 3 and assigns.
+    // The classic member rejoins the classic group: it leads generation 4 and assigns.
     expect(await k.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     const j = await k.join();
-    expect(j).toMatchObject({ errorCode: 0, generationId: 3, leader: k.memberId });
+    expect(j).toMatchObject({ errorCode: 0, generationId: 4, leader: k.memberId });
     expect(j.members.map((x) => x.memberId)).toEqual([k.memberId]);
     expect((await k.sync([{ memberId: k.memberId, assignment: assignmentBytes([0, 1, 2, 3]) }])).errorCode).toBe(0);
     expect(k.owned).toEqual([0, 1, 2, 3]);
@@ -355,9 +355,9 @@ describe("downgrade by replacement", () => {
     // The consumer-protocol client restarts as a classic one under the same instance id.
     const k2 = new ClassicMember(c, "down-static", "instance-c");
     const j = await k2.join(m.owned);
-    expect(j).toMatchObject({ errorCode: 0, generationId: 2, leader: "" });
+    expect(j).toMatchObject({ errorCode: 0, generationId: 3, leader: "" });
     const dump = await b.broker.groups.dump("down-static") as { type: string; state: string; generationId: number; members: { memberId: string }[] };
-    expect(dump).toMatchObject({ type: "classic", state: "Stable", generationId: 2 });
+    expect(dump).toMatchObject({ type: "classic", state: "Stable", generationId: 3 });
     expect(dump.members.map((x) => x.memberId).sort()).toEqual([k.memberId, k2.memberId].sort());
     expect((await k2.sync()).errorCode).toBe(0);
     expect(k2.owned).toEqual(m.owned);
@@ -370,7 +370,7 @@ describe("downgrade by replacement", () => {
 describe("group.consumer.migration.policy", () => {
   it("disabled: no upgrade (GROUP_ID_NOT_FOUND), and no downgrade (the classic member stays in the consumer group)", async () => {
     const clock2 = new ManualClock();
-    const b2 = await startBroker({ clock: clock2, config: { "offsets.topic.num.partitions": "1", "group.consumer.migration.policy": "disabled" } });
+    const b2 = await startBroker({ clock: clock2, config: { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0", "group.consumer.migration.policy": "disabled" } });
     const c2 = await TestClient.connect(b2.port);
     try {
       const id = await createTopic(c2);
@@ -399,7 +399,7 @@ describe("group.consumer.migration.policy", () => {
 describe("replay", () => {
   it("after an upgrade and after a downgrade, the state rebuilt from __consumer_offsets equals the live state", async () => {
     const dir = mkdtempSync(join(tmpdir(), "odradek-migration-"));
-    const config = { "offsets.topic.num.partitions": "1" };
+    const config = { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0" };
     try {
       const clock1 = new ManualClock();
       let broker = await startBroker({ dataDir: dir, clock: clock1, config });
@@ -433,7 +433,8 @@ describe("replay", () => {
       await a2.join();
       await a2.sync([{ memberId: a2.memberId, assignment: assignmentBytes([0, 1, 2, 3]) }]);
       const downgraded = await broker.broker.groups.dump("rg");
-      expect(downgraded).toMatchObject({ type: "classic", state: "Stable", generationId: 4 });
+      // Epochs 2 (upgrade join) and 3 (the leave); the restart bumps nothing: the metadata hash is in the group's record.
+      expect(downgraded).toMatchObject({ type: "classic", state: "Stable", generationId: 3 });
       await client.close();
       await broker.close();
 

@@ -18,8 +18,11 @@
  *  - Timers (`schedule`) run on the injected clock and enqueue operations like requests do; a timer
  *    set again under the same key replaces the earlier one, also when it already fired and waits in
  *    the queue (Kafka's CoordinatorTimer).
- * A failed append rejects the operation (the handler answers with a retriable error); the state a
- * `replay: false` step changed is not rolled back (Kafka reverts a timeline snapshot): noted in SKIPPED.md.
+ * A step that throws, or whose records fail to append (the storage refuses them, or throws), rejects
+ * the operation (the handler answers with an error) and leaves the state as it was before the step:
+ * `replay: true` records were never applied, and what a step changed in place is undone by the shard's
+ * `rollback` (its undo journal, Kafka's revert to the last committed timeline snapshot); `commit`
+ * forgets the journal once the records are in the log.
  */
 import fastq from "fastq";
 import { ControlRecordType, batchPositions, buildRecordBatch, isControl, isTransactional, parseControlRecordKey, readRecords } from "@odradek/codec";
@@ -54,6 +57,10 @@ export interface CoordinatorShard {
   replayTransactional?(record: CoordinatorRecord, offset: number, producerId: number): void;
   /** A transaction marker: the producer's pending records become visible (commit) or are dropped. */
   replayEndTransaction?(producerId: number, commit: boolean, offset: number): void;
+  /** The step threw or its records failed to append: undo what it changed in memory, newest first. */
+  rollback?(): void;
+  /** The step's records are appended (or it had none): its changes stay. */
+  commit?(): void;
 }
 
 /** What the runtime needs of a partition log (storage's PartitionLog fits). */
@@ -124,15 +131,22 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
   run<T>(step: (shard: S) => CoordinatorResult<T>): Promise<T> {
     if (this.closed) return Promise.reject(new CoordinatorWriteError("the coordinator is shutting down"));
     return this.queue.push(async () => {
-      const result = step(this.shard);
-      const extra = this.shard.drainRecords?.() ?? [];
-      if (result.transactional) {
-        if (result.records.length > 0) await this.writeTransactional(result.records, result.transactional);
-        if (extra.length > 0) await this.write(extra, 0);
-      } else if (result.records.length + extra.length > 0) {
-        await this.write([...result.records, ...extra], result.replay ?? true ? result.records.length : 0);
+      try {
+        const result = step(this.shard);
+        const extra = this.shard.drainRecords?.() ?? [];
+        if (result.transactional) {
+          if (result.records.length > 0) await this.writeTransactional(result.records, result.transactional);
+          if (extra.length > 0) await this.write(extra, 0);
+        } else if (result.records.length + extra.length > 0) {
+          await this.write([...result.records, ...extra], result.replay ?? true ? result.records.length : 0);
+        }
+        this.shard.commit?.();
+        return result.response;
+      } catch (e) {
+        this.shard.drainRecords?.();
+        this.shard.rollback?.();
+        throw e;
       }
-      return result.response;
     }) as Promise<T>;
   }
 
@@ -205,7 +219,7 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
     const now = this.clock.now();
     const batch = buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })), baseTimestamp: now });
     const base = this.log.highWatermark;
-    const r = await this.log.append(batch, { leaderEpoch: 0, origin: "coordinator" });
+    const r = await this.log.append(batch, { leaderEpoch: 0, origin: "coordinator" }).catch((e: Error) => ({ error: "KAFKA_STORAGE_ERROR", errorMessage: e.message }));
     if (r.error) throw new CoordinatorWriteError(`appending to the coordinator log failed: ${r.error}${r.errorMessage ? ` (${r.errorMessage})` : ""}`);
     for (let i = 0; i < replayed; i++) this.shard.replay(records[i]!, base + i);
   }
