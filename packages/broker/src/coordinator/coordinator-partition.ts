@@ -26,7 +26,9 @@
  */
 import fastq from "fastq";
 import { ControlRecordType, batchPositions, buildRecordBatch, isControl, isTransactional, parseControlRecordKey, readRecords } from "@odradek/codec";
+import { ErrorCode } from "@odradek/codec";
 import type { Clock, Timer } from "../clock.js";
+import { storageFault } from "../storage-errors.js";
 
 export interface CoordinatorRecord {
   key: Buffer;
@@ -72,7 +74,31 @@ export interface CoordinatorLog {
   read(offset: number, options: { maxBytes: number }): Promise<{ records: Buffer[]; release: () => void }>;
 }
 
-export class CoordinatorWriteError extends Error {}
+/**
+ * A step's records could not be written. `errorCode` is what the client is told, Kafka's
+ * CoordinatorOperationExceptionHelper mapping of the append's error: a failed disk or a partition that
+ * moved away → NOT_COORDINATOR (the client finds the coordinator again and retries), a missing partition
+ * or a timeout → COORDINATOR_NOT_AVAILABLE, anything else UNKNOWN_SERVER_ERROR.
+ */
+export class CoordinatorWriteError extends Error {
+  constructor(message: string, readonly errorCode: number = ErrorCode.UNKNOWN_SERVER_ERROR) {
+    super(message);
+  }
+}
+
+function writeError(error: string, message: string | undefined): CoordinatorWriteError {
+  const code =
+    error === "KAFKA_STORAGE_ERROR" || error === "NOT_LEADER_OR_FOLLOWER" ? ErrorCode.NOT_COORDINATOR
+    : error === "UNKNOWN_TOPIC_OR_PARTITION" || error === "NOT_ENOUGH_REPLICAS" || error === "REQUEST_TIMED_OUT" ? ErrorCode.COORDINATOR_NOT_AVAILABLE
+    : ErrorCode.UNKNOWN_SERVER_ERROR;
+  return new CoordinatorWriteError(`appending to the coordinator log failed: ${error}${message ? ` (${message})` : ""}`, code);
+}
+
+/** A storage call that threw, as an append error (storage-errors.ts names its faults). */
+const thrown = (e: unknown) => {
+  const fault = storageFault(e);
+  return { error: fault ? (fault.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? "NOT_LEADER_OR_FOLLOWER" : "KAFKA_STORAGE_ERROR") : "UNKNOWN_SERVER_ERROR", errorMessage: e instanceof Error ? e.message : String(e) };
+};
 
 export class CoordinatorPartition<S extends CoordinatorShard> {
   private readonly queue = fastq.promise((task: () => Promise<unknown>) => task(), 1);
@@ -209,8 +235,8 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
       producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: -1, transactional: true,
     });
     const base = this.log.highWatermark;
-    const r = await this.log.append(batch, { leaderEpoch: 0, origin: "coordinator" });
-    if (r.error) throw new CoordinatorWriteError(`appending to the coordinator log failed: ${r.error}${r.errorMessage ? ` (${r.errorMessage})` : ""}`);
+    const r = await this.log.append(batch, { leaderEpoch: 0, origin: "coordinator" }).catch(thrown);
+    if (r.error) throw writeError(r.error, r.errorMessage);
     for (let i = 0; i < records.length; i++) this.shard.replayTransactional?.(records[i]!, base + i, p.producerId);
   }
 
@@ -219,8 +245,8 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
     const now = this.clock.now();
     const batch = buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })), baseTimestamp: now });
     const base = this.log.highWatermark;
-    const r = await this.log.append(batch, { leaderEpoch: 0, origin: "coordinator" }).catch((e: Error) => ({ error: "KAFKA_STORAGE_ERROR", errorMessage: e.message }));
-    if (r.error) throw new CoordinatorWriteError(`appending to the coordinator log failed: ${r.error}${r.errorMessage ? ` (${r.errorMessage})` : ""}`);
+    const r = await this.log.append(batch, { leaderEpoch: 0, origin: "coordinator" }).catch(thrown);
+    if (r.error) throw writeError(r.error, r.errorMessage);
     for (let i = 0; i < replayed; i++) this.shard.replay(records[i]!, base + i);
   }
 }

@@ -263,6 +263,7 @@ export class GroupShard implements CoordinatorShard {
       const hex = (a: Map<string, Set<number>>) => Object.fromEntries([...a].map(([t, ps]) => [t, [...ps].sort((x, y) => x - y)]));
       return {
         groupId, type: "consumer", state: cg.state, groupEpoch: cg.groupEpoch, assignmentEpoch: cg.assignmentEpoch,
+        assignmentTimestamp: cg.assignmentTimestamp, metadataHash: cg.metadataHash.toString(),
         members: [...cg.members.values()].map((m) => ({
           memberId: m.memberId, instanceId: m.instanceId, memberEpoch: m.memberEpoch, state: m.state, subscribedTopicNames: m.subscribedTopicNames,
           subscribedTopicRegex: m.subscribedTopicRegex, assigned: hex(m.assigned), pendingRevocation: hex(m.pendingRevocation), target: hex(cg.target.get(m.memberId) ?? new Map()),
