@@ -396,6 +396,78 @@ describe("group.consumer.migration.policy", () => {
   });
 });
 
+describe("group size limits on conversion (Kafka 4.4)", () => {
+  /** A classic group of two members (a leads generation 2 and gives each two partitions); `cb` is b's own connection. */
+  async function classicGroupOfTwo(ca: TestClient, cb: TestClient, groupId: string): Promise<[ClassicMember, ClassicMember]> {
+    const a = await classicGroupOfOne(ca, groupId);
+    const bm = new ClassicMember(cb, groupId);
+    const parked = bm.join(); // waits for a to rejoin
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await a.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    await a.join();
+    expect(await parked).toMatchObject({ errorCode: 0, generationId: 2 });
+    const synced = bm.sync();
+    await a.sync([{ memberId: a.memberId, assignment: assignmentBytes([0, 1]) }, { memberId: bm.memberId, assignment: assignmentBytes([2, 3]) }]);
+    expect((await synced).errorCode).toBe(0);
+    return [a, bm];
+  }
+
+  it("group.consumer.max.size: a bigger classic group is not upgraded; one at the limit refuses the joiner GROUP_MAX_SIZE_REACHED and stays classic", async () => {
+    const b2 = await startBroker({ clock: new ManualClock(), config: { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0", "group.consumer.max.size": "1" } });
+    const c2 = await TestClient.connect(b2.port);
+    const c3 = await TestClient.connect(b2.port);
+    try {
+      const id = await createTopic(c2);
+      const [a] = await classicGroupOfTwo(c2, c3, "sz-two");
+      const r = await new ConsumerMember(c2, "sz-two", "c-sz", () => id).beat(0);
+      expect(r).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: "Cannot upgrade classic group sz-two to consumer group because the group size exceeds the consumer group maximum size." });
+      expect(await b2.broker.groups.dump("sz-two")).toMatchObject({ type: "classic", state: "Stable", generationId: 2 });
+      expect(await a.heartbeat()).toBe(ErrorCode.NONE);
+      // One member, the limit: the upgrade would leave no room for the joiner.
+      const one = await classicGroupOfOne(c2, "sz-one");
+      const r1 = await new ConsumerMember(c2, "sz-one", "c-sz1", () => id).beat(0);
+      expect(r1).toMatchObject({ errorCode: ErrorCode.GROUP_MAX_SIZE_REACHED, errorMessage: "The consumer group has reached its maximum capacity of 1 members." });
+      expect(await b2.broker.groups.dump("sz-one")).toMatchObject({ type: "classic", state: "Stable", generationId: 1 });
+      expect(await one.heartbeat()).toBe(ErrorCode.NONE);
+      // A classic member joining a full consumer group: GROUP_MAX_SIZE_REACHED.
+      const m = new ConsumerMember(c2, "sz-cg", "c-full", () => id);
+      expect((await m.beat(0)).errorCode).toBe(0);
+      expect((await new ClassicMember(c2, "sz-cg").join()).errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED);
+    } finally {
+      await c3.close();
+      await c2.close();
+      await b2.close();
+    }
+  });
+
+  it("group.max.size: the last consumer-protocol member leaving does not downgrade a group with more classic members than that", async () => {
+    const b2 = await startBroker({ clock: new ManualClock(), config: { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0", "group.max.size": "1" } });
+    const c2 = await TestClient.connect(b2.port);
+    try {
+      const id = await createTopic(c2);
+      const m = new ConsumerMember(c2, "sz-down", "c-d", () => id);
+      await m.beat(0);
+      const k1 = new ClassicMember(c2, "sz-down");
+      const k2 = new ClassicMember(c2, "sz-down");
+      expect((await k1.join()).errorCode).toBe(0);
+      expect((await k2.join()).errorCode).toBe(0);
+      expect((await m.beat(-1)).errorCode).toBe(0);
+      const dump = await b2.broker.groups.dump("sz-down") as { type: string; members: { memberId: string }[] };
+      expect(dump.type).toBe("consumer");
+      expect(dump.members.map((x) => x.memberId).sort()).toEqual([k1.memberId, k2.memberId].sort());
+      // With one classic member left it is downgraded.
+      expect((await c2.request(ApiKey.LeaveGroup, 5, { groupId: "sz-down", members: [{ memberId: k2.memberId, groupInstanceId: null, reason: null }] })).errorCode).toBe(0);
+      const m2 = new ConsumerMember(c2, "sz-down", "c-d2", () => id);
+      await m2.beat(0);
+      await m2.beat(-1);
+      expect(await b2.broker.groups.dump("sz-down")).toMatchObject({ type: "classic", members: [{ memberId: k1.memberId }] });
+    } finally {
+      await c2.close();
+      await b2.close();
+    }
+  });
+});
+
 describe("replay", () => {
   it("after an upgrade and after a downgrade, the state rebuilt from __consumer_offsets equals the live state", async () => {
     const dir = mkdtempSync(join(tmpdir(), "odradek-migration-"));
