@@ -4,13 +4,15 @@
  * upgraded by a ConsumerGroupHeartbeat, classic members served inside a consumer group (their
  * assignment through SyncGroup, REBALANCE_IN_PROGRESS when they must rejoin, revocation before
  * reassignment), the downgrade when the last consumer-protocol member leaves, the migration policy,
- * and the state rebuilt from `__consumer_offsets` after a restart equal to the live state.
+ * the state rebuilt from `__consumer_offsets` after a restart equal to the live state, the group size
+ * limits on conversion, and a downgrade whose records the storage refuses (state unchanged).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKey, ErrorCode, Reader, Writer, readConsumerProtocolAssignment, writeConsumerProtocolAssignment, writeConsumerProtocolSubscription } from "@odradek/codec";
+import { memoryStorage } from "@odradek/storage";
 import { ManualClock, startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
 import { TestClient } from "./helpers.js";
@@ -515,6 +517,69 @@ describe("replay", () => {
       await broker.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a step whose records fail to append leaves the state as it was", () => {
+  it("the storage refuses the downgrade's records (ENOSPC): the client is told NOT_COORDINATOR and the consumer group is unchanged; the retry downgrades", async () => {
+    // The broker's in-memory file system; writes to __consumer_offsets' segments fail while `full`.
+    const storage = memoryStorage();
+    let full = false;
+    const open = storage.fs.open.bind(storage.fs);
+    storage.fs.open = async (path, mode) => {
+      const h = await open(path, mode);
+      if (!/__consumer_offsets-\d+\/\d+\.log$/.test(path)) return h;
+      const enospc = () => Object.assign(new Error(`ENOSPC: no space left on device, write '${path}'`), { code: "ENOSPC" });
+      const write = h.write.bind(h);
+      const writev = h.writev.bind(h);
+      const writeSync = h.writeSync?.bind(h);
+      return Object.assign(h, {
+        write: (...a: Parameters<typeof write>) => (full ? Promise.reject(enospc()) : write(...a)),
+        writev: (...a: Parameters<typeof writev>) => (full ? Promise.reject(enospc()) : writev(...a)),
+        writeSync: writeSync && ((buf: Buffer, pos: number) => {
+          if (full) throw enospc();
+          writeSync(buf, pos);
+        }),
+      });
+    };
+    const b2 = await startBroker({ storage, clock: new ManualClock(), config: { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0" } });
+    const c2 = await TestClient.connect(b2.port);
+    try {
+      const id = await createTopic(c2);
+      const m = new ConsumerMember(c2, "rb", "c-rb", () => id);
+      await m.beat(0);
+      const k = new ClassicMember(c2, "rb");
+      expect((await k.join()).errorCode).toBe(0);
+      expect((await k.sync()).errorCode).toBe(0);
+      await m.beat();
+      await m.beat();
+      expect(await k.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+      await k.join();
+      expect((await k.sync()).errorCode).toBe(0);
+      expect(await k.heartbeat()).toBe(ErrorCode.NONE);
+      const before = await b2.broker.groups.dump("rb");
+      expect(before).toMatchObject({ type: "consumer", groupEpoch: 3 });
+
+      full = true;
+      const left = await m.beat(-1);
+      expect(left.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      full = false;
+      expect(await b2.broker.groups.dump("rb")).toEqual(before);
+      // The classic member still belongs to the consumer group and its session still runs.
+      expect(await k.heartbeat()).toBe(ErrorCode.NONE);
+      // A heartbeat whose records fail (a new member's join) changes nothing either.
+      full = true;
+      expect((await new ConsumerMember(c2, "rb", "c-rb2", () => id).beat(0)).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      full = false;
+      expect(await b2.broker.groups.dump("rb")).toEqual(before);
+
+      // The client retries: now the downgrade is written and applied.
+      expect((await m.beat(-1)).errorCode).toBe(0);
+      expect(await b2.broker.groups.dump("rb")).toMatchObject({ type: "classic", state: "PreparingRebalance", members: [{ memberId: k.memberId }] });
+    } finally {
+      await c2.close();
+      await b2.close();
     }
   });
 });
