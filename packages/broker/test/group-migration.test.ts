@@ -574,6 +574,17 @@ describe("a step whose records fail to append leaves the state as it was", () =>
       full = false;
       expect(await b2.broker.groups.dump("rb")).toEqual(before);
 
+      // A share group's membership step (changed in place) is undone the same way.
+      const share = (memberId: string, memberEpoch: number) => c2.request(ApiKey.ShareGroupHeartbeat, 1, { groupId: "rb-share", memberId, memberEpoch, rackId: null, subscribedTopicNames: memberEpoch === 0 ? [TOPIC] : null });
+      expect(await share("s1", 0)).toMatchObject({ errorCode: 0, memberEpoch: 2 });
+      const describeShare = async () => (await c2.request(ApiKey.ShareGroupDescribe, 1, { groupIds: ["rb-share"], includeAuthorizedOperations: false })).groups[0]!;
+      const shareBefore = await describeShare();
+      full = true;
+      expect((await share("s2", 0)).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      full = false;
+      expect(await describeShare()).toEqual(shareBefore);
+      expect(await share("s1", 2)).toMatchObject({ errorCode: 0, memberEpoch: 2 });
+
       // The client retries: now the downgrade is written and applied.
       expect((await m.beat(-1)).errorCode).toBe(0);
       expect(await b2.broker.groups.dump("rb")).toMatchObject({ type: "classic", state: "PreparingRebalance", members: [{ memberId: k.memberId }] });
