@@ -23,7 +23,9 @@
  *  - Heartbeat: REBALANCE_IN_PROGRESS when the group epoch moved past its epoch, when it must revoke,
  *    or when partitions it waited for are free; it must then rejoin within its rebalance timeout or
  *    it is removed.
- *  - LeaveGroup: the member is removed and the group epoch bumped (no downgrade on a classic leave).
+ *  - LeaveGroup: the member is removed and the group epoch bumped; when only classic members stay (a
+ *    group that was not downgraded before, e.g. over `group.max.size`), one leaving member downgrades
+ *    it as a consumer member's leave does (several in one request: not checked).
  * A member of the other protocol named in these requests → UNKNOWN_MEMBER_ID.
  * Static members (KIP-345): a JoinGroup without member id for an instance id in use replaces that
  * member at once (its partitions and target move to the new member id); with a member id, it must be
@@ -106,8 +108,11 @@ export function leaveGroup(s: GroupShard, groupId: string, members: LeavingMembe
     if (!leaving.includes(m.memberId)) leaving.push(m.memberId);
     return { ...lm, memberId: m.memberId, errorCode: ErrorCode.NONE };
   });
-  const records = leaving.length > 0 ? removeMembersRecords(s, g, leaving) : [];
-  return { records, response: { errorCode: ErrorCode.NONE, members: out } };
+  const response = { errorCode: ErrorCode.NONE, members: out };
+  // Kafka's consumerGroupFenceMembers: when only classic members stay, the group is downgraded.
+  const down = leaving.length === 1 ? maybeDowngrade(s, g, leaving[0]!, "left the group (LeaveGroup)") : null;
+  if (down) return { records: down, response, replay: false };
+  return { records: leaving.length > 0 ? removeMembersRecords(s, g, leaving) : [], response };
 }
 
 /** Kafka's validateConsumerGroupMember + throwIfMemberDoesNotUseClassicProtocol: the member, or an error code. */
@@ -164,7 +169,7 @@ function joinConsumerGroup(s: GroupShard, g: ConsumerGroup, req: JoinRequest): C
       // id takes over its subscription, target and partitions (Kafka's replaceMember).
       records.push(...removeRecords(s, g, holder.memberId));
       replaced = holder.memberId;
-      downgrade = canDowngrade(s, g, holder.memberId, g.members.size);
+      downgrade = canDowngrade(s, g, holder.memberId, g.members.size, true);
       old = holder;
       base = { ...holder, memberId, memberEpoch: 0, previousMemberEpoch: 0, pendingRevocation: new Map() };
     }

@@ -167,11 +167,12 @@ export function consumerGroupFromClassic(
 
 /**
  * Kafka's validateOnlineDowngradeWith{Fenced,Replaced}Member: every member but `leaving` uses the classic
- * protocol, the policy allows downgrades, and `size` (the members the classic group would have) is at
- * least 1 and at most `group.max.size`.
+ * protocol (`replaced`: and `leaving` does not), the policy allows downgrades, and `size` (the members
+ * the classic group would have) is at least 1 and at most `group.max.size`.
  */
-export function canDowngrade(s: GroupShard, g: ConsumerGroup, leaving: string, size: number): boolean {
-  return g.allClassicExcept(leaving) && size > 0 && downgradeEnabled(s) && size <= s.config.maxSize;
+export function canDowngrade(s: GroupShard, g: ConsumerGroup, leaving: string, size: number, replaced = false): boolean {
+  const othersClassic = [...g.members.values()].every((m) => m.memberId === leaving || m.classic !== null);
+  return othersClassic && (!replaced || g.allClassicExcept(leaving)) && size > 0 && downgradeEnabled(s) && size <= s.config.maxSize;
 }
 
 /**
