@@ -11,9 +11,12 @@
  *     previous epoch while what it owns is within its assignment (a lost response), else
  *     FENCED_MEMBER_EPOCH; an unknown member → UNKNOWN_MEMBER_ID.
  *  2. a new member, a changed subscription (names, regex, assignor) or changed partition counts of the
- *     subscribed topics bump the group epoch;
+ *     subscribed topics (groupMetadataHash, kept in the epoch's record) bump the group epoch; a new
+ *     group starts at epoch 1 (Kafka 4.4), so its first member gets 2; a member beyond
+ *     `group.consumer.max.size` is refused GROUP_MAX_SIZE_REACHED (consumerGroupFull);
  *  3. when the target assignment is older than the group epoch, the assignor computes a new one for
- *     every member;
+ *     every member, unless the last one is younger than `consumer.assignment.interval.ms`
+ *     (canComputeTarget): then members reconcile toward the last target meanwhile;
  *  4. the member is reconciled toward its target: partitions it must give up are revoked first (it
  *     keeps its epoch, state UNREVOKED_PARTITIONS) and only when its heartbeat no longer reports them
  *     does it move to the new epoch; partitions still held by another member are withheld
