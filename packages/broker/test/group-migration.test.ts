@@ -443,8 +443,11 @@ describe("group size limits on conversion (Kafka 4.4)", () => {
   });
 
   it("group.max.size: the last consumer-protocol member leaving does not downgrade a group with more classic members than that", async () => {
-    const b2 = await startBroker({ clock: new ManualClock(), config: { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0", "group.max.size": "1" } });
-    const c2 = await TestClient.connect(b2.port);
+    const dir = mkdtempSync(join(tmpdir(), "odradek-maxsize-"));
+    const clock2 = new ManualClock();
+    const config = { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0", "group.max.size": "1" };
+    let b2 = await startBroker({ dataDir: dir, clock: clock2, config });
+    let c2 = await TestClient.connect(b2.port);
     try {
       const id = await createTopic(c2);
       const m = new ConsumerMember(c2, "sz-down", "c-d", () => id);
@@ -460,9 +463,20 @@ describe("group size limits on conversion (Kafka 4.4)", () => {
       // A classic member's LeaveGroup leaves one: now it is downgraded (Kafka's consumerGroupFenceMembers).
       expect((await c2.request(ApiKey.LeaveGroup, 5, { groupId: "sz-down", members: [{ memberId: k2.memberId, groupInstanceId: null, reason: null }] })).errorCode).toBe(0);
       expect(await b2.broker.groups.dump("sz-down")).toMatchObject({ type: "classic", state: "PreparingRebalance", members: [{ memberId: k1.memberId }] });
+      // It settles; a restart rebuilds the same group from __consumer_offsets.
+      await k1.join();
+      expect((await k1.sync([{ memberId: k1.memberId, assignment: assignmentBytes([0, 1, 2, 3]) }])).errorCode).toBe(0);
+      const live = await b2.broker.groups.dump("sz-down");
+      expect(live).toMatchObject({ type: "classic", state: "Stable" });
+      await c2.close();
+      await b2.close();
+      b2 = await startBroker({ dataDir: dir, clock: new ManualClock(clock2.now()), config });
+      c2 = await TestClient.connect(b2.port);
+      expect(await b2.broker.groups.dump("sz-down")).toEqual(live);
     } finally {
       await c2.close();
       await b2.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
