@@ -29,6 +29,10 @@ export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
   ...TOPIC_CONFIGS.flatMap((d) => (d.synonyms[0] !== undefined ? [d.synonyms[0]] : [])),
   "log.cleaner.backoff.ms",
   "log.cleaner.dedupe.buffer.size",
+  // Group coordinator (Kafka's GroupCoordinatorConfig.RECONFIGURABLE_CONFIGS): read per use.
+  "group.consumer.assignment.interval.ms",
+  "group.share.assignment.interval.ms",
+  "group.streams.assignment.interval.ms",
 ]);
 
 /** Kafka's DynamicBrokerConfig.brokerConfigSynonyms: names that set the same value, in precedence order. */

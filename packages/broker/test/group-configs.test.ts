@@ -150,14 +150,15 @@ describe("the coordinators read a group's configs", () => {
     expect((await beat("hc-default", "m", 0)).heartbeatIntervalMs).toBe(5000);
     expect(await set("hc", [{ name: "consumer.heartbeat.interval.ms", value: "7000" }, { name: "consumer.session.timeout.ms", value: "60000" }])).toMatchObject({ errorCode: 0 });
     const j = await beat("hc", "m", 0);
-    expect(j).toMatchObject({ errorCode: 0, memberEpoch: 1, heartbeatIntervalMs: 7000 });
+    // A new group starts at epoch 1 (Kafka 4.4): its first member gets 2.
+    expect(j).toMatchObject({ errorCode: 0, memberEpoch: 2, heartbeatIntervalMs: 7000 });
     // 50 s of silence: past the broker's 45 s, within the group's 60 s.
     clock.advance(50_000);
     await settle();
-    expect(await beat("hc", "m", 1)).toMatchObject({ errorCode: 0, heartbeatIntervalMs: 7000 });
+    expect(await beat("hc", "m", 2)).toMatchObject({ errorCode: 0, heartbeatIntervalMs: 7000 });
     clock.advance(60_001);
     await settle();
-    expect((await beat("hc", "m", 1)).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await beat("hc", "m", 2)).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it("ShareGroupHeartbeat answers the group's share.heartbeat.interval.ms (else the broker's)", async () => {

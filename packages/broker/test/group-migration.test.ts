@@ -4,13 +4,15 @@
  * upgraded by a ConsumerGroupHeartbeat, classic members served inside a consumer group (their
  * assignment through SyncGroup, REBALANCE_IN_PROGRESS when they must rejoin, revocation before
  * reassignment), the downgrade when the last consumer-protocol member leaves, the migration policy,
- * and the state rebuilt from `__consumer_offsets` after a restart equal to the live state.
+ * the state rebuilt from `__consumer_offsets` after a restart equal to the live state, the group size
+ * limits on conversion, and a downgrade whose records the storage refuses (state unchanged).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKey, ErrorCode, Reader, Writer, readConsumerProtocolAssignment, writeConsumerProtocolAssignment, writeConsumerProtocolSubscription } from "@odradek/codec";
+import { memoryStorage } from "@odradek/storage";
 import { ManualClock, startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
 import { TestClient } from "./helpers.js";
@@ -129,7 +131,7 @@ let c: TestClient;
 let topicId = "";
 beforeAll(async () => {
   clock = new ManualClock();
-  b = await startBroker({ clock, config: { "offsets.topic.num.partitions": "2" } });
+  b = await startBroker({ clock, config: { "offsets.topic.num.partitions": "2", "group.consumer.assignment.interval.ms": "0" } });
   c = await TestClient.connect(b.port);
   topicId = await createTopic(c);
 });
@@ -209,7 +211,7 @@ describe("upgrade: a ConsumerGroupHeartbeat joins a classic group", () => {
     await c.request(ApiKey.LeaveGroup, 5, { groupId: "up-empty", members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] });
     expect(await b.broker.groups.dump("up-empty")).toMatchObject({ type: "classic", state: "Empty" });
     const m = new ConsumerMember(c, "up-empty", "c-e", () => topicId);
-    expect(await m.beat(0)).toMatchObject({ errorCode: 0, memberEpoch: 1 });
+    expect(await m.beat(0)).toMatchObject({ errorCode: 0, memberEpoch: 2 });
     expect(m.owned).toEqual([0, 1, 2, 3]);
 
     const other = new ClassicMember(c, "up-connect");
@@ -230,7 +232,7 @@ describe("classic members inside a consumer group", () => {
     expect(m.owned).toEqual([0, 1, 2, 3]);
     const k = new ClassicMember(c, "mixed");
     const j = await k.join();
-    expect(j).toMatchObject({ errorCode: 0, generationId: 2, leader: "" });
+    expect(j).toMatchObject({ errorCode: 0, generationId: 3, leader: "" });
     expect((await k.sync()).errorCode).toBe(0);
     expect(k.owned).toEqual([]);
     // It waits on partitions the consumer member still holds: nothing to do yet.
@@ -238,10 +240,10 @@ describe("classic members inside a consumer group", () => {
     await m.beat();
     expect(m.owned).toHaveLength(2);
     await m.beat();
-    expect(m.epoch).toBe(2);
+    expect(m.epoch).toBe(3);
     // Its partitions are free now: the classic member must rejoin to get them.
     expect(await k.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
-    expect((await k.join()).generationId).toBe(2);
+    expect((await k.join()).generationId).toBe(3);
     expect((await k.sync()).errorCode).toBe(0);
     expect(k.owned).toHaveLength(2);
     expect(sorted(k.owned, m.owned)).toEqual([0, 1, 2, 3]);
@@ -250,12 +252,12 @@ describe("classic members inside a consumer group", () => {
       groupId: "mixed", generationIdOrMemberEpoch: generation, memberId: k.memberId, groupInstanceId: null,
       topics: [{ name: TOPIC, partitions: [{ partitionIndex: k.owned[0]!, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: null }] }],
     }).then((r) => r.topics[0]!.partitions[0]!.errorCode);
-    expect(await commit(2)).toBe(ErrorCode.NONE);
-    expect(await commit(1)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(await commit(3)).toBe(ErrorCode.NONE);
+    expect(await commit(2)).toBe(ErrorCode.ILLEGAL_GENERATION);
     // Errors as Kafka: an old generation, a member of the other protocol, a protocol name not joined with.
-    expect(await c.request(ApiKey.Heartbeat, 4, { groupId: "mixed", generationId: 1, memberId: k.memberId, groupInstanceId: null }).then((r) => r.errorCode)).toBe(ErrorCode.ILLEGAL_GENERATION);
-    expect(await c.request(ApiKey.Heartbeat, 4, { groupId: "mixed", generationId: 2, memberId: "c-m", groupInstanceId: null }).then((r) => r.errorCode)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    const bad = await c.request(ApiKey.SyncGroup, 5, { groupId: "mixed", generationId: 2, memberId: k.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "range", assignments: [] });
+    expect(await c.request(ApiKey.Heartbeat, 4, { groupId: "mixed", generationId: 2, memberId: k.memberId, groupInstanceId: null }).then((r) => r.errorCode)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(await c.request(ApiKey.Heartbeat, 4, { groupId: "mixed", generationId: 3, memberId: "c-m", groupInstanceId: null }).then((r) => r.errorCode)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    const bad = await c.request(ApiKey.SyncGroup, 5, { groupId: "mixed", generationId: 3, memberId: k.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "range", assignments: [] });
     expect(bad.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const other = await c.request(ApiKey.JoinGroup, 9, { groupId: "mixed", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000, memberId: "", groupInstanceId: null, protocolType: "consumer", protocols: [{ name: "range", metadata: subscription() }], reason: null });
     expect(other.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
@@ -318,13 +320,13 @@ describe("downgrade: the last consumer-protocol member leaves", () => {
     const { m, k } = await mixedGroup("down");
     const kept = k.owned;
     expect(await m.beat(-1)).toMatchObject({ errorCode: 0, memberEpoch: -1 });
-    expect(await b.broker.groups.dump("down")).toMatchObject({ type: "classic", state: "PreparingRebalance", generationId: 2, protocolType: "consumer", protocolName: "cooperative-sticky" });
+    expect(await b.broker.groups.dump("down")).toMatchObject({ type: "classic", state: "PreparingRebalance", generationId: 3, protocolType: "consumer", protocolName: "cooperative-sticky" });
     const lg = await c.request(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ["classic"] });
     expect(lg.groups.find((g) => g.groupId === "down")).toMatchObject({ groupType: "classic", protocolType: "consumer" });
-    // The classic member rejoins the classic group: it leads generation 3 and assigns.
+    // The classic member rejoins the classic group: it leads generation 4 and assigns.
     expect(await k.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     const j = await k.join();
-    expect(j).toMatchObject({ errorCode: 0, generationId: 3, leader: k.memberId });
+    expect(j).toMatchObject({ errorCode: 0, generationId: 4, leader: k.memberId });
     expect(j.members.map((x) => x.memberId)).toEqual([k.memberId]);
     expect((await k.sync([{ memberId: k.memberId, assignment: assignmentBytes([0, 1, 2, 3]) }])).errorCode).toBe(0);
     expect(k.owned).toEqual([0, 1, 2, 3]);
@@ -355,9 +357,9 @@ describe("downgrade by replacement", () => {
     // The consumer-protocol client restarts as a classic one under the same instance id.
     const k2 = new ClassicMember(c, "down-static", "instance-c");
     const j = await k2.join(m.owned);
-    expect(j).toMatchObject({ errorCode: 0, generationId: 2, leader: "" });
+    expect(j).toMatchObject({ errorCode: 0, generationId: 3, leader: "" });
     const dump = await b.broker.groups.dump("down-static") as { type: string; state: string; generationId: number; members: { memberId: string }[] };
-    expect(dump).toMatchObject({ type: "classic", state: "Stable", generationId: 2 });
+    expect(dump).toMatchObject({ type: "classic", state: "Stable", generationId: 3 });
     expect(dump.members.map((x) => x.memberId).sort()).toEqual([k.memberId, k2.memberId].sort());
     expect((await k2.sync()).errorCode).toBe(0);
     expect(k2.owned).toEqual(m.owned);
@@ -370,7 +372,7 @@ describe("downgrade by replacement", () => {
 describe("group.consumer.migration.policy", () => {
   it("disabled: no upgrade (GROUP_ID_NOT_FOUND), and no downgrade (the classic member stays in the consumer group)", async () => {
     const clock2 = new ManualClock();
-    const b2 = await startBroker({ clock: clock2, config: { "offsets.topic.num.partitions": "1", "group.consumer.migration.policy": "disabled" } });
+    const b2 = await startBroker({ clock: clock2, config: { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0", "group.consumer.migration.policy": "disabled" } });
     const c2 = await TestClient.connect(b2.port);
     try {
       const id = await createTopic(c2);
@@ -396,10 +398,93 @@ describe("group.consumer.migration.policy", () => {
   });
 });
 
+describe("group size limits on conversion (Kafka 4.4)", () => {
+  /** A classic group of two members (a leads generation 2 and gives each two partitions); `cb` is b's own connection. */
+  async function classicGroupOfTwo(ca: TestClient, cb: TestClient, groupId: string): Promise<[ClassicMember, ClassicMember]> {
+    const a = await classicGroupOfOne(ca, groupId);
+    const bm = new ClassicMember(cb, groupId);
+    const parked = bm.join(); // waits for a to rejoin
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await a.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    await a.join();
+    expect(await parked).toMatchObject({ errorCode: 0, generationId: 2 });
+    const synced = bm.sync();
+    await a.sync([{ memberId: a.memberId, assignment: assignmentBytes([0, 1]) }, { memberId: bm.memberId, assignment: assignmentBytes([2, 3]) }]);
+    expect((await synced).errorCode).toBe(0);
+    return [a, bm];
+  }
+
+  it("group.consumer.max.size: a bigger classic group is not upgraded; one at the limit refuses the joiner GROUP_MAX_SIZE_REACHED and stays classic", async () => {
+    const b2 = await startBroker({ clock: new ManualClock(), config: { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0", "group.consumer.max.size": "1" } });
+    const c2 = await TestClient.connect(b2.port);
+    const c3 = await TestClient.connect(b2.port);
+    try {
+      const id = await createTopic(c2);
+      const [a] = await classicGroupOfTwo(c2, c3, "sz-two");
+      const r = await new ConsumerMember(c2, "sz-two", "c-sz", () => id).beat(0);
+      expect(r).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: "Cannot upgrade classic group sz-two to consumer group because the group size exceeds the consumer group maximum size." });
+      expect(await b2.broker.groups.dump("sz-two")).toMatchObject({ type: "classic", state: "Stable", generationId: 2 });
+      expect(await a.heartbeat()).toBe(ErrorCode.NONE);
+      // One member, the limit: the upgrade would leave no room for the joiner.
+      const one = await classicGroupOfOne(c2, "sz-one");
+      const r1 = await new ConsumerMember(c2, "sz-one", "c-sz1", () => id).beat(0);
+      expect(r1).toMatchObject({ errorCode: ErrorCode.GROUP_MAX_SIZE_REACHED, errorMessage: "The consumer group has reached its maximum capacity of 1 members." });
+      expect(await b2.broker.groups.dump("sz-one")).toMatchObject({ type: "classic", state: "Stable", generationId: 1 });
+      expect(await one.heartbeat()).toBe(ErrorCode.NONE);
+      // A classic member joining a full consumer group: GROUP_MAX_SIZE_REACHED.
+      const m = new ConsumerMember(c2, "sz-cg", "c-full", () => id);
+      expect((await m.beat(0)).errorCode).toBe(0);
+      expect((await new ClassicMember(c2, "sz-cg").join()).errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED);
+    } finally {
+      await c3.close();
+      await c2.close();
+      await b2.close();
+    }
+  });
+
+  it("group.max.size: the last consumer-protocol member leaving does not downgrade a group with more classic members than that", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "odradek-maxsize-"));
+    const clock2 = new ManualClock();
+    const config = { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0", "group.max.size": "1" };
+    let b2 = await startBroker({ dataDir: dir, clock: clock2, config });
+    let c2 = await TestClient.connect(b2.port);
+    try {
+      const id = await createTopic(c2);
+      const m = new ConsumerMember(c2, "sz-down", "c-d", () => id);
+      await m.beat(0);
+      const k1 = new ClassicMember(c2, "sz-down");
+      const k2 = new ClassicMember(c2, "sz-down");
+      expect((await k1.join()).errorCode).toBe(0);
+      expect((await k2.join()).errorCode).toBe(0);
+      expect((await m.beat(-1)).errorCode).toBe(0);
+      const dump = await b2.broker.groups.dump("sz-down") as { type: string; members: { memberId: string }[] };
+      expect(dump.type).toBe("consumer");
+      expect(dump.members.map((x) => x.memberId).sort()).toEqual([k1.memberId, k2.memberId].sort());
+      // A classic member's LeaveGroup leaves one: now it is downgraded (Kafka's consumerGroupFenceMembers).
+      expect((await c2.request(ApiKey.LeaveGroup, 5, { groupId: "sz-down", members: [{ memberId: k2.memberId, groupInstanceId: null, reason: null }] })).errorCode).toBe(0);
+      expect(await b2.broker.groups.dump("sz-down")).toMatchObject({ type: "classic", state: "PreparingRebalance", members: [{ memberId: k1.memberId }] });
+      // It settles; a restart rebuilds the same group from __consumer_offsets.
+      await k1.join();
+      expect((await k1.sync([{ memberId: k1.memberId, assignment: assignmentBytes([0, 1, 2, 3]) }])).errorCode).toBe(0);
+      const live = await b2.broker.groups.dump("sz-down");
+      expect(live).toMatchObject({ type: "classic", state: "Stable" });
+      await c2.close();
+      await b2.close();
+      b2 = await startBroker({ dataDir: dir, clock: new ManualClock(clock2.now()), config });
+      c2 = await TestClient.connect(b2.port);
+      expect(await b2.broker.groups.dump("sz-down")).toEqual(live);
+    } finally {
+      await c2.close();
+      await b2.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("replay", () => {
   it("after an upgrade and after a downgrade, the state rebuilt from __consumer_offsets equals the live state", async () => {
     const dir = mkdtempSync(join(tmpdir(), "odradek-migration-"));
-    const config = { "offsets.topic.num.partitions": "1" };
+    const config = { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0" };
     try {
       const clock1 = new ManualClock();
       let broker = await startBroker({ dataDir: dir, clock: clock1, config });
@@ -433,7 +518,8 @@ describe("replay", () => {
       await a2.join();
       await a2.sync([{ memberId: a2.memberId, assignment: assignmentBytes([0, 1, 2, 3]) }]);
       const downgraded = await broker.broker.groups.dump("rg");
-      expect(downgraded).toMatchObject({ type: "classic", state: "Stable", generationId: 4 });
+      // Epochs 2 (upgrade join) and 3 (the leave); the restart bumps nothing: the metadata hash is in the group's record.
+      expect(downgraded).toMatchObject({ type: "classic", state: "Stable", generationId: 3 });
       await client.close();
       await broker.close();
 
@@ -442,6 +528,80 @@ describe("replay", () => {
       await broker.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a step whose records fail to append leaves the state as it was", () => {
+  it("the storage refuses the downgrade's records (ENOSPC): the client is told NOT_COORDINATOR and the consumer group is unchanged; the retry downgrades", async () => {
+    // The broker's in-memory file system; writes to __consumer_offsets' segments fail while `full`.
+    const storage = memoryStorage();
+    let full = false;
+    const open = storage.fs.open.bind(storage.fs);
+    storage.fs.open = async (path, mode) => {
+      const h = await open(path, mode);
+      if (!/__consumer_offsets-\d+\/\d+\.log$/.test(path)) return h;
+      const enospc = () => Object.assign(new Error(`ENOSPC: no space left on device, write '${path}'`), { code: "ENOSPC" });
+      const write = h.write.bind(h);
+      const writev = h.writev.bind(h);
+      const writeSync = h.writeSync?.bind(h);
+      return Object.assign(h, {
+        write: (...a: Parameters<typeof write>) => (full ? Promise.reject(enospc()) : write(...a)),
+        writev: (...a: Parameters<typeof writev>) => (full ? Promise.reject(enospc()) : writev(...a)),
+        writeSync: writeSync && ((buf: Buffer, pos: number) => {
+          if (full) throw enospc();
+          writeSync(buf, pos);
+        }),
+      });
+    };
+    const b2 = await startBroker({ storage, clock: new ManualClock(), config: { "offsets.topic.num.partitions": "1", "group.consumer.assignment.interval.ms": "0" } });
+    const c2 = await TestClient.connect(b2.port);
+    try {
+      const id = await createTopic(c2);
+      const m = new ConsumerMember(c2, "rb", "c-rb", () => id);
+      await m.beat(0);
+      const k = new ClassicMember(c2, "rb");
+      expect((await k.join()).errorCode).toBe(0);
+      expect((await k.sync()).errorCode).toBe(0);
+      await m.beat();
+      await m.beat();
+      expect(await k.heartbeat()).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+      await k.join();
+      expect((await k.sync()).errorCode).toBe(0);
+      expect(await k.heartbeat()).toBe(ErrorCode.NONE);
+      const before = await b2.broker.groups.dump("rb");
+      expect(before).toMatchObject({ type: "consumer", groupEpoch: 3 });
+
+      full = true;
+      const left = await m.beat(-1);
+      expect(left.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      full = false;
+      expect(await b2.broker.groups.dump("rb")).toEqual(before);
+      // The classic member still belongs to the consumer group and its session still runs.
+      expect(await k.heartbeat()).toBe(ErrorCode.NONE);
+      // A heartbeat whose records fail (a new member's join) changes nothing either.
+      full = true;
+      expect((await new ConsumerMember(c2, "rb", "c-rb2", () => id).beat(0)).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      full = false;
+      expect(await b2.broker.groups.dump("rb")).toEqual(before);
+
+      // A share group's membership step (changed in place) is undone the same way.
+      const share = (memberId: string, memberEpoch: number) => c2.request(ApiKey.ShareGroupHeartbeat, 1, { groupId: "rb-share", memberId, memberEpoch, rackId: null, subscribedTopicNames: memberEpoch === 0 ? [TOPIC] : null });
+      expect(await share("s1", 0)).toMatchObject({ errorCode: 0, memberEpoch: 2 });
+      const describeShare = async () => (await c2.request(ApiKey.ShareGroupDescribe, 1, { groupIds: ["rb-share"], includeAuthorizedOperations: false })).groups[0]!;
+      const shareBefore = await describeShare();
+      full = true;
+      expect((await share("s2", 0)).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      full = false;
+      expect(await describeShare()).toEqual(shareBefore);
+      expect(await share("s1", 2)).toMatchObject({ errorCode: 0, memberEpoch: 2 });
+
+      // The client retries: now the downgrade is written and applied.
+      expect((await m.beat(-1)).errorCode).toBe(0);
+      expect(await b2.broker.groups.dump("rb")).toMatchObject({ type: "classic", state: "PreparingRebalance", members: [{ memberId: k.memberId }] });
+    } finally {
+      await c2.close();
+      await b2.close();
     }
   });
 });

@@ -87,13 +87,14 @@ describe("share groups", () => {
     expect((await heartbeat("g1", "", 0)).errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect((await heartbeat("g1", "m1", 0, null)).errorCode).toBe(ErrorCode.INVALID_REQUEST);
     const a = await heartbeat("g1", "m1", 0);
-    expect(a).toMatchObject({ errorCode: 0, memberId: "m1", memberEpoch: 1 });
+    // A new share group starts at epoch 1 (Kafka 4.4): its first member gets 2.
+    expect(a).toMatchObject({ errorCode: 0, memberId: "m1", memberEpoch: 2 });
     expect(a.assignment!.topicPartitions).toEqual([{ topicId, partitions: [0] }]);
     const m2 = await heartbeat("g1", "m2", 0);
-    expect(m2.memberEpoch).toBe(2);
+    expect(m2.memberEpoch).toBe(3);
     expect(m2.assignment!.topicPartitions).toEqual([{ topicId, partitions: [0] }]); // shared
-    expect((await heartbeat("g1", "m1", 1)).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
-    expect((await heartbeat("g1", "m1", 2)).errorCode).toBe(0);
+    expect((await heartbeat("g1", "m1", 2)).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
+    expect((await heartbeat("g1", "m1", 3)).errorCode).toBe(0);
     const d = await c.request(ApiKey.ShareGroupDescribe, 1, { groupIds: ["g1", "nope"], includeAuthorizedOperations: false });
     expect(d.groups.map((g) => [g.groupId, g.errorCode, g.groupState, g.members.length])).toEqual([["g1", 0, "Stable", 2], ["nope", ErrorCode.GROUP_ID_NOT_FOUND, "Dead", 0]]);
     const lg = await c.request(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ["share"] });
@@ -158,7 +159,7 @@ describe("share groups", () => {
     await restart();
     // The member is still there (membership is persisted) with its epoch; its share session is not
     // (Kafka's are in memory too): it opens a new one and reads 7-8, delivery 2.
-    expect((await heartbeat("g2", "x", 1))).toMatchObject({ errorCode: 0, memberEpoch: 1 });
+    expect((await heartbeat("g2", "x", 2))).toMatchObject({ errorCode: 0, memberEpoch: 2 });
     expect(acquired(await shareFetch("g2", "x", 0))).toEqual([[7, 8, 2]]);
     expect(await startOffset("g2")).toEqual([7, 2]);
     expect(await startOffset("g1")).toEqual([1, 8]);
@@ -166,25 +167,25 @@ describe("share groups", () => {
 
   it("membership survives a restart: members, epochs and assignment; the group epoch continues; sessions time out on the clock", async () => {
     await heartbeat("g3", "p", 0);
-    await heartbeat("g3", "q", 0); // group epoch 2
-    await heartbeat("g3", "r", 0); // 3
-    expect((await heartbeat("g3", "r", -1)).memberEpoch).toBe(-1); // 4
+    await heartbeat("g3", "q", 0); // group epoch 3
+    await heartbeat("g3", "r", 0); // 4
+    expect((await heartbeat("g3", "r", -1)).memberEpoch).toBe(-1); // 5
     const before = await describeGroup("g3");
-    expect(before).toEqual({ state: "Stable", groupEpoch: 4, assignmentEpoch: 4, members: [["p", 4, ["sq"], [[topicId, [0]]]], ["q", 4, ["sq"], [[topicId, [0]]]]] });
+    expect(before).toEqual({ state: "Stable", groupEpoch: 5, assignmentEpoch: 5, members: [["p", 5, ["sq"], [[topicId, [0]]]], ["q", 5, ["sq"], [[topicId, [0]]]]] });
     await restart();
     expect(await describeGroup("g3")).toEqual(before);
-    expect(await describeGroup("g1")).toMatchObject({ state: "Empty", groupEpoch: 4, members: [] });
-    // A heartbeat with the member's epoch continues; a new member moves the epoch on from 4.
-    expect(await heartbeat("g3", "p", 4)).toMatchObject({ errorCode: 0, memberEpoch: 4 });
-    expect(await heartbeat("g3", "s", 0)).toMatchObject({ errorCode: 0, memberEpoch: 5 });
-    expect((await heartbeat("g3", "q", 4)).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
+    expect(await describeGroup("g1")).toMatchObject({ state: "Empty", groupEpoch: 5, members: [] });
+    // A heartbeat with the member's epoch continues; a new member moves the epoch on from 5.
+    expect(await heartbeat("g3", "p", 5)).toMatchObject({ errorCode: 0, memberEpoch: 5 });
+    expect(await heartbeat("g3", "s", 0)).toMatchObject({ errorCode: 0, memberEpoch: 6 });
+    expect((await heartbeat("g3", "q", 5)).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
     // q never heartbeats again: its session (restarted at load) times out on the clock; p and s stay.
     clock.advance(30_000);
-    await heartbeat("g3", "p", 5);
-    await heartbeat("g3", "s", 5);
+    await heartbeat("g3", "p", 6);
+    await heartbeat("g3", "s", 6);
     clock.advance(20_000);
     await settle();
-    expect(await describeGroup("g3")).toMatchObject({ groupEpoch: 6, members: [["p", 6, ["sq"], [[topicId, [0]]]], ["s", 6, ["sq"], [[topicId, [0]]]]] });
+    expect(await describeGroup("g3")).toMatchObject({ groupEpoch: 7, members: [["p", 7, ["sq"], [[topicId, [0]]]], ["s", 7, ["sq"], [[topicId, [0]]]]] });
     // The expiry was written too: after another restart q is still gone.
     await restart();
     expect((await describeGroup("g3")).members.map((m) => m[0])).toEqual(["p", "s"]);

@@ -18,12 +18,17 @@
  *  - Timers (`schedule`) run on the injected clock and enqueue operations like requests do; a timer
  *    set again under the same key replaces the earlier one, also when it already fired and waits in
  *    the queue (Kafka's CoordinatorTimer).
- * A failed append rejects the operation (the handler answers with a retriable error); the state a
- * `replay: false` step changed is not rolled back (Kafka reverts a timeline snapshot): noted in SKIPPED.md.
+ * A step that throws, or whose records fail to append (the storage refuses them, or throws), rejects
+ * the operation (the handler answers with an error) and leaves the state as it was before the step:
+ * `replay: true` records were never applied, and what a step changed in place is undone by the shard's
+ * `rollback` (its undo journal, Kafka's revert to the last committed timeline snapshot); `commit`
+ * forgets the journal once the records are in the log.
  */
 import fastq from "fastq";
 import { ControlRecordType, batchPositions, buildRecordBatch, isControl, isTransactional, parseControlRecordKey, readRecords } from "@odradek/codec";
+import { ErrorCode } from "@odradek/codec";
 import type { Clock, Timer } from "../clock.js";
+import { storageFault } from "../storage-errors.js";
 
 export interface CoordinatorRecord {
   key: Buffer;
@@ -54,6 +59,10 @@ export interface CoordinatorShard {
   replayTransactional?(record: CoordinatorRecord, offset: number, producerId: number): void;
   /** A transaction marker: the producer's pending records become visible (commit) or are dropped. */
   replayEndTransaction?(producerId: number, commit: boolean, offset: number): void;
+  /** The step threw or its records failed to append: undo what it changed in memory, newest first. */
+  rollback?(): void;
+  /** The step's records are appended (or it had none): its changes stay. */
+  commit?(): void;
 }
 
 /** What the runtime needs of a partition log (storage's PartitionLog fits). */
@@ -65,7 +74,31 @@ export interface CoordinatorLog {
   read(offset: number, options: { maxBytes: number }): Promise<{ records: Buffer[]; release: () => void }>;
 }
 
-export class CoordinatorWriteError extends Error {}
+/**
+ * A step's records could not be written. `errorCode` is what the client is told, Kafka's
+ * CoordinatorOperationExceptionHelper mapping of the append's error: a failed disk or a partition that
+ * moved away → NOT_COORDINATOR (the client finds the coordinator again and retries), a missing partition
+ * or a timeout → COORDINATOR_NOT_AVAILABLE, anything else UNKNOWN_SERVER_ERROR.
+ */
+export class CoordinatorWriteError extends Error {
+  constructor(message: string, readonly errorCode: number = ErrorCode.UNKNOWN_SERVER_ERROR) {
+    super(message);
+  }
+}
+
+function writeError(error: string, message: string | undefined): CoordinatorWriteError {
+  const code =
+    error === "KAFKA_STORAGE_ERROR" || error === "NOT_LEADER_OR_FOLLOWER" ? ErrorCode.NOT_COORDINATOR
+    : error === "UNKNOWN_TOPIC_OR_PARTITION" || error === "NOT_ENOUGH_REPLICAS" || error === "REQUEST_TIMED_OUT" ? ErrorCode.COORDINATOR_NOT_AVAILABLE
+    : ErrorCode.UNKNOWN_SERVER_ERROR;
+  return new CoordinatorWriteError(`appending to the coordinator log failed: ${error}${message ? ` (${message})` : ""}`, code);
+}
+
+/** A storage call that threw, as an append error (storage-errors.ts names its faults). */
+const thrown = (e: unknown) => {
+  const fault = storageFault(e);
+  return { error: fault ? (fault.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? "NOT_LEADER_OR_FOLLOWER" : "KAFKA_STORAGE_ERROR") : "UNKNOWN_SERVER_ERROR", errorMessage: e instanceof Error ? e.message : String(e) };
+};
 
 export class CoordinatorPartition<S extends CoordinatorShard> {
   private readonly queue = fastq.promise((task: () => Promise<unknown>) => task(), 1);
@@ -124,15 +157,22 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
   run<T>(step: (shard: S) => CoordinatorResult<T>): Promise<T> {
     if (this.closed) return Promise.reject(new CoordinatorWriteError("the coordinator is shutting down"));
     return this.queue.push(async () => {
-      const result = step(this.shard);
-      const extra = this.shard.drainRecords?.() ?? [];
-      if (result.transactional) {
-        if (result.records.length > 0) await this.writeTransactional(result.records, result.transactional);
-        if (extra.length > 0) await this.write(extra, 0);
-      } else if (result.records.length + extra.length > 0) {
-        await this.write([...result.records, ...extra], result.replay ?? true ? result.records.length : 0);
+      try {
+        const result = step(this.shard);
+        const extra = this.shard.drainRecords?.() ?? [];
+        if (result.transactional) {
+          if (result.records.length > 0) await this.writeTransactional(result.records, result.transactional);
+          if (extra.length > 0) await this.write(extra, 0);
+        } else if (result.records.length + extra.length > 0) {
+          await this.write([...result.records, ...extra], result.replay ?? true ? result.records.length : 0);
+        }
+        this.shard.commit?.();
+        return result.response;
+      } catch (e) {
+        this.shard.drainRecords?.();
+        this.shard.rollback?.();
+        throw e;
       }
-      return result.response;
     }) as Promise<T>;
   }
 
@@ -195,8 +235,8 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
       producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: -1, transactional: true,
     });
     const base = this.log.highWatermark;
-    const r = await this.log.append(batch, { leaderEpoch: 0, origin: "coordinator" });
-    if (r.error) throw new CoordinatorWriteError(`appending to the coordinator log failed: ${r.error}${r.errorMessage ? ` (${r.errorMessage})` : ""}`);
+    const r = await this.log.append(batch, { leaderEpoch: 0, origin: "coordinator" }).catch(thrown);
+    if (r.error) throw writeError(r.error, r.errorMessage);
     for (let i = 0; i < records.length; i++) this.shard.replayTransactional?.(records[i]!, base + i, p.producerId);
   }
 
@@ -205,8 +245,8 @@ export class CoordinatorPartition<S extends CoordinatorShard> {
     const now = this.clock.now();
     const batch = buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })), baseTimestamp: now });
     const base = this.log.highWatermark;
-    const r = await this.log.append(batch, { leaderEpoch: 0, origin: "coordinator" });
-    if (r.error) throw new CoordinatorWriteError(`appending to the coordinator log failed: ${r.error}${r.errorMessage ? ` (${r.errorMessage})` : ""}`);
+    const r = await this.log.append(batch, { leaderEpoch: 0, origin: "coordinator" }).catch(thrown);
+    if (r.error) throw writeError(r.error, r.errorMessage);
     for (let i = 0; i < replayed; i++) this.shard.replay(records[i]!, base + i);
   }
 }

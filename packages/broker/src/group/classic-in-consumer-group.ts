@@ -23,7 +23,9 @@
  *  - Heartbeat: REBALANCE_IN_PROGRESS when the group epoch moved past its epoch, when it must revoke,
  *    or when partitions it waited for are free; it must then rejoin within its rebalance timeout or
  *    it is removed.
- *  - LeaveGroup: the member is removed and the group epoch bumped (no downgrade on a classic leave).
+ *  - LeaveGroup: the member is removed and the group epoch bumped; when only classic members stay (a
+ *    group that was not downgraded before, e.g. over `group.max.size`), one leaving member downgrades
+ *    it as a consumer member's leave does (several in one request: not checked).
  * A member of the other protocol named in these requests → UNKNOWN_MEMBER_ID.
  * Static members (KIP-345): a JoinGroup without member id for an instance id in use replaces that
  * member at once (its partitions and target move to the new member id); with a member id, it must be
@@ -39,8 +41,8 @@ import { heartbeat, join, joinError, leave, sync, syncError } from "./classic-pr
 import type { Deferred, JoinRequest, LeavingMember, SyncRequest } from "./classic-protocol.js";
 import { MemberState } from "./consumer-group.js";
 import type { ConsumerGroup, ConsumerMember } from "./consumer-group.js";
-import { expire, joinKey, removeRecords, scheduleSession, syncKey, updateMember } from "./consumer-protocol.js";
-import { embeddedVersion, maybeDowngrade, readSubscription, toIds, writeAssignment } from "./group-migration.js";
+import { consumerGroupFull, expire, joinKey, removeMembersRecords, removeRecords, scheduleSession, syncKey, updateMember } from "./consumer-protocol.js";
+import { canDowngrade, embeddedVersion, maybeDowngrade, readSubscription, toIds, writeAssignment } from "./group-migration.js";
 import type { GroupShard } from "./group-shard.js";
 import { consumerGroupRecords as R } from "./records.js";
 
@@ -55,7 +57,7 @@ export function joinGroup(s: GroupShard, req: JoinRequest): CoordinatorResult<De
     // An empty consumer group gives way to the classic group this join creates (its offsets stay).
     s.pendingRecords.push(R.targetMetadata(cg.groupId, null), R.metadata(cg.groupId, null));
     s.consumerGroups.delete(cg.groupId);
-    s.consumerMetadataKeys.delete(cg.groupId);
+    s.onRollback(() => s.consumerGroups.set(cg.groupId, cg));
   }
   return join(s, req);
 }
@@ -98,16 +100,19 @@ export function heartbeatGroup(s: GroupShard, req: { groupId: string; generation
 export function leaveGroup(s: GroupShard, groupId: string, members: LeavingMember[]): ReturnType<typeof leave> {
   const g = s.consumerGroups.get(groupId);
   if (!g) return leave(s, groupId, members);
-  const records: CoordinatorRecord[] = [];
+  const leaving: string[] = [];
   const out = members.map((lm) => {
     const m = classicMember(g, lm.memberId, lm.groupInstanceId, true);
     if (typeof m === "number") return { ...lm, errorCode: m };
     s.log.info({ group: groupId, member: m.memberId, instance: lm.groupInstanceId }, "classic member left the consumer group");
-    records.push(...removeRecords(s, g, m.memberId));
+    if (!leaving.includes(m.memberId)) leaving.push(m.memberId);
     return { ...lm, memberId: m.memberId, errorCode: ErrorCode.NONE };
   });
-  if (records.length > 0) records.push(R.metadata(groupId, g.groupEpoch + 1));
-  return { records, response: { errorCode: ErrorCode.NONE, members: out } };
+  const response = { errorCode: ErrorCode.NONE, members: out };
+  // Kafka's consumerGroupFenceMembers: when only classic members stay, the group is downgraded.
+  const down = leaving.length === 1 ? maybeDowngrade(s, g, leaving[0]!, "left the group (LeaveGroup)") : null;
+  if (down) return { records: down, response, replay: false };
+  return { records: leaving.length > 0 ? removeMembersRecords(s, g, leaving) : [], response };
 }
 
 /** Kafka's validateConsumerGroupMember + throwIfMemberDoesNotUseClassicProtocol: the member, or an error code. */
@@ -138,6 +143,8 @@ function supportsClassicProtocols(g: ConsumerGroup, protocolType: string, protoc
 function joinConsumerGroup(s: GroupShard, g: ConsumerGroup, req: JoinRequest): CoordinatorResult<Deferred<JoinResponse>> {
   const unknown = req.memberId === "";
   const memberId = unknown ? randomUUID() : req.memberId;
+  const full = consumerGroupFull(s, g, memberId, req.groupInstanceId);
+  if (full) return later(joinError(ErrorCode.GROUP_MAX_SIZE_REACHED, memberId));
   if (!supportsClassicProtocols(g, req.protocolType, req.protocols)) return later(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, memberId));
   // KIP-394: a dynamic member without an id gets one and must come back with it.
   if (unknown && req.groupInstanceId === null && req.apiVersion >= 4) return later(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
@@ -152,6 +159,8 @@ function joinConsumerGroup(s: GroupShard, g: ConsumerGroup, req: JoinRequest): C
   let old = g.members.get(memberId);
   let base = old;
   let replaced: string | null = null;
+  /** Kafka's validateOnlineDowngradeWithReplacedMember: replacing the last consumer-protocol member downgrades the group. */
+  let downgrade = false;
   if (req.groupInstanceId !== null) {
     const holder = [...g.members.values()].find((m) => m.instanceId === req.groupInstanceId);
     if (!unknown && holder?.memberId !== memberId) return later(joinError(holder ? ErrorCode.FENCED_INSTANCE_ID : ErrorCode.UNKNOWN_MEMBER_ID, memberId));
@@ -160,6 +169,7 @@ function joinConsumerGroup(s: GroupShard, g: ConsumerGroup, req: JoinRequest): C
       // id takes over its subscription, target and partitions (Kafka's replaceMember).
       records.push(...removeRecords(s, g, holder.memberId));
       replaced = holder.memberId;
+      downgrade = canDowngrade(s, g, holder.memberId, g.members.size, true);
       old = holder;
       base = { ...holder, memberId, memberEpoch: 0, previousMemberEpoch: 0, pendingRevocation: new Map() };
     }
@@ -175,13 +185,18 @@ function joinConsumerGroup(s: GroupShard, g: ConsumerGroup, req: JoinRequest): C
   };
   const owned = toIds(s, sub.ownedPartitions);
   const inheritedTarget = replaced === null ? undefined : g.target.get(replaced);
-  const next = updateMember(s, { g, groupId: g.groupId, old, member, replaced, inheritedTarget, joining: !g.members.has(memberId), owned }, records);
+  const change = { g, groupId: g.groupId, old, member, replaced, inheritedTarget, joining: !g.members.has(memberId), owned };
+  // A downgrade computes no new target; with the target older than the group epoch (a stale
+  // assignment) the member is not reconciled: it is answered generation 0 and the classic group rebalances.
+  const up = updateMember(s, downgrade ? { ...change, keepTarget: true, reconcile: "unless-stale" } : change, records);
+  const rebalance = downgrade && up.assignmentEpoch < up.groupEpoch;
+  const next = up.member;
   const response: JoinResponse = {
     errorCode: ErrorCode.NONE, generationId: next.memberEpoch, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: req.protocols[0]!.name,
     leader: "", skipAssignment: false, memberId, members: [],
   };
   // The replaced member was the last one of the consumer protocol: the group becomes classic (state changed in place).
-  const down = replaced === null ? null : maybeDowngrade(s, g, replaced, `replaced by classic static member ${memberId}`, next);
+  const down = downgrade && replaced !== null ? maybeDowngrade(s, g, replaced, `replaced by classic static member ${memberId}`, next, rebalance) : null;
   if (down) return { records: [...records, ...down], response: { wait: Promise.resolve(response) }, replay: false };
   s.partition.cancel(joinKey(g.groupId, memberId));
   scheduleSession(s, g.groupId, next);

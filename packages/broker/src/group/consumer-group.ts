@@ -3,8 +3,12 @@
  * 6, 7, 8), live and at load, so a restart cannot differ from the live group.
  *
  *   groupEpoch        bumped when a member joins, leaves or changes its subscription, or the
- *                     subscribed topics' partitions change (ConsumerGroupMetadata)
- *   assignmentEpoch   the group epoch the target assignment was computed for (TargetAssignmentMetadata)
+ *                     subscribed topics' partitions change (ConsumerGroupMetadata, with the hash of
+ *                     those topics' metadata it was bumped for: `metadataHash`)
+ *   assignmentEpoch   the group epoch the target assignment was computed for, and when
+ *                     (`assignmentTimestamp`, ms; TargetAssignmentMetadata)
+ * A new group starts at group epoch 1 and assignment epoch 1 (timestamp 0), as Kafka 4.4's ModernGroup
+ * does, so its first member gets epoch 2.
  *   target            per member, the partitions the server-side assignor gave it (TargetAssignmentMember)
  *   member            subscription (MemberMetadata) and its current assignment: member epoch, state,
  *                     assigned partitions, partitions pending revocation, and the epoch each of
@@ -18,7 +22,9 @@
  * Members may use the classic protocol (`classic` set; KIP-848 migration, group-migration.ts and
  * classic-in-consumer-group.ts): they reconcile only when they send JoinGroup.
  */
+import { fromRecordPartitions } from "./assignment-epochs.js";
 import type { AssignmentEpochs } from "./assignment-epochs.js";
+import type { DecodedRecord } from "./records.js";
 
 export type Assignment = Map<string, Set<number>>;
 
@@ -55,9 +61,15 @@ export interface ConsumerMember {
   assignmentEpochs?: AssignmentEpochs;
 }
 
+/** The epochs of a group that has no records yet (Kafka 4.4's ModernGroup and TargetAssignmentMetadata.INITIAL). */
+export const INITIAL_GROUP_EPOCH = 1;
+
 export class ConsumerGroup {
-  groupEpoch = 0;
-  assignmentEpoch = 0;
+  groupEpoch = INITIAL_GROUP_EPOCH;
+  assignmentEpoch = INITIAL_GROUP_EPOCH;
+  /** When the target was last computed (0: never, or the next computation need not wait). */
+  assignmentTimestamp = 0;
+  metadataHash = 0n;
   readonly members = new Map<string, ConsumerMember>();
   readonly target = new Map<string, Assignment>();
 
@@ -118,4 +130,69 @@ export function sameAssignment(a: Assignment, b: Assignment): boolean {
   const x = fromAssignment(a);
   const y = fromAssignment(b);
   return JSON.stringify(x) === JSON.stringify(y);
+}
+
+/**
+ * Applies one consumer-group record (types 3, 5, 6, 7, 8) to the shard, live and at load: the only way
+ * a consumer group changes.
+ */
+export function replayConsumerGroup(s: { consumerGroups: Map<string, ConsumerGroup>; groups: Map<string, { members: Map<string, unknown> }> }, r: DecodedRecord): void {
+  const consumerGroup = (groupId: string): ConsumerGroup => {
+    let g = s.consumerGroups.get(groupId);
+    if (!g) s.consumerGroups.set(groupId, (g = new ConsumerGroup(groupId)));
+    return g;
+  };
+  if (r.type === "cg-metadata") {
+    if (r.epoch === null) {
+      s.consumerGroups.delete(r.group);
+      return;
+    }
+    const g = consumerGroup(r.group);
+    g.groupEpoch = r.epoch;
+    g.metadataHash = r.metadataHash;
+    // A simple (offsets-only) classic group of the same id becomes this consumer group.
+    const classic = s.groups.get(r.group);
+    if (classic && classic.members.size === 0) s.groups.delete(r.group);
+    return;
+  }
+  if (r.type === "cg-target-metadata") {
+    if (r.assignmentEpoch === null) return;
+    const g = consumerGroup(r.group);
+    g.assignmentEpoch = r.assignmentEpoch;
+    g.assignmentTimestamp = r.assignmentTimestamp;
+    return;
+  }
+  if (r.type !== "cg-member" && r.type !== "cg-target" && r.type !== "cg-current") return;
+  const g = consumerGroup(r.group);
+  if (r.type === "cg-member") {
+    if (r.value === null) {
+      g.members.delete(r.memberId);
+      return;
+    }
+    const m = g.member(r.memberId);
+    Object.assign(m, {
+      instanceId: r.value.instanceId, rackId: r.value.rackId, clientId: r.value.clientId, clientHost: r.value.clientHost,
+      subscribedTopicNames: r.value.subscribedTopicNames, subscribedTopicRegex: r.value.subscribedTopicRegex,
+      rebalanceTimeoutMs: r.value.rebalanceTimeoutMs, serverAssignor: r.value.serverAssignor,
+      classic: r.value.classicMemberMetadata === null ? null : {
+        sessionTimeoutMs: r.value.classicMemberMetadata.sessionTimeoutMs,
+        supportedProtocols: r.value.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+      },
+    });
+  } else if (r.type === "cg-target") {
+    if (r.value === null) g.target.delete(r.memberId);
+    else g.target.set(r.memberId, toAssignment(r.value.topicPartitions));
+  } else if (r.type === "cg-current") {
+    if (r.value === null) {
+      const m = g.members.get(r.memberId);
+      if (m) Object.assign(m, { memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map(), assignmentEpochs: new Map() });
+      return;
+    }
+    const m = g.member(r.memberId);
+    Object.assign(m, {
+      memberEpoch: r.value.memberEpoch, previousMemberEpoch: r.value.previousMemberEpoch, state: r.value.state,
+      assigned: toAssignment(r.value.assignedPartitions), pendingRevocation: toAssignment(r.value.partitionsPendingRevocation),
+      assignmentEpochs: fromRecordPartitions(r.value.memberEpoch, [r.value.assignedPartitions, r.value.partitionsPendingRevocation]),
+    });
+  }
 }

@@ -11,9 +11,12 @@
  *     previous epoch while what it owns is within its assignment (a lost response), else
  *     FENCED_MEMBER_EPOCH; an unknown member → UNKNOWN_MEMBER_ID.
  *  2. a new member, a changed subscription (names, regex, assignor) or changed partition counts of the
- *     subscribed topics bump the group epoch;
+ *     subscribed topics (groupMetadataHash, kept in the epoch's record) bump the group epoch; a new
+ *     group starts at epoch 1 (Kafka 4.4), so its first member gets 2; a member beyond
+ *     `group.consumer.max.size` is refused GROUP_MAX_SIZE_REACHED (consumerGroupFull);
  *  3. when the target assignment is older than the group epoch, the assignor computes a new one for
- *     every member;
+ *     every member, unless the last one is younger than `consumer.assignment.interval.ms`
+ *     (canComputeTarget): then members reconcile toward the last target meanwhile;
  *  4. the member is reconciled toward its target: partitions it must give up are revoked first (it
  *     keeps its epoch, state UNREVOKED_PARTITIONS) and only when its heartbeat no longer reports them
  *     does it move to the new epoch; partitions still held by another member are withheld
@@ -28,10 +31,11 @@ import { ErrorCode } from "@odradek/codec";
 import type { CoordinatorRecord, CoordinatorResult } from "../coordinator/coordinator-partition.js";
 import { nextAssignmentEpochs, toRecordPartitions, zeroAssignmentEpochs } from "./assignment-epochs.js";
 import { ASSIGNORS, assign } from "./assignors.js";
-import { ConsumerGroup, MemberState, fromAssignment, sameAssignment, toAssignment } from "./consumer-group.js";
+import { ConsumerGroup, INITIAL_GROUP_EPOCH, MemberState, fromAssignment, sameAssignment, toAssignment } from "./consumer-group.js";
 import type { Assignment, ConsumerMember } from "./consumer-group.js";
 import type { GroupShard } from "./group-shard.js";
-import { consumerHeartbeatIntervalMs, consumerSessionTimeoutMs } from "./group-configs.js";
+import { consumerAssignmentIntervalMs, consumerHeartbeatIntervalMs, consumerSessionTimeoutMs } from "./group-configs.js";
+import { metadataHash } from "../share/share-group-records.js";
 import { consumerGroupFromClassic, maybeDowngrade } from "./group-migration.js";
 import { consumerGroupRecords as R } from "./records.js";
 
@@ -115,10 +119,43 @@ function subscribedTopics(s: GroupShard, m: Pick<ConsumerMember, "subscribedTopi
   return out;
 }
 
-function metadataKey(s: GroupShard, members: Iterable<ConsumerMember>): string {
+/**
+ * The hash of the subscribed topics' metadata (ids and partition counts) over `members`, kept in the
+ * group's ConsumerGroupMetadata record so a restart does not bump the epoch: 64-bit FNV-1a of
+ * "id:partitions,..." (share-group-records.ts), 0 when nothing subscribed exists (as Kafka's hash).
+ * Kafka hashes with XXH3 over more fields; a data directory moved between the two costs one bump.
+ */
+export function groupMetadataHash(s: GroupShard, members: Iterable<ConsumerMember>): bigint {
   const all = new Map<string, number>();
   for (const m of members) for (const [id, n] of subscribedTopics(s, m)) all.set(id, n);
-  return [...all].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, n]) => `${id}:${n}`).join(",");
+  const key = [...all].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, n]) => `${id}:${n}`).join(",");
+  return key === "" ? 0n : metadataHash(key);
+}
+
+/**
+ * Kafka's canComputeNextTargetAssignment: a new target is computed at once when the last one has no
+ * timestamp (a new, upgraded or emptied group) or the interval is 0, else only once
+ * `consumer.assignment.interval.ms` has passed since the last one. Meanwhile the group epoch runs
+ * ahead (state Assigning) and members reconcile toward the last target at its epoch: a new member
+ * gets the assignment epoch and nothing. No timer: the next heartbeat or JoinGroup after the interval
+ * computes it.
+ */
+function canComputeTarget(s: GroupShard, g: ConsumerGroup | undefined, groupId: string): boolean {
+  if (!g || g.assignmentTimestamp === 0) return true;
+  const interval = consumerAssignmentIntervalMs(s.config, groupId);
+  return interval === 0 || s.clock.now() >= g.assignmentTimestamp + interval;
+}
+
+/**
+ * Kafka's throwIfConsumerGroupIsFull (`group.consumer.max.size`): a member that is neither in the group
+ * nor takes over a static member's instance is refused once the group is at its maximum.
+ */
+export function consumerGroupFull(s: GroupShard, g: ConsumerGroup | undefined, memberId: string, instanceId: string | null): string | null {
+  const max = s.config.consumerMaxSize ?? Number.POSITIVE_INFINITY;
+  if (!g || g.members.size < max) return null;
+  if (instanceId !== null && [...g.members.values()].some((m) => m.instanceId === instanceId)) return null;
+  if (memberId !== "" && g.members.has(memberId)) return null;
+  return `The consumer group has reached its maximum capacity of ${max} members.`;
 }
 
 export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): CoordinatorResult<HeartbeatResponse> {
@@ -129,11 +166,13 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
   const classic = s.groups.get(req.groupId);
   if (!g && classic) {
     // A classic group of this id: an empty one is replaced, one with members is upgraded (group-migration.ts).
-    const converted = consumerGroupFromClassic(s, classic, req.memberEpoch === 0, records);
-    if (typeof converted === "string") return fail(ErrorCode.GROUP_ID_NOT_FOUND, converted, req.memberId || null);
+    const converted = consumerGroupFromClassic(s, classic, req, records);
+    if (converted !== null && !(converted instanceof ConsumerGroup)) return fail(converted.errorCode, converted.message, req.memberId || null);
     g = converted ?? undefined;
   }
   if (req.memberEpoch === LEAVE || req.memberEpoch === STATIC_LEAVE) return leaveStep(s, g, req);
+  const full = consumerGroupFull(s, g, req.memberId, req.instanceId);
+  if (full) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, full, req.memberId || null);
   if (!g && req.memberEpoch !== 0) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${req.memberId}.`, req.memberId);
   // A working copy of the group's state: records describe the changes, replay applies them after.
   const memberId = req.memberId === "" ? randomUUID() : req.memberId;
@@ -178,7 +217,7 @@ export function consumerHeartbeat(s: GroupShard, req: HeartbeatRequest): Coordin
   if (req.serverAssignor !== null) member.serverAssignor = req.serverAssignor;
 
   const owned = req.topicPartitions === null ? null : toAssignment(req.topicPartitions);
-  const next = updateMember(s, { g, groupId: req.groupId, old, member, replaced, inheritedTarget, joining: req.memberEpoch === 0, owned }, records);
+  const next = updateMember(s, { g, groupId: req.groupId, old, member, replaced, inheritedTarget, joining: req.memberEpoch === 0, owned }, records).member;
   // Timers.
   scheduleSession(s, req.groupId, next);
   if (next.state === MemberState.UNREVOKED_PARTITIONS) {
@@ -209,14 +248,22 @@ export interface MemberChange {
   joining: boolean;
   /** What the member reports owning (null: not reported). */
   owned: Assignment | null;
+  /** Leave the target as it is (a downgrade on replacement: Kafka computes none then). */
+  keepTarget?: boolean;
+  /**
+   * "unless-stale": the member is not reconciled (no current-assignment record; returned as given)
+   * when the target is older than the group epoch.
+   */
+  reconcile?: "unless-stale";
 }
 
 /**
  * Steps 2–4 of a heartbeat for one member: its subscription record (when changed), a group epoch bump,
  * a new target assignment when the target is older than the group epoch, and the member reconciled
- * toward its target. Returns the reconciled member; the records are appended to `records`.
+ * toward its target. Returns the reconciled member and the group's epochs after the change; the
+ * records are appended to `records`.
  */
-export function updateMember(s: GroupShard, c: MemberChange, records: CoordinatorRecord[]): ConsumerMember {
+export function updateMember(s: GroupShard, c: MemberChange, records: CoordinatorRecord[]): { member: ConsumerMember; groupEpoch: number; assignmentEpoch: number } {
   const { g, groupId, old, member, replaced, inheritedTarget } = c;
   const memberId = member.memberId;
   const subscriptionChanged = !old || (c.joining && replaced === null) || old.subscribedTopicRegex !== member.subscribedTopicRegex || old.serverAssignor !== member.serverAssignor
@@ -229,25 +276,24 @@ export function updateMember(s: GroupShard, c: MemberChange, records: Coordinato
     records.push(R.member(groupId, memberId, memberMetadataValue(member)));
     if (inheritedTarget) records.push(R.target(groupId, memberId, { topicPartitions: fromAssignment(inheritedTarget) }));
   }
-  let groupEpoch = g?.groupEpoch ?? 0;
-  const mdKey = metadataKey(s, members.values());
-  if (subscriptionChanged || mdKey !== (s.consumerMetadataKeys.get(groupId) ?? "")) {
+  let groupEpoch = g?.groupEpoch ?? INITIAL_GROUP_EPOCH;
+  const hash = groupMetadataHash(s, members.values());
+  if (subscriptionChanged || hash !== (g?.metadataHash ?? 0n)) {
     if (subscriptionChanged) records.push(R.member(groupId, memberId, memberMetadataValue(member)));
     groupEpoch++;
-    records.push(R.metadata(groupId, groupEpoch));
-    s.consumerMetadataKeys.set(groupId, mdKey);
+    records.push(R.metadata(groupId, groupEpoch, hash));
   } else if (old && !sameClassicMetadata(old, member)) {
     // A classic member's new session timeout or protocols: kept without a rebalance.
     records.push(R.member(groupId, memberId, memberMetadataValue(member)));
   }
   // Target assignment.
-  let assignmentEpoch = g?.assignmentEpoch ?? 0;
+  let assignmentEpoch = g?.assignmentEpoch ?? INITIAL_GROUP_EPOCH;
   let targets = new Map(g?.target ?? []);
   if (replaced !== null) {
     targets.delete(replaced);
     if (inheritedTarget) targets.set(memberId, inheritedTarget);
   }
-  if (assignmentEpoch < groupEpoch) {
+  if (assignmentEpoch < groupEpoch && !c.keepTarget && canComputeTarget(s, g, groupId)) {
     const assignor = member.serverAssignor ?? [...members.values()].find((m) => m.serverAssignor !== null)?.serverAssignor ?? "uniform";
     targets = assign(assignor, {
       members: [...members.values()].map((m) => ({ memberId: m.memberId, topics: [...subscribedTopics(s, m).keys()] })),
@@ -256,13 +302,14 @@ export function updateMember(s: GroupShard, c: MemberChange, records: Coordinato
     });
     for (const [id, t] of targets) if (!g?.target.has(id) || !sameAssignment(g.target.get(id)!, t)) records.push(R.target(groupId, id, { topicPartitions: fromAssignment(t) }));
     assignmentEpoch = groupEpoch;
-    records.push(R.targetMetadata(groupId, assignmentEpoch));
+    records.push(R.targetMetadata(groupId, assignmentEpoch, s.clock.now()));
   }
+  if (c.reconcile === "unless-stale" && assignmentEpoch < groupEpoch) return { member, groupEpoch, assignmentEpoch };
   // Reconcile this member.
   const next = reconcile(member, targets.get(memberId) ?? new Map(), assignmentEpoch, c.owned, (t, p) => partitionHeld(members, memberId, t, p));
   const changed = next.memberEpoch !== member.memberEpoch || next.state !== member.state || !sameAssignment(next.assigned, member.assigned) || !sameAssignment(next.pendingRevocation, member.pendingRevocation) || c.joining;
   if (changed) records.push(R.current(groupId, memberId, currentValue({ ...next, assignmentEpochs: nextAssignmentEpochs(member, next) })));
-  return next;
+  return { member: next, groupEpoch, assignmentEpoch };
 }
 
 function sameClassicMetadata(a: ConsumerMember, b: ConsumerMember): boolean {
@@ -366,7 +413,21 @@ export function removeRecords(s: GroupShard, g: ConsumerGroup, memberId: string)
 export function fenceMember<T>(s: GroupShard, g: ConsumerGroup, memberId: string, why: string, response: T): CoordinatorResult<T> {
   const down = maybeDowngrade(s, g, memberId, why);
   if (down) return { records: down, response, replay: false };
-  return { records: [...removeRecords(s, g, memberId), R.metadata(g.groupId, g.groupEpoch + 1)], response };
+  return { records: removeMembersRecords(s, g, [memberId]), response };
+}
+
+/**
+ * Kafka's consumerGroupFenceMembers without a downgrade: each member's records, then the group epoch
+ * bumped with the hash of what the others subscribe to; when no member is left, the target epoch
+ * moves to it with timestamp 0 (the next member's target is computed at once).
+ */
+export function removeMembersRecords(s: GroupShard, g: ConsumerGroup, memberIds: string[]): CoordinatorRecord[] {
+  const records = memberIds.flatMap((id) => removeRecords(s, g, id));
+  const left = [...g.members.values()].filter((m) => !memberIds.includes(m.memberId));
+  const epoch = g.groupEpoch + 1;
+  records.push(R.metadata(g.groupId, epoch, groupMetadataHash(s, left)));
+  if (left.length === 0) records.push(R.targetMetadata(g.groupId, epoch, 0));
+  return records;
 }
 
 function leaveStep(s: GroupShard, g: ConsumerGroup | undefined, req: HeartbeatRequest): CoordinatorResult<HeartbeatResponse> {

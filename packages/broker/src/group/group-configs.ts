@@ -311,6 +311,10 @@ export function consumerSessionTimeoutMs(c: GroupConfig, groupId: string): numbe
 export function consumerHeartbeatIntervalMs(c: GroupConfig, groupId: string): number {
   return c.groupConfigs?.int(groupId, "consumer.heartbeat.interval.ms") ?? c.consumerHeartbeatIntervalMs;
 }
+/** How long after a target assignment the next one waits (consumer-protocol.ts canComputeTarget). */
+export function consumerAssignmentIntervalMs(c: GroupConfig, groupId: string): number {
+  return c.assignmentIntervalMs?.(groupId, "consumer") ?? 0;
+}
 export function shareSessionTimeoutMs(c: GroupConfig, groupId: string): number {
   return c.groupConfigs?.int(groupId, "share.session.timeout.ms") ?? c.shareSessionTimeoutMs;
 }

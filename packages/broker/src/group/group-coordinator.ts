@@ -36,6 +36,12 @@ export class GroupCoordinator {
       maxSessionTimeoutMs: c.int("group.max.session.timeout.ms"),
       initialRebalanceDelayMs: c.int("group.initial.rebalance.delay.ms"),
       maxSize: c.int("group.max.size"),
+      consumerMaxSize: c.int("group.consumer.max.size"),
+      // Read per use: the broker-level value is a dynamic broker config (dynamic-broker-config.ts).
+      assignmentIntervalMs: (groupId, kind) => {
+        const own = broker.groupConfigs.overrides(groupId).get(`${kind}.assignment.interval.ms`);
+        return Number(own ?? c.get(`group.${kind}.assignment.interval.ms`));
+      },
       maxMetadataBytes: c.int("offset.metadata.max.bytes"),
       shareSessionTimeoutMs: c.int("group.share.session.timeout.ms"),
       shareHeartbeatIntervalMs: c.int("group.share.heartbeat.interval.ms"),

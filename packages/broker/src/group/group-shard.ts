@@ -15,11 +15,10 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { ClassicGroup } from "./classic-group.js";
 import { startSessions } from "./classic-protocol.js";
-import { fromRecordPartitions, validateCommitEpoch } from "./assignment-epochs.js";
-import { ConsumerGroup, MemberState, toAssignment } from "./consumer-group.js";
+import { validateCommitEpoch } from "./assignment-epochs.js";
+import { ConsumerGroup, replayConsumerGroup } from "./consumer-group.js";
 import { startConsumerSessions } from "./consumer-protocol.js";
 import { consumerGroupRecords, decodeRecord, groupMetadataRecord, offsetCommitRecord } from "./records.js";
-import type { DecodedRecord } from "./records.js";
 import type { MigrationPolicy } from "./group-migration.js";
 import { PendingTxnOffsets } from "./txn-offsets.js";
 import type { ShareGroup } from "../share/share-group.js";
@@ -41,6 +40,13 @@ export interface GroupConfig {
   maxSessionTimeoutMs: number;
   initialRebalanceDelayMs: number;
   maxSize: number;
+  /** `group.consumer.max.size` (unbounded when not given). */
+  consumerMaxSize?: number;
+  /**
+   * A group's `consumer.assignment.interval.ms` (or `share.`): its own value, else the broker's current
+   * `group.consumer.assignment.interval.ms` (a dynamic broker config). Not given: 0 (targets at once).
+   */
+  assignmentIntervalMs?: (groupId: string, kind: "consumer" | "share") => number;
   maxMetadataBytes: number;
   shareSessionTimeoutMs: number;
   shareHeartbeatIntervalMs: number;
@@ -76,8 +82,6 @@ export class GroupShard implements CoordinatorShard {
   readonly groups = new Map<string, ClassicGroup>();
   /** KIP-848 groups (a group id is either classic or consumer, never both). */
   readonly consumerGroups = new Map<string, ConsumerGroup>();
-  /** Per consumer group, the subscribed topics' partition counts its last group epoch saw (in memory). */
-  readonly consumerMetadataKeys = new Map<string, string>();
   readonly offsets = new Map<string, Map<string, CommittedOffset & { topic: string; partition: number; recordOffset: number }>>();
   /** Offsets of open transactions (TxnOffsetCommit), visible once their commit marker is written. */
   readonly pendingTxnOffsets = new PendingTxnOffsets();
@@ -104,6 +108,27 @@ export class GroupShard implements CoordinatorShard {
 
   drainRecords(): CoordinatorRecord[] {
     return this.pendingRecords.splice(0);
+  }
+
+  /**
+   * The undo journal of the running step: what it changed in place (a group converted, replaced or
+   * deleted before its records are written) registers how to put it back. Consumer-group state
+   * changes only by replaying appended records, so it needs no entry; a classic group's own fields
+   * are not journaled (Kafka's ClassicGroup is not in its timeline snapshot either), only which group
+   * object the id maps to.
+   */
+  private readonly undo: (() => void)[] = [];
+
+  onRollback(fn: () => void): void {
+    this.undo.push(fn);
+  }
+
+  rollback(): void {
+    for (let fn = this.undo.pop(); fn; fn = this.undo.pop()) fn();
+  }
+
+  commit(): void {
+    this.undo.length = 0;
   }
 
   /** The classic group, undefined when there is none, "other-type" for a consumer or share group (classic-in-consumer-group.ts routes consumer groups first). */
@@ -134,7 +159,7 @@ export class GroupShard implements CoordinatorShard {
       if (!m) this.offsets.set(r.group, (m = new Map()));
       m.set(key(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.value.offset, leaderEpoch: r.value.leaderEpoch, metadata: r.value.metadata, commitTimestamp: r.value.commitTimestamp, recordOffset: offset });
     } else if (r.type.startsWith("cg-")) {
-      this.replayConsumerGroup(r);
+      replayConsumerGroup(this, r);
     } else if (r.type.startsWith("sg-")) {
       replayShareGroup(this, r);
     } else if (r.type === "group") {
@@ -184,63 +209,6 @@ export class GroupShard implements CoordinatorShard {
     }
   }
 
-  private replayConsumerGroup(r: DecodedRecord): void {
-    if (r.type === "cg-metadata") {
-      if (r.epoch === null) {
-        this.consumerGroups.delete(r.group);
-        this.consumerMetadataKeys.delete(r.group);
-        return;
-      }
-      this.consumerGroup(r.group).groupEpoch = r.epoch;
-      // A simple (offsets-only) classic group of the same id becomes this consumer group.
-      const classic = this.groups.get(r.group);
-      if (classic && classic.members.size === 0) this.groups.delete(r.group);
-      return;
-    }
-    if (r.type === "cg-target-metadata") {
-      if (r.assignmentEpoch !== null) this.consumerGroup(r.group).assignmentEpoch = r.assignmentEpoch;
-      return;
-    }
-    if (r.type !== "cg-member" && r.type !== "cg-target" && r.type !== "cg-current") return;
-    const g = this.consumerGroup(r.group);
-    if (r.type === "cg-member") {
-      if (r.value === null) {
-        g.members.delete(r.memberId);
-        return;
-      }
-      const m = g.member(r.memberId);
-      Object.assign(m, {
-        instanceId: r.value.instanceId, rackId: r.value.rackId, clientId: r.value.clientId, clientHost: r.value.clientHost,
-        subscribedTopicNames: r.value.subscribedTopicNames, subscribedTopicRegex: r.value.subscribedTopicRegex,
-        rebalanceTimeoutMs: r.value.rebalanceTimeoutMs, serverAssignor: r.value.serverAssignor,
-        classic: r.value.classicMemberMetadata === null ? null : {
-          sessionTimeoutMs: r.value.classicMemberMetadata.sessionTimeoutMs,
-          supportedProtocols: r.value.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })),
-        },
-      });
-    } else if (r.type === "cg-target") {
-      if (r.value === null) g.target.delete(r.memberId);
-      else g.target.set(r.memberId, toAssignment(r.value.topicPartitions));
-    } else if (r.type === "cg-current") {
-      if (r.value === null) {
-        const m = g.members.get(r.memberId);
-        if (m) Object.assign(m, { memberEpoch: 0, previousMemberEpoch: 0, state: MemberState.STABLE, assigned: new Map(), pendingRevocation: new Map(), assignmentEpochs: new Map() });
-        return;
-      }
-      const m = g.member(r.memberId);
-      Object.assign(m, {
-        memberEpoch: r.value.memberEpoch, previousMemberEpoch: r.value.previousMemberEpoch, state: r.value.state,
-        assigned: toAssignment(r.value.assignedPartitions), pendingRevocation: toAssignment(r.value.partitionsPendingRevocation),
-        assignmentEpochs: fromRecordPartitions(r.value.memberEpoch, [r.value.assignedPartitions, r.value.partitionsPendingRevocation]),
-      });
-    }
-  }
-
-  private consumerGroup(groupId: string): ConsumerGroup {
-    let g = this.consumerGroups.get(groupId);
-    if (!g) this.consumerGroups.set(groupId, (g = new ConsumerGroup(groupId)));
-    return g;
-  }
 
   /**
    * Offset expiry (`offsets.retention.minutes`, checked every `offsets.retention.check.interval.ms`),
@@ -295,6 +263,7 @@ export class GroupShard implements CoordinatorShard {
       const hex = (a: Map<string, Set<number>>) => Object.fromEntries([...a].map(([t, ps]) => [t, [...ps].sort((x, y) => x - y)]));
       return {
         groupId, type: "consumer", state: cg.state, groupEpoch: cg.groupEpoch, assignmentEpoch: cg.assignmentEpoch,
+        assignmentTimestamp: cg.assignmentTimestamp, metadataHash: cg.metadataHash.toString(),
         members: [...cg.members.values()].map((m) => ({
           memberId: m.memberId, instanceId: m.instanceId, memberEpoch: m.memberEpoch, state: m.state, subscribedTopicNames: m.subscribedTopicNames,
           subscribedTopicRegex: m.subscribedTopicRegex, assigned: hex(m.assigned), pendingRevocation: hex(m.pendingRevocation), target: hex(cg.target.get(m.memberId) ?? new Map()),

@@ -7,9 +7,9 @@
  *   type 2:   GroupMetadataKey { group }                     → GroupMetadataValue v3 { protocolType,
  *             generation, protocol, leader, currentStateTimestamp, members[] } (v0-4 are read)
  *   KIP-848 consumer groups (all value version 0, flexible):
- *   type 3: ConsumerGroupMetadataKey { groupId }                 → { epoch }
+ *   type 3: ConsumerGroupMetadataKey { groupId }                 → { epoch, metadataHash }
  *   type 5: ConsumerGroupMemberMetadataKey { groupId, memberId } → the member's subscription
- *   type 6: ConsumerGroupTargetAssignmentMetadataKey { groupId } → { assignmentEpoch }
+ *   type 6: ConsumerGroupTargetAssignmentMetadataKey { groupId } → { assignmentEpoch, assignmentTimestamp }
  *   type 7: ConsumerGroupTargetAssignmentMemberKey { groupId, memberId } → its target partitions
  *   type 8: ConsumerGroupCurrentMemberAssignmentKey { groupId, memberId } → epoch, state, partitions
  *   KIP-932 share groups (all value version 0, flexible; share-group-records.ts applies them):
@@ -113,9 +113,11 @@ function cgRecord<K, V>(type: number, writeKey: (w: Writer, v: number, k: K) => 
 }
 
 export const consumerGroupRecords = {
-  metadata: (groupId: string, epoch: number | null) => cgRecord(3, writeConsumerGroupMetadataKey, { groupId }, writeConsumerGroupMetadataValue, epoch === null ? null : { epoch }),
+  /** The group epoch and the hash of the subscribed topics' metadata it was bumped for (consumer-protocol.ts). */
+  metadata: (groupId: string, epoch: number | null, metadataHash = 0n) => cgRecord(3, writeConsumerGroupMetadataKey, { groupId }, writeConsumerGroupMetadataValue, epoch === null ? null : { epoch, metadataHash }),
   member: (groupId: string, memberId: string, v: ConsumerGroupMemberMetadataValueInput | null) => cgRecord(5, writeConsumerGroupMemberMetadataKey, { groupId, memberId }, writeConsumerGroupMemberMetadataValue, v),
-  targetMetadata: (groupId: string, assignmentEpoch: number | null) => cgRecord(6, writeConsumerGroupTargetAssignmentMetadataKey, { groupId }, writeConsumerGroupTargetAssignmentMetadataValue, assignmentEpoch === null ? null : { assignmentEpoch }),
+  /** The target's epoch and when it was computed (ms; 0: the next assignment need not wait, `group.consumer.assignment.interval.ms`). */
+  targetMetadata: (groupId: string, assignmentEpoch: number | null, assignmentTimestamp = 0) => cgRecord(6, writeConsumerGroupTargetAssignmentMetadataKey, { groupId }, writeConsumerGroupTargetAssignmentMetadataValue, assignmentEpoch === null ? null : { assignmentEpoch, assignmentTimestamp: BigInt(assignmentTimestamp) }),
   target: (groupId: string, memberId: string, v: ConsumerGroupTargetAssignmentMemberValueInput | null) => cgRecord(7, writeConsumerGroupTargetAssignmentMemberKey, { groupId, memberId }, writeConsumerGroupTargetAssignmentMemberValue, v),
   current: (groupId: string, memberId: string, v: ConsumerGroupCurrentMemberAssignmentValueInput | null) => cgRecord(8, writeConsumerGroupCurrentMemberAssignmentKey, { groupId, memberId }, writeConsumerGroupCurrentMemberAssignmentValue, v),
 };
@@ -131,9 +133,9 @@ export const shareGroupRecords = {
 export type DecodedRecord =
   | { type: "offset"; group: string; topic: string; partition: number; value: OffsetCommitValue | null }
   | { type: "group"; group: string; value: GroupMetadataValue | null }
-  | { type: "cg-metadata"; group: string; epoch: number | null }
+  | { type: "cg-metadata"; group: string; epoch: number | null; metadataHash: bigint }
   | { type: "cg-member"; group: string; memberId: string; value: ConsumerGroupMemberMetadataValue | null }
-  | { type: "cg-target-metadata"; group: string; assignmentEpoch: number | null }
+  | { type: "cg-target-metadata"; group: string; assignmentEpoch: number | null; assignmentTimestamp: number }
   | { type: "cg-target"; group: string; memberId: string; value: ConsumerGroupTargetAssignmentMemberValue | null }
   | { type: "cg-current"; group: string; memberId: string; value: ConsumerGroupCurrentMemberAssignmentValue | null }
   | { type: "sg-member"; group: string; memberId: string; value: ShareGroupMemberMetadataValue | null }
@@ -166,12 +168,18 @@ export function decodeRecord(key: Buffer, value: Buffer | null): DecodedRecord {
     return { type: "group", group: k.group, value: valueOf(readGroupMetadataValue) };
   }
   switch (type) {
-    case 3: return { type: "cg-metadata", group: readConsumerGroupMetadataKey(kr, 0).groupId, epoch: valueOf(readConsumerGroupMetadataValue)?.epoch ?? null };
+    case 3: {
+      const v = valueOf(readConsumerGroupMetadataValue);
+      return { type: "cg-metadata", group: readConsumerGroupMetadataKey(kr, 0).groupId, epoch: v?.epoch ?? null, metadataHash: v?.metadataHash ?? 0n };
+    }
     case 5: {
       const k = readConsumerGroupMemberMetadataKey(kr, 0);
       return { type: "cg-member", group: k.groupId, memberId: k.memberId, value: valueOf(readConsumerGroupMemberMetadataValue) };
     }
-    case 6: return { type: "cg-target-metadata", group: readConsumerGroupTargetAssignmentMetadataKey(kr, 0).groupId, assignmentEpoch: valueOf(readConsumerGroupTargetAssignmentMetadataValue)?.assignmentEpoch ?? null };
+    case 6: {
+      const v = valueOf(readConsumerGroupTargetAssignmentMetadataValue);
+      return { type: "cg-target-metadata", group: readConsumerGroupTargetAssignmentMetadataKey(kr, 0).groupId, assignmentEpoch: v?.assignmentEpoch ?? null, assignmentTimestamp: Number(v?.assignmentTimestamp ?? 0n) };
+    }
     case 7: {
       const k = readConsumerGroupTargetAssignmentMemberKey(kr, 0);
       return { type: "cg-target", group: k.groupId, memberId: k.memberId, value: valueOf(readConsumerGroupTargetAssignmentMemberValue) };

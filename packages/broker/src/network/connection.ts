@@ -35,6 +35,7 @@ import type { Socket } from "node:net";
 import { channel } from "node:diagnostics_channel";
 import { API_DEFINITIONS, ApiKey, DecodeError, FrameDecoder, FrameTooLargeError, decodeRequest, encodeResponseFrame, peekRequestHeader, ErrorCode } from "@odradek/codec";
 import type { Logger } from "../logger.js";
+import { CoordinatorWriteError } from "../coordinator/coordinator-partition.js";
 import { CloseConnection } from "../registry.js";
 import type { HandlerDefinition, HandlerRegistry, RequestContext } from "../registry.js";
 
@@ -285,7 +286,8 @@ export class Connection {
       }
       log.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, "handler failed");
       try {
-        response = handler.errorResponse(decoded.body as never, ErrorCode.UNKNOWN_SERVER_ERROR, apiVersion);
+        // A coordinator whose records could not be written names the error the client gets (NOT_COORDINATOR, ...).
+        response = handler.errorResponse(decoded.body as never, err instanceof CoordinatorWriteError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR, apiVersion);
       } catch (err2) {
         this.fail("error response failed", { err: String(err2) });
         return null;

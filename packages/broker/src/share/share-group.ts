@@ -37,9 +37,10 @@ export interface ShareMember {
   assignment: Map<string, number[]>;
 }
 
+/** A share group is a ModernGroup in Kafka 4.4: it starts at group and assignment epoch 1, its first member gets 2. */
 export class ShareGroup {
-  groupEpoch = 0;
-  assignmentEpoch = 0;
+  groupEpoch = 1;
+  assignmentEpoch = 1;
   readonly members = new Map<string, ShareMember>();
   constructor(readonly groupId: string) {}
   get state(): "Empty" | "Stable" {
@@ -109,6 +110,7 @@ export function shareHeartbeat(s: GroupShard, req: ShareHeartbeatRequest): Coord
   if (s.groups.get(req.groupId)?.members.size || s.consumerGroups.has(req.groupId)) {
     return error(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a share group.`);
   }
+  journal(s, req.groupId);
   let g = s.shareGroups.get(req.groupId);
   const interval = shareHeartbeatIntervalMs(s.config, req.groupId);
   if (req.memberEpoch === -1) {
@@ -163,9 +165,35 @@ export function deleteShareGroup(s: GroupShard, groupId: string): { errorCode: n
   const g = s.shareGroups.get(groupId);
   if (!g) return null;
   if (g.members.size > 0) return { errorCode: ErrorCode.NON_EMPTY_GROUP, records: [] };
+  journal(s, groupId);
   s.shareGroups.delete(groupId);
   s.shareMetadataKeys.delete(groupId);
   return { errorCode: ErrorCode.NONE, records: deletedGroupRecords(groupId) };
+}
+
+/**
+ * Registers with the shard's undo journal (GroupShard.rollback) how to put the share group back as it
+ * is now: a membership step changes it in place before its records are appended. Not undone: a member's
+ * sessions and locks released by an expiry (onShareMemberGone) and its session timer.
+ */
+function journal(s: GroupShard, groupId: string): void {
+  const g = s.shareGroups.get(groupId);
+  const key = s.shareMetadataKeys.get(groupId);
+  const saved = g && {
+    groupEpoch: g.groupEpoch, assignmentEpoch: g.assignmentEpoch,
+    members: [...g.members.values()].map((m) => ({ ...m, subscribedTopicNames: [...m.subscribedTopicNames], assignment: new Map([...m.assignment].map(([t, ps]) => [t, [...ps]])) })),
+  };
+  s.onRollback(() => {
+    if (g && saved) {
+      g.groupEpoch = saved.groupEpoch;
+      g.assignmentEpoch = saved.assignmentEpoch;
+      g.members.clear();
+      for (const m of saved.members) g.members.set(m.memberId, m);
+      s.shareGroups.set(groupId, g);
+    } else s.shareGroups.delete(groupId);
+    if (key === undefined) s.shareMetadataKeys.delete(groupId);
+    else s.shareMetadataKeys.set(groupId, key);
+  });
 }
 
 function metadataKey(s: GroupShard, g: ShareGroup): string {
@@ -193,6 +221,7 @@ function expire(s: GroupShard, groupId: string, memberId: string): CoordinatorRe
   const g = s.shareGroups.get(groupId);
   if (!g?.members.has(memberId)) return { records: [], response: undefined };
   s.log.debug({ group: groupId, member: memberId }, "share group member session timed out");
+  journal(s, groupId);
   const records = removeShareMember(s, g, memberId);
   s.onShareMemberGone?.(groupId, memberId);
   return { records, replay: false, response: undefined };
