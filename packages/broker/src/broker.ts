@@ -178,13 +178,16 @@ export class Broker {
 
   /**
    * Replaces a BROKER resource's dynamic configs (`resource` "": the cluster default; else this node),
-   * durable first, then in effect: every log re-reads its config (dynamic-broker-config.ts).
+   * durable first, then in effect: every log re-reads its config, the log store its cleaner and
+   * producer-expiry settings (dynamic-broker-config.ts).
    */
   async setDynamicBrokerConfigs(resource: string, configs: ReadonlyMap<string, string>): Promise<void> {
     await this.metadata.setBrokerConfigs(resource === "" ? "" : String(this.nodeId), Object.fromEntries(configs));
     if (resource === "") this.config.dynamicDefault = new Map(configs);
     else this.config.dynamicBroker = new Map(configs);
     for (const t of this.topics.allTopics()) this.logs.updateTopicConfig(t.name);
+    const { cleanerBackoffMs, cleanerMaxMapEntries, producerIdExpirationMs } = logSchedule(this.config);
+    this.logs.reconfigure({ cleanerBackoffMs, cleanerMaxMapEntries, producerIdExpirationMs });
   }
 
   /**

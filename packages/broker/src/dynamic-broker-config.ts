@@ -6,16 +6,21 @@
  * Which configs may change at runtime, as Kafka 4.4: the primary broker synonym of every topic config
  * (`log.retention.ms`, not `log.retention.hours`; `log.roll.ms`, `log.segment.bytes`,
  * `message.max.bytes`, `log.cleanup.policy`, `log.message.timestamp.*`, `log.flush.interval.*`,
- * `compression.*`, ...) and the cleaner's `log.cleaner.backoff.ms` and `log.cleaner.dedupe.buffer.size`.
+ * `compression.*`, ...), the cleaner's `log.cleaner.backoff.ms` and `log.cleaner.dedupe.buffer.size` (which
+ * must leave more than 1 MiB per cleaner thread, one here, as KafkaConfig requires), and the producer-state
+ * configs `producer.id.expiration.ms` and `transaction.partition.verification.enable`.
  * Any other config this broker knows is refused with Kafka's message ("Cannot update these configs
  * dynamically: [...]", INVALID_REQUEST as Kafka 4.4 answers, KAFKA-13609); a bad value too ("Invalid value
  * ... for configuration ..."). A name the broker does not know is kept, as Kafka keeps custom props.
  *
  * Effect: BrokerConfig's lookups see dynamic values first (config.ts), so topics without an override
  * of their own pick up a new default at once (each log's config is re-read) and produce-time checks
- * (`message.max.bytes`, timestamps) read it per request. The cleaner's two settings apply from the
- * next start (the LogManager's scheduler reads them once). Persisted in the metadata store
- * (`brokerConfigs`) before they apply, and reloaded at start.
+ * (`message.max.bytes`, timestamps, `transaction.partition.verification.enable` for the next
+ * AddPartitionsToTxn-verified produce) read it per request. The cleaner's two settings and
+ * `producer.id.expiration.ms` go to the log store's `reconfigure` (its cleaner timer restarts on the new
+ * backoff, a pass under way finishes with the map bound it began with; the next expiry check uses the
+ * new expiration). Persisted in the metadata store (`brokerConfigs`) before they apply, and reloaded at
+ * start.
  */
 import { ErrorCode } from "@odradek/codec";
 import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, CONFIG_TYPE_ID, ConfigSource, TOPIC_CONFIGS } from "./config.js";
@@ -29,7 +34,12 @@ export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
   ...TOPIC_CONFIGS.flatMap((d) => (d.synonyms[0] !== undefined ? [d.synonyms[0]] : [])),
   "log.cleaner.backoff.ms",
   "log.cleaner.dedupe.buffer.size",
+  "producer.id.expiration.ms",
+  "transaction.partition.verification.enable",
 ]);
+
+/** Cleaner threads here (Kafka's `log.cleaner.threads`, default 1): the dedupe buffer is checked per thread. */
+const CLEANER_THREADS = 1n;
 
 /** Kafka's DynamicBrokerConfig.brokerConfigSynonyms: names that set the same value, in precedence order. */
 export function brokerConfigSynonyms(name: string): readonly string[] {
@@ -96,6 +106,9 @@ export function invalidBrokerConfigs(configs: ReadonlyMap<string, string>): stri
     const bad = def ? invalidValue(def, v) : null;
     if (bad) return bad;
   }
+  // KafkaConfig's requirement, checked when the new config is built (after each value parsed).
+  const dedupe = configs.get("log.cleaner.dedupe.buffer.size");
+  if (dedupe !== undefined && !(BigInt(dedupe.trim()) / CLEANER_THREADS > 1024n * 1024n)) return "requirement failed: log.cleaner.dedupe.buffer.size must be at least 1MB per cleaner thread.";
   return null;
 }
 

@@ -33,7 +33,7 @@ import { joinPath } from "../fs/file-system.js";
 import { CorruptLogError, KafkaStorageError } from "../errors.js";
 import { CLEANED_SUFFIX, DELETED_SUFFIX, offsetFromFileName, parsePartitionDirName, partitionDirName } from "./log-files.js";
 import { LogManager } from "./log-manager.js";
-import type { LogManagerOptions } from "./log-manager.js";
+import type { LogManagerOptions, LogStoreReconfiguration } from "./log-manager.js";
 import type { UnifiedLog } from "./unified-log.js";
 import { loadOrCreateMetaProperties } from "../metadata/meta-properties.js";
 import type { MetaProperties } from "../metadata/meta-properties.js";
@@ -202,6 +202,10 @@ export class LogDirs implements LogStore {
 
   async runCleaner(now?: number): Promise<void> {
     for (const m of this.managers) await m.runCleaner(now);
+  }
+
+  reconfigure(changes: LogStoreReconfiguration): void {
+    for (const m of this.managers) m.reconfigure(changes);
   }
 
   /** The moves in progress (their future replicas). */

@@ -10,7 +10,10 @@
  * `retentionCheckIntervalMs`, flush by `flush.ms` every `flushCheckIntervalMs`, checkpoints every
  * `checkpointIntervalMs`, the cleaner every `cleanerBackoffMs`, producer-id expiry every
  * `producerIdExpirationCheckIntervalMs`. A run still going when the next comes due skips that one. A
- * failure in a scheduled task is logged, never thrown. Every "now" (these tasks, the logs' LogAppendTime
+ * failure in a scheduled task is logged, never thrown. `reconfigure` (dynamic broker configs) changes
+ * the cleaner's backoff (its timer restarts on the new interval; a pass under way finishes, and no new
+ * one starts until it has) and map bound (from the next pass) and `producerIdExpirationMs` (from the
+ * next expiry check) at once. Every "now" (these tasks, the logs' LogAppendTime
  * and `segment.ms`) is `clock.now()`, so a ManualClock drives all of it.
  */
 import { randomBytes } from "node:crypto";
@@ -52,6 +55,9 @@ export interface LogManagerOptions {
   producerIdExpirationCheckIntervalMs?: number;
 }
 
+/** The options `reconfigure` changes on a running LogManager (Kafka's reconfigurable log cleaner and producer-state configs). */
+export type LogStoreReconfiguration = Partial<Pick<LogManagerOptions, "cleanerBackoffMs" | "cleanerMaxMapEntries" | "producerIdExpirationMs">>;
+
 /** The logs of one directory; LogDirs (log-dirs.ts) composes one per `log.dirs` entry into the LogStore. */
 export class LogManager {
   private readonly logs = new Map<string, UnifiedLog>();
@@ -62,7 +68,8 @@ export class LogManager {
   private readonly topicConfigs: (topic: string) => Readonly<Record<string, string>>;
   private readonly time: () => number;
   private readonly clock: Clock;
-  private readonly timers: Timer[] = [];
+  /** The schedulers by task name; `running` is shared across a timer's restart (reconfigure). */
+  private readonly tasks = new Map<string, { timer: Timer; running: boolean }>();
   private readonly recoveryCheckpoint: OffsetCheckpointFile;
   private readonly startCheckpoint: OffsetCheckpointFile;
   private readonly cleanerCheckpoint: OffsetCheckpointFile;
@@ -71,7 +78,10 @@ export class LogManager {
   readonly cleaner: LogCleaner;
   private closed = false;
 
-  private constructor(private readonly options: LogManagerOptions) {
+  private readonly options: LogManagerOptions;
+
+  private constructor(options: LogManagerOptions) {
+    this.options = { ...options };
     this.fs = options.fs;
     this.dataDir = options.dataDir;
     this.logger = options.logger ?? noopLogger;
@@ -252,16 +262,32 @@ export class LogManager {
     for (const log of this.allLogs()) if (log.config.cleanupPolicy.includes("compact")) await this.cleaner.clean(log, now);
   }
 
+  /** Starts (or restarts, on a new interval) the scheduler `name`. */
   private every(ms: number, name: string, task: () => Promise<unknown>): void {
-    let running = false;
-    const t = repeat(this.clock, ms, () => {
-      if (running || this.closed) return;
-      running = true;
+    const old = this.tasks.get(name);
+    old?.timer.cancel();
+    const state = old ?? { timer: { cancel() {} }, running: false };
+    state.timer = repeat(this.clock, ms, () => {
+      if (state.running || this.closed) return;
+      state.running = true;
       return task()
         .catch((e: unknown) => this.logger.error({ task: name, err: (e as Error).message }, "scheduled task failed"))
-        .finally(() => (running = false));
+        .finally(() => (state.running = false));
     });
-    this.timers.push(t);
+    this.tasks.set(name, state);
+  }
+
+  /** Applies changed dynamic broker configs (see the module header); undefined fields are left as they are. */
+  reconfigure(changes: LogStoreReconfiguration): void {
+    if (changes.producerIdExpirationMs !== undefined) this.options.producerIdExpirationMs = changes.producerIdExpirationMs;
+    if (changes.cleanerMaxMapEntries !== undefined) {
+      this.options.cleanerMaxMapEntries = changes.cleanerMaxMapEntries;
+      this.cleaner.maxMapEntries = changes.cleanerMaxMapEntries;
+    }
+    if (changes.cleanerBackoffMs !== undefined && changes.cleanerBackoffMs !== (this.options.cleanerBackoffMs ?? 15_000)) {
+      this.options.cleanerBackoffMs = changes.cleanerBackoffMs;
+      if (this.tasks.has("cleaner") && !this.closed) this.every(changes.cleanerBackoffMs, "cleaner", () => this.runCleaner());
+    }
   }
 
   private startSchedulers(): void {
@@ -276,7 +302,7 @@ export class LogManager {
   /** Stops the schedulers, flushes and closes every log, and checkpoints (a clean shutdown). */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers) t.cancel();
+    for (const t of this.tasks.values()) t.timer.cancel();
     await mapLimit(this.allLogs(), LOG_IO_CONCURRENCY, (log) => log.close());
     await this.checkpoint();
   }
