@@ -71,6 +71,11 @@ export class Broker {
   readonly groupConfigs: GroupConfigManager;
   /** meta.properties' `directory.id`: the voter's directory id in DescribeQuorum. */
   readonly directoryId: string;
+  /**
+   * Set by startBroker: opens and closes listeners to match `listeners` after a dynamic change
+   * (config-listeners.ts); null when the broker is not listening.
+   */
+  reconcileListeners: (() => Promise<void>) | null = null;
   /** Set once listening: what Metadata advertises. */
   advertised: { host: string; port: number } = { host: "127.0.0.1", port: 0 };
   readonly startedAt: number;
@@ -182,12 +187,15 @@ export class Broker {
    * producer-expiry settings (dynamic-broker-config.ts).
    */
   async setDynamicBrokerConfigs(resource: string, configs: ReadonlyMap<string, string>): Promise<void> {
+    const listeners = this.config.get("listeners");
     await this.metadata.setBrokerConfigs(resource === "" ? "" : String(this.nodeId), Object.fromEntries(configs));
     if (resource === "") this.config.dynamicDefault = new Map(configs);
     else this.config.dynamicBroker = new Map(configs);
     for (const t of this.topics.allTopics()) this.logs.updateTopicConfig(t.name);
     const { cleanerBackoffMs, cleanerMaxMapEntries, producerIdExpirationMs } = logSchedule(this.config);
     this.logs.reconfigure({ cleanerBackoffMs, cleanerMaxMapEntries, producerIdExpirationMs });
+    // A listener that cannot bind is logged, as Kafka logs it: the change is already durable.
+    if (this.config.get("listeners") !== listeners) await this.reconcileListeners?.().catch((e: unknown) => this.log.error({ err: (e as Error).message }, "listener reconfiguration failed"));
   }
 
   /**

@@ -68,7 +68,8 @@ const LONG_MAX = "9223372036854775807";
 export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "node.id", type: "int", default: "1", readOnly: true },
   { name: "broker.id", type: "int", default: "-1", readOnly: true },
-  { name: "listeners", type: "list", default: "PLAINTEXT://127.0.0.1:9092", readOnly: true },
+  { name: "listeners", type: "list", default: "PLAINTEXT://127.0.0.1:9092" },
+  { name: "listener.security.protocol.map", type: "string", default: "SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT" },
   { name: "advertised.listeners", type: "list", default: null, readOnly: true },
   { name: "log.dirs", type: "list", default: null, readOnly: true },
   { name: "log.dir", type: "list", default: "/tmp/kafka-logs", readOnly: true },

@@ -11,11 +11,11 @@ import { ApiKey, ErrorCode, buildRecordBatch } from "@odradek/codec";
 import type { LogDirs } from "@odradek/storage";
 import { ManualClock, startBroker } from "../src/index.js";
 import type { RunningBroker } from "../src/index.js";
+import { ConfigSource } from "../src/config.js";
 import { TestClient } from "./helpers.js";
 
+/** DescribeConfigs resource type BROKER. */
 const BROKER = 4;
-const DYNAMIC_BROKER_CONFIG = 2;
-const DEFAULT_CONFIG = 5;
 
 let clock: ManualClock;
 let broker: RunningBroker;
@@ -78,7 +78,7 @@ describe("dynamic broker configs at runtime", () => {
     await clock.advanceAsync(100_000); // past the new expiration, far below the default day
     expect(await producers()).toEqual([producerId]);
     expect((await setConfig("producer.id.expiration.ms", "60000")).errorCode).toBe(0);
-    expect(await described("producer.id.expiration.ms")).toEqual({ value: "60000", source: DYNAMIC_BROKER_CONFIG, readOnly: false, synonyms: [["producer.id.expiration.ms", "60000", DYNAMIC_BROKER_CONFIG], ["producer.id.expiration.ms", "86400000", DEFAULT_CONFIG]] });
+    expect(await described("producer.id.expiration.ms")).toEqual({ value: "60000", source: ConfigSource.DYNAMIC_BROKER_CONFIG, readOnly: false, synonyms: [["producer.id.expiration.ms", "60000", ConfigSource.DYNAMIC_BROKER_CONFIG], ["producer.id.expiration.ms", "86400000", ConfigSource.DEFAULT_CONFIG]] });
     await clock.advanceAsync(10_000); // the next check
     expect(await producers()).toEqual([]);
   });
@@ -96,7 +96,7 @@ describe("dynamic broker configs at runtime", () => {
     };
     expect(await send(0)).toBe(ErrorCode.INVALID_TXN_STATE);
     expect((await setConfig("transaction.partition.verification.enable", "false")).errorCode).toBe(0);
-    expect((await described("transaction.partition.verification.enable")).synonyms).toEqual([["transaction.partition.verification.enable", "false", DYNAMIC_BROKER_CONFIG], ["transaction.partition.verification.enable", "true", DEFAULT_CONFIG]]);
+    expect((await described("transaction.partition.verification.enable")).synonyms).toEqual([["transaction.partition.verification.enable", "false", ConfigSource.DYNAMIC_BROKER_CONFIG], ["transaction.partition.verification.enable", "true", ConfigSource.DEFAULT_CONFIG]]);
     expect(await send(0)).toBe(0);
     const r = await c.request(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: BROKER, resourceName: node, configs: [{ name: "transaction.partition.verification.enable", configOperation: 1, value: null }] }], validateOnly: false });
     expect(r.responses[0]!.errorCode).toBe(0);
