@@ -57,6 +57,8 @@ export interface LogStore {
   readonly dirs: string[];
   /** The directory holding the partition's log, undefined when there is none. */
   dirOf(topic: string, partition: number): string | undefined;
+  /** The dirs taken offline by an I/O failure (their partitions answer KAFKA_STORAGE_ERROR until a restart). */
+  offlineDirs(): string[];
   /** Moves in progress (DescribeLogDirs' future replicas). */
   futures(): FutureReplica[];
   /**

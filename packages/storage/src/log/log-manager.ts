@@ -15,10 +15,15 @@
  * one starts until it has) and map bound (from the next pass) and `producerIdExpirationMs` (from the
  * next expiry check) at once. Every "now" (these tasks, the logs' LogAppendTime
  * and `segment.ms`) is `clock.now()`, so a ManualClock drives all of it.
+ *
+ * Offline (Kafka's LogDirFailureChannel): the first I/O failure of the dir itself (a checkpoint
+ * write, a new partition's directory, unless the process ran out of file handles) or of one of its logs (a failed fsync, seen by the next flush
+ * check) takes the whole dir offline: its schedulers stop, every log in it refuses every call with
+ * KafkaStorageError, nothing is written to it again until a restart. Other dirs are not affected.
  */
 import { randomBytes } from "node:crypto";
 import type { FileSystem } from "../fs/file-system.js";
-import { joinPath } from "../fs/file-system.js";
+import { errorCode, joinPath } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
 import { noopLogger } from "../logger.js";
 import { repeat, systemClock } from "../clock.js";
@@ -31,6 +36,7 @@ import { parsePartitionDirName, partitionDirName } from "./log-files.js";
 import { UnifiedLog } from "./unified-log.js";
 import { LogCleaner } from "./log-cleaner.js";
 import { LOG_IO_CONCURRENCY, mapLimit } from "../map-limit.js";
+import { KafkaStorageError } from "../errors.js";
 
 export interface LogManagerOptions {
   fs: FileSystem;
@@ -77,6 +83,8 @@ export class LogManager {
   private cleanerCheckpointed = false;
   readonly cleaner: LogCleaner;
   private closed = false;
+  /** Set once the dir failed I/O (see the header). */
+  offline: KafkaStorageError | null = null;
 
   private readonly options: LogManagerOptions;
 
@@ -182,7 +190,31 @@ export class LogManager {
 
   /** The partition's log, created empty when missing. */
   async getOrCreateLog(topic: string, partition: number): Promise<UnifiedLog> {
-    return this.getLog(topic, partition) ?? (await this.openLog(topic, partition, 0, 0));
+    const log = this.getLog(topic, partition);
+    if (log) return log;
+    if (this.offline) throw this.offline;
+    try {
+      return await this.openLog(topic, partition, 0, 0);
+    } catch (e) {
+      // Running out of file handles is the process's limit, not the dir's fault: the dir stays online.
+      const code = errorCode(e);
+      throw code === "EMFILE" || code === "ENFILE" ? e : this.takeOffline(e);
+    }
+  }
+
+  /**
+   * Takes the dir offline (see the header) after `cause`, once; returns the error every log of it
+   * answers from now on.
+   */
+  takeOffline(cause: unknown): KafkaStorageError {
+    if (this.offline) return this.offline;
+    const err = new KafkaStorageError(`Log dir ${this.dataDir} is offline`, cause);
+    this.offline = err;
+    for (const t of this.tasks.values()) t.timer.cancel();
+    const logs = this.allLogs();
+    for (const log of logs) log.markOffline(err);
+    this.logger.warn({ dir: this.dataDir, err: err.message, partitions: logs.map((l) => `${l.topic}-${l.partition}`) }, "stopping serving logs in an offline log dir");
+    return err;
   }
 
   /** Opens a partition directory moved here from another log dir (log-dirs.ts), with the offsets it had there. */
@@ -235,12 +267,18 @@ export class LogManager {
     this.cleanerCheckpointed = true;
   }
   async checkpoint(): Promise<void> {
-    await this.checkpointRecoveryPoints();
-    await this.checkpointLogStartOffsets();
-    await this.checkpointCleanerOffsets();
+    if (this.offline) return;
+    try {
+      await this.checkpointRecoveryPoints();
+      await this.checkpointLogStartOffsets();
+      await this.checkpointCleanerOffsets();
+    } catch (e) {
+      throw this.takeOffline(e);
+    }
   }
 
   async runRetention(now = this.time()): Promise<number> {
+    if (this.offline) return 0;
     let n = 0;
     for (const log of this.allLogs()) n += await log.applyRetention(now);
     return n;
@@ -255,10 +293,14 @@ export class LogManager {
   }
 
   async flushByTime(now = this.time()): Promise<void> {
+    if (this.offline) return;
+    const failed = this.allLogs().find((l) => l.failure);
+    if (failed) throw this.takeOffline(failed.failure);
     for (const log of this.allLogs()) await log.maybeFlushByTime(now);
   }
 
   async runCleaner(now = this.time()): Promise<void> {
+    if (this.offline) return;
     for (const log of this.allLogs()) if (log.config.cleanupPolicy.includes("compact")) await this.cleaner.clean(log, now);
   }
 
@@ -286,7 +328,7 @@ export class LogManager {
     }
     if (changes.cleanerBackoffMs !== undefined && changes.cleanerBackoffMs !== (this.options.cleanerBackoffMs ?? 15_000)) {
       this.options.cleanerBackoffMs = changes.cleanerBackoffMs;
-      if (this.tasks.has("cleaner") && !this.closed) this.every(changes.cleanerBackoffMs, "cleaner", () => this.runCleaner());
+      if (this.tasks.has("cleaner") && !this.closed && !this.offline) this.every(changes.cleanerBackoffMs, "cleaner", () => this.runCleaner());
     }
   }
 
@@ -303,6 +345,10 @@ export class LogManager {
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.tasks.values()) t.timer.cancel();
+    if (this.offline) {
+      await Promise.allSettled(this.allLogs().map((log) => log.close()));
+      return;
+    }
     await mapLimit(this.allLogs(), LOG_IO_CONCURRENCY, (log) => log.close());
     await this.checkpoint();
   }
