@@ -19,7 +19,7 @@ import type { BrokerMetadataStore, LogStore, Storage, StorageBackend } from "@od
 import { BrokerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { FetchSessionCache } from "./fetch-sessions.js";
-import { logConfigsFor, logSchedule } from "./log-configs.js";
+import { logConfigsFor, logSchedule, logStoreReconfiguration } from "./log-configs.js";
 import { systemClock } from "./clock.js";
 import type { Clock } from "./clock.js";
 import { GroupCoordinator } from "./group/group-coordinator.js";
@@ -131,11 +131,12 @@ export class Broker {
     try {
       await s.metadata.beginLeaderEpoch();
       // Dynamic broker configs (dynamic-broker-config.ts) before anything reads a config; the logs
-      // opened above re-read theirs.
+      // opened above re-read theirs, the log store its cleaner and producer-expiry settings.
       const dynamic = s.metadata.brokerConfigs();
       config.dynamicBroker = new Map(Object.entries(dynamic[String(s.meta.nodeId)] ?? {}));
       config.dynamicDefault = new Map(Object.entries(dynamic[""] ?? {}));
       for (const name of s.metadata.topics().keys()) s.logs.updateTopicConfig(name);
+      s.logs.reconfigure(logStoreReconfiguration(config));
       const b = new Broker({ ...parts, clock }, s);
       await b.topics.load();
       b.startCoordinators();
@@ -192,8 +193,7 @@ export class Broker {
     if (resource === "") this.config.dynamicDefault = new Map(configs);
     else this.config.dynamicBroker = new Map(configs);
     for (const t of this.topics.allTopics()) this.logs.updateTopicConfig(t.name);
-    const { cleanerBackoffMs, cleanerMaxMapEntries, producerIdExpirationMs } = logSchedule(this.config);
-    this.logs.reconfigure({ cleanerBackoffMs, cleanerMaxMapEntries, producerIdExpirationMs });
+    this.logs.reconfigure(logStoreReconfiguration(this.config));
     // A listener that cannot bind is logged, as Kafka logs it: the change is already durable.
     if (this.config.get("listeners") !== listeners) await this.reconcileListeners?.().catch((e: unknown) => this.log.error({ err: (e as Error).message }, "listener reconfiguration failed"));
   }

@@ -7,6 +7,9 @@
  * taken from kafka-configs against a real Kafka 4.4 broker.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ApiKey, ErrorCode, buildRecordBatch } from "@odradek/codec";
 import type { LogDirs } from "@odradek/storage";
 import { ManualClock, startBroker } from "../src/index.js";
@@ -120,5 +123,37 @@ describe("dynamic broker configs at runtime", () => {
     }
     expect((await setConfig("log.cleaner.dedupe.buffer.size", String(2 * 1024 * 1024))).errorCode).toBe(0);
     expect(m.cleaner.maxMapEntries).toBe((2 * 1024 * 1024) / 128);
+  });
+});
+
+describe("dynamic cleaner settings after a restart", () => {
+  it("the cleaner starts on the persisted log.cleaner.backoff.ms and map bound", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "odradek-dynconf-restart-"));
+    try {
+      const first = await startBroker({ dataDir: dir, clock: new ManualClock(1_800_000_000_000) });
+      const client = await TestClient.connect(first.port);
+      const configs = [
+        { name: "log.cleaner.backoff.ms", configOperation: 0, value: "2000" },
+        { name: "log.cleaner.dedupe.buffer.size", configOperation: 0, value: String(4 * 1024 * 1024) },
+      ];
+      const r = await client.request(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: BROKER, resourceName: String(first.broker.nodeId), configs }], validateOnly: false });
+      expect(r.responses[0]!.errorCode).toBe(0);
+      await client.close();
+      await first.close();
+      const restartClock = new ManualClock(1_800_000_000_000);
+      const again = await startBroker({ dataDir: dir, clock: restartClock });
+      try {
+        const m = (again.broker.logs as LogDirs).managers[0]!;
+        expect(m.cleaner.maxMapEntries).toBe((4 * 1024 * 1024) / 128);
+        const runs = vi.spyOn(m, "runCleaner");
+        await restartClock.advanceAsync(2_000); // the persisted backoff, not the default 15 s
+        expect(runs).toHaveBeenCalledTimes(1);
+        runs.mockRestore();
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
