@@ -19,7 +19,7 @@ import type { BrokerMetadataStore, LogStore, Storage, StorageBackend } from "@od
 import { BrokerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { FetchSessionCache } from "./fetch-sessions.js";
-import { logConfigsFor, logSchedule } from "./log-configs.js";
+import { logConfigsFor, logSchedule, logStoreReconfiguration } from "./log-configs.js";
 import { systemClock } from "./clock.js";
 import type { Clock } from "./clock.js";
 import { GroupCoordinator } from "./group/group-coordinator.js";
@@ -71,6 +71,11 @@ export class Broker {
   readonly groupConfigs: GroupConfigManager;
   /** meta.properties' `directory.id`: the voter's directory id in DescribeQuorum. */
   readonly directoryId: string;
+  /**
+   * Set by startBroker: opens and closes listeners to match `listeners` after a dynamic change
+   * (config-listeners.ts); null when the broker is not listening.
+   */
+  reconcileListeners: (() => Promise<void>) | null = null;
   /** Set once listening: what Metadata advertises. */
   advertised: { host: string; port: number } = { host: "127.0.0.1", port: 0 };
   readonly startedAt: number;
@@ -126,11 +131,12 @@ export class Broker {
     try {
       await s.metadata.beginLeaderEpoch();
       // Dynamic broker configs (dynamic-broker-config.ts) before anything reads a config; the logs
-      // opened above re-read theirs.
+      // opened above re-read theirs, the log store its cleaner and producer-expiry settings.
       const dynamic = s.metadata.brokerConfigs();
       config.dynamicBroker = new Map(Object.entries(dynamic[String(s.meta.nodeId)] ?? {}));
       config.dynamicDefault = new Map(Object.entries(dynamic[""] ?? {}));
       for (const name of s.metadata.topics().keys()) s.logs.updateTopicConfig(name);
+      s.logs.reconfigure(logStoreReconfiguration(config));
       const b = new Broker({ ...parts, clock }, s);
       await b.topics.load();
       b.startCoordinators();
@@ -178,13 +184,18 @@ export class Broker {
 
   /**
    * Replaces a BROKER resource's dynamic configs (`resource` "": the cluster default; else this node),
-   * durable first, then in effect: every log re-reads its config (dynamic-broker-config.ts).
+   * durable first, then in effect: every log re-reads its config, the log store its cleaner and
+   * producer-expiry settings (dynamic-broker-config.ts).
    */
   async setDynamicBrokerConfigs(resource: string, configs: ReadonlyMap<string, string>): Promise<void> {
+    const listeners = this.config.get("listeners");
     await this.metadata.setBrokerConfigs(resource === "" ? "" : String(this.nodeId), Object.fromEntries(configs));
     if (resource === "") this.config.dynamicDefault = new Map(configs);
     else this.config.dynamicBroker = new Map(configs);
     for (const t of this.topics.allTopics()) this.logs.updateTopicConfig(t.name);
+    this.logs.reconfigure(logStoreReconfiguration(this.config));
+    // A listener that cannot bind is logged, as Kafka logs it: the change is already durable.
+    if (this.config.get("listeners") !== listeners) await this.reconcileListeners?.().catch((e: unknown) => this.log.error({ err: (e as Error).message }, "listener reconfiguration failed"));
   }
 
   /**

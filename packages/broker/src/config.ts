@@ -68,7 +68,8 @@ const LONG_MAX = "9223372036854775807";
 export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "node.id", type: "int", default: "1", readOnly: true },
   { name: "broker.id", type: "int", default: "-1", readOnly: true },
-  { name: "listeners", type: "list", default: "PLAINTEXT://127.0.0.1:9092", readOnly: true },
+  { name: "listeners", type: "list", default: "PLAINTEXT://127.0.0.1:9092" },
+  { name: "listener.security.protocol.map", type: "string", default: "SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT" },
   { name: "advertised.listeners", type: "list", default: null, readOnly: true },
   { name: "log.dirs", type: "list", default: null, readOnly: true },
   { name: "log.dir", type: "list", default: "/tmp/kafka-logs", readOnly: true },
@@ -98,7 +99,8 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "log.flush.scheduler.interval.ms", type: "long", default: LONG_MAX, readOnly: true },
   { name: "log.flush.offset.checkpoint.interval.ms", type: "int", default: "60000", min: 0, readOnly: true },
   { name: "log.cleaner.backoff.ms", type: "long", default: "15000", min: 0 },
-  { name: "log.cleaner.dedupe.buffer.size", type: "long", default: "134217728", min: 0 },
+  // No range of its own in Kafka: a dynamic change is checked against "at least 1MB per cleaner thread" (dynamic-broker-config.ts).
+  { name: "log.cleaner.dedupe.buffer.size", type: "long", default: "134217728" },
   { name: "log.cleanup.policy", type: "list", default: LOG["cleanup.policy"], oneOf: ["delete", "compact"] },
   { name: "log.cleaner.delete.retention.ms", type: "long", default: LOG["delete.retention.ms"], min: 0 },
   { name: "log.cleaner.min.compaction.lag.ms", type: "long", default: "0", min: 0 },
@@ -123,7 +125,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: "transaction.abort.timed.out.transaction.cleanup.interval.ms", type: "int", default: "10000", min: 1, readOnly: true },
   { name: "transaction.remove.expired.transaction.cleanup.interval.ms", type: "int", default: "3600000", min: 1, readOnly: true },
   { name: "transaction.partition.verification.enable", type: "boolean", default: "true" },
-  { name: "producer.id.expiration.ms", type: "int", default: "86400000", min: 1, readOnly: true },
+  { name: "producer.id.expiration.ms", type: "int", default: "86400000", min: 1 },
   // Internal in Kafka 4.4 (DescribeConfigs does not list it; config-fidelity.mjs).
   { name: "producer.id.expiration.check.interval.ms", type: "int", default: "600000", min: 1, readOnly: true, internal: true },
   { name: "offsets.topic.replication.factor", type: "short", default: "3", min: 1, readOnly: true },

@@ -6,34 +6,51 @@
  * Which configs may change at runtime, as Kafka 4.4: the primary broker synonym of every topic config
  * (`log.retention.ms`, not `log.retention.hours`; `log.roll.ms`, `log.segment.bytes`,
  * `message.max.bytes`, `log.cleanup.policy`, `log.message.timestamp.*`, `log.flush.interval.*`,
- * `compression.*`, ...) and the cleaner's `log.cleaner.backoff.ms` and `log.cleaner.dedupe.buffer.size`.
+ * `compression.*`, ...), the cleaner's `log.cleaner.backoff.ms` and `log.cleaner.dedupe.buffer.size` (which
+ * must leave more than 1 MiB per cleaner thread, one here, as KafkaConfig requires), and the producer-state
+ * configs `producer.id.expiration.ms` and `transaction.partition.verification.enable`, and, on this
+ * node's resource only, `listeners` and `listener.security.protocol.map` (config-listeners.ts: listeners
+ * open and close at once).
  * Any other config this broker knows is refused with Kafka's message ("Cannot update these configs
  * dynamically: [...]", INVALID_REQUEST as Kafka 4.4 answers, KAFKA-13609); a bad value too ("Invalid value
  * ... for configuration ..."). A name the broker does not know is kept, as Kafka keeps custom props.
  *
  * Effect: BrokerConfig's lookups see dynamic values first (config.ts), so topics without an override
  * of their own pick up a new default at once (each log's config is re-read) and produce-time checks
- * (`message.max.bytes`, timestamps) read it per request. The cleaner's two settings apply from the
- * next start (the LogManager's scheduler reads them once). Persisted in the metadata store
- * (`brokerConfigs`) before they apply, and reloaded at start.
+ * (`message.max.bytes`, timestamps, `transaction.partition.verification.enable` for the next
+ * AddPartitionsToTxn-verified produce) read it per request. The cleaner's two settings and
+ * `producer.id.expiration.ms` go to the log store's `reconfigure` (its cleaner timer restarts on the new
+ * backoff, a pass under way finishes with the map bound it began with; the next expiry check uses the
+ * new expiration). Persisted in the metadata store (`brokerConfigs`) before they apply, and reloaded at
+ * start.
  */
 import { ErrorCode } from "@odradek/codec";
 import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, CONFIG_TYPE_ID, ConfigSource, TOPIC_CONFIGS } from "./config.js";
-import type { ConfigDef } from "./config.js";
+import type { BrokerConfig, ConfigDef } from "./config.js";
+import { invalidListenerUpdate } from "./config-listeners.js";
 import { configSynonyms } from "./config-describe.js";
 import type { ConfigDescription } from "./config-describe.js";
 import type { Broker } from "./broker.js";
+
+/** Dynamic only on a node's own resource, never as the cluster default (config-listeners.ts). */
+const PER_BROKER_CONFIGS = ["listeners", "listener.security.protocol.map"];
 
 /** The broker configs Kafka 4.4 lets AlterConfigs change at runtime that mean something here. */
 export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
   ...TOPIC_CONFIGS.flatMap((d) => (d.synonyms[0] !== undefined ? [d.synonyms[0]] : [])),
   "log.cleaner.backoff.ms",
   "log.cleaner.dedupe.buffer.size",
+  "producer.id.expiration.ms",
+  "transaction.partition.verification.enable",
+  ...PER_BROKER_CONFIGS,
   // Group coordinator (Kafka's GroupCoordinatorConfig.RECONFIGURABLE_CONFIGS): read per use.
   "group.consumer.assignment.interval.ms",
   "group.share.assignment.interval.ms",
   "group.streams.assignment.interval.ms",
 ]);
+
+/** Cleaner threads here (Kafka's `log.cleaner.threads`, default 1): the dedupe buffer is checked per thread. */
+const CLEANER_THREADS = 1n;
 
 /** Kafka's DynamicBrokerConfig.brokerConfigSynonyms: names that set the same value, in precedence order. */
 export function brokerConfigSynonyms(name: string): readonly string[] {
@@ -91,8 +108,12 @@ function invalidValue(def: ConfigDef, raw: string): string | null {
   return why === null ? null : `Invalid value ${raw} for configuration ${def.name}: ${why}`;
 }
 
-/** Kafka's DynamicBrokerConfig.validateConfigs over a resource's whole new set: the first problem, or null. */
-export function invalidBrokerConfigs(configs: ReadonlyMap<string, string>): string | null {
+/**
+ * Kafka's DynamicBrokerConfig.validateConfigs over a resource's whole new set (`perBroker`: this
+ * node's, else the cluster default), then the checks of the new config as a whole: the first problem,
+ * or null.
+ */
+export function invalidBrokerConfigs(configs: ReadonlyMap<string, string>, perBroker: boolean, current: BrokerConfig): string | null {
   const fixed = [...configs.keys()].filter((k) => BROKER_CONFIG_BY_NAME.has(k) && !DYNAMIC_BROKER_CONFIGS.has(k));
   if (fixed.length > 0) return `Cannot update these configs dynamically: [${fixed.join(", ")}]`;
   for (const [k, v] of configs) {
@@ -100,6 +121,16 @@ export function invalidBrokerConfigs(configs: ReadonlyMap<string, string>): stri
     const bad = def ? invalidValue(def, v) : null;
     if (bad) return bad;
   }
+  const clusterLevel = perBroker ? [] : [...configs.keys()].filter((k) => PER_BROKER_CONFIGS.includes(k));
+  if (clusterLevel.length > 0) return `Cannot update these configs at default cluster level, broker id must be specified: [${clusterLevel.join(", ")}]`;
+  const listenersChange = PER_BROKER_CONFIGS.some((k) => configs.get(k) !== current.dynamicBroker.get(k));
+  if (perBroker && listenersChange) {
+    const bad = invalidListenerUpdate(current, configs);
+    if (bad) return bad;
+  }
+  // KafkaConfig's requirement, checked when the new config is built (after each value parsed).
+  const dedupe = configs.get("log.cleaner.dedupe.buffer.size");
+  if (dedupe !== undefined && !(BigInt(dedupe.trim()) / CLEANER_THREADS > 1024n * 1024n)) return "requirement failed: log.cleaner.dedupe.buffer.size must be at least 1MB per cleaner thread.";
   return null;
 }
 
@@ -148,7 +179,7 @@ export async function alterBrokerConfigs(broker: Broker, resource: string, chang
       }
     }
   }
-  const bad = invalidBrokerConfigs(next);
+  const bad = invalidBrokerConfigs(next, resource !== "", broker.config);
   if (bad) return { errorCode: ErrorCode.INVALID_REQUEST, message: bad };
   if (!validateOnly) await broker.setDynamicBrokerConfigs(resource, next);
   return null;

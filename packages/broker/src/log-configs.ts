@@ -3,7 +3,7 @@
  * configs (its own overrides over the broker's `log.*` synonyms over Kafka's defaults, see config.ts)
  * and the log store's scheduler intervals.
  */
-import type { LogStoreOptions } from "@odradek/storage";
+import type { LogStoreOptions, LogStoreReconfiguration } from "@odradek/storage";
 import { TOPIC_CONFIGS } from "./config.js";
 import type { BrokerConfig } from "./config.js";
 
@@ -45,4 +45,10 @@ export function logSchedule(config: BrokerConfig): Pick<LogStoreOptions, "retent
     cleanerBackoffMs: clampMs(config.get("log.cleaner.backoff.ms"), 15_000),
     cleanerMaxMapEntries: Math.max(1, Math.floor(Number(config.get("log.cleaner.dedupe.buffer.size") ?? 134_217_728) / CLEANER_MAP_BYTES_PER_KEY)),
   };
+}
+
+/** The scheduler settings a dynamic broker config changes on a running log store (dynamic-broker-config.ts). */
+export function logStoreReconfiguration(config: BrokerConfig): LogStoreReconfiguration {
+  const { cleanerBackoffMs, cleanerMaxMapEntries, producerIdExpirationMs } = logSchedule(config);
+  return { cleanerBackoffMs, cleanerMaxMapEntries, producerIdExpirationMs };
 }

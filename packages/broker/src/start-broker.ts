@@ -9,6 +9,7 @@
 import { fileStorage, memoryStorage } from "@odradek/storage";
 import type { StorageBackend } from "@odradek/storage";
 import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME, BrokerConfig, parseListener } from "./config.js";
+import { effectiveListeners } from "./config-listeners.js";
 import { silentLogger } from "./logger.js";
 import type { Clock } from "./clock.js";
 import type { Logger } from "./logger.js";
@@ -57,8 +58,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   if (unknown.length > 0) log.warn({ keys: unknown }, "ignoring configs this broker does not use");
   let host = options.host;
   let port = options.port;
+  // The first static listener (or host/port given) is the advertised one, always open; dynamic
+  // `listeners` (config-listeners.ts) add others by name.
+  let primary = "PLAINTEXT";
   if (values.has("listeners")) {
     const l = parseListener(config.get("listeners")!);
+    primary = /^([A-Za-z0-9_-]+):\/\//.exec(values.get("listeners")!.trim())?.[1]?.toUpperCase() ?? primary;
     host ??= l.host;
     port ??= l.port;
   }
@@ -74,13 +79,21 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     idleTimeoutMs: Number(config.get("connections.max.idle.ms")),
   });
   let bound: { host: string; port: number };
+  const reconcile = async () => {
+    const wanted = effectiveListeners(config).filter((e) => e.name !== primary);
+    for (const name of server.listenerNames) if (name !== primary && !wanted.some((e) => e.name === name)) await server.removeListener(name);
+    for (const e of wanted) if (!server.listenerNames.includes(e.name)) await server.listen(e.host, e.port, e.name);
+  };
   try {
-    bound = await server.listen(host, port);
+    bound = await server.listen(host, port, primary);
+    await reconcile();
   } catch (err) {
+    await server.close();
     await broker.close();
     throw err;
   }
   config.recordBoundListener(bound.host, bound.port);
+  broker.reconcileListeners = reconcile;
   const adv = config.get("advertised.listeners");
   broker.advertised = adv ? parseListener(adv) : { host: bound.host === "0.0.0.0" || bound.host === "::" ? "127.0.0.1" : bound.host, port: bound.port };
   if (broker.advertised.port === 0) broker.advertised = { ...broker.advertised, port: bound.port };

@@ -7,7 +7,7 @@
  */
 import { ErrorCode, KAFKA_ERRORS } from "@odradek/codec";
 import { KafkaStorageError, LogClosedError } from "@odradek/storage";
-import type { KafkaErrorName } from "@odradek/storage";
+import type { KafkaErrorName, LogStore } from "@odradek/storage";
 
 /** The code of an error name storage returned (AppendResult.error). */
 export function appendErrorCode(error: KafkaErrorName): number {
@@ -26,4 +26,10 @@ export function storageFault(e: unknown): { errorCode: number; message: string }
   if (e instanceof LogClosedError) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, message: "the partition was deleted or the broker is stopping" };
   if (e instanceof KafkaStorageError) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: e.message };
   return null;
+}
+
+/** Whether the partition's log is in a log dir taken offline by an I/O failure (KAFKA_STORAGE_ERROR, or an offline replica in Metadata). */
+export function inOfflineDir(logs: LogStore, topic: string, partition: number): boolean {
+  const dir = logs.dirOf(topic, partition);
+  return dir !== undefined && logs.offlineDirs().includes(dir);
 }

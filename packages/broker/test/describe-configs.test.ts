@@ -43,9 +43,9 @@ describe("DescribeConfigs, broker resource", () => {
     expect(md.brokers[0]).toMatchObject({ host: "127.0.0.1", port: 19092 });
   });
 
-  it("reports the listener it bound (port 0 resolved) as static when listeners was not set", async () => {
+  it("reports the listener it bound (port 0 resolved) as static when listeners was not set (not read-only: dynamic per broker, as Kafka 4.4)", async () => {
     const r = await c.request(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 4, resourceName: String(broker.broker.nodeId), configurationKeys: ["listeners"] }], includeSynonyms: true, includeDocumentation: false });
     const l = r.results[0]!.configs.find((x) => x.name === "listeners")!;
-    expect(l).toMatchObject({ value: `PLAINTEXT://127.0.0.1:${broker.port}`, configSource: STATIC_BROKER_CONFIG, readOnly: true });
+    expect(l).toMatchObject({ value: `PLAINTEXT://127.0.0.1:${broker.port}`, configSource: STATIC_BROKER_CONFIG, readOnly: false });
   });
 });

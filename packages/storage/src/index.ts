@@ -19,7 +19,7 @@ export { LogManager } from "./log/log-manager.js";
 export { lockLogDir, LogDirError, LogDirLockedError, LOCK_FILE } from "./log/log-dir-lock.js";
 export type { LogDirLock, LockHolder } from "./log/log-dir-lock.js";
 export { mapLimit, LOG_IO_CONCURRENCY } from "./map-limit.js";
-export type { LogManagerOptions } from "./log/log-manager.js";
+export type { LogManagerOptions, LogStoreReconfiguration } from "./log/log-manager.js";
 export { LogCleaner } from "./log/log-cleaner.js";
 export type { CleanerStats } from "./log/log-cleaner.js";
 export { LogSegment } from "./log/log-segment.js";

@@ -20,7 +20,7 @@
  * resolved metadata change survive a crash; a producer id is never handed out twice.
  */
 import type { PartitionLog } from "./log/partition-log.js";
-import type { LogManagerOptions } from "./log/log-manager.js";
+import type { LogManagerOptions, LogStoreReconfiguration } from "./log/log-manager.js";
 import type { FutureReplica } from "./log/log-dirs.js";
 import type { ClientQuotaEntry, TopicMetadata } from "./metadata/metadata-store.js";
 import type { MetaProperties } from "./metadata/meta-properties.js";
@@ -49,12 +49,16 @@ export interface LogStore {
   runCleaner(now?: number): Promise<void>;
   /** Forgets producers idle longer than producer.id.expiration.ms as of `now`; returns how many. */
   removeExpiredProducers(now?: number): number;
+  /** Applies changed cleaner and producer-expiry settings at once (dynamic broker configs); a clean under way finishes first. */
+  reconfigure(changes: LogStoreReconfiguration): void;
   /** Stops background work, flushes and closes every log (a clean shutdown). */
   close(): Promise<void>;
   /** The log directories (Kafka's `log.dirs`), absolute, in order; the first holds the broker's metadata. */
   readonly dirs: string[];
   /** The directory holding the partition's log, undefined when there is none. */
   dirOf(topic: string, partition: number): string | undefined;
+  /** The dirs taken offline by an I/O failure (their partitions answer KAFKA_STORAGE_ERROR until a restart). */
+  offlineDirs(): string[];
   /** Moves in progress (DescribeLogDirs' future replicas). */
   futures(): FutureReplica[];
   /**

@@ -10,7 +10,8 @@
  * timestamp -1. Latest with read_committed → the last stable offset.
  * Returned timestamp is -1 for -1/-2/-4. Leader epoch (v4+) is the partition's epoch, or -1 when no
  * offset was found. Unknown topic/partition → UNKNOWN_TOPIC_OR_PARTITION; a `current_leader_epoch`
- * that does not match → FENCED/UNKNOWN_LEADER_EPOCH. Every requested partition is answered.
+ * that does not match → FENCED/UNKNOWN_LEADER_EPOCH; a partition in an offline log dir →
+ * KAFKA_STORAGE_ERROR (as Kafka 4.4). Every requested partition is answered.
  * Omitted: v0 (old-style offset lists; not advertised).
  */
 import { ApiKey, ErrorCode } from "@odradek/codec";
@@ -19,6 +20,7 @@ import { ListOffsetsTimestamp } from "@odradek/storage";
 import { defineHandler } from "../registry.js";
 import { mapSeq } from "../map-seq.js";
 import { checkLeaderEpoch } from "./001-fetch.js";
+import { inOfflineDir } from "../storage-errors.js";
 
 /** KIP-405's special timestamps: earliest local (= earliest here), latest tiered (none here). */
 const EARLIEST_LOCAL = -4;
@@ -43,6 +45,7 @@ export default defineHandler({
             const p = topic?.partitions[rp.partitionIndex];
             const none = { partitionIndex: rp.partitionIndex, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
             if (!p) return { ...none, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+            if (inOfflineDir(b.logs, rt.name, rp.partitionIndex)) return { ...none, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
             const epochError = checkLeaderEpoch(rp.currentLeaderEpoch, p.leaderEpoch);
             if (epochError !== ErrorCode.NONE) return { ...none, errorCode: epochError };
             const log = p.log;

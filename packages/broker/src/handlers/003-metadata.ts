@@ -12,6 +12,9 @@
  * v13 adds a top-level error code (KIP-1102), for REBOOTSTRAP_REQUIRED; a single broker never asks a
  * client to rebootstrap, so it is 0 (NONE), as a lone Kafka 4.4 node answers.
  * `__consumer_offsets` (created by the group coordinator) is reported internal, as Kafka does.
+ * A partition in a log dir taken offline by an I/O failure is answered as Kafka 4.4 answers it
+ * (its only replica offline): LEADER_NOT_AVAILABLE, leader -1, the leader epoch one past the
+ * partition's, no ISR, this broker in `offline_replicas`.
  * Omitted: authorized operations (no ACLs: returned as Kafka's "not requested" value).
  */
 import { ApiKey, ErrorCode, ZERO_UUID } from "@odradek/codec";
@@ -19,6 +22,7 @@ import type { MetadataResponseMetadataResponseTopicInput } from "@odradek/codec"
 import { defineHandler } from "../registry.js";
 import { TopicExistsError, invalidTopicName } from "../topic-registry.js";
 import { GROUP_METADATA_TOPIC } from "../group/group-coordinator.js";
+import { inOfflineDir } from "../storage-errors.js";
 
 /** Topics Kafka reports as internal (`is_internal`): the coordinators' logs. */
 export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([GROUP_METADATA_TOPIC]);
@@ -32,15 +36,11 @@ export function describeTopic(broker: Broker, t: Topic): MetadataResponseMetadat
     name: t.name,
     topicId: t.id,
     isInternal: INTERNAL_TOPICS.has(t.name),
-    partitions: t.partitions.map((p) => ({
-      errorCode: ErrorCode.NONE,
-      partitionIndex: p.index,
-      leaderId: broker.nodeId,
-      leaderEpoch: p.leaderEpoch,
-      replicaNodes: [broker.nodeId],
-      isrNodes: [broker.nodeId],
-      offlineReplicas: [],
-    })),
+    partitions: t.partitions.map((p) =>
+      inOfflineDir(broker.logs, t.name, p.index)
+        ? { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: p.index, leaderId: -1, leaderEpoch: p.leaderEpoch + 1, replicaNodes: [broker.nodeId], isrNodes: [], offlineReplicas: [broker.nodeId] }
+        : { errorCode: ErrorCode.NONE, partitionIndex: p.index, leaderId: broker.nodeId, leaderEpoch: p.leaderEpoch, replicaNodes: [broker.nodeId], isrNodes: [broker.nodeId], offlineReplicas: [] },
+    ),
     topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED,
   };
 }

@@ -12,7 +12,8 @@
  * destination that cannot be written (Kafka's offline log dir) → KAFKA_STORAGE_ERROR; a topic or
  * partition that does not exist → UNKNOWN_TOPIC_OR_PARTITION. A copy that fails after the answer is
  * logged and leaves the partition where it was. In memory there is one log dir, "memory".
- * Omitted: offline-log-dir tracking (a failed disk takes only the partition's log offline here).
+ * A partition in an offline log dir (storage's log-manager.ts) cannot be moved out of it: its log
+ * refuses every read, so the copy fails (logged) and the partition stays offline where it was.
  */
 import { accessSync, constants } from "node:fs";
 import { ApiKey, ErrorCode } from "@odradek/codec";

@@ -8,7 +8,8 @@
  * lag behind the current log's end. v4 adds the file system's total and usable bytes (-1 in memory);
  * v5 adds `is_cordoned` (KIP-1066), always false. Unknown topics and partitions are left out, as Kafka
  * does; a dir with none of the requested partitions is listed with no topics.
- * Omitted: offline log dirs (no dir is ever reported with KAFKA_STORAGE_ERROR).
+ * A dir taken offline by an I/O failure (storage's log-manager.ts) is listed as Kafka 4.4 lists it:
+ * KAFKA_STORAGE_ERROR, no topics, total and usable bytes -1.
  */
 import { statfsSync } from "node:fs";
 import { ApiKey, ErrorCode } from "@odradek/codec";
@@ -35,7 +36,9 @@ export default defineHandler({
     const b = ctx.broker;
     const wanted = req.topics === null ? b.allTopics().map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.index) })) : req.topics;
     const futures = b.logs.futures();
+    const offline = b.logs.offlineDirs();
     const results = b.logs.dirs.map((dir) => {
+      if (offline.includes(dir)) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logDir: dir, topics: [], totalBytes: -1n, usableBytes: -1n };
       const topics = [];
       for (const w of wanted) {
         const t = b.topic(w.topic);

@@ -1,6 +1,8 @@
 /**
- * The TCP listener: accepts connections and hands each to a `Connection`. `close()` stops accepting,
- * lets every connection answer the requests it already received, then closes them.
+ * The TCP listeners (Kafka's SocketServer acceptors), one per `listeners` entry, by listener name:
+ * each accepts connections and hands each to a `Connection`. `removeListener` (a dynamic `listeners`
+ * change, dynamic-broker-config.ts) stops that one accepting and closes its connections after they
+ * answered what they already received; `close()` does that for all of them.
  */
 import { createServer } from "node:net";
 import type { Server, AddressInfo } from "node:net";
@@ -10,9 +12,13 @@ import type { Broker } from "../broker.js";
 import { Connection } from "./connection.js";
 import type { ConnectionOptions } from "./connection.js";
 
+interface Listener {
+  readonly server: Server;
+  readonly connections: Set<Connection>;
+}
+
 export class SocketServer {
-  private readonly server: Server;
-  private readonly connections = new Set<Connection>();
+  private readonly listeners = new Map<string, Listener>();
   private nextId = 1;
 
   constructor(
@@ -20,35 +26,52 @@ export class SocketServer {
     private readonly registry: HandlerRegistry,
     private readonly log: Logger,
     private readonly options: ConnectionOptions,
-  ) {
-    this.server = createServer({ noDelay: true }, (socket) => {
-      const id = this.nextId++;
-      const conn = new Connection(id, socket, this.broker, this.registry, this.log.child({ conn: id, remote: `${socket.remoteAddress}:${socket.remotePort}` }), this.options);
-      this.connections.add(conn);
-      void conn.done.then(() => this.connections.delete(conn));
-    });
-    this.server.on("error", (err) => this.log.error({ err: err.message }, "listener error"));
-  }
+  ) {}
 
-  listen(host: string, port: number): Promise<{ host: string; port: number }> {
+  /** Opens the listener `name` (default PLAINTEXT) on host:port (0: a free port); resolves with the bound port. */
+  listen(host: string, port: number, name = "PLAINTEXT"): Promise<{ host: string; port: number }> {
+    if (this.listeners.has(name)) return Promise.reject(new Error(`listener ${name} is already open`));
+    const connections = new Set<Connection>();
+    const server = createServer({ noDelay: true }, (socket) => {
+      const id = this.nextId++;
+      const conn = new Connection(id, socket, this.broker, this.registry, this.log.child({ conn: id, listener: name, remote: `${socket.remoteAddress}:${socket.remotePort}` }), this.options);
+      connections.add(conn);
+      void conn.done.then(() => connections.delete(conn));
+    });
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
-      this.server.once("error", onError);
-      this.server.listen({ host, port }, () => {
-        this.server.off("error", onError);
-        const addr = this.server.address() as AddressInfo;
-        resolve({ host, port: addr.port });
+      server.once("error", onError);
+      server.listen({ host, port }, () => {
+        server.off("error", onError);
+        server.on("error", (err) => this.log.error({ err: err.message, listener: name }, "listener error"));
+        this.listeners.set(name, { server, connections });
+        resolve({ host, port: (server.address() as AddressInfo).port });
       });
     });
   }
 
+  /** The names of the open listeners. */
+  get listenerNames(): string[] {
+    return [...this.listeners.keys()];
+  }
+
+  /** Stops the listener `name` accepting and closes its connections once they answered what they received. */
+  async removeListener(name: string): Promise<void> {
+    const l = this.listeners.get(name);
+    if (!l) return;
+    this.listeners.delete(name);
+    const closed = new Promise<void>((resolve) => l.server.close(() => resolve()));
+    await Promise.all([...l.connections].map((c) => c.shutdown()));
+    await closed;
+  }
+
   get connectionCount(): number {
-    return this.connections.size;
+    let n = 0;
+    for (const l of this.listeners.values()) n += l.connections.size;
+    return n;
   }
 
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await Promise.all([...this.connections].map((c) => c.shutdown()));
-    await closed;
+    await Promise.all([...this.listeners.keys()].map((name) => this.removeListener(name)));
   }
 }

@@ -80,7 +80,8 @@ export class LogCleaner {
   /** Per log: the end offset of its clean section (everything below was compacted by an earlier pass). */
   private readonly cleanedUpTo = new WeakMap<UnifiedLog, number>();
   private readonly pendingTombstones = new WeakSet<UnifiedLog>();
-  private readonly maxMapEntries: number;
+  /** Read once at the start of each pass: a change (reconfigure) applies from the next one. */
+  maxMapEntries: number;
 
   constructor(private readonly p: LogCleanerParams) {
     this.maxMapEntries = p.maxMapEntries ?? DEFAULT_MAX_MAP_ENTRIES;
@@ -110,6 +111,7 @@ export class LogCleaner {
     const upTo = log.segments.next(last)!.baseOffset;
     const firstDirty = this.cleanedUpTo.get(log) ?? 0;
     if (firstDirty >= upTo && !this.pendingTombstones.has(log)) return stats;
+    const maxMapEntries = this.maxMapEntries;
     for (const s of cleanable) s.acquire();
     try {
       // Offset map over the dirty segments, whole segments while they fit (a segment holds at most
@@ -120,7 +122,7 @@ export class LogCleaner {
       for (const seg of cleanable) {
         const end = log.segments.next(seg)!.baseOffset;
         if (end <= firstDirty) continue;
-        if (mapEnd > firstDirty && map.size + (end - seg.baseOffset) > this.maxMapEntries) break;
+        if (mapEnd > firstDirty && map.size + (end - seg.baseOffset) > maxMapEntries) break;
         for await (const { h, bytes } of seg.batches()) {
           if (isControl(h.attributes)) {
             mapTxns.onControlBatchRead(h, readEndTxnMarker(bytes, 0, h));

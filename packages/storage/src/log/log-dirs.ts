@@ -26,6 +26,9 @@
  * Crash safety, applied by `open` before any LogManager loads: a `-future` directory whose partition
  * has a live directory somewhere is an unfinished copy and is removed; one without is complete (step 2
  * happened) and is renamed to live. A partition live in two directories is refused (as Kafka does).
+ *
+ * A dir whose LogManager went offline (an I/O failure, log-manager.ts) gets no new partition; the
+ * others keep serving theirs.
  */
 import { randomBytes } from "node:crypto";
 import type { FileSystem } from "../fs/file-system.js";
@@ -33,7 +36,7 @@ import { joinPath } from "../fs/file-system.js";
 import { CorruptLogError, KafkaStorageError } from "../errors.js";
 import { CLEANED_SUFFIX, DELETED_SUFFIX, offsetFromFileName, parsePartitionDirName, partitionDirName } from "./log-files.js";
 import { LogManager } from "./log-manager.js";
-import type { LogManagerOptions } from "./log-manager.js";
+import type { LogManagerOptions, LogStoreReconfiguration } from "./log-manager.js";
 import type { UnifiedLog } from "./unified-log.js";
 import { loadOrCreateMetaProperties } from "../metadata/meta-properties.js";
 import type { MetaProperties } from "../metadata/meta-properties.js";
@@ -156,8 +159,10 @@ export class LogDirs implements LogStore {
     if (existing) return existing;
     // Logs being created count already: a topic's partitions are opened several at a time.
     const count = (m: LogManager) => m.allLogs().length + (this.opening.get(m) ?? 0);
-    let best = this.managers[0]!;
-    for (const m of this.managers) if (count(m) < count(best)) best = m;
+    const online = this.managers.filter((m) => !m.offline);
+    let best = online[0];
+    if (!best) throw new KafkaStorageError(`no log dir online for ${topic}-${partition}`, this.managers[0]!.offline);
+    for (const m of online) if (count(m) < count(best)) best = m;
     this.opening.set(best, (this.opening.get(best) ?? 0) + 1);
     try {
       return await best.getOrCreateLog(topic, partition);
@@ -202,6 +207,15 @@ export class LogDirs implements LogStore {
 
   async runCleaner(now?: number): Promise<void> {
     for (const m of this.managers) await m.runCleaner(now);
+  }
+
+  /** The dirs taken offline by an I/O failure (log-manager.ts), in `log.dirs` order. */
+  offlineDirs(): string[] {
+    return this.managers.filter((m) => m.offline).map((m) => m.dataDir);
+  }
+
+  reconfigure(changes: LogStoreReconfiguration): void {
+    for (const m of this.managers) m.reconfigure(changes);
   }
 
   /** The moves in progress (their future replicas). */

@@ -3,7 +3,7 @@
  * week of retention, a segment.ms roll and producer-id expiry take milliseconds and no real sleep.
  * Each step checks "not yet" just before the due time and "done" just after it.
  */
-import { describe, it, expect } from "vitest";
+import { describe, it, expect, vi } from "vitest";
 import { MemoryFileSystem } from "../fs/memory-file-system.js";
 import { ManualClock } from "../clock.js";
 import { LogManager } from "./log-manager.js";
@@ -99,5 +99,41 @@ describe("LogManager on a ManualClock", () => {
     expect(fired).toEqual(["a@10", "b@15", "c@15"]);
     expect(clock.now()).toBe(50);
     expect(clock.pending).toBe(1);
+  });
+
+  it("reconfigure: a clean under way finishes, none overlaps it, then passes run on the new backoff with the new map bound", async () => {
+    const clock = new ManualClock(1_800_000_000_000);
+    const m = await open(clock, { "cleanup.policy": "compact" }, { cleanerBackoffMs: 1_000 });
+    const log = await m.getOrCreateLog("t", 0);
+    await log.append(batchOf(3, { timestamp: clock.now() })); // k-0..k-2 at offsets 0-2
+    await log.append(batchOf(3, { timestamp: clock.now() })); // the same keys again at 3-5
+    await log.roll();
+    await log.append(batchOf(1, { timestamp: clock.now() }));
+    await log.flush();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const clean = m.cleaner.clean.bind(m.cleaner);
+    const bounds: number[] = [];
+    const removed: number[] = [];
+    const passes = vi.spyOn(m.cleaner, "clean").mockImplementation(async (l, now) => {
+      bounds.push(m.cleaner.maxMapEntries);
+      if (bounds.length === 1) await gate;
+      const stats = await clean(l, now);
+      removed.push(stats.recordsRemoved);
+      return stats;
+    });
+    clock.advance(1_000); // synchronous: the pass starts and waits at the gate
+    expect(passes).toHaveBeenCalledTimes(1); // held at the gate
+    m.reconfigure({ cleanerBackoffMs: 300, cleanerMaxMapEntries: 7 });
+    clock.advance(900); // three new intervals: skipped, the pass is still going
+    expect(passes).toHaveBeenCalledTimes(1);
+    release();
+    await vi.waitFor(() => expect(m.cleaner.cleanedOffset(log)).toBe(6));
+    expect(removed).toEqual([3]); // the held pass completed its clean: offsets 0-2 superseded by 3-5
+    await clock.advanceAsync(300);
+    expect(passes).toHaveBeenCalledTimes(2);
+    expect(bounds).toEqual([1_000_000, 7]);
+    passes.mockRestore();
+    await m.close();
   });
 });

@@ -10,12 +10,20 @@
  * `retentionCheckIntervalMs`, flush by `flush.ms` every `flushCheckIntervalMs`, checkpoints every
  * `checkpointIntervalMs`, the cleaner every `cleanerBackoffMs`, producer-id expiry every
  * `producerIdExpirationCheckIntervalMs`. A run still going when the next comes due skips that one. A
- * failure in a scheduled task is logged, never thrown. Every "now" (these tasks, the logs' LogAppendTime
+ * failure in a scheduled task is logged, never thrown. `reconfigure` (dynamic broker configs) changes
+ * the cleaner's backoff (its timer restarts on the new interval; a pass under way finishes, and no new
+ * one starts until it has) and map bound (from the next pass) and `producerIdExpirationMs` (from the
+ * next expiry check) at once. Every "now" (these tasks, the logs' LogAppendTime
  * and `segment.ms`) is `clock.now()`, so a ManualClock drives all of it.
+ *
+ * Offline (Kafka's LogDirFailureChannel): the first I/O failure of the dir itself (a checkpoint
+ * write, a new partition's directory, unless the process ran out of file handles) or of one of its logs (a failed fsync, seen by the next flush
+ * check) takes the whole dir offline: its schedulers stop, every log in it refuses every call with
+ * KafkaStorageError, nothing is written to it again until a restart. Other dirs are not affected.
  */
 import { randomBytes } from "node:crypto";
 import type { FileSystem } from "../fs/file-system.js";
-import { joinPath } from "../fs/file-system.js";
+import { errorCode, joinPath } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
 import { noopLogger } from "../logger.js";
 import { repeat, systemClock } from "../clock.js";
@@ -28,6 +36,7 @@ import { parsePartitionDirName, partitionDirName } from "./log-files.js";
 import { UnifiedLog } from "./unified-log.js";
 import { LogCleaner } from "./log-cleaner.js";
 import { LOG_IO_CONCURRENCY, mapLimit } from "../map-limit.js";
+import { KafkaStorageError } from "../errors.js";
 
 export interface LogManagerOptions {
   fs: FileSystem;
@@ -52,6 +61,9 @@ export interface LogManagerOptions {
   producerIdExpirationCheckIntervalMs?: number;
 }
 
+/** The options `reconfigure` changes on a running LogManager (Kafka's reconfigurable log cleaner and producer-state configs). */
+export type LogStoreReconfiguration = Partial<Pick<LogManagerOptions, "cleanerBackoffMs" | "cleanerMaxMapEntries" | "producerIdExpirationMs">>;
+
 /** The logs of one directory; LogDirs (log-dirs.ts) composes one per `log.dirs` entry into the LogStore. */
 export class LogManager {
   private readonly logs = new Map<string, UnifiedLog>();
@@ -62,7 +74,8 @@ export class LogManager {
   private readonly topicConfigs: (topic: string) => Readonly<Record<string, string>>;
   private readonly time: () => number;
   private readonly clock: Clock;
-  private readonly timers: Timer[] = [];
+  /** The schedulers by task name; `running` is shared across a timer's restart (reconfigure). */
+  private readonly tasks = new Map<string, { timer: Timer; running: boolean }>();
   private readonly recoveryCheckpoint: OffsetCheckpointFile;
   private readonly startCheckpoint: OffsetCheckpointFile;
   private readonly cleanerCheckpoint: OffsetCheckpointFile;
@@ -70,8 +83,13 @@ export class LogManager {
   private cleanerCheckpointed = false;
   readonly cleaner: LogCleaner;
   private closed = false;
+  /** Set once the dir failed I/O (see the header). */
+  offline: KafkaStorageError | null = null;
 
-  private constructor(private readonly options: LogManagerOptions) {
+  private readonly options: LogManagerOptions;
+
+  private constructor(options: LogManagerOptions) {
+    this.options = { ...options };
     this.fs = options.fs;
     this.dataDir = options.dataDir;
     this.logger = options.logger ?? noopLogger;
@@ -172,7 +190,31 @@ export class LogManager {
 
   /** The partition's log, created empty when missing. */
   async getOrCreateLog(topic: string, partition: number): Promise<UnifiedLog> {
-    return this.getLog(topic, partition) ?? (await this.openLog(topic, partition, 0, 0));
+    const log = this.getLog(topic, partition);
+    if (log) return log;
+    if (this.offline) throw this.offline;
+    try {
+      return await this.openLog(topic, partition, 0, 0);
+    } catch (e) {
+      // Running out of file handles is the process's limit, not the dir's fault: the dir stays online.
+      const code = errorCode(e);
+      throw code === "EMFILE" || code === "ENFILE" ? e : this.takeOffline(e);
+    }
+  }
+
+  /**
+   * Takes the dir offline (see the header) after `cause`, once; returns the error every log of it
+   * answers from now on.
+   */
+  takeOffline(cause: unknown): KafkaStorageError {
+    if (this.offline) return this.offline;
+    const err = new KafkaStorageError(`Log dir ${this.dataDir} is offline`, cause);
+    this.offline = err;
+    for (const t of this.tasks.values()) t.timer.cancel();
+    const logs = this.allLogs();
+    for (const log of logs) log.markOffline(err);
+    this.logger.warn({ dir: this.dataDir, err: err.message, partitions: logs.map((l) => `${l.topic}-${l.partition}`) }, "stopping serving logs in an offline log dir");
+    return err;
   }
 
   /** Opens a partition directory moved here from another log dir (log-dirs.ts), with the offsets it had there. */
@@ -225,12 +267,18 @@ export class LogManager {
     this.cleanerCheckpointed = true;
   }
   async checkpoint(): Promise<void> {
-    await this.checkpointRecoveryPoints();
-    await this.checkpointLogStartOffsets();
-    await this.checkpointCleanerOffsets();
+    if (this.offline) return;
+    try {
+      await this.checkpointRecoveryPoints();
+      await this.checkpointLogStartOffsets();
+      await this.checkpointCleanerOffsets();
+    } catch (e) {
+      throw this.takeOffline(e);
+    }
   }
 
   async runRetention(now = this.time()): Promise<number> {
+    if (this.offline) return 0;
     let n = 0;
     for (const log of this.allLogs()) n += await log.applyRetention(now);
     return n;
@@ -245,23 +293,43 @@ export class LogManager {
   }
 
   async flushByTime(now = this.time()): Promise<void> {
+    if (this.offline) return;
+    const failed = this.allLogs().find((l) => l.failure);
+    if (failed) throw this.takeOffline(failed.failure);
     for (const log of this.allLogs()) await log.maybeFlushByTime(now);
   }
 
   async runCleaner(now = this.time()): Promise<void> {
+    if (this.offline) return;
     for (const log of this.allLogs()) if (log.config.cleanupPolicy.includes("compact")) await this.cleaner.clean(log, now);
   }
 
+  /** Starts (or restarts, on a new interval) the scheduler `name`. */
   private every(ms: number, name: string, task: () => Promise<unknown>): void {
-    let running = false;
-    const t = repeat(this.clock, ms, () => {
-      if (running || this.closed) return;
-      running = true;
+    const old = this.tasks.get(name);
+    old?.timer.cancel();
+    const state = old ?? { timer: { cancel() {} }, running: false };
+    state.timer = repeat(this.clock, ms, () => {
+      if (state.running || this.closed) return;
+      state.running = true;
       return task()
         .catch((e: unknown) => this.logger.error({ task: name, err: (e as Error).message }, "scheduled task failed"))
-        .finally(() => (running = false));
+        .finally(() => (state.running = false));
     });
-    this.timers.push(t);
+    this.tasks.set(name, state);
+  }
+
+  /** Applies changed dynamic broker configs (see the module header); undefined fields are left as they are. */
+  reconfigure(changes: LogStoreReconfiguration): void {
+    if (changes.producerIdExpirationMs !== undefined) this.options.producerIdExpirationMs = changes.producerIdExpirationMs;
+    if (changes.cleanerMaxMapEntries !== undefined) {
+      this.options.cleanerMaxMapEntries = changes.cleanerMaxMapEntries;
+      this.cleaner.maxMapEntries = changes.cleanerMaxMapEntries;
+    }
+    if (changes.cleanerBackoffMs !== undefined && changes.cleanerBackoffMs !== (this.options.cleanerBackoffMs ?? 15_000)) {
+      this.options.cleanerBackoffMs = changes.cleanerBackoffMs;
+      if (this.tasks.has("cleaner") && !this.closed && !this.offline) this.every(changes.cleanerBackoffMs, "cleaner", () => this.runCleaner());
+    }
   }
 
   private startSchedulers(): void {
@@ -276,7 +344,11 @@ export class LogManager {
   /** Stops the schedulers, flushes and closes every log, and checkpoints (a clean shutdown). */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers) t.cancel();
+    for (const t of this.tasks.values()) t.timer.cancel();
+    if (this.offline) {
+      await Promise.allSettled(this.allLogs().map((log) => log.close()));
+      return;
+    }
     await mapLimit(this.allLogs(), LOG_IO_CONCURRENCY, (log) => log.close());
     await this.checkpoint();
   }

@@ -27,6 +27,7 @@ import { noopLogger } from "../logger.js";
 import { systemClock } from "../clock.js";
 import type { Clock } from "../clock.js";
 import { LogClosedError } from "../errors.js";
+import type { KafkaStorageError } from "../errors.js";
 import type { LogConfig } from "./log-config.js";
 import type { LogSegment } from "./log-segment.js";
 import type { LogSegments } from "./log-segments.js";
@@ -148,6 +149,16 @@ export class UnifiedLog implements PartitionLog {
   get segments(): LogSegments {
     return this.local.segments;
   }
+  /** The disk fault that took this log (or its dir) offline, else null. */
+  get failure(): KafkaStorageError | null {
+    return this.local.failure;
+  }
+
+  /** Takes the log offline with its dir (LogManager.takeOffline): every later call fails with `err`. */
+  markOffline(err: KafkaStorageError): void {
+    this.local.failure ??= err;
+  }
+
   get logStartOffset(): number {
     return this._logStartOffset;
   }
