@@ -31,12 +31,11 @@ export default defineHandler({
   minVersion: 1,
   maxVersion: 11,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const readCommitted = req.isolationLevel === 1;
     return {
       throttleTimeMs: 0,
       topics: await mapSeq(req.topics, async (rt) => {
-        const topic = b.topic(rt.name);
+        const topic = ctx.topics.topic(rt.name);
         return {
           name: rt.name,
           partitions: await mapSeq(rt.partitions, async (rp): Promise<ListOffsetsResponseListOffsetsPartitionResponseInput> => {

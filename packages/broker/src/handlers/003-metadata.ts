@@ -22,11 +22,12 @@ import { GROUP_METADATA_TOPIC } from "../group/group-coordinator.js";
 
 /** Topics Kafka reports as internal (`is_internal`): the coordinators' logs. */
 export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([GROUP_METADATA_TOPIC]);
-import type { Broker, Topic } from "../broker.js";
+import type { Topic } from "../topic-registry.js";
+import type { RequestContext } from "../registry.js";
 
 const AUTH_OPS_NOT_REQUESTED = -2147483648;
 
-export function describeTopic(broker: Broker, t: Topic): MetadataResponseMetadataResponseTopicInput {
+export function describeTopic(ctx: Pick<RequestContext, "node">, t: Topic): MetadataResponseMetadataResponseTopicInput {
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
@@ -35,10 +36,10 @@ export function describeTopic(broker: Broker, t: Topic): MetadataResponseMetadat
     partitions: t.partitions.map((p) => ({
       errorCode: ErrorCode.NONE,
       partitionIndex: p.index,
-      leaderId: broker.nodeId,
+      leaderId: ctx.node.nodeId,
       leaderEpoch: p.leaderEpoch,
-      replicaNodes: [broker.nodeId],
-      isrNodes: [broker.nodeId],
+      replicaNodes: [ctx.node.nodeId],
+      isrNodes: [ctx.node.nodeId],
       offlineReplicas: [],
     })),
     topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED,
@@ -50,30 +51,29 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 13,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const topics: MetadataResponseMetadataResponseTopicInput[] = [];
     const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
     if (all) {
-      for (const t of b.allTopics()) topics.push(describeTopic(b, t));
+      for (const t of ctx.topics.allTopics()) topics.push(describeTopic(ctx, t));
     } else {
       const allowAuto = ctx.apiVersion < 4 || req.allowAutoTopicCreation;
       for (const rt of req.topics ?? []) {
         if (rt.name === null || rt.name === "") {
-          const t = rt.topicId !== ZERO_UUID ? b.topicById(rt.topicId) : undefined;
-          topics.push(t ? describeTopic(b, t) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED });
+          const t = rt.topicId !== ZERO_UUID ? ctx.topics.topicById(rt.topicId) : undefined;
+          topics.push(t ? describeTopic(ctx, t) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED });
           continue;
         }
-        let t = await b.awaitTopic(rt.name);
+        let t = await ctx.topics.awaitTopic(rt.name);
         if (!t) {
           if (invalidTopicName(rt.name) !== null) {
             topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: rt.name, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED });
             continue;
           }
-          if (allowAuto && b.autoCreateTopics && b.collidingTopic(rt.name) === null) {
+          if (allowAuto && ctx.config.bool("auto.create.topics.enable") && ctx.topics.collidingTopic(rt.name) === null) {
             const name = rt.name;
-            t = await b.createTopic(name, b.config.int("num.partitions"), new Map()).catch(async (e: unknown) => {
+            t = await ctx.topics.createTopic(name, ctx.config.int("num.partitions"), new Map()).catch(async (e: unknown) => {
               // Another request created it meanwhile.
-              const other = e instanceof TopicExistsError ? await b.awaitTopic(name) : undefined;
+              const other = e instanceof TopicExistsError ? await ctx.topics.awaitTopic(name) : undefined;
               if (!other) throw e;
               return other;
             });
@@ -82,14 +82,14 @@ export default defineHandler({
             continue;
           }
         }
-        topics.push(describeTopic(b, t));
+        topics.push(describeTopic(ctx, t));
       }
     }
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: b.nodeId, host: b.advertised.host, port: b.advertised.port, rack: null }],
-      clusterId: b.clusterId,
-      controllerId: b.nodeId,
+      brokers: [{ nodeId: ctx.node.nodeId, host: ctx.node.advertised.host, port: ctx.node.advertised.port, rack: null }],
+      clusterId: ctx.node.clusterId,
+      controllerId: ctx.node.nodeId,
       topics,
       clusterAuthorizedOperations: AUTH_OPS_NOT_REQUESTED,
     };

@@ -42,7 +42,7 @@ import type { HandlerDefinition, HandlerRegistry, RequestContext } from "../regi
 const ANONYMOUS_PRINCIPAL = "User:ANONYMOUS";
 /** The one listener until the security work adds SASL/TLS ones. */
 const PLAINTEXT_LISTENER = "PLAINTEXT";
-import type { Broker } from "../broker.js";
+import type { BrokerServices } from "../services.js";
 
 /** Published once per request when subscribed (see the header). */
 export interface RequestTiming {
@@ -84,7 +84,7 @@ export class Connection {
   constructor(
     readonly id: number,
     private readonly socket: Socket,
-    private readonly broker: Broker,
+    private readonly services: BrokerServices,
     private readonly registry: HandlerRegistry,
     private readonly log: Logger,
     private readonly options: ConnectionOptions,
@@ -226,8 +226,7 @@ export class Connection {
     const log = this.log.child({ clientId: decoded.header.clientId, apiKey, apiVersion, correlationId });
     const after: (() => void)[] = [];
     const ctx: RequestContext = {
-      broker: this.broker,
-      topics: this.broker.topics,
+      ...this.services,
       header: decoded.header,
       apiVersion,
       log,
