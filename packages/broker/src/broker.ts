@@ -17,7 +17,7 @@
  * storage's storage-backends.ts. A partition log whose topic is not in the metadata is removed on
  * start (TopicRegistry.load).
  */
-import type { LogStore, Storage, StorageBackend } from "@odradek/storage";
+import type { BrokerMetadataStore, LogStore, Storage, StorageBackend } from "@odradek/storage";
 import { BrokerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { FetchSessionCache } from "./fetch-sessions.js";
@@ -50,6 +50,7 @@ export class Broker {
   readonly log: Logger;
   readonly clock: Clock;
   readonly logs: LogStore;
+  private readonly metadata: BrokerMetadataStore;
   readonly topics: TopicRegistry;
   readonly delayedFetches: DelayedFetches;
   readonly producerIds: ProducerIdManager;
@@ -77,6 +78,7 @@ export class Broker {
     private readonly storage: Storage,
   ) {
     const { metadata, logs, meta } = storage;
+    this.metadata = metadata;
     this.config = parts.config;
     this.log = parts.logger;
     this.clock = parts.clock;
