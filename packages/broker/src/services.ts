@@ -46,6 +46,12 @@ export interface NodeInfo {
  */
 export type ProducerIdManager = Pick<BrokerMetadataStore, "allocateProducerId">;
 
+/** The topics as requests see them: everything of the registry but its start (load) and stop (drained). */
+export type Topics = Omit<TopicRegistry, "load" | "drained">;
+
+/** The partition logs' directories: where each log lives, and moving one (DescribeLogDirs, AlterReplicaLogDirs). */
+export type LogDirs = Pick<LogStore, "dirs" | "dirOf" | "futures" | "moveLog">;
+
 /** Long-polling fetches (Fetch, ShareFetch) wait for appends; whatever appends wakes them. */
 export type AppendWaiters = Pick<DelayedFetches, "notifyAppend" | "waitForAppend">;
 
@@ -60,9 +66,8 @@ export interface BrokerServices {
   readonly config: BrokerConfig;
   readonly clock: Clock;
   /** Topics, partitions, their logs and configs, the admin queue. */
-  readonly topics: TopicRegistry;
-  /** The partition logs' directories (DescribeLogDirs, AlterReplicaLogDirs). */
-  readonly logs: LogStore;
+  readonly topics: Topics;
+  readonly logs: LogDirs;
   readonly delayedFetches: AppendWaiters;
   readonly producerIds: ProducerIdManager;
   /** KIP-227 incremental fetch sessions. */
