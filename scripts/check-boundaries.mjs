@@ -12,7 +12,11 @@
 //   4. the broker's own code (tests aside) naming a concrete storage class instead of the storage port
 //      (storage's port.ts): UnifiedLog, LogManager, MetadataStore, NodeFileSystem, MemoryFileSystem
 //      anywhere, and the backends `fileStorage` / `memoryStorage` outside the composition root
-//      (start-broker.ts), which picks one; a namespace import of storage counts as naming them all.
+//      (start-broker.ts), which picks one; a namespace import of storage counts as naming them all;
+//   5. the broker's own code importing broker.ts (the Broker) anywhere but the composition root
+//      (start-broker.ts) and the package's index.ts, and a handler (src/handlers/) reaching for a
+//      `broker` property (`ctx.broker`, `const { broker } = ctx`): handlers get the services they use
+//      from their RequestContext (services.ts), coordinators a Pick of them.
 // Import specifiers come from TypeScript's own pre-processor (imports, `export … from`, import(),
 // require()), so an import quoted in a comment does not count.
 //
@@ -48,6 +52,24 @@ const KNOWN_LONG = {};
 const COMPOSITION_ROOT = "packages/broker/src/start-broker.ts";
 const STORAGE_BACKENDS = new Set(["fileStorage", "memoryStorage"]);
 const CONCRETE_STORAGE = new Set(["UnifiedLog", "LogManager", "MetadataStore", "NodeFileSystem", "MemoryFileSystem"]);
+
+/** Rule 5: who may import the Broker, and where handlers live. */
+const BROKER_MODULE = "packages/broker/src/broker";
+const BROKER_IMPORTERS = new Set([COMPOSITION_ROOT, "packages/broker/src/index.ts"]);
+const HANDLERS_DIR = "packages/broker/src/handlers/";
+
+/** Positions of `<expr>.broker` and of a `broker` binding destructured from an object, in a file. */
+function brokerReaches(file, text) {
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const out = [];
+  const visit = (node) => {
+    if (ts.isPropertyAccessExpression(node) && node.name.text === "broker") out.push(node.name.getStart(sf));
+    if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent) && (node.propertyName ?? node.name).getText(sf) === "broker") out.push(node.getStart(sf));
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return out;
+}
 
 /** The names a file imports or re-exports from `module` ("*" for a namespace import or `export *`), with their positions. */
 function namesImportedFrom(file, text, module) {
@@ -123,12 +145,22 @@ for (const [layer, pkg] of PACKAGES.entries()) {
         }
       }
 
+      // 5. handlers see services, not the Broker
+      if (rel.startsWith(HANDLERS_DIR)) {
+        for (const pos of brokerReaches(file, text)) {
+          problems.push(`${rel}:${lineAt(pos)}: a handler reaches for \`broker\`: use the RequestContext's services (services.ts)`);
+        }
+      }
+
       // 1 and 2. imports
       const { importedFiles } = ts.preProcessFile(text, true, true);
       for (const { fileName: spec, pos } of importedFiles) {
         const where = `${rel}:${lineAt(pos)}`;
         if (spec.startsWith(".")) {
           const target = relative(root, resolve(dirname(file), spec)).split(sep).join("/");
+          if (pkg.dir === "broker" && !test && !BROKER_IMPORTERS.has(rel) && target.replace(/\.[jt]s$/, "") === BROKER_MODULE) {
+            problems.push(`${where}: imports the Broker (broker.ts): only ${[...BROKER_IMPORTERS].join(" and ")} may; take the services you use (services.ts)`);
+          }
           const m = /^packages\/([^/]+)\/([^/]+)/.exec(target);
           if (!m || m[1] === pkg.dir) continue;
           if (m[2] === "src" || m[2] === "dist") problems.push(`${where}: "${spec}" reaches into packages/${m[1]}/${m[2]}/ by path: import the package by its name`);
@@ -163,4 +195,4 @@ if (problems.length) {
   console.error(`check-boundaries: ${problems.length} problem(s)`);
   process.exit(1);
 }
-console.log("check-boundaries: imports follow codec ← storage ← broker ← cli; the broker sees storage through its port; no file over its length limit");
+console.log("check-boundaries: imports follow codec ← storage ← broker ← cli; the broker sees storage through its port; only the composition root sees the Broker; no file over its length limit");

@@ -28,9 +28,13 @@ import { ErrorCode } from "@odradek/codec";
 import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, CONFIG_TYPE_ID, ConfigSource, TOPIC_CONFIGS } from "./config.js";
 import type { BrokerConfig, ConfigDef } from "./config.js";
 import { invalidListenerUpdate } from "./config-listeners.js";
+import { logStoreReconfiguration } from "./log-configs.js";
 import { configSynonyms } from "./config-describe.js";
 import type { ConfigDescription } from "./config-describe.js";
-import type { Broker } from "./broker.js";
+import type { BrokerMetadataStore, LogStore } from "@odradek/storage";
+import type { Logger } from "./logger.js";
+import type { TopicRegistry } from "./topic-registry.js";
+import type { BrokerServices, DynamicBrokerConfigs } from "./services.js";
 
 /** Dynamic only on a node's own resource, never as the cluster default (config-listeners.ts). */
 const PER_BROKER_CONFIGS = ["listeners", "listener.security.protocol.map"];
@@ -73,10 +77,10 @@ export function brokerConfigSynonyms(name: string): readonly string[] {
 }
 
 /** Why a broker resource name is not this broker ("" is the cluster default), or null. */
-export function invalidBrokerResource(broker: Broker, name: string): string | null {
+export function invalidBrokerResource(broker: Pick<BrokerServices, "node">, name: string): string | null {
   if (name === "") return null;
   if (!/^-?\d+$/.test(name)) return `Node id must be an integer, but it is: ${name}`;
-  return Number(name) === broker.nodeId ? null : `Unexpected broker id, expected ${broker.nodeId}, but received ${name}`;
+  return Number(name) === broker.node.nodeId ? null : `Unexpected broker id, expected ${broker.node.nodeId}, but received ${name}`;
 }
 
 /** ConfigDef's message for a value that does not parse or is out of range. */
@@ -146,7 +150,7 @@ export interface BrokerConfigOp {
  * (`ops` on the current set) to a BROKER resource, validated as Kafka; persisted and in effect before
  * it resolves unless `validateOnly`. Returns the error to answer, or null.
  */
-export async function alterBrokerConfigs(broker: Broker, resource: string, change: { replace: ReadonlyMap<string, string> } | { ops: readonly BrokerConfigOp[] }, validateOnly: boolean): Promise<{ errorCode: number; message: string } | null> {
+export async function alterBrokerConfigs(broker: Pick<BrokerServices, "node" | "config" | "brokerConfigs">, resource: string, change: { replace: ReadonlyMap<string, string> } | { ops: readonly BrokerConfigOp[] }, validateOnly: boolean): Promise<{ errorCode: number; message: string } | null> {
   const badName = invalidBrokerResource(broker, resource);
   if (badName) return { errorCode: ErrorCode.INVALID_REQUEST, message: badName };
   const nullValue = "replace" in change ? undefined : change.ops.find((o) => o.op === 0 && o.value === null);
@@ -181,7 +185,7 @@ export async function alterBrokerConfigs(broker: Broker, resource: string, chang
   }
   const bad = invalidBrokerConfigs(next, resource !== "", broker.config);
   if (bad) return { errorCode: ErrorCode.INVALID_REQUEST, message: bad };
-  if (!validateOnly) await broker.setDynamicBrokerConfigs(resource, next);
+  if (!validateOnly) await broker.brokerConfigs.set(resource, next);
   return null;
 }
 
@@ -191,7 +195,7 @@ export async function alterBrokerConfigs(broker: Broker, resource: string, chang
  * source and synonyms; "" lists only the cluster-default dynamic configs, each with only its
  * DYNAMIC_DEFAULT_BROKER_CONFIG synonyms. Read-only unless the config is dynamic.
  */
-export function describeBrokerConfigs(broker: Broker, resource: string, keys: readonly string[] | null, includeSynonyms: boolean): ConfigDescription[] {
+export function describeBrokerConfigs(broker: Pick<BrokerServices, "node" | "config" | "logs">, resource: string, keys: readonly string[] | null, includeSynonyms: boolean): ConfigDescription[] {
   const config = broker.config;
   const perBroker = resource !== "";
   const names = new Set<string>();
@@ -208,8 +212,8 @@ export function describeBrokerConfigs(broker: Broker, resource: string, keys: re
     if (keys && keys.length > 0 && !keys.includes(name)) continue;
     const def = BROKER_CONFIG_BY_NAME.get(name);
     let value = perBroker ? config.get(name) : (config.dynamicDefault.get(name)?.trim() ?? null);
-    if (perBroker && (name === "node.id" || name === "broker.id")) value = String(broker.nodeId);
-    if (perBroker && name === "log.dirs" && config.lookup(name) === undefined) value = broker.dataDir ? broker.logs.dirs.join(",") : null;
+    if (perBroker && (name === "node.id" || name === "broker.id")) value = String(broker.node.nodeId);
+    if (perBroker && name === "log.dirs" && config.lookup(name) === undefined) value = broker.node.dataDir ? broker.logs.dirs.join(",") : null;
     const all = configSynonyms(config, name, brokerConfigSynonyms(name)).filter((s) => perBroker || s.source === ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
     const source = all[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
     out.push({
@@ -225,4 +229,38 @@ export function describeBrokerConfigs(broker: Broker, resource: string, keys: re
     });
   }
   return out;
+}
+
+/**
+ * The BROKER resources' dynamic configs: replaced durably first (the metadata store's
+ * `brokerConfigs`, keyed by node id, "" for the cluster default), then in effect: every log re-reads
+ * its config, the log store its cleaner and producer-expiry settings, and the listeners follow
+ * `listeners` (config-listeners.ts).
+ */
+export class DynamicBrokerConfigStore implements DynamicBrokerConfigs {
+  /**
+   * Set by startBroker: opens and closes listeners to match `listeners` after a change; null while
+   * the broker is not listening.
+   */
+  reconcileListeners: (() => Promise<void>) | null = null;
+
+  constructor(
+    private readonly nodeId: number,
+    private readonly config: BrokerConfig,
+    private readonly store: Pick<BrokerMetadataStore, "setBrokerConfigs">,
+    private readonly topics: Pick<TopicRegistry, "allTopics">,
+    private readonly logs: Pick<LogStore, "updateTopicConfig" | "reconfigure">,
+    private readonly log: Logger,
+  ) {}
+
+  async set(resource: string, configs: ReadonlyMap<string, string>): Promise<void> {
+    const listeners = this.config.get("listeners");
+    await this.store.setBrokerConfigs(resource === "" ? "" : String(this.nodeId), Object.fromEntries(configs));
+    if (resource === "") this.config.dynamicDefault = new Map(configs);
+    else this.config.dynamicBroker = new Map(configs);
+    for (const t of this.topics.allTopics()) this.logs.updateTopicConfig(t.name);
+    this.logs.reconfigure(logStoreReconfiguration(this.config));
+    // A listener that cannot bind is logged, as Kafka logs it: the change is already durable.
+    if (this.config.get("listeners") !== listeners) await this.reconcileListeners?.().catch((e: unknown) => this.log.error({ err: (e as Error).message }, "listener reconfiguration failed"));
+  }
 }

@@ -11,8 +11,7 @@
 import { API_DEFINITIONS } from "@odradek/codec";
 import type { ApiTypes, RequestHeader } from "@odradek/codec";
 import type { Logger } from "./logger.js";
-import type { Broker } from "./broker.js";
-import type { TopicRegistry } from "./topic-registry.js";
+import type { BrokerServices } from "./services.js";
 
 export type ApiKeyNumber = keyof ApiTypes;
 
@@ -29,10 +28,11 @@ export interface AdvertisedApi {
  */
 export class CloseConnection extends Error {}
 
-export interface RequestContext {
-  readonly broker: Broker;
-  /** The topics alone (`broker.topics`), for handlers that need nothing else of the broker. */
-  readonly topics: TopicRegistry;
+/**
+ * What a handler gets with a request: the broker's services (services.ts: topics, coordinators,
+ * configs, this node, the clock, …), never the Broker itself, and the request's connection.
+ */
+export interface RequestContext extends BrokerServices {
   readonly header: RequestHeader;
   readonly apiVersion: number;
   readonly log: Logger;

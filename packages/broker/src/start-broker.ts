@@ -73,7 +73,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const storage = options.storage ?? (options.memory || !dirs ? memoryStorage() : fileStorage(dirs));
   const broker = await Broker.open({ config, storage, logger: log, clock: options.clock });
   const registry = new HandlerRegistry(options.handlers ?? HANDLERS);
-  const server = new SocketServer(broker, registry, log, {
+  const server = new SocketServer(broker.services, registry, log, {
     maxFrameSize: config.int("socket.request.max.bytes"),
     maxQueuedRequests: config.int("queued.max.requests"),
     idleTimeoutMs: Number(config.get("connections.max.idle.ms")),
@@ -93,11 +93,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     throw err;
   }
   config.recordBoundListener(bound.host, bound.port);
-  broker.reconcileListeners = reconcile;
+  broker.brokerConfigs.reconcileListeners = reconcile;
   const adv = config.get("advertised.listeners");
-  broker.advertised = adv ? parseListener(adv) : { host: bound.host === "0.0.0.0" || bound.host === "::" ? "127.0.0.1" : bound.host, port: bound.port };
-  if (broker.advertised.port === 0) broker.advertised = { ...broker.advertised, port: bound.port };
-  log.info({ host: bound.host, port: bound.port, logDirs: broker.dataDir ? broker.logs.dirs : null, clusterId: broker.clusterId, nodeId: broker.nodeId }, "listening");
+  const { node } = broker;
+  node.advertised = adv ? parseListener(adv) : { host: bound.host === "0.0.0.0" || bound.host === "::" ? "127.0.0.1" : bound.host, port: bound.port };
+  if (node.advertised.port === 0) node.advertised = { ...node.advertised, port: bound.port };
+  log.info({ host: bound.host, port: bound.port, logDirs: node.dataDir ? broker.logs.dirs : null, clusterId: node.clusterId, nodeId: node.nodeId }, "listening");
   let closing: Promise<void> | null = null;
   const hostForBootstrap = bound.host.includes(":") ? `[${bound.host}]` : bound.host;
   return {

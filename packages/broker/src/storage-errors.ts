@@ -28,8 +28,16 @@ export function storageFault(e: unknown): { errorCode: number; message: string }
   return null;
 }
 
-/** Whether the partition's log is in a log dir taken offline by an I/O failure (KAFKA_STORAGE_ERROR, or an offline replica in Metadata). */
-export function inOfflineDir(logs: LogStore, topic: string, partition: number): boolean {
-  const dir = logs.dirOf(topic, partition);
-  return dir !== undefined && logs.offlineDirs().includes(dir);
+/**
+ * Whether a partition's log is in a log dir taken offline by an I/O failure (KAFKA_STORAGE_ERROR, or
+ * an offline replica in Metadata). Take it once per request: while every dir is online (the usual
+ * case) the check costs nothing per partition.
+ */
+export function offlinePartitions(logs: Pick<LogStore, "dirOf" | "offlineDirs">): (topic: string, partition: number) => boolean {
+  const offline = logs.offlineDirs();
+  if (offline.length === 0) return () => false;
+  return (topic, partition) => {
+    const dir = logs.dirOf(topic, partition);
+    return dir !== undefined && offline.includes(dir);
+  };
 }

@@ -28,7 +28,7 @@ describe("DescribeTopicPartitions", () => {
     const first = await c.request(ApiKey.DescribeTopicPartitions, 0, { topics: [{ name: "known" }, { name: "other" }, { name: "missing" }], responsePartitionLimit: 3, cursor: null });
     expect(parts(first)).toEqual([["known", 0, [0, 1]], ["missing", ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, []], ["other", 0, [0]]]);
     expect(first.nextCursor).toEqual({ topicName: "other", partitionIndex: 1 });
-    expect(first.topics[0]!.partitions[0]).toMatchObject({ leaderId: b.broker.nodeId, replicaNodes: [b.broker.nodeId], isrNodes: [b.broker.nodeId], eligibleLeaderReplicas: [], lastKnownElr: [] });
+    expect(first.topics[0]!.partitions[0]).toMatchObject({ leaderId: b.broker.node.nodeId, replicaNodes: [b.broker.node.nodeId], isrNodes: [b.broker.node.nodeId], eligibleLeaderReplicas: [], lastKnownElr: [] });
     expect(first.topics[0]!.topicAuthorizedOperations).toBe(3576);
     const next = await c.request(ApiKey.DescribeTopicPartitions, 0, { topics: [{ name: "known" }, { name: "other" }], responsePartitionLimit: 3, cursor: first.nextCursor });
     expect(parts(next)).toEqual([["other", 0, [1, 2]]]);
@@ -56,7 +56,7 @@ describe("ElectLeaders", () => {
 
 describe("partition reassignments on one node", () => {
   it("accepts [this broker], refuses other brokers and duplicates, has nothing to cancel or list", async () => {
-    const me = b.broker.nodeId;
+    const me = b.broker.node.nodeId;
     const r = await c.request(ApiKey.AlterPartitionReassignments, 1, { timeoutMs: 1000, allowReplicationFactorChange: true, topics: [
       { name: "known", partitions: [{ partitionIndex: 0, replicas: [me] }, { partitionIndex: 1, replicas: null }, { partitionIndex: 9, replicas: [me] }] },
       { name: "other", partitions: [{ partitionIndex: 0, replicas: [me + 1] }, { partitionIndex: 1, replicas: [me, me] }] },
@@ -74,7 +74,7 @@ describe("partition reassignments on one node", () => {
 
 describe("ListConfigResources", () => {
   it("v1 lists broker loggers, the broker and topics (filtered by type); v0 lists no client-metrics resources", async () => {
-    const id = String(b.broker.nodeId);
+    const id = String(b.broker.node.nodeId);
     const all = await c.request(ApiKey.ListConfigResources, 1, { resourceTypes: [] });
     expect(all.configResources).toEqual([{ resourceName: id, resourceType: 8 }, { resourceName: id, resourceType: 4 }, { resourceName: "known", resourceType: 2 }, { resourceName: "other", resourceType: 2 }]);
     const some = await c.request(ApiKey.ListConfigResources, 1, { resourceTypes: [2, 4, 16, 32] });

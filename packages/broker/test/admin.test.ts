@@ -36,7 +36,7 @@ describe("Metadata", () => {
     expect(t.errorCode).toBe(0);
     expect(t.partitions.length).toBe(3);
     expect(t.topicId).not.toBe(ZERO);
-    expect(r.clusterId).toBe(broker.broker.clusterId);
+    expect(r.clusterId).toBe(broker.broker.node.clusterId);
     expect(r.controllerId).toBe(1);
     expect(r.brokers).toMatchObject([{ nodeId: 1, host: "127.0.0.1", port: broker.port, rack: null }]);
     expect(t.partitions[0]).toMatchObject({ leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] });
@@ -58,7 +58,7 @@ describe("Metadata", () => {
 
   it("answers DescribeCluster", async () => {
     const r = await c.request(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
-    expect(r).toMatchObject({ errorCode: 0, clusterId: broker.broker.clusterId, controllerId: 1, endpointType: 1 });
+    expect(r).toMatchObject({ errorCode: 0, clusterId: broker.broker.node.clusterId, controllerId: 1, endpointType: 1 });
     expect(r.brokers.map((b) => b.brokerId)).toEqual([1]);
   });
 });
@@ -88,7 +88,7 @@ describe("CreateTopics / DeleteTopics / CreatePartitions", () => {
     const r = await c.request(ApiKey.CreateTopics, 7, { topics: [{ name: "vo", numPartitions: 2, replicationFactor: 1, configs: [{ name: "retention.ms", value: "5000" }] }], validateOnly: true });
     expect(r.topics[0]).toMatchObject({ errorCode: 0, numPartitions: 2, topicId: ZERO });
     expect(r.topics[0]!.configs!.find((x) => x.name === "retention.ms")).toMatchObject({ value: "5000", configSource: 1 });
-    expect(broker.broker.topic("vo")).toBeUndefined();
+    expect(broker.broker.topics.topic("vo")).toBeUndefined();
   });
 
   it("deletes by name (v4) and by id (v6)", async () => {
@@ -98,14 +98,14 @@ describe("CreateTopics / DeleteTopics / CreatePartitions", () => {
     expect(r4.responses.map((x) => x.errorCode)).toEqual([0, 3]);
     const r6 = await c.request(ApiKey.DeleteTopics, 6, { topics: [{ name: null, topicId: b.topicId }, { name: null, topicId: a.topicId }], timeoutMs: 1000 });
     expect(r6.responses.map((x) => [x.name, x.errorCode])).toEqual([["del-b", 0], [null, 100]]);
-    expect(broker.broker.topic("del-b")).toBeUndefined();
+    expect(broker.broker.topics.topic("del-b")).toBeUndefined();
   });
 
   it("grows partitions", async () => {
     await create("grow", { numPartitions: 1 });
     const r = await c.request(ApiKey.CreatePartitions, 3, { topics: [{ name: "grow", count: 3, assignments: null }, { name: "nope", count: 2, assignments: null }], timeoutMs: 1000, validateOnly: false });
     expect(r.results.map((x) => x.errorCode)).toEqual([0, 3]);
-    expect(broker.broker.topic("grow")!.partitions.length).toBe(3);
+    expect(broker.broker.topics.topic("grow")!.partitions.length).toBe(3);
     const same = await c.request(ApiKey.CreatePartitions, 3, { topics: [{ name: "grow", count: 3, assignments: null }], timeoutMs: 1000, validateOnly: false });
     expect(same.results[0]!.errorCode).toBe(37);
     const bad = await c.request(ApiKey.CreatePartitions, 3, { topics: [{ name: "grow", count: 5, assignments: [{ brokerIds: [1] }] }], timeoutMs: 1000, validateOnly: false });
@@ -139,16 +139,16 @@ describe("configs", () => {
       c.request(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: 2, resourceName: "inc", configs }], validateOnly }).then((r) => r.responses[0]!);
     expect((await alter([{ name: "retention.ms", configOperation: 0, value: "1234" }])).errorCode).toBe(0);
     expect((await alter([{ name: "cleanup.policy", configOperation: 2, value: "compact" }])).errorCode).toBe(0);
-    expect(broker.broker.topic("inc")!.configs.get("cleanup.policy")).toBe("delete,compact");
+    expect(broker.broker.topics.topic("inc")!.configs.get("cleanup.policy")).toBe("delete,compact");
     expect((await alter([{ name: "cleanup.policy", configOperation: 3, value: "delete" }])).errorCode).toBe(0);
-    expect(broker.broker.topic("inc")!.configs.get("cleanup.policy")).toBe("compact");
+    expect(broker.broker.topics.topic("inc")!.configs.get("cleanup.policy")).toBe("compact");
     expect((await alter([{ name: "retention.ms", configOperation: 2, value: "1" }])).errorCode).toBe(40);
     expect((await alter([{ name: "retention.ms", configOperation: 0, value: "abc" }])).errorCode).toBe(40);
     expect((await alter([{ name: "what.ever", configOperation: 0, value: "1" }])).errorCode).toBe(40);
     expect((await alter([{ name: "retention.ms", configOperation: 1, value: null }])).errorCode).toBe(0);
-    expect(broker.broker.topic("inc")!.configs.has("retention.ms")).toBe(false);
+    expect(broker.broker.topics.topic("inc")!.configs.has("retention.ms")).toBe(false);
     expect((await alter([{ name: "max.message.bytes", configOperation: 0, value: "100" }], true)).errorCode).toBe(0);
-    expect(broker.broker.topic("inc")!.configs.has("max.message.bytes")).toBe(false);
+    expect(broker.broker.topics.topic("inc")!.configs.has("max.message.bytes")).toBe(false);
     const brokerChange = await c.request(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: 4, resourceName: "1", configs: [{ name: "num.partitions", configOperation: 0, value: "5" }] }] });
     // num.partitions is not a dynamic broker config in Kafka 4.4 (dynamic-broker-config.ts).
     expect(brokerChange.responses[0]!).toMatchObject({ errorCode: 42, errorMessage: "Cannot update these configs dynamically: [num.partitions]" });
@@ -209,22 +209,22 @@ describe("connections", () => {
       const pid1 = (await client.request(ApiKey.InitProducerId, 4, { transactionalId: null, producerId: -1n, producerEpoch: -1 })).producerId;
       const batch = buildBatch([{ value: Buffer.from("a") }], { producerId: pid1, producerEpoch: 0, baseSequence: 0 });
       await client.request(ApiKey.Produce, 9, { acks: -1, timeoutMs: 1000, topicData: [{ name: "keep", partitionData: [{ index: 1, records: batch }] }] });
-      const clusterId = b.broker.clusterId;
+      const clusterId = b.broker.node.clusterId;
       await client.close();
       await b.close();
       b = await startBroker({ dataDir: dir });
       client = await TestClient.connect(b.port);
-      expect(b.broker.clusterId).toBe(clusterId);
+      expect(b.broker.node.clusterId).toBe(clusterId);
       const md = await client.request(ApiKey.Metadata, 12, { topics: [{ name: "keep" }], allowAutoTopicCreation: false });
       expect(md.topics[0]).toMatchObject({ errorCode: 0, topicId: t.topicId });
       expect(md.topics[0]!.partitions.length).toBe(2);
-      expect(b.broker.topic("keep")!.configs.get("retention.ms")).toBe("999");
+      expect(b.broker.topics.topic("keep")!.configs.get("retention.ms")).toBe("999");
       const pid2 = (await client.request(ApiKey.InitProducerId, 4, { transactionalId: null, producerId: -1n, producerEpoch: -1 })).producerId;
       expect(pid2).toBeGreaterThan(pid1);
       // the retried batch is still recognised as a duplicate after the restart
       const dup = await client.request(ApiKey.Produce, 9, { acks: -1, timeoutMs: 1000, topicData: [{ name: "keep", partitionData: [{ index: 1, records: batch }] }] });
       expect(dup.responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 0n });
-      expect(b.broker.partition("keep", 1)!.log.logEndOffset).toBe(1);
+      expect(b.broker.topics.partition("keep", 1)!.log.logEndOffset).toBe(1);
       await client.close();
       await b.close();
     } finally {

@@ -59,8 +59,8 @@ describe("CreateTopics with a failure while opening partition logs", () => {
     expect(other!.errorCode).toBe(ErrorCode.NONE);
 
     expect(live.size).toBe(0);
-    expect(broker.broker.topic("ft")).toBeUndefined();
-    expect(broker.broker.hasTopic("ft")).toBe(false);
+    expect(broker.broker.topics.topic("ft")).toBeUndefined();
+    expect(broker.broker.topics.hasTopic("ft")).toBe(false);
     const metadata = (broker.broker as unknown as { metadata: BrokerMetadataStore }).metadata;
     expect(metadata.topics().has("ft")).toBe(false);
     expect(broker.broker.logs.allLogs().filter((l) => l.topic === "ft")).toEqual([]);
@@ -69,7 +69,7 @@ describe("CreateTopics with a failure while opening partition logs", () => {
 
     const again = await c.request(ApiKey.CreateTopics, 7, { topics: [{ name: "ft", numPartitions: 8, replicationFactor: 1 }], timeoutMs: 1000 });
     expect(again.topics[0]!.errorCode).toBe(ErrorCode.NONE);
-    expect(broker.broker.topic("ft")!.partitions.length).toBe(8);
+    expect(broker.broker.topics.topic("ft")!.partitions.length).toBe(8);
     expect(live.size).toBe(8);
   });
 
@@ -82,14 +82,14 @@ describe("CreateTopics with a failure while opening partition logs", () => {
     expect(r.results[0]!.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
     expect(r.results[0]!.errorMessage).toMatch(/EMFILE/);
     expect(live.size).toBe(before);
-    expect(broker.broker.topic("ft-grow")!.partitions.length).toBe(2);
+    expect(broker.broker.topics.topic("ft-grow")!.partitions.length).toBe(2);
     const metadata = (broker.broker as unknown as { metadata: BrokerMetadataStore }).metadata;
     expect(metadata.topics().get("ft-grow")!.partitions).toBe(2);
     expect(broker.broker.logs.allLogs().filter((l) => l.topic === "ft-grow").map((l) => l.partition).sort()).toEqual([0, 1]);
 
     const again = await c.request(ApiKey.CreatePartitions, 3, { topics: [{ name: "ft-grow", count: 6, assignments: null }], timeoutMs: 1000, validateOnly: false });
     expect(again.results[0]!.errorCode).toBe(ErrorCode.NONE);
-    expect(broker.broker.topic("ft-grow")!.partitions.length).toBe(6);
+    expect(broker.broker.topics.topic("ft-grow")!.partitions.length).toBe(6);
     expect(live.size).toBe(before + 4);
   });
 });

@@ -29,7 +29,7 @@ afterAll(async () => {
 
 describe("DescribeConfigs, broker resource", () => {
   it("reports advertised.listeners set at start-up as a static, read-only config", async () => {
-    const r = await c.request(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 4, resourceName: String(broker.broker.nodeId), configurationKeys: ["advertised.listeners", "message.max.bytes"] }], includeSynonyms: true, includeDocumentation: false });
+    const r = await c.request(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 4, resourceName: String(broker.broker.node.nodeId), configurationKeys: ["advertised.listeners", "message.max.bytes"] }], includeSynonyms: true, includeDocumentation: false });
     const res = r.results[0]!;
     expect(res.errorCode).toBe(0);
     const adv = res.configs.find((x) => x.name === "advertised.listeners")!;
@@ -44,7 +44,7 @@ describe("DescribeConfigs, broker resource", () => {
   });
 
   it("reports the listener it bound (port 0 resolved) as static when listeners was not set (not read-only: dynamic per broker, as Kafka 4.4)", async () => {
-    const r = await c.request(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 4, resourceName: String(broker.broker.nodeId), configurationKeys: ["listeners"] }], includeSynonyms: true, includeDocumentation: false });
+    const r = await c.request(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 4, resourceName: String(broker.broker.node.nodeId), configurationKeys: ["listeners"] }], includeSynonyms: true, includeDocumentation: false });
     const l = r.results[0]!.configs.find((x) => x.name === "listeners")!;
     expect(l).toMatchObject({ value: `PLAINTEXT://127.0.0.1:${broker.port}`, configSource: STATIC_BROKER_CONFIG, readOnly: false });
   });

@@ -32,7 +32,7 @@ beforeAll(async () => {
     config: { "producer.id.expiration.check.interval.ms": "10000", "transaction.state.log.num.partitions": "1", "offsets.topic.num.partitions": "1", "share.coordinator.state.topic.num.partitions": "1" },
   });
   c = await TestClient.connect(broker.port);
-  node = String(broker.broker.nodeId);
+  node = String(broker.broker.node.nodeId);
   const r = await c.request(ApiKey.CreateTopics, 7, { topics: [{ name: "rt", numPartitions: 3, replicationFactor: 1 }], timeoutMs: 1000 });
   expect(r.topics.map((t) => t.errorCode)).toEqual([0]);
 });
@@ -136,7 +136,7 @@ describe("dynamic cleaner settings after a restart", () => {
         { name: "log.cleaner.backoff.ms", configOperation: 0, value: "2000" },
         { name: "log.cleaner.dedupe.buffer.size", configOperation: 0, value: String(4 * 1024 * 1024) },
       ];
-      const r = await client.request(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: BROKER, resourceName: String(first.broker.nodeId), configs }], validateOnly: false });
+      const r = await client.request(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: BROKER, resourceName: String(first.broker.node.nodeId), configs }], validateOnly: false });
       expect(r.responses[0]!.errorCode).toBe(0);
       await client.close();
       await first.close();

@@ -29,7 +29,7 @@ let node: string;
 async function start(): Promise<void> {
   broker = await startBroker({ dataDir: dir, config: { "log.retention.hours": "100", "auto.create.topics.enable": "false" } });
   c = await TestClient.connect(broker.port);
-  node = String(broker.broker.nodeId);
+  node = String(broker.broker.node.nodeId);
 }
 async function stop(): Promise<void> {
   await c.close();
@@ -66,7 +66,7 @@ async function describeConfigs(resourceType: number, resourceName: string, keys:
 }
 
 /** The file backend's partition log, for its config and segments (not part of the port). */
-const logOf = (topic: string) => broker.broker.topic(topic)!.partitions[0]!.log as UnifiedLog;
+const logOf = (topic: string) => broker.broker.topics.topic(topic)!.partitions[0]!.log as UnifiedLog;
 
 describe("dynamic broker configs", () => {
   it("refuses what Kafka 4.4 refuses, with its errors and messages", async () => {

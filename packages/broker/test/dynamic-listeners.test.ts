@@ -28,7 +28,7 @@ let primary: string;
 async function start(port = 0): Promise<void> {
   broker = await startBroker({ dataDir: dir, port });
   c = await TestClient.connect(broker.port);
-  node = String(broker.broker.nodeId);
+  node = String(broker.broker.node.nodeId);
   primary = `PLAINTEXT://127.0.0.1:${broker.port}`;
 }
 

@@ -51,7 +51,7 @@ describe("replay property", () => {
         let c = await TestClient.connect(b.port);
         try {
           await c.request(ApiKey.CreateTopics, 7, { topics: TOPICS.map((name) => ({ name, numPartitions: 3, replicationFactor: 1 })), timeoutMs: 1000 });
-          const ids = TOPICS.map((t) => b.broker.topic(t)!.id);
+          const ids = TOPICS.map((t) => b.broker.topics.topic(t)!.id);
           // What each member last heard: epoch and assignment (as a client would keep them).
           const state = new Map<string, { epoch: number; owned: { topicId: string; partitions: number[] }[] }>();
           for (const o of ops) {

@@ -83,7 +83,7 @@ async function member(groupId: string, instanceId: string | null = null): Promis
 describe("FindCoordinator", () => {
   it("names this broker for groups (single and batched) and creates __consumer_offsets", async () => {
     const v3 = await admin.request(ApiKey.FindCoordinator, 3, { key: "g", keyType: 0 });
-    expect(v3).toMatchObject({ errorCode: 0, nodeId: b.broker.nodeId, port: b.port });
+    expect(v3).toMatchObject({ errorCode: 0, nodeId: b.broker.node.nodeId, port: b.port });
     const v6 = await admin.request(ApiKey.FindCoordinator, 6, { keyType: 0, coordinatorKeys: ["a", "b", ""] });
     expect(v6.coordinators.map((c) => [c.key, c.errorCode])).toEqual([["a", 0], ["b", 0], ["", ErrorCode.INVALID_REQUEST]]);
     const md = await admin.request(ApiKey.Metadata, 12, { topics: [{ name: "__consumer_offsets", topicId: "AAAAAAAAAAAAAAAAAAAAAA" }], allowAutoTopicCreation: false });
@@ -236,7 +236,7 @@ describe("committed offsets", () => {
     expect(await a.commit("missing-topic", [[0, 1n]])).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
     const f = await admin.request(ApiKey.OffsetFetch, 7, { groupId: "g-off", topics: [{ name: "gt", partitionIndexes: [0, 1, 2] }], requireStable: true });
     expect(f.topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.metadata])).toEqual([[0, 10n, "m0"], [1, 20n, "m1"], [2, -1n, ""]]);
-    const id = b.broker.topic("gt")!.id;
+    const id = b.broker.topics.topic("gt")!.id;
     const v10 = await admin.request(ApiKey.OffsetFetch, 10, { groups: [{ groupId: "g-off", memberId: null, memberEpoch: -1, topics: null }, { groupId: "nobody", memberId: null, memberEpoch: -1, topics: [{ topicId: id, partitionIndexes: [0] }] }], requireStable: false });
     // v10 names topics by id only (the name is not on the wire).
     expect(v10.groups[0]!.topics).toEqual([{ name: "", topicId: id, partitions: [expect.objectContaining({ partitionIndex: 0, committedOffset: 10n, committedLeaderEpoch: 0 }), expect.objectContaining({ partitionIndex: 1, committedOffset: 20n })] }]);

@@ -90,7 +90,7 @@ describe("Metadata v13, ListOffsets v11, DescribeCluster v2, DescribeLogDirs v5"
   it("DescribeCluster v2 reports this broker as not fenced", async () => {
     const r = await c.request(ApiKey.DescribeCluster, 2, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: true });
     expect(r.errorCode).toBe(0);
-    expect(r.brokers).toEqual([expect.objectContaining({ brokerId: broker.broker.nodeId, isFenced: false })]);
+    expect(r.brokers).toEqual([expect.objectContaining({ brokerId: broker.broker.node.nodeId, isFenced: false })]);
   });
 
   it("DescribeLogDirs v5 reports the log dir as not cordoned", async () => {

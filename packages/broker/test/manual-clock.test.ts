@@ -121,7 +121,7 @@ describe("ShareFetch max_wait_ms on the broker clock", () => {
   it("waits for records until the clock reaches max_wait_ms, and returns early when a produce arrives", async () => {
     const hb = await c.request(ApiKey.ShareGroupHeartbeat, 1, { groupId: "sg", memberId: "m1", memberEpoch: 0, rackId: null, subscribedTopicNames: ["mc"] });
     expect(hb.errorCode).toBe(0);
-    const topicId = broker.broker.topic("mc")!.id;
+    const topicId = broker.broker.topics.topic("mc")!.id;
     const client = await TestClient.connect(broker.port);
     const shareFetch = (epoch: number) =>
       client.request(ApiKey.ShareFetch, 1, {
@@ -138,7 +138,7 @@ describe("ShareFetch max_wait_ms on the broker clock", () => {
     const t0 = clock.now();
     const second = shareFetch(1);
     await parked;
-    const end = broker.broker.partition("mc", 1)!.log.logEndOffset;
+    const end = broker.broker.topics.partition("mc", 1)!.log.logEndOffset;
     expect((await produce(1, "share-wake")).errorCode).toBe(0);
     const r2 = await second;
     expect(acquired(r2)).toEqual([[1, end]]);

@@ -68,7 +68,7 @@ async function metadata() {
 
 describe("an offline log dir", () => {
   it("answers as Kafka 4.4 for the partitions of the failed dir, and the other dir keeps serving without loss", async () => {
-    const node = broker.broker.nodeId;
+    const node = broker.broker.node.nodeId;
     // A new partition goes to the dir with the fewest: p0 in a, p1 in b.
     expect([0, 1].map((p) => broker.broker.logs.dirOf("od", p))).toEqual(dirs);
     for (const v of ["a1", "a2", "a3"]) expect((await produce(0, v)).errorCode).toBe(0);

@@ -45,7 +45,7 @@ async function fetch(topic: string, partition: number, offset: bigint, opts: { v
     isolationLevel: 0,
     sessionId: 0,
     sessionEpoch: -1,
-    topics: [{ topic, topicId: version >= 13 ? broker.broker.topic(topic)!.id : undefined, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: opts.partitionMaxBytes ?? 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1n }] }],
+    topics: [{ topic, topicId: version >= 13 ? broker.broker.topics.topic(topic)!.id : undefined, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: opts.partitionMaxBytes ?? 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1n }] }],
   });
   return r.responses[0]!.partitions[0]!;
 }
@@ -142,15 +142,15 @@ describe("Produce and Fetch", () => {
     });
     const p = r.responses[0]!.partitions[0]!;
     expect(p.errorCode).toBe(75); // UNKNOWN_LEADER_EPOCH
-    expect(p.currentLeader).toEqual({ leaderId: broker.broker.nodeId, leaderEpoch: 0 });
+    expect(p.currentLeader).toEqual({ leaderId: broker.broker.node.nodeId, leaderEpoch: 0 });
   });
 
   it("keeps incremental fetch sessions (KIP-227)", async () => {
     const part = (partition: number, fetchOffset: bigint) => ({ partition, fetchOffset, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1n });
     const req = (sessionId: number, sessionEpoch: number, topics: { topic: string; partitions: ReturnType<typeof part>[] }[], forgottenTopicsData: { topic: string; partitions: number[] }[] = [], maxWaitMs = 0) =>
       c.request(ApiKey.Fetch, 12, { replicaId: -1, maxWaitMs, minBytes: 1, maxBytes: 1 << 20, sessionId, sessionEpoch, topics, forgottenTopicsData });
-    const hw0 = BigInt(broker.broker.partition("pf", 0)!.log.highWatermark);
-    const hw1 = BigInt(broker.broker.partition("pf", 1)!.log.highWatermark);
+    const hw0 = BigInt(broker.broker.topics.partition("pf", 0)!.log.highWatermark);
+    const hw1 = BigInt(broker.broker.topics.partition("pf", 1)!.log.highWatermark);
     const full = await req(0, 0, [{ topic: "pf", partitions: [part(0, hw0), part(1, hw1)] }]);
     expect(full.errorCode).toBe(0);
     expect(full.sessionId).toBeGreaterThan(0);

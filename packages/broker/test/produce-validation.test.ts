@@ -97,10 +97,10 @@ describe("internal topics", () => {
   it("a client cannot produce to __consumer_offsets (INVALID_TOPIC_EXCEPTION, no message, nothing stored), as Kafka refuses it", async () => {
     const fc = await c.request(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ["g-internal"] });
     expect(fc.coordinators[0]!.errorCode).toBe(0);
-    const before = broker.broker.topic("__consumer_offsets")!.partitions[0]!.log.highWatermark;
+    const before = broker.broker.topics.topic("__consumer_offsets")!.partitions[0]!.log.highWatermark;
     const r = await produce("__consumer_offsets", buildBatch([{ key: Buffer.from("k"), value: Buffer.from("v") }]));
     expect(r).toMatchObject({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: null });
-    expect(broker.broker.topic("__consumer_offsets")!.partitions[0]!.log.highWatermark).toBe(before);
+    expect(broker.broker.topics.topic("__consumer_offsets")!.partitions[0]!.log.highWatermark).toBe(before);
   });
 });
 

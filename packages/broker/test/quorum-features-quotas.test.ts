@@ -30,13 +30,13 @@ const PREFIX = "The update failed for all features since the following feature h
 describe("DescribeQuorum", () => {
   it("v2: this node is the one voter and the leader, with its directory id and endpoint; the offset follows metadata changes", async () => {
     const r = await c.request(ApiKey.DescribeQuorum, 2, metadataPartition);
-    const me = b.broker.nodeId;
+    const me = b.broker.node.nodeId;
     expect(r).toMatchObject({ errorCode: 0, errorMessage: "" });
     const p = r.topics[0]!.partitions[0]!;
     expect(p).toMatchObject({ partitionIndex: 0, errorCode: 0, errorMessage: "", leaderId: me, leaderEpoch: 1, observers: [] });
     expect(p.currentVoters).toHaveLength(1);
     const v = p.currentVoters[0]!;
-    expect(v).toMatchObject({ replicaId: me, replicaDirectoryId: b.broker.directoryId, logEndOffset: p.highWatermark });
+    expect(v).toMatchObject({ replicaId: me, replicaDirectoryId: b.broker.node.directoryId, logEndOffset: p.highWatermark });
     // Kafka reports the leader's own fetch and caught-up times as now
     expect(Number(v.lastFetchTimestamp)).toBeGreaterThan(Date.now() - 60_000);
     expect(v.lastCaughtUpTimestamp).toBe(v.lastFetchTimestamp);
@@ -200,7 +200,7 @@ describe("persistence", () => {
       await oc.request(ApiKey.UpdateFeatures, 1, { timeoutMs: 60000, featureUpdates: [{ feature: "group.version", maxVersionLevel: 0, upgradeType: 2 }], validateOnly: false });
       await oc.request(ApiKey.AlterClientQuotas, 1, { validateOnly: false, entries: [{ entity: [{ entityType: "client-id", entityName: "c1" }], ops: [{ key: "consumer_byte_rate", value: 600, remove: false }] }] });
       const before = (await oc.request(ApiKey.DescribeQuorum, 2, metadataPartition)).topics[0]!.partitions[0]!;
-      const directoryId = ob.broker.directoryId;
+      const directoryId = ob.broker.node.directoryId;
       await oc.close();
       await ob.close();
       ob = await startBroker({ dataDir: dir });

@@ -116,8 +116,8 @@ afterAll(async () => {
 describe("transactions", () => {
   it("FindCoordinator names this broker for a transactional id and creates __transaction_state", async () => {
     const r = await c.request(ApiKey.FindCoordinator, 6, { keyType: 1, coordinatorKeys: ["a", ""] });
-    expect(r.coordinators.map((x) => [x.key, x.errorCode, x.nodeId])).toEqual([["a", 0, b.broker.nodeId], ["", ErrorCode.INVALID_REQUEST, -1]]);
-    expect(b.broker.topic("__transaction_state")!.partitions).toHaveLength(3);
+    expect(r.coordinators.map((x) => [x.key, x.errorCode, x.nodeId])).toEqual([["a", 0, b.broker.node.nodeId], ["", ErrorCode.INVALID_REQUEST, -1]]);
+    expect(b.broker.topics.topic("__transaction_state")!.partitions).toHaveLength(3);
   });
 
   it("interleaved commit and abort on two partitions: LSO, aborted list and what read_committed shows", async () => {

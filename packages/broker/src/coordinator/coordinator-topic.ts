@@ -7,7 +7,8 @@
  * exists at start every partition is loaded (replayed) in the background and requests wait for it.
  * `loaded(false)` never creates it (an empty list when it does not exist).
  */
-import type { Broker, PartitionState } from "../broker.js";
+import type { PartitionState } from "../topic-registry.js";
+import type { BrokerServices } from "../services.js";
 import type { Clock } from "../clock.js";
 import { CoordinatorPartition } from "./coordinator-partition.js";
 import type { CoordinatorLog, CoordinatorShard } from "./coordinator-partition.js";
@@ -33,26 +34,29 @@ export interface CoordinatorTopicSpec<S extends CoordinatorShard> {
   loaded?: (parts: CoordinatorPartition<S>[], records: number, ms: number) => void;
 }
 
+/** What a coordinator topic uses of the broker: the topics (to find or create it) and the configs. */
+export type CoordinatorTopicHost = Pick<BrokerServices, "topics" | "config">;
+
 export class CoordinatorTopic<S extends CoordinatorShard> {
   private partitions: Promise<CoordinatorPartition<S>[]> | null = null;
 
-  constructor(private readonly broker: Broker, private readonly clock: Clock, private readonly spec: CoordinatorTopicSpec<S>) {
+  constructor(private readonly broker: CoordinatorTopicHost, private readonly clock: Clock, private readonly spec: CoordinatorTopicSpec<S>) {
     // A topic left by an earlier run is loaded now, in the background.
-    if (broker.topic(spec.topic)) this.partitions = this.open(false);
+    if (broker.topics.topic(spec.topic)) this.partitions = this.open(false);
   }
 
   partitionFor(key: string): number {
-    const count = this.broker.topic(this.spec.topic)?.partitions.length ?? this.broker.config.int(this.spec.partitionsConfig);
+    const count = this.broker.topics.topic(this.spec.topic)?.partitions.length ?? this.broker.config.int(this.spec.partitionsConfig);
     return (javaHashCode(key) & 0x7fffffff) % count;
   }
 
   private open(create: boolean): Promise<CoordinatorPartition<S>[]> {
     return (async () => {
       const name = this.spec.topic;
-      let topic = this.broker.topic(name) ?? (await this.broker.awaitTopic(name));
+      let topic = this.broker.topics.topic(name) ?? (await this.broker.topics.awaitTopic(name));
       if (!topic) {
         if (!create) return [];
-        topic = await this.broker.createTopic(name, this.broker.config.int(this.spec.partitionsConfig), this.spec.configs()).catch(() => this.broker.awaitTopic(name));
+        topic = await this.broker.topics.createTopic(name, this.broker.config.int(this.spec.partitionsConfig), this.spec.configs()).catch(() => this.broker.topics.awaitTopic(name));
         if (!topic) throw new Error(`${name} could not be created`);
       }
       const t0 = this.clock.now();

@@ -5,7 +5,7 @@
  * coordinator's results can be appended in request order.
  */
 import { ErrorCode } from "@odradek/codec";
-import type { Broker } from "../broker.js";
+import type { TopicRegistry } from "../topic-registry.js";
 
 export interface CommitTopic<P extends { partitionIndex: number }> {
   name: string;
@@ -13,14 +13,14 @@ export interface CommitTopic<P extends { partitionIndex: number }> {
   partitions: P[];
 }
 
-export function splitCommitPartitions<P extends { partitionIndex: number }>(b: Broker, topics: readonly CommitTopic<P>[], byId: boolean): {
+export function splitCommitPartitions<P extends { partitionIndex: number }>(registry: Pick<TopicRegistry, "topic" | "topicById">, topics: readonly CommitTopic<P>[], byId: boolean): {
   answered: Map<number, { partitionIndex: number; errorCode: number }[]>;
   valid: { name: string; at: number; partitions: P[] }[];
 } {
   const answered = new Map<number, { partitionIndex: number; errorCode: number }[]>();
   const valid: { name: string; at: number; partitions: P[] }[] = [];
   topics.forEach((t, at) => {
-    const topic = byId ? b.topicById(t.topicId) : b.topic(t.name);
+    const topic = byId ? registry.topicById(t.topicId) : registry.topic(t.name);
     const bad: { partitionIndex: number; errorCode: number }[] = [];
     const ok = t.partitions.filter((p) => {
       if (topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions.length) return true;

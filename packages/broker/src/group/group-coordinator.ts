@@ -7,7 +7,7 @@
  * creates it), compacted, with `offsets.topic.num.partitions` partitions. When it exists at start, every
  * partition is loaded (replayed) in the background; requests wait for their partition's load.
  */
-import type { Broker } from "../broker.js";
+import type { BrokerServices } from "../services.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { CoordinatorResult } from "../coordinator/coordinator-partition.js";
@@ -25,7 +25,7 @@ export class GroupCoordinator {
   onShareMemberGone: ((groupId: string, memberId: string) => void) | null = null;
   private readonly config: GroupConfig;
 
-  constructor(private readonly broker: Broker, readonly clock: Clock, private readonly log: Logger) {
+  constructor(private readonly broker: Pick<BrokerServices, "topics" | "config" | "groupConfigs">, readonly clock: Clock, private readonly log: Logger) {
     const c = broker.config;
     this.config = {
       offsetsRetentionMs: c.int("offsets.retention.minutes") * 60_000,
@@ -72,10 +72,10 @@ export class GroupCoordinator {
 
   private readonly topicView: TopicView = {
     byName: (name) => {
-      const t = this.broker.topic(name);
+      const t = this.broker.topics.topic(name);
       return t ? { id: t.id, partitions: t.partitions.length } : undefined;
     },
-    all: () => this.broker.allTopics().map((t) => ({ name: t.name, id: t.id, partitions: t.partitions.length, internal: t.name.startsWith("__") })),
+    all: () => this.broker.topics.allTopics().map((t) => ({ name: t.name, id: t.id, partitions: t.partitions.length, internal: t.name.startsWith("__") })),
   };
 
   partitionFor(groupId: string): number {

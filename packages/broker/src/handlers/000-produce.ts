@@ -41,7 +41,7 @@ import type { ProduceResponsePartitionProduceResponseInput, ProduceRequest } fro
 import type { TransactionVerifier } from "@odradek/storage";
 import { defineHandler } from "../registry.js";
 import type { RequestContext } from "../registry.js";
-import type { Broker, Topic } from "../broker.js";
+import type { Topic } from "../topic-registry.js";
 import { topicPartitionKey } from "../txn/txn-records.js";
 import { transactionVersion } from "../txn/txn-versions.js";
 import { appendErrorCode, errorName, storageFault } from "../storage-errors.js";
@@ -58,8 +58,8 @@ function fail(index: number, errorCode: number, errorMessage: string | null = nu
 }
 
 /** min.insync.replicas above 1 cannot be met: the ISR is this broker (Kafka's NotEnoughReplicasException text). */
-function notEnoughReplicas(b: Broker, topic: Topic, index: number): PartitionResult | null {
-  const min = Number(b.config.topicValue("min.insync.replicas", topic.configs));
+function notEnoughReplicas(ctx: Pick<RequestContext, "config">, topic: Topic, index: number): PartitionResult | null {
+  const min = Number(ctx.config.topicValue("min.insync.replicas", topic.configs));
   return min > 1 ? fail(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of ${min}`) : null;
 }
 
@@ -72,14 +72,13 @@ function notEnoughReplicas(b: Broker, topic: Topic, index: number): PartitionRes
  * transaction → INVALID_TXN_STATE.
  */
 function verifier(ctx: RequestContext, transactionalId: string | null, topic: string, partition: number): TransactionVerifier {
-  const b = ctx.broker;
-  const tv = transactionVersion(ctx.broker.features, 12, ctx.apiVersion);
+  const tv = transactionVersion(ctx.features, 12, ctx.apiVersion);
   return async (h) => {
     if (transactionalId === null) return { error: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", errorMessage: "a transactional batch needs the request's transactional id" };
     const tp = topicPartitionKey(topic, partition);
     let r;
-    if (tv >= 2) r = await b.txns.addPartitions(transactionalId, h.producerId, h.producerEpoch, [tp], tv);
-    else if (b.config.bool("transaction.partition.verification.enable")) r = await b.txns.verify(transactionalId, h.producerId, h.producerEpoch, tp);
+    if (tv >= 2) r = await ctx.txns.addPartitions(transactionalId, h.producerId, h.producerEpoch, [tp], tv);
+    else if (ctx.config.bool("transaction.partition.verification.enable")) r = await ctx.txns.verify(transactionalId, h.producerId, h.producerEpoch, tp);
     else return null;
     const refused = (code: number) => (r.message === undefined ? { error: errorName(code) } : { error: errorName(code), errorMessage: r.message });
     switch (r.errorCode) {
@@ -97,7 +96,7 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
   const p = topic.partitions[index];
   if (!p) return fail(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (acks === -1) {
-    const refused = notEnoughReplicas(ctx.broker, topic, index);
+    const refused = notEnoughReplicas(ctx, topic, index);
     if (refused) return refused;
   }
   // No copy: the log patches offsets in place in the request's own bytes (the frame is a view on a
@@ -132,14 +131,13 @@ export default defineHandler({
   acceptMin: 3,
   maxVersion: 13,
   async handle(ctx, req) {
-    const b = ctx.broker;
     if (req.acks !== -1 && req.acks !== 0 && req.acks !== 1) {
       return req.acks === 0 ? null : errorAll(req, ErrorCode.INVALID_REQUIRED_ACKS);
     }
     // Partitions append concurrently; each partition's log keeps its own appends in order.
     const byId = ctx.apiVersion >= TOPIC_IDS_FROM;
     const responses = await Promise.all(req.topicData.map(async (td) => {
-      const topic = byId ? b.topicById(td.topicId) : b.topic(td.name);
+      const topic = byId ? ctx.topics.topicById(td.topicId) : ctx.topics.topic(td.name);
       const unknown = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       return {
         name: td.name,
@@ -151,7 +149,7 @@ export default defineHandler({
             return fail(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION);
           }
           const r = await appendPartition(ctx, topic, pd.index, pd.records, req.acks, req.transactionalId);
-          if (r.errorCode === ErrorCode.NONE) b.notifyAppend(topic.name, pd.index);
+          if (r.errorCode === ErrorCode.NONE) ctx.delayedFetches.notifyAppend(topic.name, pd.index);
           else ctx.log.debug({ topic: topic.name, partition: pd.index, errorCode: r.errorCode, msg: r.errorMessage }, "produce rejected");
           return r;
         })),

@@ -26,7 +26,6 @@ import type { FetchRequest, FetchResponseFetchableTopicResponseInput, FetchRespo
 import type { ReadResult } from "@odradek/storage";
 import { defineHandler } from "../registry.js";
 import type { RequestContext } from "../registry.js";
-import type { Broker } from "../broker.js";
 import { FetchSessionCache, FINAL_EPOCH, INITIAL_EPOCH, partitionKey } from "../fetch-sessions.js";
 import type { FetchSession, SessionPartition } from "../fetch-sessions.js";
 import { storageFault } from "../storage-errors.js";
@@ -67,7 +66,7 @@ interface Read {
  * One pass over the partitions. Pooled read buffers are handed to `keep` (released after the response
  * is sent); a pass that is not sent must release them itself (`release`).
  */
-async function readOnce(b: Broker, targets: readonly Target[], req: FetchRequest, byId: boolean): Promise<{ reads: Read[]; bytes: number; errors: boolean; release: () => void }> {
+async function readOnce(ctx: Pick<RequestContext, "topics" | "node">, targets: readonly Target[], req: FetchRequest, byId: boolean): Promise<{ reads: Read[]; bytes: number; errors: boolean; release: () => void }> {
   let remaining = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
   let bytes = 0;
   let errors = false;
@@ -76,7 +75,7 @@ async function readOnce(b: Broker, targets: readonly Target[], req: FetchRequest
   const abortedTransactions = req.isolationLevel === READ_COMMITTED ? EMPTY_ABORTED : null;
   const reads: Read[] = [];
   for (const t of targets) {
-    const topic = byId ? b.topicById(t.topicId) : b.topic(t.topic);
+    const topic = byId ? ctx.topics.topicById(t.topicId) : ctx.topics.topic(t.topic);
     const p = topic?.partitions[t.partition];
     if (!p) {
       errors = true;
@@ -89,7 +88,7 @@ async function readOnce(b: Broker, targets: readonly Target[], req: FetchRequest
       errors = true;
       const log = p.log;
       // KIP-951: the current leader goes with leadership errors only, as Kafka sends it.
-      reads.push({ target: t, data: { ...emptyPartition(t.partition, epochError), highWatermark: BigInt(log.highWatermark), lastStableOffset: BigInt(log.lastStableOffset), logStartOffset: BigInt(log.logStartOffset), currentLeader: { leaderId: b.nodeId, leaderEpoch: p.leaderEpoch } }, bytes: 0 });
+      reads.push({ target: t, data: { ...emptyPartition(t.partition, epochError), highWatermark: BigInt(log.highWatermark), lastStableOffset: BigInt(log.lastStableOffset), logStartOffset: BigInt(log.logStartOffset), currentLeader: { leaderId: ctx.node.nodeId, leaderEpoch: p.leaderEpoch } }, bytes: 0 });
       continue;
     }
     const limit = Math.max(0, Math.min(t.partitionMaxBytes, remaining));
@@ -149,11 +148,11 @@ function groupByTopic(reads: readonly Read[], byId: boolean): FetchResponseFetch
 }
 
 /** Partitions named by the request, with names resolved from ids for v13+. */
-function requestTargets(b: Broker, req: FetchRequest, byId: boolean): Target[] {
+function requestTargets(ctx: Pick<RequestContext, "topics">, req: FetchRequest, byId: boolean): Target[] {
   const out: Target[] = [];
   for (const rt of req.topics) {
-    const topic = byId ? b.topicById(rt.topicId)?.name ?? "" : rt.topic;
-    const topicId = byId ? rt.topicId : b.topic(rt.topic)?.id ?? ZERO_UUID;
+    const topic = byId ? ctx.topics.topicById(rt.topicId)?.name ?? "" : rt.topic;
+    const topicId = byId ? rt.topicId : ctx.topics.topic(rt.topic)?.id ?? ZERO_UUID;
     for (const rp of rt.partitions) {
       out.push({ topic, topicId, partition: rp.partition, fetchOffset: rp.fetchOffset, partitionMaxBytes: rp.partitionMaxBytes, currentLeaderEpoch: rp.currentLeaderEpoch });
     }
@@ -184,16 +183,15 @@ export default defineHandler({
   minVersion: 4,
   maxVersion: 18,
   async handle(ctx: RequestContext, req) {
-    const b = ctx.broker;
     const byId = ctx.apiVersion >= 13;
     let session: FetchSession | null = null;
     let incremental = false;
     let targets: Target[];
     if (ctx.apiVersion >= 7 && !(req.sessionId === 0 && req.sessionEpoch === FINAL_EPOCH)) {
-      const cache = b.fetchSessions;
+      const cache = ctx.fetchSessions;
       if (req.sessionEpoch === FINAL_EPOCH || req.sessionEpoch === INITIAL_EPOCH) {
         if (req.sessionId !== 0) cache.remove(req.sessionId);
-        targets = requestTargets(b, req, byId);
+        targets = requestTargets(ctx, req, byId);
         session = req.sessionEpoch === INITIAL_EPOCH && cache.enabled ? (cache.create(byId, targets.length) ?? null) : null;
         if (session) {
           addToSession(session, targets);
@@ -205,10 +203,10 @@ export default defineHandler({
         if (s.epoch !== req.sessionEpoch) return { errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: 0, responses: [] };
         if (s.byTopicId !== byId) return { errorCode: ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR, sessionId: 0, responses: [] };
         for (const f of req.forgottenTopicsData) {
-          const name = byId ? b.topicById(f.topicId)?.name ?? "" : f.topic;
+          const name = byId ? ctx.topics.topicById(f.topicId)?.name ?? "" : f.topic;
           for (const p of f.partitions) s.partitions.delete(partitionKey(byId, name, f.topicId, p));
         }
-        addToSession(s, requestTargets(b, req, byId));
+        addToSession(s, requestTargets(ctx, req, byId));
         s.epoch = FetchSessionCache.nextEpoch(s.epoch);
         session = s;
         incremental = true;
@@ -216,15 +214,15 @@ export default defineHandler({
         targets = sessionTargets(s);
       }
     } else {
-      targets = requestTargets(b, req, byId);
+      targets = requestTargets(ctx, req, byId);
     }
 
-    const deadline = b.clock.now() + Math.max(0, req.maxWaitMs);
+    const deadline = ctx.clock.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
-      const pass = await readOnce(b, targets, req, byId);
-      const left = deadline - b.clock.now();
+      const pass = await readOnce(ctx, targets, req, byId);
+      const left = deadline - ctx.clock.now();
       if (pass.errors || pass.bytes >= req.minBytes || left <= 0 || targets.length === 0 || ctx.closed.aborted) {
-        if (targets.length === 0 && left > 0 && !ctx.closed.aborted) await b.waitForAppend(left, ctx.closed);
+        if (targets.length === 0 && left > 0 && !ctx.closed.aborted) await ctx.delayedFetches.waitForAppend(left, ctx.closed);
         let reads = pass.reads;
         if (incremental) {
           reads = reads.filter((r) => {
@@ -243,7 +241,7 @@ export default defineHandler({
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: groupByTopic(reads, byId) };
       }
       pass.release();
-      await b.waitForAppend(left, ctx.closed, targets);
+      await ctx.delayedFetches.waitForAppend(left, ctx.closed, targets);
     }
   },
   errorResponse(req, errorCode) {

@@ -20,7 +20,7 @@ import { ListOffsetsTimestamp } from "@odradek/storage";
 import { defineHandler } from "../registry.js";
 import { mapSeq } from "../map-seq.js";
 import { checkLeaderEpoch } from "./001-fetch.js";
-import { inOfflineDir } from "../storage-errors.js";
+import { offlinePartitions } from "../storage-errors.js";
 
 /** KIP-405's special timestamps: earliest local (= earliest here), latest tiered (none here). */
 const EARLIEST_LOCAL = -4;
@@ -33,19 +33,19 @@ export default defineHandler({
   minVersion: 1,
   maxVersion: 11,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const readCommitted = req.isolationLevel === 1;
+    const offline = offlinePartitions(ctx.logs);
     return {
       throttleTimeMs: 0,
       topics: await mapSeq(req.topics, async (rt) => {
-        const topic = b.topic(rt.name);
+        const topic = ctx.topics.topic(rt.name);
         return {
           name: rt.name,
           partitions: await mapSeq(rt.partitions, async (rp): Promise<ListOffsetsResponseListOffsetsPartitionResponseInput> => {
             const p = topic?.partitions[rp.partitionIndex];
             const none = { partitionIndex: rp.partitionIndex, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
             if (!p) return { ...none, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-            if (inOfflineDir(b.logs, rt.name, rp.partitionIndex)) return { ...none, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
+            if (offline(rt.name, rp.partitionIndex)) return { ...none, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
             const epochError = checkLeaderEpoch(rp.currentLeaderEpoch, p.leaderEpoch);
             if (epochError !== ErrorCode.NONE) return { ...none, errorCode: epochError };
             const log = p.log;

@@ -22,24 +22,26 @@ import type { MetadataResponseMetadataResponseTopicInput } from "@odradek/codec"
 import { defineHandler } from "../registry.js";
 import { TopicExistsError, invalidTopicName } from "../topic-registry.js";
 import { GROUP_METADATA_TOPIC } from "../group/group-coordinator.js";
-import { inOfflineDir } from "../storage-errors.js";
+import { offlinePartitions } from "../storage-errors.js";
 
 /** Topics Kafka reports as internal (`is_internal`): the coordinators' logs. */
 export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([GROUP_METADATA_TOPIC]);
-import type { Broker, Topic } from "../broker.js";
+import type { Topic } from "../topic-registry.js";
+import type { RequestContext } from "../registry.js";
 
 const AUTH_OPS_NOT_REQUESTED = -2147483648;
 
-export function describeTopic(broker: Broker, t: Topic): MetadataResponseMetadataResponseTopicInput {
+/** `offline`: offlinePartitions(ctx.logs), taken once per request. */
+export function describeTopic({ node }: Pick<RequestContext, "node">, t: Topic, offline: (topic: string, partition: number) => boolean): MetadataResponseMetadataResponseTopicInput {
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.id,
     isInternal: INTERNAL_TOPICS.has(t.name),
     partitions: t.partitions.map((p) =>
-      inOfflineDir(broker.logs, t.name, p.index)
-        ? { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: p.index, leaderId: -1, leaderEpoch: p.leaderEpoch + 1, replicaNodes: [broker.nodeId], isrNodes: [], offlineReplicas: [broker.nodeId] }
-        : { errorCode: ErrorCode.NONE, partitionIndex: p.index, leaderId: broker.nodeId, leaderEpoch: p.leaderEpoch, replicaNodes: [broker.nodeId], isrNodes: [broker.nodeId], offlineReplicas: [] },
+      offline(t.name, p.index)
+        ? { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: p.index, leaderId: -1, leaderEpoch: p.leaderEpoch + 1, replicaNodes: [node.nodeId], isrNodes: [], offlineReplicas: [node.nodeId] }
+        : { errorCode: ErrorCode.NONE, partitionIndex: p.index, leaderId: node.nodeId, leaderEpoch: p.leaderEpoch, replicaNodes: [node.nodeId], isrNodes: [node.nodeId], offlineReplicas: [] },
     ),
     topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED,
   };
@@ -50,30 +52,30 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 13,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const topics: MetadataResponseMetadataResponseTopicInput[] = [];
     const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
+    const offline = offlinePartitions(ctx.logs);
     if (all) {
-      for (const t of b.allTopics()) topics.push(describeTopic(b, t));
+      for (const t of ctx.topics.allTopics()) topics.push(describeTopic(ctx, t, offline));
     } else {
       const allowAuto = ctx.apiVersion < 4 || req.allowAutoTopicCreation;
       for (const rt of req.topics ?? []) {
         if (rt.name === null || rt.name === "") {
-          const t = rt.topicId !== ZERO_UUID ? b.topicById(rt.topicId) : undefined;
-          topics.push(t ? describeTopic(b, t) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED });
+          const t = rt.topicId !== ZERO_UUID ? ctx.topics.topicById(rt.topicId) : undefined;
+          topics.push(t ? describeTopic(ctx, t, offline) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED });
           continue;
         }
-        let t = await b.awaitTopic(rt.name);
+        let t = await ctx.topics.awaitTopic(rt.name);
         if (!t) {
           if (invalidTopicName(rt.name) !== null) {
             topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: rt.name, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED });
             continue;
           }
-          if (allowAuto && b.autoCreateTopics && b.collidingTopic(rt.name) === null) {
+          if (allowAuto && ctx.config.bool("auto.create.topics.enable") && ctx.topics.collidingTopic(rt.name) === null) {
             const name = rt.name;
-            t = await b.createTopic(name, b.config.int("num.partitions"), new Map()).catch(async (e: unknown) => {
+            t = await ctx.topics.createTopic(name, ctx.config.int("num.partitions"), new Map()).catch(async (e: unknown) => {
               // Another request created it meanwhile.
-              const other = e instanceof TopicExistsError ? await b.awaitTopic(name) : undefined;
+              const other = e instanceof TopicExistsError ? await ctx.topics.awaitTopic(name) : undefined;
               if (!other) throw e;
               return other;
             });
@@ -82,14 +84,14 @@ export default defineHandler({
             continue;
           }
         }
-        topics.push(describeTopic(b, t));
+        topics.push(describeTopic(ctx, t, offline));
       }
     }
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: b.nodeId, host: b.advertised.host, port: b.advertised.port, rack: null }],
-      clusterId: b.clusterId,
-      controllerId: b.nodeId,
+      brokers: [{ nodeId: ctx.node.nodeId, host: ctx.node.advertised.host, port: ctx.node.advertised.port, rack: null }],
+      clusterId: ctx.node.clusterId,
+      controllerId: ctx.node.nodeId,
       topics,
       clusterAuthorizedOperations: AUTH_OPS_NOT_REQUESTED,
     };

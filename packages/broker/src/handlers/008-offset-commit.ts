@@ -23,10 +23,9 @@ export default defineHandler({
   minVersion: 2,
   maxVersion: 10,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const byId = ctx.apiVersion >= 10;
-    const { answered, valid } = splitCommitPartitions(b, req.topics, byId);
-    const r = (await b.groups.run(req.groupId, (s) => s.commitOffsets({
+    const { answered, valid } = splitCommitPartitions(ctx.topics, req.topics, byId);
+    const r = (await ctx.groups.run(req.groupId, (s) => s.commitOffsets({
       groupId: req.groupId,
       generationId: req.generationIdOrMemberEpoch,
       memberId: req.memberId,

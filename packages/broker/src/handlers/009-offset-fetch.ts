@@ -21,7 +21,7 @@ type Fetched = { errorCode: number; topics: { name: string; partitions: (Committ
 
 async function fetchGroup(ctx: RequestContext, groupId: string, topics: Topics, requireStable: boolean, member: { memberId: string | null; memberEpoch: number } | null = null): Promise<Fetched> {
   if (groupId === "") return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
-  const r = await ctx.broker.groups.run(groupId, (s) => {
+  const r = await ctx.groups.run(groupId, (s) => {
     const errorCode = member ? s.validateOffsetFetch(groupId, member.memberId, member.memberEpoch) : ErrorCode.NONE;
     if (errorCode !== ErrorCode.NONE) ctx.log.debug({ group: groupId, member: member!.memberId, memberEpoch: member!.memberEpoch, errorCode }, "offset fetch refused");
     return { records: [], response: errorCode !== ErrorCode.NONE ? { errorCode, topics: [] } : s.fetchOffsets(groupId, topics, requireStable) };
@@ -39,7 +39,6 @@ export default defineHandler({
   minVersion: 1,
   maxVersion: 10,
   async handle(ctx, req) {
-    const b = ctx.broker;
     if (ctx.apiVersion < 8) {
       const r = await fetchGroup(ctx, req.groupId, req.topics, ctx.apiVersion >= 7 && req.requireStable);
       return { throttleTimeMs: 0, errorCode: r.errorCode, topics: r.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => partitionOut(p)) })) };
@@ -50,7 +49,7 @@ export default defineHandler({
       const unknownIds = new Set<string>();
       const topics = g.topics === null ? null : g.topics.map((t) => {
         if (!byId) return { name: t.name, partitionIndexes: t.partitionIndexes };
-        const name = b.topicById(t.topicId)?.name;
+        const name = ctx.topics.topicById(t.topicId)?.name;
         if (name === undefined) unknownIds.add(t.topicId);
         return { name: name ?? `\0${t.topicId}`, partitionIndexes: t.partitionIndexes };
       });
@@ -59,7 +58,7 @@ export default defineHandler({
         groupId: g.groupId,
         errorCode: r.errorCode,
         topics: r.topics.map((t, i) => {
-          const id = g.topics?.[i]?.topicId ?? b.topic(t.name)?.id ?? ZERO_UUID;
+          const id = g.topics?.[i]?.topicId ?? ctx.topics.topic(t.name)?.id ?? ZERO_UUID;
           const unknown = byId && unknownIds.has(id);
           return { name: unknown ? "" : t.name, topicId: id, partitions: t.partitions.map((p) => partitionOut(p, unknown ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.NONE)) };
         }),

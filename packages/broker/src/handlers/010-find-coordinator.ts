@@ -17,12 +17,12 @@ const TRANSACTION = 1;
 async function find(ctx: RequestContext, key: string, keyType: number): Promise<{ errorCode: number; errorMessage: string | null }> {
   if (keyType === TRANSACTION) {
     if (key === "") return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "the transactional id is empty" };
-    await ctx.broker.txns.ensureReady();
+    await ctx.txns.ensureReady();
     return { errorCode: ErrorCode.NONE, errorMessage: null };
   }
   if (keyType !== GROUP) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `key type ${keyType} is not supported (share groups are not built yet)` };
   if (key === "") return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "the group id is empty" };
-  await ctx.broker.groups.ensureReady();
+  await ctx.groups.ensureReady();
   return { errorCode: ErrorCode.NONE, errorMessage: null };
 }
 
@@ -31,8 +31,7 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 6,
   async handle(ctx, req) {
-    const b = ctx.broker;
-    const node = { nodeId: b.nodeId, host: b.advertised.host, port: b.advertised.port };
+    const node = { nodeId: ctx.node.nodeId, host: ctx.node.advertised.host, port: ctx.node.advertised.port };
     const none = { nodeId: -1, host: "", port: -1 };
     if (ctx.apiVersion >= 4) {
       const coordinators = [];

@@ -15,7 +15,7 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 9,
   async handle(ctx, req) {
-    const deferred = await ctx.broker.groups.run(req.groupId, (s) => joinGroup(s, {
+    const deferred = await ctx.groups.run(req.groupId, (s) => joinGroup(s, {
       groupId: req.groupId,
       sessionTimeoutMs: req.sessionTimeoutMs,
       rebalanceTimeoutMs: ctx.apiVersion >= 1 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,

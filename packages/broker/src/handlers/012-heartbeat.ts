@@ -12,7 +12,7 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
-    const errorCode = await ctx.broker.groups.run(req.groupId, (s) => heartbeatGroup(s, req));
+    const errorCode = await ctx.groups.run(req.groupId, (s) => heartbeatGroup(s, req));
     return { throttleTimeMs: 0, errorCode: errorCode! };
   },
   errorResponse(_req, errorCode) {

@@ -15,7 +15,7 @@ export default defineHandler({
   maxVersion: 5,
   async handle(ctx, req) {
     const members = ctx.apiVersion >= 3 ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: req.memberId, groupInstanceId: null }];
-    const r = (await ctx.broker.groups.run(req.groupId, (s) => leaveGroup(s, req.groupId, members)))!;
+    const r = (await ctx.groups.run(req.groupId, (s) => leaveGroup(s, req.groupId, members)))!;
     if (ctx.apiVersion >= 3) return { throttleTimeMs: 0, errorCode: r.errorCode, members: r.members };
     return { throttleTimeMs: 0, errorCode: r.errorCode !== ErrorCode.NONE ? r.errorCode : r.members[0]?.errorCode ?? ErrorCode.NONE };
   },

@@ -14,7 +14,7 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req) {
-    const deferred = await ctx.broker.groups.run(req.groupId, (s) => syncGroup(s, {
+    const deferred = await ctx.groups.run(req.groupId, (s) => syncGroup(s, {
       groupId: req.groupId,
       generationId: req.generationId,
       memberId: req.memberId,

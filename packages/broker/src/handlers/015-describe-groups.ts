@@ -21,7 +21,7 @@ export default defineHandler({
   async handle(ctx, req) {
     const groups = [];
     for (const groupId of req.groups) {
-      const d = await ctx.broker.groups.run(groupId, (s) => {
+      const d = await ctx.groups.run(groupId, (s) => {
         const g = s.classicGroup(groupId);
         if (!(g instanceof ClassicGroup) || g.is("Dead")) return { records: [], response: null };
         const stable = g.is("Stable");
@@ -38,7 +38,7 @@ export default defineHandler({
           },
         };
       }, false);
-      const otherType = async () => (await ctx.broker.groups.run(groupId, (s) => ({ records: [], response: s.classicGroup(groupId) === "other-type" }), false)) === true;
+      const otherType = async () => (await ctx.groups.run(groupId, (s) => ({ records: [], response: s.classicGroup(groupId) === "other-type" }), false)) === true;
       if (d) groups.push(d);
       else if (ctx.apiVersion >= 6) groups.push({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: (await otherType()) ? `Group ${groupId} is not a classic group.` : `Group ${groupId} not found.`, groupId, groupState: "Dead", protocolType: "", protocolData: "", members: [], authorizedOperations: AUTH_OPS_NOT_REQUESTED });
       else groups.push({ errorCode: ErrorCode.NONE, errorMessage: null, groupId, groupState: "Dead", protocolType: "", protocolData: "", members: [], authorizedOperations: AUTH_OPS_NOT_REQUESTED });

@@ -16,13 +16,13 @@ export default defineHandler({
   async handle(ctx, req) {
     const states = ctx.apiVersion >= 4 ? req.statesFilter : [];
     const types = ctx.apiVersion >= 5 ? req.typesFilter : [];
-    const groups = (await ctx.broker.groups.all((s) => s.listGroups(states, types))).flat();
+    const groups = (await ctx.groups.all((s) => s.listGroups(states, types))).flat();
     // Share groups known only by their share-partition state (membership is not persisted): Empty.
     const known = new Set(groups.map((g) => g.groupId));
     const stateOk = states.length === 0 || states.some((x) => x.toLowerCase() === "empty");
     const typeOk = types.length === 0 || types.some((x) => x.toLowerCase() === "share");
     if (stateOk && typeOk) {
-      for (const groupId of await ctx.broker.shares.storedGroupIds()) {
+      for (const groupId of await ctx.shares.storedGroupIds()) {
         if (!known.has(groupId)) groups.push({ groupId, protocolType: "share", groupState: "Empty", groupType: "share" });
       }
     }

@@ -35,13 +35,13 @@ export default defineHandler({
       ctx.setClientSoftware(req.clientSoftwareName, req.clientSoftwareVersion);
     }
     if (ctx.apiVersion >= 5) {
-      const errorCode = targetError(req.clusterId, req.nodeId, ctx.broker);
+      const errorCode = targetError(req.clusterId, req.nodeId, ctx.node);
       if (errorCode !== ErrorCode.NONE) {
         ctx.log.info({ clusterId: req.clusterId, nodeId: req.nodeId, errorCode }, "ApiVersions for another cluster or node");
         return { errorCode, apiKeys: [], throttleTimeMs: 0 };
       }
     }
-    return { errorCode: ErrorCode.NONE, apiKeys: [...ctx.advertisedApis], throttleTimeMs: 0, finalizedFeaturesEpoch: ctx.broker.features.epoch, ...ctx.broker.features.lists(ctx.apiVersion) };
+    return { errorCode: ErrorCode.NONE, apiKeys: [...ctx.advertisedApis], throttleTimeMs: 0, finalizedFeaturesEpoch: ctx.features.epoch, ...ctx.features.lists(ctx.apiVersion) };
   },
   // Without the context here, a failed ApiVersions lists no API (the client retries or disconnects).
   errorResponse(_req, errorCode) {

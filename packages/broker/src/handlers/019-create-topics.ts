@@ -29,7 +29,6 @@ export default defineHandler({
   minVersion: 2,
   maxVersion: 7,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const seen = new Map<string, number>();
     for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
     const results = await mapSeq(req.topics, async (t): Promise<CreateTopicsResponseCreatableTopicResultInput> => {
@@ -49,15 +48,15 @@ export default defineHandler({
         for (const a of t.assignments) {
           if (a.brokerIds.length === 0) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes an empty replica list.`);
           if (new Set(a.brokerIds).size !== a.brokerIds.length) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes duplicate broker IDs.");
-          const unknown = a.brokerIds.find((id) => id !== b.nodeId);
+          const unknown = a.brokerIds.find((id) => id !== ctx.node.nodeId);
           if (unknown !== undefined) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${unknown}, but no such broker is registered.`);
         }
         partitions = t.assignments.length;
         rf = t.assignments[0]!.brokerIds.length;
       } else {
-        if (partitions === -1) partitions = b.config.int("num.partitions");
+        if (partitions === -1) partitions = ctx.config.int("num.partitions");
         else if (partitions < 1) return fail(ErrorCode.INVALID_PARTITIONS, "Number of partitions was set to an invalid non-positive value.");
-        if (rf === -1) rf = b.config.int("default.replication.factor");
+        if (rf === -1) rf = ctx.config.int("default.replication.factor");
         else if (rf < 1) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0, or -1 to use the default value.");
         if (rf > BROKER_COUNT) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${BROKER_COUNT} broker(s) are registered.`);
       }
@@ -70,7 +69,7 @@ export default defineHandler({
           topicId = (await ctx.topics.createTopic(t.name, partitions, configs)).id;
         } catch (e) {
           if (e instanceof TopicExistsError) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, e.message);
-          // The broker has undone the creation (Broker.createTopic); the other topics still get theirs.
+          // The broker has undone the creation (TopicRegistry.createTopic); the other topics still get theirs.
           ctx.log.error({ topic: t.name, err: String(e) }, "topic creation failed");
           return fail(ErrorCode.UNKNOWN_SERVER_ERROR, `Topic '${t.name}' could not be created: ${(e as Error).message ?? String(e)}`);
         }
@@ -83,7 +82,7 @@ export default defineHandler({
         topicConfigErrorCode: ErrorCode.NONE,
         numPartitions: partitions,
         replicationFactor: rf,
-        configs: describeTopicConfigs(b.config, configs, null, false).map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: c.isSensitive })),
+        configs: describeTopicConfigs(ctx.config, configs, null, false).map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: c.isSensitive })),
       };
     });
     return { throttleTimeMs: 0, topics: results };

@@ -18,13 +18,12 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, req) {
-    const b = ctx.broker;
     return {
       throttleTimeMs: 0,
       topics: await Promise.all(req.topics.map(async (t) => ({
         name: t.name,
         partitions: await Promise.all(t.partitions.map(async (rp) => {
-          const p = b.partition(t.name, rp.partitionIndex);
+          const p = ctx.topics.partition(t.name, rp.partitionIndex);
           if (!p) return { partitionIndex: rp.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
           const target = rp.offset === -1n ? p.log.highWatermark : Number(rp.offset);
           // The checkpoint write failed (ENOSPC, EIO): the deletion is not known to be durable.

@@ -25,14 +25,14 @@ export default defineHandler({
   async handle(ctx, req) {
     if (req.transactionalId !== null) {
       const expected = req.producerId >= 0n ? { producerId: Number(req.producerId), epoch: req.producerEpoch } : null;
-      const r = await ctx.broker.txns.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
+      const r = await ctx.txns.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
       if (r.errorCode !== ErrorCode.NONE || !r.metadata) {
         ctx.log.debug({ transactionalId: req.transactionalId, errorCode: r.errorCode, why: r.message }, "InitProducerId refused");
         return { throttleTimeMs: 0, errorCode: fencedFor(r.errorCode, ctx.apiVersion, 4), producerId: -1n, producerEpoch: -1 };
       }
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: BigInt(r.metadata.producerId), producerEpoch: r.metadata.producerEpoch };
     }
-    const producerId = await ctx.broker.allocateProducerId();
+    const producerId = BigInt(await ctx.producerIds.allocateProducerId());
     ctx.log.debug({ producerId: producerId.toString() }, "new producer id");
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
   },

@@ -16,13 +16,12 @@ export default defineHandler({
   minVersion: 2,
   maxVersion: 4,
   handle(ctx, req) {
-    const b = ctx.broker;
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
         topic: t.topic,
         partitions: t.partitions.map((rp) => {
-          const p = b.partition(t.topic, rp.partition);
+          const p = ctx.topics.partition(t.topic, rp.partition);
           if (!p) return { partition: rp.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, leaderEpoch: -1, endOffset: -1n };
           const e = checkLeaderEpoch(rp.currentLeaderEpoch, p.leaderEpoch);
           if (e !== ErrorCode.NONE) return { partition: rp.partition, errorCode: e, leaderEpoch: -1, endOffset: -1n };

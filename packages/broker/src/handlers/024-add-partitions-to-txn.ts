@@ -23,9 +23,8 @@ const each = (topics: Topics, code: (topic: string, p: number) => number): Topic
   topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: code(t.name, p) })) }));
 
 async function addOne(ctx: RequestContext, txn: { transactionalId: string; producerId: bigint; producerEpoch: number; verifyOnly: boolean; topics: Topics }): Promise<TopicResults> {
-  const b = ctx.broker;
   const exists = (topic: string, p: number) => {
-    const t = b.topic(topic);
+    const t = ctx.topics.topic(topic);
     return t !== undefined && p >= 0 && p < t.partitions.length;
   };
   if (txn.topics.some((t) => t.partitions.some((p) => !exists(t.name, p)))) {
@@ -36,14 +35,14 @@ async function addOne(ctx: RequestContext, txn: { transactionalId: string; produ
     const codes = new Map<string, number>();
     for (const t of txn.topics) {
       for (const p of t.partitions) {
-        const r = await b.txns.verify(txn.transactionalId, pid, txn.producerEpoch, topicPartitionKey(t.name, p));
+        const r = await ctx.txns.verify(txn.transactionalId, pid, txn.producerEpoch, topicPartitionKey(t.name, p));
         codes.set(topicPartitionKey(t.name, p), r.errorCode);
       }
     }
     return each(txn.topics, (t, p) => codes.get(topicPartitionKey(t, p))!);
   }
   const keys = txn.topics.flatMap((t) => t.partitions.map((p) => topicPartitionKey(t.name, p)));
-  const r = await b.txns.addPartitions(txn.transactionalId, pid, txn.producerEpoch, keys, transactionVersion(ctx.broker.features, Infinity, ctx.apiVersion));
+  const r = await ctx.txns.addPartitions(txn.transactionalId, pid, txn.producerEpoch, keys, transactionVersion(ctx.features, Infinity, ctx.apiVersion));
   if (r.errorCode !== ErrorCode.NONE) ctx.log.debug({ transactionalId: txn.transactionalId, errorCode: r.errorCode, why: r.message }, "AddPartitionsToTxn refused");
   const code = fencedFor(r.errorCode, ctx.apiVersion, 2);
   return each(txn.topics, () => code);

@@ -19,9 +19,9 @@ export default defineHandler({
   maxVersion: 4,
   async handle(ctx, req) {
     if (req.groupId === "") return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID };
-    await ctx.broker.groups.ensureReady();
-    const tp = topicPartitionKey(GROUP_METADATA_TOPIC, ctx.broker.groups.partitionFor(req.groupId));
-    const r = await ctx.broker.txns.addPartitions(req.transactionalId, Number(req.producerId), req.producerEpoch, [tp], transactionVersion(ctx.broker.features, Infinity, ctx.apiVersion));
+    await ctx.groups.ensureReady();
+    const tp = topicPartitionKey(GROUP_METADATA_TOPIC, ctx.groups.partitionFor(req.groupId));
+    const r = await ctx.txns.addPartitions(req.transactionalId, Number(req.producerId), req.producerEpoch, [tp], transactionVersion(ctx.features, Infinity, ctx.apiVersion));
     if (r.errorCode !== ErrorCode.NONE) ctx.log.debug({ transactionalId: req.transactionalId, errorCode: r.errorCode, why: r.message }, "AddOffsetsToTxn refused");
     return { throttleTimeMs: 0, errorCode: fencedFor(r.errorCode, ctx.apiVersion, 2) };
   },

@@ -18,7 +18,7 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req) {
-    const r = await ctx.broker.txns.endTxn(req.transactionalId, Number(req.producerId), req.producerEpoch, req.committed, transactionVersion(ctx.broker.features, 5, ctx.apiVersion));
+    const r = await ctx.txns.endTxn(req.transactionalId, Number(req.producerId), req.producerEpoch, req.committed, transactionVersion(ctx.features, 5, ctx.apiVersion));
     if (r.errorCode !== ErrorCode.NONE || !r.metadata) {
       ctx.log.debug({ transactionalId: req.transactionalId, errorCode: r.errorCode, why: r.message }, "EndTxn refused");
       return { throttleTimeMs: 0, errorCode: fencedFor(r.errorCode, ctx.apiVersion, 2), producerId: -1n, producerEpoch: -1 };

@@ -17,22 +17,21 @@ export default defineHandler({
   minVersion: 1,
   maxVersion: 2,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const markers = [];
     for (const m of req.markers) {
       const topics = [];
       for (const t of m.topics) {
         const partitions = [];
         for (const p of t.partitionIndexes) {
-          const part = b.partition(t.name, p);
+          const part = ctx.topics.partition(t.name, p);
           let errorCode: number = ErrorCode.NONE;
           if (!part) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           else if (t.name === GROUP_METADATA_TOPIC) {
-            await b.groups.writeMarker(p, Number(m.producerId), m.producerEpoch, m.transactionResult).catch(() => (errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER));
+            await ctx.groups.writeMarker(p, Number(m.producerId), m.producerEpoch, m.transactionResult).catch(() => (errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER));
           } else {
             const r = await part.log.appendTxnMarker({ producerId: Number(m.producerId), producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult });
             if (r.error) errorCode = ErrorCode[r.error as keyof typeof ErrorCode] ?? ErrorCode.UNKNOWN_SERVER_ERROR;
-            else b.notifyAppend(t.name, p);
+            else ctx.delayedFetches.notifyAppend(t.name, p);
           }
           partitions.push({ partitionIndex: p, errorCode });
         }

@@ -22,28 +22,27 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 6,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const byId = ctx.apiVersion >= 6;
     const all = (errorCode: number) => ({
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
     });
     if (req.groupId === "") return all(ErrorCode.INVALID_GROUP_ID);
-    await b.groups.ensureReady();
+    await ctx.groups.ensureReady();
     const pid = Number(req.producerId);
-    const offsetsPartition = topicPartitionKey(GROUP_METADATA_TOPIC, b.groups.partitionFor(req.groupId));
-    const tv = transactionVersion(ctx.broker.features, 5, ctx.apiVersion);
+    const offsetsPartition = topicPartitionKey(GROUP_METADATA_TOPIC, ctx.groups.partitionFor(req.groupId));
+    const tv = transactionVersion(ctx.features, 5, ctx.apiVersion);
     const check = tv >= 2
-      ? await b.txns.addPartitions(req.transactionalId, pid, req.producerEpoch, [offsetsPartition], tv)
-      : b.config.bool("transaction.partition.verification.enable")
-        ? await b.txns.verify(req.transactionalId, pid, req.producerEpoch, offsetsPartition)
+      ? await ctx.txns.addPartitions(req.transactionalId, pid, req.producerEpoch, [offsetsPartition], tv)
+      : ctx.config.bool("transaction.partition.verification.enable")
+        ? await ctx.txns.verify(req.transactionalId, pid, req.producerEpoch, offsetsPartition)
         : { errorCode: ErrorCode.NONE };
     if (check.errorCode !== ErrorCode.NONE) {
       ctx.log.debug({ transactionalId: req.transactionalId, errorCode: check.errorCode, why: check.message }, "TxnOffsetCommit refused");
       return all(fencedFor(check.errorCode, ctx.apiVersion, 3));
     }
-    const { answered, valid } = splitCommitPartitions(b, req.topics, byId);
-    const r = (await b.groups.run(req.groupId, (s) => s.txnCommitOffsets({
+    const { answered, valid } = splitCommitPartitions(ctx.topics, req.topics, byId);
+    const r = (await ctx.groups.run(req.groupId, (s) => s.txnCommitOffsets({
       groupId: req.groupId,
       generationId: req.generationIdOrMemberEpoch,
       memberId: req.memberId,

@@ -25,22 +25,21 @@ export default defineHandler({
   minVersion: 1,
   maxVersion: 4,
   handle(ctx, req) {
-    const b = ctx.broker;
     const results = req.resources.map((r): DescribeConfigsResponseDescribeConfigsResultInput => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       switch (r.resourceType) {
         case ResourceType.TOPIC: {
-          const t = b.topic(r.resourceName);
+          const t = ctx.topics.topic(r.resourceName);
           if (!t) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist.`, configs: [] };
-          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeTopicConfigs(b.config, t.configs, r.configurationKeys, req.includeSynonyms) };
+          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeTopicConfigs(ctx.config, t.configs, r.configurationKeys, req.includeSynonyms) };
         }
         case ResourceType.BROKER:
-          if (r.resourceName !== "" && r.resourceName !== String(b.nodeId)) {
-            return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${b.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
+          if (r.resourceName !== "" && r.resourceName !== String(ctx.node.nodeId)) {
+            return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${ctx.node.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
           }
-          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeBrokerConfigs(b, r.resourceName, r.configurationKeys, req.includeSynonyms) };
+          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeBrokerConfigs(ctx, r.resourceName, r.configurationKeys, req.includeSynonyms) };
         case ResourceType.GROUP:
-          return { ...base, ...b.groupConfigs.describe(r.resourceName, r.configurationKeys, req.includeSynonyms) };
+          return { ...base, ...ctx.groupConfigs.describe(r.resourceName, r.configurationKeys, req.includeSynonyms) };
         case ResourceType.BROKER_LOGGER:
           return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: [] };
         default:

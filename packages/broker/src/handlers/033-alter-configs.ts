@@ -22,23 +22,22 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const responses = await mapSeq(req.resources, async (r) => {
       const res = (errorCode: number, errorMessage: string | null = null) => ({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName });
       if (r.resourceType === ResourceType.TOPIC) {
-        const t = b.topic(r.resourceName);
+        const t = ctx.topics.topic(r.resourceName);
         if (!t) return res(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${r.resourceName} does not exist.`);
         const bad = invalidTopicConfig(r.configs.map((c) => [c.name, c.value]));
         if (bad) return res(bad.errorCode === "INVALID_CONFIG" ? ErrorCode.INVALID_CONFIG : ErrorCode.INVALID_REQUEST, bad.message);
-        if (!req.validateOnly) await b.setTopicConfigs(t, new Map(r.configs.map((c) => [c.name, c.value!.trim()])));
+        if (!req.validateOnly) await ctx.topics.setTopicConfigs(t, new Map(r.configs.map((c) => [c.name, c.value!.trim()])));
         return res(ErrorCode.NONE);
       }
       if (r.resourceType === ResourceType.BROKER) {
-        const bad = await alterBrokerConfigs(b, r.resourceName, { replace: new Map(r.configs.map((c) => [c.name, c.value ?? ""])) }, req.validateOnly);
+        const bad = await alterBrokerConfigs(ctx, r.resourceName, { replace: new Map(r.configs.map((c) => [c.name, c.value ?? ""])) }, req.validateOnly);
         return bad ? res(bad.errorCode, bad.message) : res(ErrorCode.NONE);
       }
       if (r.resourceType === ResourceType.GROUP) {
-        const g = await b.groupConfigs.alter(r.resourceName, r.configs, req.validateOnly);
+        const g = await ctx.groupConfigs.alter(r.resourceName, r.configs, req.validateOnly);
         return res(g.errorCode, g.errorMessage);
       }
       return res(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);

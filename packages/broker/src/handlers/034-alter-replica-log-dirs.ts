@@ -34,7 +34,6 @@ export default defineHandler({
   minVersion: 1,
   maxVersion: 2,
   handle(ctx, req) {
-    const b = ctx.broker;
     const byTopic = new Map<string, AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultInput & { partitions: { partitionIndex: number; errorCode: number }[] }>();
     const answer = (topic: string, partitionIndex: number, errorCode: number) => {
       let t = byTopic.get(topic);
@@ -42,18 +41,18 @@ export default defineHandler({
       t.partitions.push({ partitionIndex, errorCode });
     };
     for (const d of req.dirs) {
-      const dir = b.dataDir ? d.path : d.path === "memory" ? (b.logs.dirs[0] ?? null) : null;
-      const known = dir !== null && b.logs.dirs.includes(dir);
-      const writable = known && (!b.dataDir || isWritable(dir));
+      const dir = ctx.node.dataDir ? d.path : d.path === "memory" ? (ctx.logs.dirs[0] ?? null) : null;
+      const known = dir !== null && ctx.logs.dirs.includes(dir);
+      const writable = known && (!ctx.node.dataDir || isWritable(dir));
       for (const t of d.topics) {
-        const topic = b.topic(t.name);
+        const topic = ctx.topics.topic(t.name);
         for (const index of t.partitions) {
           const p = topic?.partitions[index];
           if (!known) answer(t.name, index, ErrorCode.LOG_DIR_NOT_FOUND);
           else if (!writable) answer(t.name, index, ErrorCode.KAFKA_STORAGE_ERROR);
           else if (!p) answer(t.name, index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           else {
-            b.logs
+            ctx.logs
               .moveLog(t.name, index, dir, (log) => {
                 p.log = log;
               })

@@ -33,27 +33,26 @@ export default defineHandler({
   minVersion: 1,
   maxVersion: 5,
   handle(ctx, req) {
-    const b = ctx.broker;
-    const wanted = req.topics === null ? b.allTopics().map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.index) })) : req.topics;
-    const futures = b.logs.futures();
-    const offline = b.logs.offlineDirs();
-    const results = b.logs.dirs.map((dir) => {
+    const wanted = req.topics === null ? ctx.topics.allTopics().map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.index) })) : req.topics;
+    const futures = ctx.logs.futures();
+    const offline = ctx.logs.offlineDirs();
+    const results = ctx.logs.dirs.map((dir) => {
       if (offline.includes(dir)) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logDir: dir, topics: [], totalBytes: -1n, usableBytes: -1n };
       const topics = [];
       for (const w of wanted) {
-        const t = b.topic(w.topic);
+        const t = ctx.topics.topic(w.topic);
         if (!t) continue;
         const partitions: DescribeLogDirsResponseDescribeLogDirsPartitionInput[] = [];
         for (const i of w.partitions) {
           const p = t.partitions[i];
           if (!p) continue;
-          if (b.logs.dirOf(t.name, i) === dir) partitions.push({ partitionIndex: i, partitionSize: BigInt(p.log.sizeInBytes), offsetLag: 0n, isFutureKey: false });
+          if (ctx.logs.dirOf(t.name, i) === dir) partitions.push({ partitionIndex: i, partitionSize: BigInt(p.log.sizeInBytes), offsetLag: 0n, isFutureKey: false });
           const f = futures.find((x) => x.dir === dir && x.topic === t.name && x.partition === i);
           if (f) partitions.push({ partitionIndex: i, partitionSize: BigInt(f.copiedBytes), offsetLag: BigInt(Math.max(0, p.log.logEndOffset - f.copiedOffset)), isFutureKey: true });
         }
         if (partitions.length > 0) topics.push({ name: t.name, partitions });
       }
-      return { errorCode: ErrorCode.NONE, logDir: b.dataDir ? dir : "memory", topics, ...diskSpace(b.dataDir ? dir : null) };
+      return { errorCode: ErrorCode.NONE, logDir: ctx.node.dataDir ? dir : "memory", topics, ...diskSpace(ctx.node.dataDir ? dir : null) };
     });
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results };
   },

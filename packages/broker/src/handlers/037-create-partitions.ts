@@ -6,7 +6,7 @@
  * N partitions."), lower → INVALID_PARTITIONS; assignments (when given) must list one replica set
  * per new partition, naming only this broker → INVALID_REPLICA_ASSIGNMENT. `validate_only` checks
  * only. New partitions start empty at leader epoch 0. A failure in storage (e.g. EMFILE opening a new
- * partition's log) leaves the topic as it was (Broker.addPartitions) and answers UNKNOWN_SERVER_ERROR
+ * partition's log) leaves the topic as it was (TopicRegistry.addPartitions) and answers UNKNOWN_SERVER_ERROR
  * for that topic.
  * Omitted: `timeout_ms` (immediate).
  */
@@ -19,7 +19,6 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const seen = new Map<string, number>();
     for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
     const results = await mapSeq(req.topics, async (t) => {
@@ -33,14 +32,14 @@ export default defineHandler({
       if (t.assignments !== null) {
         if (t.assignments.length !== t.count - current) return r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Attempted to add ${t.count - current} additional partition(s), but only ${t.assignments.length} assignment(s) were specified.`);
         for (const a of t.assignments) {
-          if (a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== b.nodeId)) return r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes a broker that is not registered.`);
+          if (a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== ctx.node.nodeId)) return r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes a broker that is not registered.`);
         }
       }
       if (!req.validateOnly) {
         try {
           await ctx.topics.addPartitions(topic, t.count);
         } catch (e) {
-          // The broker has undone the change (Broker.addPartitions); the other topics still get theirs.
+          // The broker has undone the change (TopicRegistry.addPartitions); the other topics still get theirs.
           ctx.log.error({ topic: t.name, err: String(e) }, "adding partitions failed");
           return r(ErrorCode.UNKNOWN_SERVER_ERROR, `Partitions of '${t.name}' could not be added: ${(e as Error).message ?? String(e)}`);
         }

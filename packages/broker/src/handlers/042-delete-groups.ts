@@ -17,9 +17,9 @@ export default defineHandler({
   async handle(ctx, req) {
     const results = [];
     for (const groupId of req.groupsNames) {
-      let errorCode = (await ctx.broker.groups.run(groupId, (s) => s.deleteGroup(groupId), false)) ?? ErrorCode.GROUP_ID_NOT_FOUND;
+      let errorCode = (await ctx.groups.run(groupId, (s) => s.deleteGroup(groupId), false)) ?? ErrorCode.GROUP_ID_NOT_FOUND;
       if (errorCode === ErrorCode.NONE || errorCode === ErrorCode.GROUP_ID_NOT_FOUND) {
-        if (await ctx.broker.shares.deleteGroup(groupId)) errorCode = ErrorCode.NONE;
+        if (await ctx.shares.deleteGroup(groupId)) errorCode = ErrorCode.NONE;
       }
       results.push({ groupId, errorCode, errorMessage: null });
     }

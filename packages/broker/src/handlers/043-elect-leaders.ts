@@ -16,15 +16,14 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 2,
   handle(ctx, req) {
-    const b = ctx.broker;
     if (ctx.apiVersion >= 1 && req.electionType !== 0 && req.electionType !== 1) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, replicaElectionResults: [] };
     }
     if (req.topicPartitions === null) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults: b.allTopics().map((t) => ({ topic: t.name, partitionResult: [] })) };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults: ctx.topics.allTopics().map((t) => ({ topic: t.name, partitionResult: [] })) };
     }
     const replicaElectionResults = req.topicPartitions.map((tp) => {
-      const t = b.topic(tp.topic);
+      const t = ctx.topics.topic(tp.topic);
       return {
         topic: tp.topic,
         partitionResult: tp.partitions.map((partitionId) => {

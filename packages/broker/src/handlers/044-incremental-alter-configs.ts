@@ -29,21 +29,20 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const responses = await mapSeq(req.resources, async (r) => {
       const res = (errorCode: number, errorMessage: string | null = null) => ({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName });
       const names = r.configs.map((c) => c.name);
       if (new Set(names).size !== names.length) return res(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys`);
       if (r.resourceType === ResourceType.BROKER) {
-        const bad = await alterBrokerConfigs(b, r.resourceName, { ops: r.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation })) }, req.validateOnly);
+        const bad = await alterBrokerConfigs(ctx, r.resourceName, { ops: r.configs.map((c) => ({ name: c.name, value: c.value, op: c.configOperation })) }, req.validateOnly);
         return bad ? res(bad.errorCode, bad.message) : res(ErrorCode.NONE);
       }
       if (r.resourceType === ResourceType.GROUP) {
-        const g = await b.groupConfigs.incrementalAlter(r.resourceName, r.configs, req.validateOnly);
+        const g = await ctx.groupConfigs.incrementalAlter(r.resourceName, r.configs, req.validateOnly);
         return res(g.errorCode, g.errorMessage);
       }
       if (r.resourceType !== ResourceType.TOPIC) return res(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
-      const t = b.topic(r.resourceName);
+      const t = ctx.topics.topic(r.resourceName);
       if (!t) return res(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${r.resourceName} does not exist.`);
       const next = new Map(t.configs);
       for (const c of r.configs) {
@@ -60,7 +59,7 @@ export default defineHandler({
           case APPEND:
           case SUBTRACT: {
             if (def.type !== "list") return res(ErrorCode.INVALID_CONFIG, `Config value append is not allowed for config key: ${c.name}`);
-            const current = (b.config.topicValue(c.name, next) ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+            const current = (ctx.config.topicValue(c.name, next) ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
             const given = (c.value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
             const out = c.configOperation === APPEND ? [...current, ...given.filter((g) => !current.includes(g))] : current.filter((x) => !given.includes(x));
             next.set(c.name, out.join(","));
@@ -72,7 +71,7 @@ export default defineHandler({
       }
       const bad = invalidTopicConfig(next);
       if (bad) return res(ErrorCode.INVALID_CONFIG, bad.message);
-      if (!req.validateOnly) await b.setTopicConfigs(t, next);
+      if (!req.validateOnly) await ctx.topics.setTopicConfigs(t, next);
       return res(ErrorCode.NONE);
     });
     return { throttleTimeMs: 0, responses };

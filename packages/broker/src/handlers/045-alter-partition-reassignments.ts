@@ -13,9 +13,8 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 1,
   handle(ctx, req) {
-    const b = ctx.broker;
     const responses = req.topics.map((rt) => {
-      const t = b.topic(rt.name);
+      const t = ctx.topics.topic(rt.name);
       return {
         name: rt.name,
         partitions: rt.partitions.map((rp) => {
@@ -23,9 +22,9 @@ export default defineHandler({
           if (!t) return r(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unable to find a topic named ${rt.name}.`);
           if (rp.partitionIndex < 0 || rp.partitionIndex >= t.partitions.length) return r(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unable to find partition ${rt.name}:${rp.partitionIndex}.`);
           if (rp.replicas === null) return r(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS);
-          const other = rp.replicas.find((id) => id !== b.nodeId);
+          const other = rp.replicas.find((id) => id !== ctx.node.nodeId);
           if (other !== undefined) return r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${other}, but no such broker is registered.`);
-          if (rp.replicas.length > 1) return r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker ${b.nodeId} more than once.`);
+          if (rp.replicas.length > 1) return r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker ${ctx.node.nodeId} more than once.`);
           if (rp.replicas.length === 0) return r(ErrorCode.INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes an empty replica list.");
           return r(ErrorCode.NONE);
         }),

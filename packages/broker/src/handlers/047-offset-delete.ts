@@ -35,7 +35,7 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
-    const r = await ctx.broker.groups.run(req.groupId, (s) => {
+    const r = await ctx.groups.run(req.groupId, (s) => {
       const g = s.classicGroup(req.groupId);
       const cg = s.consumerGroups.get(req.groupId);
       const subscribed = cg ? new Set([...cg.members.values()].flatMap((m) => subscribedTopicNames(s, m))) : g instanceof ClassicGroup ? subscribedTopics(g) : new Set<string>();

@@ -20,7 +20,7 @@ export default defineHandler({
   maxVersion: 1,
   handle(ctx, req) {
     try {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: "", entries: ctx.broker.clientQuotas.describe(req) };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: "", entries: ctx.clientQuotas.describe(req) };
     } catch (e) {
       if (!(e instanceof DescribeError)) throw e;
       return { throttleTimeMs: 0, errorCode: e.errorCode, errorMessage: e.message, entries: null };

@@ -21,7 +21,7 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
-    return { throttleTimeMs: 0, entries: await ctx.broker.clientQuotas.alter(req.entries, req.validateOnly) };
+    return { throttleTimeMs: 0, entries: await ctx.clientQuotas.alter(req.entries, req.validateOnly) };
   },
   errorResponse(req, errorCode) {
     return { throttleTimeMs: 0, entries: req.entries.map((e) => ({ errorCode, errorMessage: null, entity: e.entity })) };

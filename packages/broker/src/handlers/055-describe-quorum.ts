@@ -4,7 +4,7 @@
  * Behaviour (a one-node Kafka 4.4 in combined mode, probed 2026-12-02): the broker is the one voter
  * and the leader of `__cluster_metadata` partition 0. The leader epoch is the number of starts of the
  * data directory (a one-voter quorum elects itself at each start), the high watermark and the
- * voter's log end offset are the metadata offset (the changes written: Broker.quorum). The voter's
+ * voter's log end offset are the metadata offset (the changes written: NodeInfo.quorum, services.ts). The voter's
  * last fetch / caught-up timestamps are now (Kafka reports the leader's this way; v1+), its
  * directory id is meta.properties' `directory.id` (v2), observers are empty, and v2's node list gives
  * the voter's endpoint: this broker's one listener (odradek has no separate controller listener).
@@ -24,22 +24,21 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 2,
   handle(ctx, req) {
-    const b = ctx.broker;
     const partitions = req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topicName, partition: p.partitionIndex })));
     const valid = partitions.length === 1 && partitions[0]!.topic === METADATA_TOPIC && partitions[0]!.partition === 0;
     if (!valid) {
       const unknown = { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: "This server does not host this topic-partition.", leaderId: 0, leaderEpoch: 0, highWatermark: 0n, currentVoters: [], observers: [] };
       return { errorCode: ErrorCode.NONE, errorMessage: "", topics: req.topics.map((t) => ({ topicName: t.topicName, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, ...unknown })) })), nodes: [] };
     }
-    const { leaderEpoch, highWatermark } = b.quorum();
-    const now = BigInt(b.clock.now());
-    const voter = { replicaId: b.nodeId, replicaDirectoryId: b.directoryId, logEndOffset: BigInt(highWatermark), lastFetchTimestamp: now, lastCaughtUpTimestamp: now };
-    const listenerName = /^([A-Za-z0-9_]+):\/\//.exec(b.config.get("listeners") ?? "")?.[1] ?? "PLAINTEXT";
+    const { leaderEpoch, highWatermark } = ctx.node.quorum();
+    const now = BigInt(ctx.clock.now());
+    const voter = { replicaId: ctx.node.nodeId, replicaDirectoryId: ctx.node.directoryId, logEndOffset: BigInt(highWatermark), lastFetchTimestamp: now, lastCaughtUpTimestamp: now };
+    const listenerName = /^([A-Za-z0-9_]+):\/\//.exec(ctx.config.get("listeners") ?? "")?.[1] ?? "PLAINTEXT";
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: "",
-      topics: [{ topicName: METADATA_TOPIC, partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NONE, errorMessage: "", leaderId: b.nodeId, leaderEpoch, highWatermark: BigInt(highWatermark), currentVoters: [voter], observers: [] }] }],
-      nodes: [{ nodeId: b.nodeId, listeners: [{ name: listenerName, host: b.advertised.host, port: b.advertised.port }] }],
+      topics: [{ topicName: METADATA_TOPIC, partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NONE, errorMessage: "", leaderId: ctx.node.nodeId, leaderEpoch, highWatermark: BigInt(highWatermark), currentVoters: [voter], observers: [] }] }],
+      nodes: [{ nodeId: ctx.node.nodeId, listeners: [{ name: listenerName, host: ctx.node.advertised.host, port: ctx.node.advertised.port }] }],
     };
   },
   errorResponse(_req, errorCode) {

@@ -24,7 +24,7 @@ export default defineHandler({
   maxVersion: 2,
   async handle(ctx, req) {
     const updates = req.featureUpdates.map((u) => ({ feature: u.feature, level: u.maxVersionLevel, upgradeType: ctx.apiVersion === 0 ? UpgradeType.UPGRADE : u.upgradeType }));
-    const error = await ctx.broker.features.update(updates, ctx.apiVersion >= 1 && req.validateOnly);
+    const error = await ctx.features.update(updates, ctx.apiVersion >= 1 && req.validateOnly);
     if (error) return { throttleTimeMs: 0, ...error, results: [] };
     const names = [...new Set(req.featureUpdates.map((u) => u.feature))];
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, results: ctx.apiVersion <= 1 ? names.map((feature) => ({ feature, errorCode: ErrorCode.NONE, errorMessage: "NONE" })) : [] };

@@ -15,17 +15,16 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 2,
   handle(ctx, req) {
-    const b = ctx.broker;
     if (ctx.apiVersion >= 1 && req.endpointType !== 1) {
-      return { errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: "The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type " + (req.endpointType === 2 ? "CONTROLLER" : "UNKNOWN"), endpointType: req.endpointType, clusterId: b.clusterId, controllerId: -1, brokers: [] };
+      return { errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: "The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type " + (req.endpointType === 2 ? "CONTROLLER" : "UNKNOWN"), endpointType: req.endpointType, clusterId: ctx.node.clusterId, controllerId: -1, brokers: [] };
     }
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       endpointType: 1,
-      clusterId: b.clusterId,
-      controllerId: b.nodeId,
-      brokers: [{ brokerId: b.nodeId, host: b.advertised.host, port: b.advertised.port, rack: null }],
+      clusterId: ctx.node.clusterId,
+      controllerId: ctx.node.nodeId,
+      brokers: [{ brokerId: ctx.node.nodeId, host: ctx.node.advertised.host, port: ctx.node.advertised.port, rack: null }],
       clusterAuthorizedOperations: -2147483648,
     };
   },

@@ -17,7 +17,7 @@ export default defineHandler({
     const topics = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitionIndexes.map((partitionIndex) => {
-        const p = ctx.broker.partition(t.name, partitionIndex);
+        const p = ctx.topics.partition(t.name, partitionIndex);
         if (!p) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
         return {
           partitionIndex, errorCode: ErrorCode.NONE, errorMessage: null,

@@ -25,7 +25,7 @@ export default defineHandler({
         transactionStates.push(unknown(id, ErrorCode.INVALID_REQUEST));
         continue;
       }
-      const m = await ctx.broker.txns.describe(id);
+      const m = await ctx.txns.describe(id);
       if (!m || m.state.name === "Dead") {
         transactionStates.push(unknown(id, ErrorCode.TRANSACTIONAL_ID_NOT_FOUND));
         continue;

@@ -33,11 +33,11 @@ export default defineHandler({
       }
     }
     const producerIds = new Set(req.producerIdFilters.map(Number));
-    const now = ctx.broker.txns.clock.now();
+    const now = ctx.txns.clock.now();
     const duration = ctx.apiVersion >= 1 ? Number(req.durationFilter) : -1;
     // A state filter naming only unknown states matches nothing.
     const nothing = req.stateFilters.length > 0 && states.size === 0;
-    const lists = nothing ? [] : await ctx.broker.txns.all((txns) => {
+    const lists = nothing ? [] : await ctx.txns.all((txns) => {
       const out: { transactionalId: string; producerId: bigint; transactionState: string }[] = [];
       for (const m of txns.values()) {
         if (m.state === TxnStates.Dead) continue;

@@ -17,7 +17,7 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
-    const r = await ctx.broker.groups.run(req.groupId, (s) => consumerHeartbeat(s, {
+    const r = await ctx.groups.run(req.groupId, (s) => consumerHeartbeat(s, {
       groupId: req.groupId, memberId: req.memberId, memberEpoch: req.memberEpoch, instanceId: req.instanceId, rackId: req.rackId,
       rebalanceTimeoutMs: req.rebalanceTimeoutMs, subscribedTopicNames: req.subscribedTopicNames,
       subscribedTopicRegex: ctx.apiVersion >= 1 ? req.subscribedTopicRegex : null, serverAssignor: req.serverAssignor,

@@ -18,13 +18,12 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const named = (a: Assignment) => ({
-      topicPartitions: [...a].map(([topicId, ps]) => ({ topicId, topicName: b.topicById(topicId)?.name ?? "", partitions: [...ps].sort((x, y) => x - y) })),
+      topicPartitions: [...a].map(([topicId, ps]) => ({ topicId, topicName: ctx.topics.topicById(topicId)?.name ?? "", partitions: [...ps].sort((x, y) => x - y) })),
     });
     const groups = [];
     for (const groupId of req.groupIds) {
-      const d = await b.groups.run(groupId, (s) => {
+      const d = await ctx.groups.run(groupId, (s) => {
         const g = s.consumerGroups.get(groupId);
         if (!g) return { records: [], response: null };
         return {

@@ -21,13 +21,12 @@ export default defineHandler({
   maxVersion: 1,
   handle(ctx, req) {
     if (ctx.apiVersion === 0) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, configResources: [] };
-    const b = ctx.broker;
     const want = new Set(req.resourceTypes);
     const all = [
-      ...b.groupConfigs.groupIds().map((resourceName) => ({ resourceName, resourceType: GROUP })),
-      { resourceName: String(b.nodeId), resourceType: BROKER_LOGGER },
-      { resourceName: String(b.nodeId), resourceType: BROKER },
-      ...b.allTopics().map((t) => t.name).sort().map((resourceName) => ({ resourceName, resourceType: TOPIC })),
+      ...ctx.groupConfigs.groupIds().map((resourceName) => ({ resourceName, resourceType: GROUP })),
+      { resourceName: String(ctx.node.nodeId), resourceType: BROKER_LOGGER },
+      { resourceName: String(ctx.node.nodeId), resourceType: BROKER },
+      ...ctx.topics.allTopics().map((t) => t.name).sort().map((resourceName) => ({ resourceName, resourceType: TOPIC })),
     ];
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, configResources: all.filter((r) => want.size === 0 || want.has(r.resourceType)) };
   },

@@ -21,15 +21,14 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
-    const b = ctx.broker;
-    const names = (req.topics.length === 0 ? b.allTopics().map((t) => t.name) : req.topics.map((t) => t.name)).sort();
+    const names = (req.topics.length === 0 ? ctx.topics.allTopics().map((t) => t.name) : req.topics.map((t) => t.name)).sort();
     const cursor = req.cursor;
     let budget = Math.max(1, req.responsePartitionLimit);
     const topics = [];
     let nextCursor: { topicName: string; partitionIndex: number } | null = null;
     for (const name of [...new Set(names)]) {
       if (cursor && name < cursor.topicName) continue;
-      const t = b.topic(name);
+      const t = ctx.topics.topic(name);
       if (!t) {
         topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: ALL_TOPIC_OPERATIONS });
         continue;
@@ -46,7 +45,7 @@ export default defineHandler({
           break;
         }
         const p = t.partitions[i]!;
-        partitions.push({ errorCode: ErrorCode.NONE, partitionIndex: i, leaderId: b.nodeId, leaderEpoch: p.leaderEpoch, replicaNodes: [b.nodeId], isrNodes: [b.nodeId], eligibleLeaderReplicas: [], lastKnownElr: [], offlineReplicas: [] });
+        partitions.push({ errorCode: ErrorCode.NONE, partitionIndex: i, leaderId: ctx.node.nodeId, leaderEpoch: p.leaderEpoch, replicaNodes: [ctx.node.nodeId], isrNodes: [ctx.node.nodeId], eligibleLeaderReplicas: [], lastKnownElr: [], offlineReplicas: [] });
         budget--;
       }
       topics.push({ errorCode: ErrorCode.NONE, name, topicId: t.id, isInternal: INTERNAL_TOPICS.has(name), partitions, topicAuthorizedOperations: ALL_TOPIC_OPERATIONS });

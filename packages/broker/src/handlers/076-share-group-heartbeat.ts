@@ -16,17 +16,16 @@ export default defineHandler({
   minVersion: 1,
   maxVersion: 1,
   async handle(ctx, req) {
-    const b = ctx.broker;
-    const r = (await b.groups.run(req.groupId, (s) => shareHeartbeat(s, {
+    const r = (await ctx.groups.run(req.groupId, (s) => shareHeartbeat(s, {
       groupId: req.groupId, memberId: req.memberId, memberEpoch: req.memberEpoch, rackId: req.rackId,
       subscribedTopicNames: req.subscribedTopicNames, clientId: ctx.header.clientId ?? "", clientHost: ctx.clientHost,
     })))!;
     if (r.errorCode !== 0) ctx.log.debug({ group: req.groupId, member: req.memberId, epoch: req.memberEpoch, errorCode: r.errorCode, why: r.errorMessage }, "share group heartbeat refused");
     const init = r.assigned.flatMap((a) => {
-      const topic = b.topicById(a.topicId);
+      const topic = ctx.topics.topicById(a.topicId);
       return topic ? [{ topic, partition: a.partition }] : [];
     });
-    if (init.length) await b.shares.partitions.initialize(req.groupId, init);
+    if (init.length) await ctx.shares.partitions.initialize(req.groupId, init);
     return { throttleTimeMs: 0, errorCode: r.errorCode, errorMessage: r.errorMessage, memberId: r.memberId, memberEpoch: r.memberEpoch, heartbeatIntervalMs: r.heartbeatIntervalMs, assignment: r.assignment };
   },
   errorResponse(_req, errorCode) {

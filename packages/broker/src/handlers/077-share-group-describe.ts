@@ -16,18 +16,17 @@ export default defineHandler({
   minVersion: 1,
   maxVersion: 1,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const groups = [];
     for (const groupId of req.groupIds) {
       const base = { groupId, groupState: "Dead", groupEpoch: -1, assignmentEpoch: -1, assignorName: "", members: [], authorizedOperations: AUTH_OPS_UNKNOWN };
       type Described = { other: boolean; g: { groupState: string; groupEpoch: number; assignmentEpoch: number; members: ShareGroupDescribeResponseMemberInput[] } | null };
-      const d = await b.groups.run(groupId, (s): { records: []; response: Described } => {
+      const d = await ctx.groups.run(groupId, (s): { records: []; response: Described } => {
         const g = s.shareGroups.get(groupId);
         if (!g) return { records: [], response: { other: s.groups.get(groupId)?.members.size || s.consumerGroups.has(groupId) ? true : false, g: null } };
         const members = [...g.members.values()].map((m) => ({
           memberId: m.memberId, rackId: m.rackId, memberEpoch: m.memberEpoch, clientId: m.clientId, clientHost: m.clientHost,
           subscribedTopicNames: m.subscribedTopicNames,
-          assignment: { topicPartitions: [...m.assignment].map(([topicId, partitions]) => ({ topicId, topicName: b.topicById(topicId)?.name ?? "", partitions: [...partitions].sort((x, y) => x - y) })) },
+          assignment: { topicPartitions: [...m.assignment].map(([topicId, partitions]) => ({ topicId, topicName: ctx.topics.topicById(topicId)?.name ?? "", partitions: [...partitions].sort((x, y) => x - y) })) },
         }));
         return { records: [], response: { other: false, g: { groupState: g.state as string, groupEpoch: g.groupEpoch, assignmentEpoch: g.assignmentEpoch, members } } };
       }, false);
@@ -35,7 +34,7 @@ export default defineHandler({
         groups.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null, ...d.g, assignorName: "simple" });
       } else if (d?.other) {
         groups.push({ ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a share group.` });
-      } else if ((await b.shares.partitions.store.ofGroup(groupId)).length > 0) {
+      } else if ((await ctx.shares.partitions.store.ofGroup(groupId)).length > 0) {
         groups.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null, groupState: "Empty", groupEpoch: 0, assignmentEpoch: 0, assignorName: "simple" });
       } else {
         groups.push({ ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.` });

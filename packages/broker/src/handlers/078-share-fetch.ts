@@ -22,7 +22,7 @@
 import { ApiKey, ErrorCode } from "@odradek/codec";
 import { defineHandler } from "../registry.js";
 import { shareIds, shareTopLevelError } from "../share/share-request.js";
-import type { Topic } from "../broker.js";
+import type { Topic } from "../topic-registry.js";
 import { partitionKey } from "../share/share-sessions.js";
 import type { AcquiredRange } from "../share/share-partition.js";
 
@@ -47,8 +47,7 @@ export default defineHandler({
   minVersion: 1,
   maxVersion: 2,
   async handle(ctx, req) {
-    const b = ctx.broker;
-    const sh = b.shares;
+    const sh = ctx.shares;
     const ids = shareIds(req);
     if ("errorCode" in ids) return ids;
     const { groupId, memberId } = ids;
@@ -74,7 +73,7 @@ export default defineHandler({
     const lockMs = sh.partitions.lockDurationMs(groupId);
     // Session membership and acknowledgements.
     for (const ft of req.topics) {
-      const topic = b.topicById(ft.topicId);
+      const topic = ctx.topics.topicById(ft.topicId);
       for (const fp of ft.partitions) {
         if (!topic) {
           Object.assign(part(ft.topicId, fp.partitionIndex), { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, acknowledgeErrorCode: fp.acknowledgementBatches.length ? ErrorCode.UNKNOWN_TOPIC_ID : 0 });
@@ -101,7 +100,7 @@ export default defineHandler({
       const maxRecords = req.maxRecords > 0 ? req.maxRecords : DEFAULT_MAX_RECORDS;
       const recordLimit = req.shareAcquireMode === RECORD_LIMIT;
       let remainingBytes = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
-      const deadline = b.clock.now() + Math.max(0, req.maxWaitMs);
+      const deadline = ctx.clock.now() + Math.max(0, req.maxWaitMs);
       let got = 0;
       let start = session.epoch % Math.max(1, targets.length);
       for (;;) {
@@ -116,15 +115,15 @@ export default defineHandler({
           for (const r of a.records) remainingBytes -= r.length;
         }
         start++;
-        const left = deadline - b.clock.now();
+        const left = deadline - ctx.clock.now();
         if (got > 0 || left <= 0 || ctx.closed.aborted || targets.length === 0) break;
-        await b.waitForAppend(left, ctx.closed, targets.map((x: { topic: Topic; partition: number }) => ({ topic: x.topic.name, partition: x.partition })));
+        await ctx.delayedFetches.waitForAppend(left, ctx.closed, targets.map((x: { topic: Topic; partition: number }) => ({ topic: x.topic.name, partition: x.partition })));
       }
     }
     const responses = [...out.values()].map((t2) => ({
       topicId: t2.topicId,
       partitions: [...t2.parts.values()].map((p) => ({
-        ...p, currentLeader: { leaderId: b.nodeId, leaderEpoch: 0 }, records: p.records.length ? p.records : EMPTY,
+        ...p, currentLeader: { leaderId: ctx.node.nodeId, leaderEpoch: 0 }, records: p.records.length ? p.records : EMPTY,
         acquiredRecords: p.acquiredRecords.map((a) => ({ firstOffset: BigInt(a.firstOffset), lastOffset: BigInt(a.lastOffset), deliveryCount: a.deliveryCount })),
       })),
     }));

@@ -17,8 +17,7 @@ export default defineHandler({
   minVersion: 1,
   maxVersion: 2,
   async handle(ctx, req) {
-    const b = ctx.broker;
-    const sh = b.shares;
+    const sh = ctx.shares;
     const ids = shareIds(req);
     if ("errorCode" in ids) return ids;
     const { groupId, memberId } = ids;
@@ -27,7 +26,7 @@ export default defineHandler({
     if (t.error) return top(ErrorCode[t.error], `share session of ${memberId} in ${groupId}: ${t.error}`);
     const responses = [];
     for (const at of req.topics) {
-      const topic = b.topicById(at.topicId);
+      const topic = ctx.topics.topicById(at.topicId);
       const partitions = [];
       for (const ap of at.partitions) {
         let errorCode: number = ErrorCode.NONE;
@@ -38,7 +37,7 @@ export default defineHandler({
           const err = await sh.partitions.acknowledge(groupId, memberId, topic, ap.partitionIndex, ap.acknowledgementBatches);
           if (err) [errorCode, errorMessage] = [ErrorCode.INVALID_RECORD_STATE, err];
         }
-        partitions.push({ partitionIndex: ap.partitionIndex, errorCode, errorMessage, currentLeader: { leaderId: b.nodeId, leaderEpoch: 0 } });
+        partitions.push({ partitionIndex: ap.partitionIndex, errorCode, errorMessage, currentLeader: { leaderId: ctx.node.nodeId, leaderEpoch: 0 } });
       }
       responses.push({ topicId: at.topicId, partitions });
     }

@@ -13,34 +13,33 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
-    const b = ctx.broker;
     const groups = [];
     for (const g of req.groups) {
-      const other = await b.groups.run(g.groupId, (s) => ({ records: [], response: !s.shareGroups.has(g.groupId) && (s.consumerGroups.has(g.groupId) || (s.groups.get(g.groupId)?.members.size ?? 0) > 0) }), false);
+      const other = await ctx.groups.run(g.groupId, (s) => ({ records: [], response: !s.shareGroups.has(g.groupId) && (s.consumerGroups.has(g.groupId) || (s.groups.get(g.groupId)?.members.size ?? 0) > 0) }), false);
       if (other) {
         groups.push({ groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${g.groupId} is not a share group.` });
         continue;
       }
       let wanted = g.topics;
       if (wanted === null) {
-        const stored = await b.shares.partitions.store.ofGroup(g.groupId);
+        const stored = await ctx.shares.partitions.store.ofGroup(g.groupId);
         const byTopic = new Map<string, number[]>();
         for (const st of stored) {
-          const name = b.topicById(st.topicId)?.name;
+          const name = ctx.topics.topicById(st.topicId)?.name;
           if (name !== undefined) byTopic.set(name, [...(byTopic.get(name) ?? []), st.partition]);
         }
         wanted = [...byTopic].map(([topicName, partitions]) => ({ topicName, partitions: partitions.sort((x, y) => x - y) }));
       }
       const topics = [];
       for (const t of wanted) {
-        const topic = b.topic(t.topicName);
+        const topic = ctx.topics.topic(t.topicName);
         const partitions = [];
         for (const p of t.partitions) {
           if (!topic || p < 0 || p >= topic.partitions.length) {
             partitions.push({ partitionIndex: p, startOffset: -1n, leaderEpoch: -1, lag: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null });
             continue;
           }
-          const st = await b.shares.partitions.startOffset(g.groupId, topic, p);
+          const st = await ctx.shares.partitions.startOffset(g.groupId, topic, p);
           const hw = topic.partitions[p]!.log.highWatermark;
           const lag = st === null ? -1 : Math.max(0, hw - st.startOffset - Math.max(0, st.deliveryComplete));
           partitions.push({ partitionIndex: p, startOffset: BigInt(st?.startOffset ?? -1), leaderEpoch: st ? 0 : -1, lag: BigInt(lag), errorCode: ErrorCode.NONE, errorMessage: null });

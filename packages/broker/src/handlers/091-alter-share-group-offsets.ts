@@ -13,8 +13,7 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
-    const b = ctx.broker;
-    const state = await b.groups.run(req.groupId, (s) => ({
+    const state = await ctx.groups.run(req.groupId, (s) => ({
       records: [],
       response: s.shareGroups.get(req.groupId)?.members.size ? "busy" : s.consumerGroups.has(req.groupId) || (s.groups.get(req.groupId)?.members.size ?? 0) > 0 ? "other" : "ok",
     }));
@@ -23,14 +22,14 @@ export default defineHandler({
     if (state === "other") return top(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a share group.`);
     const responses = [];
     for (const t of req.topics) {
-      const topic = b.topic(t.topicName);
+      const topic = ctx.topics.topic(t.topicName);
       const partitions = [];
       for (const p of t.partitions) {
         if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions.length) {
           partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null });
           continue;
         }
-        await b.shares.partitions.reset(req.groupId, topic, p.partitionIndex, Number(p.startOffset));
+        await ctx.shares.partitions.reset(req.groupId, topic, p.partitionIndex, Number(p.startOffset));
         partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, errorMessage: null });
       }
       responses.push({ topicName: t.topicName, topicId: topic?.id ?? ZERO_UUID, partitions });

@@ -12,22 +12,21 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
-    const b = ctx.broker;
-    const state = await b.groups.run(req.groupId, (s) => ({
+    const state = await ctx.groups.run(req.groupId, (s) => ({
       records: [],
       response: s.shareGroups.get(req.groupId)?.members.size ? "busy" : s.consumerGroups.has(req.groupId) || (s.groups.get(req.groupId)?.members.size ?? 0) > 0 ? "other" : "ok",
     }));
     if (state === "busy") return { throttleTimeMs: 0, errorCode: ErrorCode.NON_EMPTY_GROUP, errorMessage: `share group ${req.groupId} has members`, responses: [] };
     if (state === "other") return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${req.groupId} is not a share group.`, responses: [] };
-    const stored = await b.shares.partitions.store.ofGroup(req.groupId);
+    const stored = await ctx.shares.partitions.store.ofGroup(req.groupId);
     const responses = [];
     for (const t of req.topics) {
-      const topic = b.topic(t.topicName);
+      const topic = ctx.topics.topic(t.topicName);
       if (!topic) {
         responses.push({ topicName: t.topicName, topicId: ZERO_UUID, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null });
         continue;
       }
-      for (const st of stored.filter((x) => x.topicId === topic.id)) await b.shares.partitions.delete(req.groupId, st.topicId, st.partition);
+      for (const st of stored.filter((x) => x.topicId === topic.id)) await ctx.shares.partitions.delete(req.groupId, st.topicId, st.partition);
       responses.push({ topicName: t.topicName, topicId: topic.id, errorCode: ErrorCode.NONE, errorMessage: null });
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, responses };

@@ -43,7 +43,7 @@ import type { HandlerDefinition, HandlerRegistry, RequestContext } from "../regi
 const ANONYMOUS_PRINCIPAL = "User:ANONYMOUS";
 /** The one listener until the security work adds SASL/TLS ones. */
 const PLAINTEXT_LISTENER = "PLAINTEXT";
-import type { Broker } from "../broker.js";
+import type { BrokerServices } from "../services.js";
 
 /** Published once per request when subscribed (see the header). */
 export interface RequestTiming {
@@ -85,7 +85,7 @@ export class Connection {
   constructor(
     readonly id: number,
     private readonly socket: Socket,
-    private readonly broker: Broker,
+    private readonly services: BrokerServices,
     private readonly registry: HandlerRegistry,
     private readonly log: Logger,
     private readonly options: ConnectionOptions,
@@ -226,9 +226,13 @@ export class Connection {
     }
     const log = this.log.child({ clientId: decoded.header.clientId, apiKey, apiVersion, correlationId });
     const after: (() => void)[] = [];
+    // The services are listed, not spread: a literal of fixed shape costs about what the old two-field
+    // context did, where `{ ...services, … }` measured about 0.1 ms per request (V8's object clone).
+    const s = this.services;
     const ctx: RequestContext = {
-      broker: this.broker,
-      topics: this.broker.topics,
+      node: s.node, config: s.config, clock: s.clock, topics: s.topics, logs: s.logs, delayedFetches: s.delayedFetches,
+      producerIds: s.producerIds, fetchSessions: s.fetchSessions, groups: s.groups, txns: s.txns, shares: s.shares,
+      features: s.features, clientQuotas: s.clientQuotas, groupConfigs: s.groupConfigs, brokerConfigs: s.brokerConfigs,
       header: decoded.header,
       apiVersion,
       log,

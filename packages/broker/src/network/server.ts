@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import type { Server, AddressInfo } from "node:net";
 import type { Logger } from "../logger.js";
 import type { HandlerRegistry } from "../registry.js";
-import type { Broker } from "../broker.js";
+import type { BrokerServices } from "../services.js";
 import { Connection } from "./connection.js";
 import type { ConnectionOptions } from "./connection.js";
 
@@ -22,7 +22,7 @@ export class SocketServer {
   private nextId = 1;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly services: BrokerServices,
     private readonly registry: HandlerRegistry,
     private readonly log: Logger,
     private readonly options: ConnectionOptions,
@@ -34,7 +34,7 @@ export class SocketServer {
     const connections = new Set<Connection>();
     const server = createServer({ noDelay: true }, (socket) => {
       const id = this.nextId++;
-      const conn = new Connection(id, socket, this.broker, this.registry, this.log.child({ conn: id, listener: name, remote: `${socket.remoteAddress}:${socket.remotePort}` }), this.options);
+      const conn = new Connection(id, socket, this.services, this.registry, this.log.child({ conn: id, listener: name, remote: `${socket.remoteAddress}:${socket.remotePort}` }), this.options);
       connections.add(conn);
       void conn.done.then(() => connections.delete(conn));
     });

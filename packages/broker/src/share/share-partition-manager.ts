@@ -10,11 +10,12 @@
  * ShareAcknowledge's), release a member's records (session closed, member gone), lock expiry (a timer
  * per share-partition on the broker clock, set to its earliest lock deadline). Every change that alters what is persisted is
  * written (share-state.ts) before the operation resolves. A release or expiry wakes waiting share
- * fetches of that partition (Broker.notifyAppend).
+ * fetches of that partition (DelayedFetches.notifyAppend).
  */
 import fastq from "fastq";
 import { batchPositions, isControl, isTransactional, readRecords } from "@odradek/codec";
-import type { Broker, Topic } from "../broker.js";
+import type { Topic } from "../topic-registry.js";
+import type { BrokerServices } from "../services.js";
 import type { Clock, Timer } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { AbortedBatches, CONTROL_TYPE_ABORT, controlRecordType } from "./aborted-batches.js";
@@ -58,7 +59,7 @@ export class SharePartitionManager {
   readonly store: ShareStateStore;
   private readonly entries = new Map<string, Promise<Entry>>();
 
-  constructor(private readonly broker: Broker, private readonly clock: Clock, private readonly log: Logger, private readonly groupConfig: (groupId: string, name: string) => string) {
+  constructor(private readonly broker: Pick<BrokerServices, "topics" | "config" | "delayedFetches">, private readonly clock: Clock, private readonly log: Logger, private readonly groupConfig: (groupId: string, name: string) => string) {
     this.store = new ShareStateStore(broker, clock, log);
   }
 
@@ -140,7 +141,7 @@ export class SharePartitionManager {
         const n = e.sp.expireLocks(this.clock.now());
         if (n > 0) {
           await this.persist(e);
-          this.broker.notifyAppend(topic.name, partition);
+          this.broker.delayedFetches.notifyAppend(topic.name, partition);
         }
         this.arm(e, topic, partition);
       }).catch((err: Error) => this.log.warn({ err: err.message }, "share-partition lock expiry failed"));
@@ -227,7 +228,7 @@ export class SharePartitionManager {
       }
       await this.persist(e);
       this.arm(e, topic, partition);
-      if (batches.some((b) => b.acknowledgeTypes.some((t) => t === 2))) this.broker.notifyAppend(topic.name, partition);
+      if (batches.some((b) => b.acknowledgeTypes.some((t) => t === 2))) this.broker.delayedFetches.notifyAppend(topic.name, partition);
       return error;
     });
   }
@@ -238,7 +239,7 @@ export class SharePartitionManager {
       if (sp.releaseMember(member) > 0) {
         await this.persist(e);
         this.arm(e, p.topic, p.partition);
-        this.broker.notifyAppend(p.topic.name, p.partition);
+        this.broker.delayedFetches.notifyAppend(p.topic.name, p.partition);
       }
     })));
   }

@@ -13,7 +13,7 @@
  * share.coordinator.state.topic.num.partitions`.
  */
 import { Reader, Writer, readShareSnapshotKey, readShareSnapshotValue, writeShareSnapshotKey, writeShareSnapshotValue } from "@odradek/codec";
-import type { Broker } from "../broker.js";
+import type { CoordinatorTopicHost } from "../coordinator/coordinator-topic.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { CoordinatorPartition, CoordinatorRecord, CoordinatorShard } from "../coordinator/coordinator-partition.js";
@@ -82,7 +82,7 @@ export class ShareStateShard implements CoordinatorShard {
 export class ShareStateStore {
   private readonly topic: CoordinatorTopic<ShareStateShard>;
 
-  constructor(broker: Broker, private readonly clock: Clock, log: Logger) {
+  constructor(broker: CoordinatorTopicHost, private readonly clock: Clock, log: Logger) {
     this.topic = new CoordinatorTopic(broker, clock, {
       topic: SHARE_STATE_TOPIC,
       partitionsConfig: "share.coordinator.state.topic.num.partitions",

@@ -8,7 +8,8 @@
  * through the broker's GroupConfigManager (group/group-configs.ts): per group when set, else the
  * broker's `group.share.*` defaults.
  */
-import type { Broker, Topic } from "../broker.js";
+import type { Topic } from "../topic-registry.js";
+import type { BrokerServices } from "../services.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { SharePartitionManager } from "./share-partition-manager.js";
@@ -21,7 +22,7 @@ export class Shares {
 
   private readonly log: Logger;
 
-  constructor(private readonly broker: Broker, clock: Clock, log: Logger) {
+  constructor(private readonly broker: Pick<BrokerServices, "topics" | "config" | "groupConfigs" | "delayedFetches" | "groups">, clock: Clock, log: Logger) {
     this.log = log.child({ component: "share" });
     this.partitions = new SharePartitionManager(broker, clock, this.log, (g, n) => this.groupConfig(g, n));
     broker.groups.onShareMemberGone = (groupId, memberId) => void this.memberGone(groupId, memberId);
@@ -37,7 +38,7 @@ export class Shares {
     const out: { topic: Topic; partition: number }[] = [];
     for (const k of s.partitions) {
       const { topicId, partition } = splitPartitionKey(k);
-      const topic = this.broker.topicById(topicId);
+      const topic = this.broker.topics.topicById(topicId);
       if (topic && partition < topic.partitions.length) out.push({ topic, partition });
     }
     return out;

@@ -16,7 +16,7 @@
  * `transactional.id.expiration.ms` are removed.
  */
 import { ErrorCode } from "@odradek/codec";
-import type { Broker } from "../broker.js";
+import type { BrokerServices } from "../services.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { CoordinatorPartition } from "../coordinator/coordinator-partition.js";
@@ -37,7 +37,7 @@ export class TxnCoordinator {
   /** Marker jobs in flight, by transactional id (one at a time per id). */
   private readonly inFlight = new Map<string, Promise<void>>();
 
-  constructor(private readonly broker: Broker, readonly clock: Clock, private readonly log: Logger) {
+  constructor(private readonly broker: Pick<BrokerServices, "topics" | "config" | "producerIds" | "delayedFetches" | "groups">, readonly clock: Clock, private readonly log: Logger) {
     const c = broker.config;
     this.shardConfig = { maxTimeoutMs: c.int("transaction.max.timeout.ms"), idExpirationMs: c.int("transactional.id.expiration.ms") };
     this.topic = new CoordinatorTopic(broker, clock, {
@@ -107,7 +107,7 @@ export class TxnCoordinator {
     if (!cp) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, message: `${TRANSACTION_STATE_TOPIC} does not exist yet` };
     let r = await cp.run((s) => step(s, null));
     if (r.needProducerId) {
-      const id = Number(await this.broker.allocateProducerId());
+      const id = await this.broker.producerIds.allocateProducerId();
       r = await cp.run((s) => step(s, id));
     }
     if (r.markers) this.sendMarkers(parts, r.markers);
@@ -175,11 +175,11 @@ export class TxnCoordinator {
       await this.broker.groups.writeMarker(partition, job.producerId, job.producerEpoch, job.commit);
       return;
     }
-    const p = this.broker.partition(topic, partition);
+    const p = this.broker.topics.partition(topic, partition);
     if (!p) return; // the topic was deleted: nothing to mark (Kafka drops such markers too)
     const r = await p.log.appendTxnMarker({ producerId: job.producerId, producerEpoch: job.producerEpoch, coordinatorEpoch: 0, commit: job.commit });
     if (r.error) throw new Error(`marker for ${tp}: ${r.error}${r.errorMessage ? ` (${r.errorMessage})` : ""}`);
-    this.broker.notifyAppend(topic, partition);
+    this.broker.delayedFetches.notifyAppend(topic, partition);
   }
 
   /** Waits for markers in flight (tests, shutdown). */
