@@ -3,9 +3,10 @@
  * and range). Input: each member's subscribed topics and the partition count of every subscribed
  * topic (by topic id), plus the previous target (stickiness). Output: a target per member.
  *
- *  - uniform: every partition to one subscribed member, counts as even as the subscriptions allow;
- *    a partition stays with its previous owner while that owner is still subscribed and not above
- *    its fair share (Kafka's UniformAssignor is sticky the same way).
+ *  - uniform: every partition to one subscribed member, counts as even as the subscriptions allow
+ *    (with one subscription for all, each member `floor(P/M)` or one more); a partition stays with
+ *    its previous owner while that owner is still subscribed and within its share (Kafka's
+ *    UniformAssignor is sticky the same way, balance before stickiness).
  *  - range: per topic, the subscribed members sorted by member id get contiguous ranges, the first
  *    `partitions % members` one partition more (co-partitioned topics line up, as with the classic
  *    range assignor).
@@ -59,21 +60,32 @@ function uniform(input: AssignorInput): Map<string, Assignment> {
   for (const [topicId, count] of [...input.partitions].sort(([a], [b]) => (a < b ? -1 : 1))) {
     for (let p = 0; p < count; p++) if (input.members.some((m) => subscribed.get(m.memberId)!.has(topicId))) all.push([topicId, p]);
   }
-  const fair = Math.ceil(all.length / Math.max(1, input.members.length));
+  // Balance first (Kafka's UniformHomogeneousAssignmentBuilder): every member gets `base` or
+  // `base + 1`, and only `extra` members the one more. Stickiness within that: a member keeps up to
+  // `base` of what it had, then one more while extra places remain (member id order).
+  const base = Math.floor(all.length / Math.max(1, input.members.length));
+  let extra = all.length % Math.max(1, input.members.length);
+  const owner = new Map<string, string>();
+  for (const [memberId, prev] of input.previous) {
+    if (!out.has(memberId)) continue;
+    for (const [topicId, ps] of prev) for (const p of ps) if (!owner.has(`${topicId}:${p}`)) owner.set(`${topicId}:${p}`, memberId);
+  }
+  const over: [string, string, number][] = [];
   const free: [string, number][] = [];
-  // Keep what each member had, up to its fair share.
   for (const [topicId, p] of all) {
-    let kept = false;
-    for (const [memberId, prev] of input.previous) {
-      if (!out.has(memberId) || !prev.get(topicId)?.has(p)) continue;
-      if (subscribed.get(memberId)!.has(topicId) && load.get(memberId)! < fair) {
-        add(out.get(memberId)!, topicId, p);
-        load.set(memberId, load.get(memberId)! + 1);
-        kept = true;
-      }
-      break;
-    }
-    if (!kept) free.push([topicId, p]);
+    const memberId = owner.get(`${topicId}:${p}`);
+    if (memberId === undefined || !subscribed.get(memberId)!.has(topicId)) free.push([topicId, p]);
+    else if (load.get(memberId)! < base) {
+      add(out.get(memberId)!, topicId, p);
+      load.set(memberId, load.get(memberId)! + 1);
+    } else over.push([memberId, topicId, p]);
+  }
+  for (const [memberId, topicId, p] of over.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (extra > 0 && load.get(memberId) === base) {
+      add(out.get(memberId)!, topicId, p);
+      load.set(memberId, base + 1);
+      extra--;
+    } else free.push([topicId, p]);
   }
   // The rest to the least loaded subscribed member (ties: member id order).
   const order = input.members.map((m) => m.memberId).sort();
