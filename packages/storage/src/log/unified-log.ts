@@ -5,7 +5,7 @@
  * (checks in log-validator.ts and record-validator.ts), reads and ListOffsets are log-read.ts.
  *
  * One owner per partition: every mutation (append, truncate, advance, roll, retention, segment swap,
- * flush, close) runs through a serial fastq queue, never concurrently; an append runs inline when
+ * flush, close) runs through a serial queue (serial-queue.ts), never concurrently; an append runs inline when
  * the queue is idle (log-append.ts). Reads do not queue.
  *
  * Offsets: logStartOffset <= every served offset < logEndOffset; highWatermark = logEndOffset
@@ -19,14 +19,13 @@
  * fails with KafkaStorageError; a failed fsync marks the log failed (as Kafka takes the log dir
  * offline): every later call throws that error, and a reopen recovers from the last good state.
  */
-import fastq from "fastq";
-import type { queueAsPromised } from "fastq";
 import type { FileSystem } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
 import { noopLogger } from "../logger.js";
 import { systemClock } from "../clock.js";
 import type { Clock } from "../clock.js";
 import { LogClosedError } from "../errors.js";
+import { SerialQueue } from "../serial-queue.js";
 import type { KafkaStorageError } from "../errors.js";
 import type { LogConfig } from "./log-config.js";
 import type { LogSegment } from "./log-segment.js";
@@ -61,8 +60,6 @@ export interface UnifiedLogParams {
   onLogStartOffsetChange?: (offset: number) => Promise<void> | void;
 }
 
-type Task = () => Promise<unknown>;
-
 /**
  * Memory: one of these per partition, so its wiring allocates no per-log closures or accessor
  * objects: the LocalLog, the LogAppender and the validator read this object itself (AppendingLog),
@@ -79,7 +76,7 @@ export class UnifiedLog implements PartitionLog, AppendingLog {
   /** For log-append.ts. */
   readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly queue: queueAsPromised<Task, unknown>;
+  private readonly queue = new SerialQueue();
   private _logStartOffset: number;
   private latestEpoch = -1;
   private closed = false;
@@ -99,7 +96,6 @@ export class UnifiedLog implements PartitionLog, AppendingLog {
     this.name = `${p.topic}-${p.partition}`;
     this.logger = logger;
     this.clock = p.clock ?? systemClock;
-    this.queue = fastq.promise(runTask, 1);
     this._logStartOffset = loaded.logStartOffset;
     this.onLogStartOffsetChange = p.onLogStartOffsetChange;
     this.local = new LocalLog({ fs: p.fs, dir: p.dir, name: this.name, config: p.config, logger, clock: this.clock, segments, logEndOffset: loaded.logEndOffset, recoveryPoint: loaded.recoveryPoint });
@@ -183,7 +179,7 @@ export class UnifiedLog implements PartitionLog, AppendingLog {
       if (this.closed) throw new LogClosedError(this.name);
       if (this.local.failure) throw this.local.failure;
       return fn();
-    }) as Promise<T>;
+    });
   }
 
   /** See log-append.ts. */
@@ -376,8 +372,4 @@ export class UnifiedLog implements PartitionLog, AppendingLog {
       await this.local.deleteAll();
     });
   }
-}
-
-function runTask(task: Task): Promise<unknown> {
-  return task();
 }
