@@ -21,7 +21,7 @@
  */
 import type { FileSystem } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
-import { noopLogger } from "../logger.js";
+import { LazyChildLogger, noopLogger } from "../logger.js";
 import { systemClock } from "../clock.js";
 import type { Clock } from "../clock.js";
 import { LogClosedError } from "../errors.js";
@@ -104,7 +104,7 @@ export class UnifiedLog implements PartitionLog, AppendingLog {
 
   /** Opens (creating if needed) and recovers the partition directory (see LogLoader). */
   static async open(p: UnifiedLogParams): Promise<UnifiedLog> {
-    const logger = (p.logger ?? noopLogger).child({ topic: p.topic, partition: p.partition });
+    const logger = p.logger ? new LazyChildLogger(p.logger, { topic: p.topic, partition: p.partition }) : noopLogger;
     const loaded = await loadLog({
       fs: p.fs,
       dir: p.dir,
