@@ -5,8 +5,8 @@
  * (checks in log-validator.ts and record-validator.ts), reads and ListOffsets are log-read.ts.
  *
  * One owner per partition: every mutation (append, truncate, advance, roll, retention, segment swap,
- * flush, close) runs through a serial queue (serial-queue.ts), never concurrently; an append runs inline when
- * the queue is idle (log-append.ts). Reads do not queue.
+ * flush, close) runs through a serial queue (serial-queue.ts), never concurrently; an append runs
+ * inline when the queue is idle (log-append.ts). Reads do not queue.
  *
  * Offsets: logStartOffset <= every served offset < logEndOffset; highWatermark = logEndOffset
  * (single replica); lastStableOffset = min(first offset of the oldest open transaction, HW).
