@@ -13,7 +13,8 @@
  * mmapped and hold none either. 10,000 partitions fit a limit of 20,000 descriptors.
  *
  * Memory: an index without entries holds no buffer of its own (a segment smaller than
- * index.interval.bytes has no offset or time index entry); the buffer is allocated at the first entry.
+ * index.interval.bytes has no offset or time index entry); the buffer is allocated at the first entry,
+ * and a loaded index holds exactly its entries.
  * A kind whose file is created only at its first entry (`createdOnFirstEntry`: the TransactionIndex,
  * as Kafka's) also leaves a missing file alone until then: it reads as empty, and is neither created,
  * renamed nor removed while the index has never been written.
@@ -80,7 +81,10 @@ export abstract class AbstractIndex {
     };
     while (n > 1 && zero(n - 1)) n--;
     if (n === 1 && zero(0) && !this.zeroEntryValid()) n = 0;
-    this.ensure(n);
+    // Exactly the entries read (a closed segment's index does not grow; an append reallocates): a
+    // small index is a slice of Node's shared buffer pool, not an allocation of its own. All of it is
+    // copied over, so nothing uninitialized is ever read.
+    this.mem = n === 0 ? NO_ENTRIES : Buffer.allocUnsafe(n * this.entrySize);
     buf.copy(this.mem, 0, 0, n * this.entrySize);
     this._entries = n;
     this.dirtyFrom = n;
