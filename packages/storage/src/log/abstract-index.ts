@@ -11,9 +11,21 @@
  * No descriptor is held: the file is opened for each of those writes and closed again (a few per
  * segment roll), so a partition costs one descriptor (its `.log`), not three — Kafka's indexes are
  * mmapped and hold none either. 10,000 partitions fit a limit of 20,000 descriptors.
+ *
+ * Memory: an index without entries holds no buffer of its own (a segment smaller than
+ * index.interval.bytes has no offset or time index entry); the buffer is allocated at the first entry,
+ * and a loaded index holds exactly its entries.
+ * A kind whose file is created only at its first entry (`createdOnFirstEntry`: the TransactionIndex,
+ * as Kafka's) also leaves a missing file alone until then: it reads as empty, and is neither created,
+ * renamed nor removed while the index has never been written.
  */
 import type { FileHandle, FileSystem } from "../fs/file-system.js";
 import { CorruptLogError } from "../errors.js";
+
+/** The buffer of every index without entries (never written to: `ensure` replaces it first). */
+const NO_ENTRIES = Buffer.alloc(0);
+/** Entries of the first buffer an index allocates. */
+const INITIAL_ENTRIES = 64;
 
 export abstract class AbstractIndex {
   protected mem: Buffer;
@@ -26,6 +38,8 @@ export abstract class AbstractIndex {
   private truncated = false;
   /** The file changed since its last fsync. */
   private unsynced = false;
+  /** The file may exist (false only for a `createdOnFirstEntry` kind whose file was never found or written). */
+  private onDisk = true;
 
   protected constructor(
     protected readonly fs: FileSystem,
@@ -34,7 +48,12 @@ export abstract class AbstractIndex {
     readonly maxIndexSize: number,
     readonly entrySize: number,
   ) {
-    this.mem = Buffer.alloc(Math.min(maxIndexSize, 64 * entrySize));
+    this.mem = NO_ENTRIES;
+  }
+
+  /** Whether the file is created only when the index gets its first entry (else at open). */
+  protected createdOnFirstEntry(): boolean {
+    return false;
   }
 
   get entries(): number {
@@ -62,7 +81,10 @@ export abstract class AbstractIndex {
     };
     while (n > 1 && zero(n - 1)) n--;
     if (n === 1 && zero(0) && !this.zeroEntryValid()) n = 0;
-    this.ensure(n);
+    // Exactly the entries read (a closed segment's index does not grow; an append reallocates): a
+    // small index is a slice of Node's shared buffer pool, not an allocation of its own. All of it is
+    // copied over, so nothing uninitialized is ever read.
+    this.mem = n === 0 ? NO_ENTRIES : Buffer.allocUnsafe(n * this.entrySize);
     buf.copy(this.mem, 0, 0, n * this.entrySize);
     this._entries = n;
     this.dirtyFrom = n;
@@ -77,7 +99,7 @@ export abstract class AbstractIndex {
   protected ensure(n: number): void {
     const need = n * this.entrySize;
     if (need <= this.mem.length) return;
-    const next = Buffer.alloc(Math.min(Math.max(need, this.mem.length * 2), this.maxIndexSize));
+    const next = Buffer.alloc(Math.min(Math.max(need, this.mem.length * 2, INITIAL_ENTRIES * this.entrySize), this.maxIndexSize));
     this.mem.copy(next, 0, 0, this._entries * this.entrySize);
     this.mem = next;
   }
@@ -121,16 +143,33 @@ export abstract class AbstractIndex {
 
   /**
    * Opens the index file or creates it with its current contents: `load` reads the entries (the caller
-   * runs sanityCheck), otherwise the file is emptied (recovery rebuilds it).
+   * runs sanityCheck), otherwise the file is emptied (recovery rebuilds it). A `createdOnFirstEntry`
+   * kind leaves a missing file missing (an empty index).
    */
   protected async init(load: boolean): Promise<void> {
+    if (this.createdOnFirstEntry()) {
+      this.onDisk = (await this.fs.stat(this.path)) !== null;
+      if (!this.onDisk) return;
+      if (load) await this.loadFromFile();
+      else await this.withFile((h) => h.truncate(0));
+      return;
+    }
     if (load && (await this.fs.stat(this.path)) !== null) await this.loadFromFile();
     else await this.withFile((h) => h.truncate(0));
+  }
+
+  /** No file and nothing to write to one: flush and trim have nothing to do. */
+  private nothingOnDisk(): boolean {
+    if (this.onDisk || this._entries > 0) return false;
+    this.dirtyFrom = 0;
+    this.truncated = false;
+    return true;
   }
 
   /** Runs `fn` on the file, opened for it and closed after (created when missing). */
   private async withFile<T>(fn: (h: FileHandle) => Promise<T>): Promise<T> {
     const h = await this.fs.open(this.path, "create");
+    this.onDisk = true;
     try {
       this.unsynced = true;
       return await fn(h);
@@ -149,7 +188,7 @@ export abstract class AbstractIndex {
 
   /** Writes pending entries and fsyncs the file (nothing to do when it has not changed). */
   async flush(): Promise<void> {
-    if (this.dirtyFrom >= this._entries && !this.unsynced) return;
+    if ((this.dirtyFrom >= this._entries && !this.unsynced) || this.nothingOnDisk()) return;
     await this.withFile(async (h) => {
       await this.writeDirty(h);
       await h.sync();
@@ -159,7 +198,7 @@ export abstract class AbstractIndex {
 
   /** Writes pending entries and cuts the file to the valid entries (roll, close, truncation). */
   async trim(): Promise<void> {
-    if (this.dirtyFrom >= this._entries && !this.oversized && !this.truncated) return;
+    if ((this.dirtyFrom >= this._entries && !this.oversized && !this.truncated) || this.nothingOnDisk()) return;
     await this.withFile(async (h) => {
       await this.writeDirty(h);
       await h.truncate(this._entries * this.entrySize);
@@ -167,7 +206,6 @@ export abstract class AbstractIndex {
     this.oversized = false;
     this.truncated = false;
   }
-
 
   /** Entries must increase strictly and stay at or above the base offset. */
   sanityCheck(): void {
@@ -184,11 +222,11 @@ export abstract class AbstractIndex {
   }
 
   async renameTo(path: string): Promise<void> {
-    await this.fs.rename(this.path, path);
+    if (this.onDisk) await this.fs.rename(this.path, path);
     this.path = path;
   }
 
   async deleteFile(): Promise<void> {
-    await this.fs.unlink(this.path).catch(() => {});
+    if (this.onDisk) await this.fs.unlink(this.path).catch(() => {});
   }
 }

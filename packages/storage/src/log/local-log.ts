@@ -16,6 +16,7 @@
  */
 import type { FileSystem } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
+import type { Clock } from "../clock.js";
 import { KafkaStorageError } from "../errors.js";
 import type { LogConfig } from "./log-config.js";
 import { LogSegment } from "./log-segment.js";
@@ -30,7 +31,7 @@ export interface LocalLogParams {
   name: string;
   config: LogConfig;
   logger: Logger;
-  time: () => number;
+  clock: Clock;
   segments: LogSegments;
   logEndOffset: number;
   recoveryPoint: number;
@@ -49,7 +50,7 @@ export class LocalLog {
   lastFlushMs: number;
   failure: KafkaStorageError | null = null;
   private readonly logger: Logger;
-  private readonly time: () => number;
+  private readonly clock: Clock;
   /** Work started by a roll, not yet done (see roll); never rejects. */
   private background: Promise<unknown> = Promise.resolve();
 
@@ -59,11 +60,11 @@ export class LocalLog {
     this.dir = p.dir;
     this.name = p.name;
     this.logger = p.logger;
-    this.time = p.time;
+    this.clock = p.clock;
     this.segments = p.segments;
     this.logEndOffset = p.logEndOffset;
     this.recoveryPoint = p.recoveryPoint;
-    this.lastFlushMs = p.time();
+    this.lastFlushMs = p.clock.now();
   }
 
   /** Logs a disk fault and wraps it as KafkaStorageError (once). */
@@ -128,18 +129,22 @@ export class LocalLog {
     const end = this.logEndOffset;
     await this.settleBackground();
     try {
-      // Closed segments were flushed whole after their roll (awaited above); the active one needs only its log file synced:
-      // its indexes are rebuilt or re-checked on load (LogLoader), so flush.messages=1 costs one fdatasync.
+      // Closed segments were flushed whole after their roll (awaited above); the active one needs its log
+      // file synced, and its `.txnindex` when an abort was indexed since (nothing to do otherwise): a clean
+      // last segment keeps that index on load, while its offset and time indexes are re-checked there
+      // (LogLoader), so flush.messages=1 costs one fdatasync.
       for (const seg of this.segments.values()) {
-        if (seg === this.segments.active) await seg.flushLog();
-        else if (seg.unflushed) await seg.flush();
+        if (seg === this.segments.active) {
+          await seg.flushLog();
+          await seg.txnIndex.flush();
+        } else if (seg.unflushed) await seg.flush();
       }
     } catch (e) {
       throw (this.failure = this.fail("fsync failed", e));
     }
     this.recoveryPoint = end;
     this.unflushedMessages = 0;
-    this.lastFlushMs = this.time();
+    this.lastFlushMs = this.clock.now();
   }
 
   /**
@@ -160,7 +165,7 @@ export class LocalLog {
       if (last.baseOffset >= offset) {
         this.segments.remove(last);
         await last.deleteFiles();
-        const seg = await LogSegment.open(this.fs, this.dir, offset, this.config, { loadIndexes: false, nowMs: this.time() });
+        const seg = await LogSegment.open(this.fs, this.dir, offset, this.config, { loadIndexes: false, nowMs: this.clock.now() });
         this.segments.add(seg);
         this.logEndOffset = offset;
         full = true;

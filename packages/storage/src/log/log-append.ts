@@ -16,7 +16,6 @@
 import type { Logger } from "../logger.js";
 import { isControl, isTransactional } from "@odradek/codec";
 import { LOG_OVERHEAD } from "../record/batch.js";
-import type { LogConfig } from "./log-config.js";
 import type { AppendedBatch } from "./log-segment.js";
 import type { LocalLog } from "./local-log.js";
 import { analyzeAndValidateRecords, validateAndAssignOffsets } from "./log-validator.js";
@@ -26,15 +25,13 @@ import type { ValidationPolicy } from "./record-validator.js";
 import type { ProducerStateEntry } from "./producer-state-manager.js";
 import type { AppendOptions, AppendResult } from "./partition-log.js";
 
-/** What the append path needs of its UnifiedLog. */
-export interface AppendingLog {
-  readonly name: string;
-  readonly config: LogConfig;
-  readonly logStartOffset: number;
+/**
+ * What the append path needs of its UnifiedLog: the UnifiedLog itself (no per-log wiring object), which
+ * is also what the validator reads (ValidationContext: producer state, log start offset, config, clock).
+ */
+export interface AppendingLog extends ValidationContext {
   readonly local: LocalLog;
-  readonly validation: ValidationContext;
   readonly logger: Logger;
-  now(): number;
   /** Open, not failed, and nothing of the log queued or running. */
   idle(): boolean;
   /** Runs `fn` in the log's serial queue (refused once the log is closed or failed). */
@@ -158,7 +155,7 @@ export class LogAppender {
     if (!seg.canAppendSync) return null;
     let prepared: AppendResult | ValidatedAppend;
     try {
-      prepared = validateAndAssignOffsets(checked, options, this.log.local.logEndOffset, NO_PRODUCERS, this.log.validation);
+      prepared = validateAndAssignOffsets(checked, options, this.log.local.logEndOffset, NO_PRODUCERS, this.log);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -218,7 +215,7 @@ export class LogAppender {
     try {
       for (; i < group.length; i++) {
         const a = group[i]!;
-        const prepared = validateAndAssignOffsets(a.checked, a.options, next, producers, this.log.validation);
+        const prepared = validateAndAssignOffsets(a.checked, a.options, next, producers, this.log);
         if (!("headers" in prepared)) {
           a.resolve(prepared);
           continue;

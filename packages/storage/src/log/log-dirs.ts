@@ -31,8 +31,8 @@
  * others keep serving theirs.
  */
 import { randomBytes } from "node:crypto";
-import type { FileSystem } from "../fs/file-system.js";
-import { joinPath } from "../fs/file-system.js";
+import type { FileHandle, FileSystem } from "../fs/file-system.js";
+import { errorCode, joinPath } from "../fs/file-system.js";
 import { CorruptLogError, KafkaStorageError } from "../errors.js";
 import { CLEANED_SUFFIX, DELETED_SUFFIX, offsetFromFileName, parsePartitionDirName, partitionDirName } from "./log-files.js";
 import { LogManager } from "./log-manager.js";
@@ -346,7 +346,16 @@ async function copyDir(fs: FileSystem, from: string, to: string, progress: Futur
     progress.copiedOffset = Math.max(progress.copiedOffset, offsetFromFileName(name) ?? 0);
     const target = joinPath(to, name);
     if (before) await fs.unlink(target);
-    const r = await fs.open(path, "r");
+    let r: FileHandle;
+    try {
+      r = await fs.open(path, "r");
+    } catch (e) {
+      // Removed since readdir (retention or the cleaner runs meanwhile): gone from the copy too.
+      if (errorCode(e) !== "ENOENT") throw e;
+      present.delete(name);
+      copied.delete(name);
+      continue;
+    }
     try {
       const w = await fs.open(target, "create");
       try {

@@ -10,13 +10,13 @@
  *    (reported through the logger). A segment that ends before the next one's base offset is normal
  *    (compaction) and kept: a roll syncs a segment before the next one is created, so it cannot
  *    have lost an unsynced tail. Earlier segments keep their indexes (`.index`, `.timeindex`,
- *    `.txnindex`) unless one is missing or fails its sanity check, in which case they are rebuilt too.
+ *    `.txnindex`) unless the offset or time index is missing or one fails its sanity check, in which
+ *    case they are rebuilt too. A missing `.txnindex` is an empty one (created at the first abort).
  * 3. Producer state: the newest snapshot at or below the first segment to recover (or the recovery
  *    point when none is), then every later batch in order: replayed from the file for a kept segment,
  *    applied during validation for a recovered one, whose `.txnindex` is refilled from the aborted
  *    transactions its markers complete (the producer state at that point gives their first offsets and
  *    LSOs). So a transaction open at a crash is open again after recovery, at the same first offset.
- *    A data directory from before `.txnindex` files existed is validated whole once.
  */
 import type { FileSystem } from "../fs/file-system.js";
 import { joinPath } from "../fs/file-system.js";
@@ -85,7 +85,7 @@ export async function loadLog(p: LoadParams): Promise<LoadedLog> {
     const base = bases[i]!;
     const next = bases[i + 1];
     const paths = LogSegment.paths(dir, base);
-    const indexesPresent = [paths.index, paths.timeIndex, paths.txnIndex].every((f) => names.includes(f.slice(dir.length + 1)));
+    const indexesPresent = [paths.index, paths.timeIndex].every((f) => names.includes(f.slice(dir.length + 1)));
     // The last segment is clean when it ends exactly at the recovery point with a whole batch (a clean
     // shutdown, or nothing written since the last flush); a closed one when the recovery point is past it.
     let needsRecovery = next === undefined ? p.recoveryPoint <= base : next > p.recoveryPoint;

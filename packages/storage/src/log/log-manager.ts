@@ -170,11 +170,7 @@ export class LogManager {
       recoveryPoint,
       logStartOffset,
       clock: this.clock,
-      onLogStartOffsetChange: () => {
-        const durable = this.checkpointLogStartOffsets();
-        durable.catch((e: unknown) => this.logger.error({ err: (e as Error).message }, "log start offset checkpoint failed"));
-        return durable;
-      },
+      onLogStartOffsetChange: this.logStartOffsetChanged,
     });
     this.logs.set(tpKey(topic, partition), log);
     return log;
@@ -261,6 +257,12 @@ export class LogManager {
   checkpointLogStartOffsets(): Promise<void> {
     return this.startCheckpoint.write();
   }
+  /** Every log's onLogStartOffsetChange (one function for all partitions): a failure is logged here. */
+  private readonly logStartOffsetChanged = (): Promise<void> => {
+    const durable = this.checkpointLogStartOffsets();
+    durable.catch((e: unknown) => this.logger.error({ err: (e as Error).message }, "log start offset checkpoint failed"));
+    return durable;
+  };
   async checkpointCleanerOffsets(): Promise<void> {
     if (!this.cleanerCheckpointed && this.allLogs().every((l) => this.cleaner.cleanedOffset(l) === undefined)) return;
     await this.cleanerCheckpoint.write();

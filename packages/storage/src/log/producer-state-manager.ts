@@ -78,12 +78,16 @@ export type ProducerCheck =
   | { kind: "error"; error: ProducerError; message: string };
 
 const lastSeqOf = (h: RecordBatchHeader): number => (h.baseSequence + h.lastOffsetDelta) % (INT32_MAX + 1);
+const NO_TRANSACTIONS: ReadonlyMap<number, number> = new Map();
 const emptyEntry = (producerId: number): ProducerStateEntry => ({ producerId, producerEpoch: -1, batches: [], lastTimestamp: -1, coordinatorEpoch: -1, currentTxnFirstOffset: null });
 
 export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerStateEntry>();
-  /** Open transactions: producer id → first offset (few: one per producer with a transaction here). */
-  private readonly ongoing = new Map<number, number>();
+  /**
+   * Open transactions: producer id → first offset (few: one per producer with a transaction here);
+   * null until this partition sees its first transaction (most never do: no Map for them).
+   */
+  private ongoing: Map<number, number> | null = null;
   /** min(ongoing), or undefined when it must be computed again. */
   private firstUnstable: number | null | undefined = null;
   /** The offset of the snapshot this process last wrote or loaded (its file holds this state then). */
@@ -174,7 +178,7 @@ export class ProducerStateManager {
     if (open === null && after.currentTxnFirstOffset !== null) this.setOngoing(h.producerId, after.currentTxnFirstOffset);
     if (open === null || after.currentTxnFirstOffset !== null || !marker) return null;
     const completed: CompletedTxn = { producerId: h.producerId, firstOffset: open, lastOffset: h.baseOffset, isAborted: !marker.commit, lastStableOffset: h.baseOffset + 1 };
-    for (const [pid, first] of this.ongoing) {
+    for (const [pid, first] of this.ongoing ?? NO_TRANSACTIONS) {
       if (pid !== h.producerId && first < completed.lastStableOffset) completed.lastStableOffset = first;
     }
     this.setOngoing(h.producerId, null);
@@ -182,8 +186,8 @@ export class ProducerStateManager {
   }
 
   private setOngoing(producerId: number, firstOffset: number | null): void {
-    if (firstOffset === null) this.ongoing.delete(producerId);
-    else this.ongoing.set(producerId, firstOffset);
+    if (firstOffset === null) this.ongoing?.delete(producerId);
+    else (this.ongoing ??= new Map()).set(producerId, firstOffset);
     this.firstUnstable = undefined;
   }
 
@@ -191,7 +195,7 @@ export class ProducerStateManager {
   firstUnstableOffset(): number | null {
     if (this.firstUnstable === undefined) {
       let min: number | null = null;
-      for (const first of this.ongoing.values()) if (min === null || first < min) min = first;
+      for (const first of (this.ongoing ?? NO_TRANSACTIONS).values()) if (min === null || first < min) min = first;
       this.firstUnstable = min;
     }
     return this.firstUnstable;
@@ -215,7 +219,7 @@ export class ProducerStateManager {
 
   clear(): void {
     this.producers.clear();
-    this.ongoing.clear();
+    this.ongoing?.clear();
     this.firstUnstable = null;
   }
 

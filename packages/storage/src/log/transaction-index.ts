@@ -17,10 +17,11 @@
  * upperBound (no later segment can then hold an overlapping entry: see collectAbortedTxns).
  *
  * Kept in memory like the other indexes (AbstractIndex: written on flush, trim and close; after a crash
- * the active segment's is rebuilt from the log with the producer state, see LogLoader). Unlike Kafka,
- * which creates the file only at the first aborted transaction, every segment has one (empty when it
- * holds no abort marker), so a missing file means a lost index and the loader rebuilds it; Kafka reads
- * an empty file as an empty index. An entry of an unknown version fails the sanity check (rebuilt).
+ * the segments past the recovery point are rebuilt from the log with the producer state, see
+ * LogLoader). As Kafka's, the file is created only when the segment gets its first entry: a segment
+ * without an aborted transaction has no `.txnindex`, no buffer and nothing to open, and a missing or
+ * empty file reads as an empty index (a rebuild is triggered by the offset or time index, whose
+ * files every segment has). An entry of an unknown version fails the sanity check (rebuilt).
  * Migration: a new layout takes a new version; older readers then rebuild from the log.
  */
 import type { FileSystem } from "../fs/file-system.js";
@@ -48,6 +49,9 @@ export class TransactionIndex extends AbstractIndex {
   }
   protected zeroEntryValid(): boolean {
     return false;
+  }
+  protected override createdOnFirstEntry(): boolean {
+    return true;
   }
   protected keyOf(i: number): number {
     return readInt64(this.mem, i * ABORTED_TXN_SIZE + 18);

@@ -129,7 +129,7 @@ describe.each(fsFactories)("transactions in the partition log ($name fs)", (fact
     await log.close();
   });
 
-  it(".txnindex: Kafka's 34-byte entries, kept across close/reopen, rebuilt when deleted, even for a transaction spanning segments", async () => {
+  it(".txnindex: Kafka's 34-byte entries, kept across close/reopen, rebuilt with its segment, even for a transaction spanning segments", async () => {
     const log = await open();
     await log.append(txn(1, 0, 2)); // 0-1
     await log.roll();
@@ -146,15 +146,18 @@ describe.each(fsFactories)("transactions in the partition log ($name fs)", (fact
     expected.writeBigInt64BE(3n, 18); // lastOffset (the marker)
     expected.writeBigInt64BE(4n, 26); // lastStableOffset
     expect(bytes).toEqual(expected);
-    expect((await fs.readFile(`${dir()}/00000000000000000000.txnindex`)).length).toBe(0);
+    // Created at the first abort only (Kafka's lazy TransactionIndex): segment 0 holds no marker.
+    expect(await fs.stat(`${dir()}/00000000000000000000.txnindex`)).toBeNull();
 
     const reopened = await open({}, 5);
     expect(reopened.lastStableOffset).toBe(4);
     expect((await reopened.read(0, { maxBytes: 1 << 20, isolation: "READ_COMMITTED" })).abortedTransactions).toEqual([{ producerId: 1, firstOffset: 0 }]);
     await reopened.close();
 
-    // Deleted, and the snapshots too: rebuilt by replaying from the log start.
+    // Deleted with the offset index (a missing .txnindex alone is an empty one), and the snapshots
+    // too: rebuilt by replaying from the log start.
     await fs.unlink(path);
+    await fs.unlink(`${dir()}/00000000000000000002.index`);
     for (const n of await fs.readdir(dir())) if (n.endsWith(".snapshot")) await fs.unlink(`${dir()}/${n}`);
     const rebuilt = await open({}, 5);
     expect(await fs.readFile(path)).toEqual(expected);
@@ -169,6 +172,36 @@ describe.each(fsFactories)("transactions in the partition log ($name fs)", (fact
     expect((await rebuilt.read(0, { maxBytes: 1 << 20, isolation: "READ_COMMITTED" })).abortedTransactions).toEqual([{ producerId: 1, firstOffset: 0 }]);
     expect((await rebuilt.read(2, { maxBytes: 1 << 20, isolation: "READ_COMMITTED" })).abortedTransactions).toEqual([{ producerId: 1, firstOffset: 0 }, { producerId: 2, firstOffset: 4 }]);
     await rebuilt.close();
+  });
+
+  it("a segment gets its .txnindex at its first abort only; it stays across restarts and recovery", async () => {
+    const txnIndexes = async (): Promise<string[]> => (await fs.readdir(dir())).filter((n) => n.endsWith(".txnindex")).sort();
+    const log = await open();
+    await log.append(txn(1, 0)); // 0
+    await log.appendTxnMarker(marker(1, true)); // 1: a commit is not indexed
+    await log.roll();
+    await log.append(txn(2, 0)); // 2
+    await log.flush();
+    expect(await txnIndexes()).toEqual([]);
+    expect((await log.read(0, { maxBytes: 1 << 20, isolation: "READ_COMMITTED" })).abortedTransactions).toEqual([]);
+    await log.appendTxnMarker(marker(2, false)); // 3: aborts 2-2 in segment 2
+    await log.roll();
+    await log.append(idem(3, 0)); // 4, segment 4: no abort
+    await log.close();
+    expect(await txnIndexes()).toEqual(["00000000000000000002.txnindex"]);
+    const bytes = await fs.readFile(`${dir()}/00000000000000000002.txnindex`);
+    expect(bytes.length).toBe(34);
+    const aborted = [{ producerId: 2, firstOffset: 2 }];
+    // A clean restart loads it; a recovery from offset 0 (every segment validated again) rebuilds it.
+    for (const recoveryPoint of [5, 0]) {
+      const again = await open({}, recoveryPoint);
+      expect(again.logEndOffset).toBe(5);
+      expect((await again.read(2, { maxBytes: 1 << 20, isolation: "READ_COMMITTED" })).abortedTransactions).toEqual(aborted);
+      expect((await again.read(4, { maxBytes: 1 << 20, isolation: "READ_COMMITTED" })).abortedTransactions).toEqual([]);
+      await again.close();
+      expect(await txnIndexes()).toEqual(["00000000000000000002.txnindex"]);
+      expect(await fs.readFile(`${dir()}/00000000000000000002.txnindex`)).toEqual(bytes);
+    }
   });
 
   it("truncation cuts .txnindex entries and reopens transactions from the producer state", async () => {
@@ -218,6 +251,23 @@ describe.each(fsFactories)("transactions in the partition log ($name fs)", (fact
     expect(replayed.lastStableOffset).toBe(7);
     await replayed.close();
     expect((await fs.readFile(`${dir()}/00000000000000000007.snapshot`)).readInt16BE(0)).toBe(1);
+  });
+});
+
+describe("kill -9 after an abort in the active segment (in-memory fs)", () => {
+  it("the abort flushed with the log survives the crash", async () => {
+    const fs = new MemoryFileSystem(3);
+    await fs.mkdir("/d");
+    const open = (f: MemoryFileSystem, recoveryPoint: number) => UnifiedLog.open({ fs: f, dir: "/d/t-0", topic: "t", partition: 0, config: defaultLogConfig, recoveryPoint });
+    const log = await open(fs, 0);
+    await log.append(txn(1, 0, 2)); // 0-1
+    await log.appendTxnMarker(marker(1, false)); // 2
+    await log.append(idem(2, 0)); // 3
+    await log.flush();
+    const recovered = await open(fs.afterCrash("strict"), log.recoveryPoint);
+    expect(recovered.logEndOffset).toBe(4);
+    expect((await recovered.read(0, { maxBytes: 1 << 20, isolation: "READ_COMMITTED" })).abortedTransactions).toEqual([{ producerId: 1, firstOffset: 0 }]);
+    await recovered.close();
   });
 });
 

@@ -5,8 +5,8 @@
  * (checks in log-validator.ts and record-validator.ts), reads and ListOffsets are log-read.ts.
  *
  * One owner per partition: every mutation (append, truncate, advance, roll, retention, segment swap,
- * flush, close) runs through a serial fastq queue, never concurrently; an append runs inline when
- * the queue is idle (log-append.ts). Reads do not queue.
+ * flush, close) runs through a serial queue (serial-queue.ts), never concurrently; an append runs
+ * inline when the queue is idle (log-append.ts). Reads do not queue.
  *
  * Offsets: logStartOffset <= every served offset < logEndOffset; highWatermark = logEndOffset
  * (single replica); lastStableOffset = min(first offset of the oldest open transaction, HW).
@@ -19,25 +19,25 @@
  * fails with KafkaStorageError; a failed fsync marks the log failed (as Kafka takes the log dir
  * offline): every later call throws that error, and a reopen recovers from the last good state.
  */
-import fastq from "fastq";
-import type { queueAsPromised } from "fastq";
 import type { FileSystem } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
-import { noopLogger } from "../logger.js";
+import { LazyChildLogger, noopLogger } from "../logger.js";
 import { systemClock } from "../clock.js";
 import type { Clock } from "../clock.js";
 import { LogClosedError } from "../errors.js";
+import { SerialQueue } from "../serial-queue.js";
 import type { KafkaStorageError } from "../errors.js";
 import type { LogConfig } from "./log-config.js";
 import type { LogSegment } from "./log-segment.js";
 import type { LogSegments } from "./log-segments.js";
-import type { ValidatedAppend, ValidationContext } from "./log-validator.js";
+import type { ValidatedAppend } from "./log-validator.js";
 import { loadLog, replaySegment } from "./log-loader.js";
 import type { ProducerStateManager } from "./producer-state-manager.js";
 import type { ActiveProducer, AppendOptions, AppendResult, PartitionLog, ReadOptions, ReadResult, TimestampAndOffset, TxnMarker } from "./partition-log.js";
 import { offsetForTimestamp, readLog } from "./log-read.js";
 import { LocalLog } from "./local-log.js";
 import { LogAppender } from "./log-append.js";
+import type { AppendingLog } from "./log-append.js";
 import { buildControlBatch } from "@odradek/codec";
 
 export interface UnifiedLogParams {
@@ -60,16 +60,23 @@ export interface UnifiedLogParams {
   onLogStartOffsetChange?: (offset: number) => Promise<void> | void;
 }
 
-type Task = () => Promise<unknown>;
-
-export class UnifiedLog implements PartitionLog {
+/**
+ * Memory: one of these per partition, so its wiring allocates no per-log closures or accessor
+ * objects: the LocalLog, the LogAppender and the validator read this object itself (AppendingLog),
+ * through methods and accessors on the prototype.
+ */
+export class UnifiedLog implements PartitionLog, AppendingLog {
   readonly topic: string;
   readonly partition: number;
   readonly dir: string;
-  private readonly local: LocalLog;
-  private readonly logger: Logger;
-  private readonly time: () => number;
-  private readonly queue: queueAsPromised<Task, unknown>;
+  /** `<topic>-<partition>`, for messages. */
+  readonly name: string;
+  /** For log-append.ts (AppendingLog), as the members below marked so. */
+  readonly local: LocalLog;
+  /** For log-append.ts. */
+  readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly queue = new SerialQueue();
   private _logStartOffset: number;
   private latestEpoch = -1;
   private closed = false;
@@ -78,6 +85,7 @@ export class UnifiedLog implements PartitionLog {
 
   private constructor(
     p: UnifiedLogParams,
+    logger: Logger,
     segments: LogSegments,
     readonly producerState: ProducerStateManager,
     loaded: { logStartOffset: number; logEndOffset: number; recoveryPoint: number },
@@ -85,48 +93,18 @@ export class UnifiedLog implements PartitionLog {
     this.dir = p.dir;
     this.topic = p.topic;
     this.partition = p.partition;
-    this.logger = (p.logger ?? noopLogger).child({ topic: p.topic, partition: p.partition });
-    this.time = () => (p.clock ?? systemClock).now();
-    this.queue = fastq.promise((task: Task) => task(), 1);
+    this.name = `${p.topic}-${p.partition}`;
+    this.logger = logger;
+    this.clock = p.clock ?? systemClock;
     this._logStartOffset = loaded.logStartOffset;
     this.onLogStartOffsetChange = p.onLogStartOffsetChange;
-    const local = new LocalLog({ fs: p.fs, dir: p.dir, name: this.name, config: p.config, logger: this.logger, time: this.time, segments, logEndOffset: loaded.logEndOffset, recoveryPoint: loaded.recoveryPoint });
-    this.local = local;
-    const log = this;
-    /** What the validator reads of this log (one object, read at each append). */
-    const validation: ValidationContext = {
-      producerState,
-      get logStartOffset() {
-        return log._logStartOffset;
-      },
-      get config() {
-        return local.config;
-      },
-      name: this.name,
-      now: () => log.time(),
-    };
-    this.appender = new LogAppender({
-      name: this.name,
-      get config() {
-        return local.config;
-      },
-      get logStartOffset() {
-        return log._logStartOffset;
-      },
-      local,
-      validation,
-      logger: this.logger,
-      now: () => log.time(),
-      idle: () => log.queue.idle() && !log.closed && !local.failure,
-      enqueue: (fn) => log.enqueue(fn),
-      roll: (now) => log.roll(now),
-      recordAppended: (a) => log.recordAppended(a),
-    });
+    this.local = new LocalLog({ fs: p.fs, dir: p.dir, name: this.name, config: p.config, logger, clock: this.clock, segments, logEndOffset: loaded.logEndOffset, recoveryPoint: loaded.recoveryPoint });
+    this.appender = new LogAppender(this);
   }
 
   /** Opens (creating if needed) and recovers the partition directory (see LogLoader). */
   static async open(p: UnifiedLogParams): Promise<UnifiedLog> {
-    const logger = (p.logger ?? noopLogger).child({ topic: p.topic, partition: p.partition });
+    const logger = p.logger ? new LazyChildLogger(p.logger, { topic: p.topic, partition: p.partition }) : noopLogger;
     const loaded = await loadLog({
       fs: p.fs,
       dir: p.dir,
@@ -136,7 +114,17 @@ export class UnifiedLog implements PartitionLog {
       logStartOffset: p.logStartOffset ?? 0,
       nowMs: (p.clock ?? systemClock).now(),
     });
-    return new UnifiedLog(p, loaded.segments, loaded.producerState, loaded);
+    return new UnifiedLog(p, logger, loaded.segments, loaded.producerState, loaded);
+  }
+
+  /** ms, on the log's clock (LogAppendTime, segment.ms, flush.ms). */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** For log-append.ts: open, not failed, and nothing of this log queued or running. */
+  idle(): boolean {
+    return this.queue.idle() && !this.closed && !this.local.failure;
   }
 
   /** The topic's log configs (the LogManager sets them again after AlterConfigs). */
@@ -177,9 +165,6 @@ export class UnifiedLog implements PartitionLog {
   get sizeInBytes(): number {
     return this.segments.sizeInBytes;
   }
-  get name(): string {
-    return `${this.topic}-${this.partition}`;
-  }
 
   /** Runs `fn` after every earlier mutation of this log, alone. */
   serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -188,12 +173,13 @@ export class UnifiedLog implements PartitionLog {
     return this.enqueue(fn);
   }
 
-  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+  /** For log-append.ts: runs `fn` in the queue without sealing the open append group. */
+  enqueue<T>(fn: () => Promise<T>): Promise<T> {
     return this.queue.push(async () => {
       if (this.closed) throw new LogClosedError(this.name);
       if (this.local.failure) throw this.local.failure;
       return fn();
-    }) as Promise<T>;
+    });
   }
 
   /** See log-append.ts. */
@@ -202,7 +188,7 @@ export class UnifiedLog implements PartitionLog {
   }
 
   appendTxnMarker(marker: TxnMarker, options: Omit<AppendOptions, "origin"> = {}): Promise<AppendResult> {
-    const batch = buildControlBatch({ ...marker, timestamp: options.nowMs ?? this.time() });
+    const batch = buildControlBatch({ ...marker, timestamp: options.nowMs ?? this.now() });
     return this.append(batch, { ...options, origin: "coordinator", producerCheck: true });
   }
 
@@ -217,9 +203,10 @@ export class UnifiedLog implements PartitionLog {
 
   /**
    * The log's state after `p` was written: producer state (an aborted transaction a marker completes
-   * goes into the active segment's `.txnindex`, where the marker is), leader epoch, log end, unflushed count.
+   * goes into the active segment's `.txnindex`, where the marker is), leader epoch, log end, unflushed
+   * count. For log-append.ts.
    */
-  private recordAppended(p: ValidatedAppend): void {
+  recordAppended(p: ValidatedAppend): void {
     p.headers.forEach((h, k) => {
       const completed = this.producerState.update(h, p.markers[k]);
       if (completed?.isAborted) this.segments.active.txnIndex.append(completed);
@@ -230,7 +217,7 @@ export class UnifiedLog implements PartitionLog {
   }
 
   /** Closes the active segment and starts a new one at the log end offset; snapshots producer state (see LocalLog.roll). */
-  roll(now = this.time()): Promise<LogSegment> {
+  roll(now = this.now()): Promise<LogSegment> {
     return this.local.roll(
       now,
       (base) => this.producerState.takeSnapshot(base),
@@ -287,8 +274,6 @@ export class UnifiedLog implements PartitionLog {
   }
 
   /**
-
-  /**
    * Deletes closed segments from the oldest while `shouldDelete(segment, nextSegment)` holds (never the
    * active one); the log start offset moves to the first remaining segment.
    */
@@ -311,7 +296,7 @@ export class UnifiedLog implements PartitionLog {
   }
 
   /** retention.ms / retention.bytes over closed segments (cleanup.policy containing delete). */
-  applyRetention(now = this.time()): Promise<number> {
+  applyRetention(now = this.now()): Promise<number> {
     return this.serial(async () => {
       if (!this.config.cleanupPolicy.includes("delete")) return 0;
       let n = 0;
@@ -356,7 +341,7 @@ export class UnifiedLog implements PartitionLog {
   }
 
   /** flush.ms: flushes when that long has passed since the last flush. */
-  maybeFlushByTime(now = this.time()): Promise<void> {
+  maybeFlushByTime(now = this.now()): Promise<void> {
     if (now - this.local.lastFlushMs < this.config.flushMs) return Promise.resolve();
     return this.flush();
   }
