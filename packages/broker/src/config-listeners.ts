@@ -45,15 +45,22 @@ export function parseProtocolMap(value: string): Map<string, string> | string {
   return out;
 }
 
+/** One `NAME://host:port` (an IPv6 host in brackets; an empty host: every interface), or null. */
+export function parseEndpoint(e: string): ListenerEndpoint | null {
+  const m = ENDPOINT.exec(e);
+  if (!m) return null;
+  const host = m[2]!.startsWith("[") ? m[2]!.slice(1, -1) : m[2]!;
+  return { name: m[1]!.toUpperCase(), host, port: Number(m[3]) };
+}
+
 /** `listeners` as endpoints (unchecked against a map), or Kafka's message for one that does not parse. */
 export function parseEndpoints(value: string): ListenerEndpoint[] | string {
   const list = entries(value);
   const out: ListenerEndpoint[] = [];
   for (const e of list) {
-    const m = ENDPOINT.exec(e);
-    if (!m) return `Error creating broker listeners from '[${list.join(", ")}]': Unable to parse ${e} to a broker endpoint`;
-    const host = m[2]!.startsWith("[") ? m[2]!.slice(1, -1) : m[2]!;
-    out.push({ name: m[1]!.toUpperCase(), host, port: Number(m[3]) });
+    const endpoint = parseEndpoint(e);
+    if (!endpoint) return `Error creating broker listeners from '[${list.join(", ")}]': Unable to parse ${e} to a broker endpoint`;
+    out.push(endpoint);
   }
   return out;
 }

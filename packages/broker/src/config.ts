@@ -12,6 +12,8 @@
  */
 import { OdradekError } from "@odradek/codec";
 import { LOG_CONFIG_DEFAULTS as LOG } from "@odradek/storage";
+import { parseEndpoint } from "./config-listeners.js";
+import type { ListenerEndpoint } from "./config-listeners.js";
 
 export class ConfigError extends OdradekError {
   constructor(message: string) {
@@ -401,14 +403,11 @@ export class BrokerConfig {
   }
 }
 
-/** Parses `PLAINTEXT://host:port` (first listener) into host and port. */
-export function parseListener(listeners: string): { host: string; port: number } {
+/** The first listener of `listeners` (`NAME://host:port`, config-listeners.ts parseEndpoint): its name, host and port. */
+export function parseListener(listeners: string): ListenerEndpoint {
   const first = listeners.split(",")[0]!.trim();
-  const m = /^[A-Za-z0-9_]+:\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(first);
-  if (!m) throw new ConfigError(`listeners: cannot parse "${first}" (expected NAME://host:port)`);
-  let host = m[1]!;
-  if (host.startsWith("[")) host = host.slice(1, -1);
-  const port = Number(m[2]);
-  if (port > 65535) throw new ConfigError(`listeners: port ${port} is out of range`);
-  return { host, port };
+  const endpoint = parseEndpoint(first);
+  if (!endpoint) throw new ConfigError(`listeners: cannot parse "${first}" (expected NAME://host:port)`);
+  if (endpoint.port > 65535) throw new ConfigError(`listeners: port ${endpoint.port} is out of range`);
+  return endpoint;
 }

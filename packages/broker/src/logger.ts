@@ -4,4 +4,4 @@
  * they pass one.
  */
 export type { Logger, LogFn } from "@odradek/storage";
-export { noopLogger as silentLogger } from "@odradek/storage";
+export { noopLogger as silentLogger, LazyChildLogger } from "@odradek/storage";

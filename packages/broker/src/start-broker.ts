@@ -63,7 +63,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let primary = "PLAINTEXT";
   if (values.has("listeners")) {
     const l = parseListener(config.get("listeners")!);
-    primary = /^([A-Za-z0-9_-]+):\/\//.exec(values.get("listeners")!.trim())?.[1]?.toUpperCase() ?? primary;
+    primary = l.name;
     host ??= l.host;
     port ??= l.port;
   }

@@ -7,7 +7,7 @@ export type { Fault, CrashMode } from "./fs/memory-file-system.js";
 export type { Logger, LogFn } from "./logger.js";
 export { ManualClock, repeat, systemClock } from "./clock.js";
 export type { Clock, Timer, TimerCallback } from "./clock.js";
-export { noopLogger } from "./logger.js";
+export { LazyChildLogger, noopLogger } from "./logger.js";
 export { KafkaStorageError, LogClosedError, CorruptLogError } from "./errors.js";
 export { CleanupPolicy, defaultLogConfig, parseLogConfig, LOG_CONFIG_DEFAULTS, LOG_CONFIG_KEYS } from "./log/log-config.js";
 export type { LogConfig, LogConfigKey } from "./log/log-config.js";

@@ -28,8 +28,9 @@ const LEVEL_NAMES = ["trace", "debug", "info", "warn", "error", "fatal"] as cons
 
 /**
  * A child of `parent` with `bindings`, made only when it first logs (or is asked for a child): the
- * storage keeps one per partition, and most partitions never log, while a child of the CLI's logger
- * is a dozen closures. What it logs is what `parent.child(bindings)` would have logged.
+ * storage keeps one per partition and the broker one per request, and most of them never log, while
+ * a child of the CLI's logger is a dozen closures. What it logs is what `parent.child(bindings)` would
+ * have logged.
  */
 export class LazyChildLogger implements Logger {
   private made: Logger | null = null;
