@@ -28,7 +28,7 @@ import fastq from "fastq";
 import { ControlRecordType, batchPositions, buildRecordBatch, isControl, isTransactional, parseControlRecordKey, readRecords } from "@odradek/codec";
 import { ErrorCode } from "@odradek/codec";
 import type { Clock, Timer } from "../clock.js";
-import { storageFault } from "../storage-errors.js";
+import { errorName, storageFault } from "../storage-errors.js";
 
 export interface CoordinatorRecord {
   key: Buffer;
@@ -97,7 +97,7 @@ function writeError(error: string, message: string | undefined): CoordinatorWrit
 /** A storage call that threw, as an append error (storage-errors.ts names its faults). */
 const thrown = (e: unknown) => {
   const fault = storageFault(e);
-  return { error: fault ? (fault.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? "NOT_LEADER_OR_FOLLOWER" : "KAFKA_STORAGE_ERROR") : "UNKNOWN_SERVER_ERROR", errorMessage: e instanceof Error ? e.message : String(e) };
+  return { error: fault ? errorName(fault.errorCode) : "UNKNOWN_SERVER_ERROR", errorMessage: e instanceof Error ? e.message : String(e) };
 };
 
 export class CoordinatorPartition<S extends CoordinatorShard> {
