@@ -110,12 +110,18 @@ export function shareHeartbeat(s: GroupShard, req: ShareHeartbeatRequest): Coord
   if (s.groups.get(req.groupId)?.members.size || s.consumerGroups.has(req.groupId)) {
     return error(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a share group.`);
   }
-  journal(s, req.groupId);
+  // The undo journal is taken before the first change only: a heartbeat that changes nothing copies nothing.
+  let journaled = false;
+  const changing = () => {
+    if (!journaled) journal(s, req.groupId);
+    journaled = true;
+  };
   let g = s.shareGroups.get(req.groupId);
   const interval = shareHeartbeatIntervalMs(s.config, req.groupId);
   if (req.memberEpoch === -1) {
     const m = g?.members.get(req.memberId);
     if (!g || !m) return error(ErrorCode.UNKNOWN_MEMBER_ID, `member ${req.memberId} is not in share group ${req.groupId}`);
+    changing();
     const records = removeShareMember(s, g, req.memberId);
     return { records, replay: false, response: { errorCode: 0, errorMessage: null, memberId: req.memberId, memberEpoch: -1, heartbeatIntervalMs: interval, assignment: null, assigned: [], left: req.memberId } };
   }
@@ -123,6 +129,7 @@ export function shareHeartbeat(s: GroupShard, req: ShareHeartbeatRequest): Coord
   if (req.memberEpoch === 0) {
     if (!req.subscribedTopicNames || req.subscribedTopicNames.length === 0) return error(ErrorCode.INVALID_REQUEST, "SubscribedTopicNames must be set and not empty when joining.");
     if (!g) {
+      changing();
       g = new ShareGroup(req.groupId);
       s.shareGroups.set(req.groupId, g);
     }
@@ -134,10 +141,12 @@ export function shareHeartbeat(s: GroupShard, req: ShareHeartbeatRequest): Coord
   const before = m ? JSON.stringify([...m.assignment]) : null;
   let changed = false;
   if (!m) {
+    changing();
     m = { memberId: req.memberId, memberEpoch: 0, previousMemberEpoch: 0, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: [...req.subscribedTopicNames!], assignment: new Map() };
     g!.members.set(req.memberId, m);
     changed = true;
   } else if (req.subscribedTopicNames && JSON.stringify([...req.subscribedTopicNames].sort()) !== JSON.stringify([...m.subscribedTopicNames].sort())) {
+    changing();
     m.subscribedTopicNames = [...req.subscribedTopicNames];
     changed = true;
   }
@@ -145,6 +154,7 @@ export function shareHeartbeat(s: GroupShard, req: ShareHeartbeatRequest): Coord
   // Topics created since the last assignment are picked up too (their partition count changes the hash).
   const hash = metadataHash(metadataKey(s, g!));
   if (changed || s.shareMetadataKeys.get(g!.groupId) !== String(hash)) {
+    changing();
     g!.groupEpoch++;
     s.shareMetadataKeys.set(g!.groupId, String(hash));
     assign(s, g!);
